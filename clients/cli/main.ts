@@ -1,0 +1,69 @@
+// `flame`: dispatch a verb to clients/cli/commands/<verb>.ts. Each command module exports
+// `run(argv): Promise<number>` (the exit code) and `usage` (one line for `flame --help`).
+// Results go to stdout; progress, warnings and errors go to stderr.
+import { FlameError } from '../../daemon/errors.js';
+
+const VERBS: Record<string, string> = {
+  record: 'build, record and render a flame graph of a cargo target',
+  exec: 'record any command and render its flame graph',
+  top: 'functions by self count',
+  lines: 'source lines by self count',
+  fold: 'perf script text to folded stacks (drop-in for inferno-collapse-perf)',
+  svg: 'folded stacks to a flame graph SVG (drop-in for inferno-flamegraph)',
+  doctor: 'check cargo, perf and the system settings profiling needs',
+};
+
+export interface Command {
+  run(argv: string[]): Promise<number>;
+}
+
+function help(): string {
+  const rows = Object.entries(VERBS).map(([v, d]) => `  ${v.padEnd(8)} ${d}`);
+  return `flame: a profiler for Rust cargo projects\n\nUsage: flame <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun \`flame <command> --help\` for a command's options.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(help());
+    return verb === undefined ? 2 : 0;
+  }
+  if (verb === '--version' || verb === '-V') {
+    const { FLAME_VERSION } = await import('../../protocol/version.js');
+    process.stdout.write(`flame ${FLAME_VERSION}\n`);
+    return 0;
+  }
+  if (!Object.hasOwn(VERBS, verb)) {
+    process.stderr.write(`flame: unknown command '${verb}'. Run \`flame --help\` for the list.\n`);
+    return 2;
+  }
+  try {
+    const cmd = (await import(`./commands/${verb}.js`)) as Command;
+    return await cmd.run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Print an error as one actionable line (plus detail for flame's own bugs) and pick the exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof FlameError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 2;
+  }
+  const e = err as Error;
+  process.stderr.write(`error: internal error in flame: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nPlease report this with the command you ran.\n`);
+  return 70;
+}
+
+/** A mistake in the command line: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

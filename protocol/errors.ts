@@ -1,0 +1,35 @@
+// Error codes flame uses in JSON-RPC errors and CLI failures: our reserved range is
+// -32900..-32999, outside JSON-RPC's and LSP's own ranges.
+export const ErrorCodes = {
+  /** The directory is not inside a cargo project. */
+  NotCargoProject: -32900,
+  /** The requested target does not exist, or several match and none was chosen. */
+  TargetNotFound: -32901,
+  AmbiguousTarget: -32902,
+  /** cargo build failed; data carries the compiler's diagnostics. */
+  BuildFailed: -32903,
+  /** A required tool (cargo, perf, llvm-symbolizer) is not installed. */
+  ToolMissing: -32904,
+  /** perf may not sample (perf_event_paranoid). */
+  PerfNotPermitted: -32905,
+  /** perf record or perf script failed. */
+  PerfFailed: -32906,
+  /** The recording holds no samples. */
+  NoSamples: -32907,
+  /** Input that could not be read (malformed perf script, a missing file). */
+  BadInput: -32908,
+  /** The profile or profile id asked for does not exist. */
+  ProfileNotFound: -32909,
+  /** Client and daemon speak different protocol versions. */
+  VersionMismatch: -32910,
+  /** The operation was cancelled (a newer change superseded it). */
+  Cancelled: -32911,
+  /** Invalid parameters (beyond JSON-RPC's own InvalidParams). */
+  InvalidRequest: -32912,
+  /** The profiled program failed (panicked or exited non-zero) and no samples exist. */
+  ProgramFailed: -32913,
+  /** Anything else: a bug in flame. */
+  Internal: -32999,
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
