@@ -1,0 +1,354 @@
+// Builds the chosen cargo target with debug info and reports the executable, the compiler's
+// diagnostics and progress; cancellable, so the daemon can drop a build made stale by an edit.
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { ErrorCodes, FlameError } from './errors.js';
+import { debugInfoWarning } from './cargo-debuginfo.js';
+import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './cargo-target.js';
+import { logger } from './log.js';
+
+export * from './cargo-target.js';
+
+export interface BuildOptions {
+  /** Called as cargo starts compiling each crate (nothing when everything is fresh). */
+  onProgress?: (p: BuildProgress) => void;
+  /** Called for each compiler diagnostic as it arrives (the CLI prints `rendered` to stderr). */
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** Aborting kills cargo and everything it started, and rejects with ErrorCodes.Cancelled. */
+  signal?: AbortSignal;
+  /** The project's metadata when the caller already read it (saves a `cargo metadata`). */
+  metadata?: CargoMetadata;
+  /** Extra environment for cargo (merged over the process's). */
+  env?: Record<string, string>;
+}
+
+export interface BuildProgress {
+  /** "Compiling hotspots (3/7)"; the total is known only after a build of the same command. */
+  message: string;
+  /** The crate cargo is compiling or has just built. */
+  crate: string;
+  /** Units built (or found fresh) so far. */
+  done: number;
+  total?: number;
+}
+
+/** One rustc diagnostic, with the structured primary location and the text rustc rendered. */
+export interface Diagnostic {
+  level: string;
+  message: string;
+  code?: string;
+  rendered: string;
+  /** Absolute path of the primary span, when there is one. */
+  file?: string;
+  line?: number;
+  column?: number;
+  spans: DiagnosticSpan[];
+  package: string;
+  target: string;
+}
+
+export interface DiagnosticSpan {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  primary: boolean;
+  label?: string;
+}
+
+export interface BuildResult {
+  executable: string;
+  target: SelectedTarget;
+  workspaceRoot: string;
+  targetDirectory: string;
+  profile: string;
+  /** Arguments the target wants before the user's (`--bench` for benches, as `cargo bench`). */
+  runArgs: string[];
+  /** Compiler warnings and notes of this build (fresh units replay theirs). */
+  diagnostics: Diagnostic[];
+  /** Problems with the result that do not stop profiling, each with its fix (no debug info...). */
+  warnings: string[];
+  /** Nothing was rebuilt. */
+  fresh: boolean;
+}
+
+/** The cargo profile `opts` asks for, with cargo-flamegraph's defaults. */
+export function profileOf(target: SelectedTarget, opts: TargetOptions): string {
+  if (opts.profile !== undefined) return opts.profile;
+  if (opts.dev) return 'dev';
+  return target.kind === 'bench' || target.kind === 'unit-bench' ? 'bench' : 'release';
+}
+
+/** `CARGO_PROFILE_<NAME>_<KEY>`: how cargo takes a profile setting from the environment. */
+export function profileEnvVar(profile: string, key: string): string {
+  return `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_${key}`;
+}
+
+/** The cargo command line that builds `target` (without the program name). */
+export function buildArgs(target: SelectedTarget, opts: TargetOptions): string[] {
+  const profile = profileOf(target, opts);
+  const bench = target.kind === 'bench' || target.kind === 'unit-bench';
+  const test = target.kind === 'test' || target.kind === 'unit-test';
+  // Tests and benches go through `cargo test/bench --no-run`, which build exactly the harness
+  // binaries those commands would run (as cargo-flamegraph does); dev benches build plainly.
+  const args = bench && profile !== 'dev' ? ['bench', '--no-run'] : test ? ['test', '--no-run'] : ['build'];
+  args.push('--profile', profile, '--message-format=json');
+  if (opts.manifestPath !== undefined) args.push('--manifest-path', path.resolve(opts.cwd ?? process.cwd(), opts.manifestPath));
+  args.push('--package', target.package);
+  switch (target.kind) {
+    case 'unit-test':
+    case 'unit-bench':
+      if (target.unitKind === 'lib') args.push('--lib');
+      else args.push('--bin', target.name);
+      break;
+    default:
+      args.push(`--${target.kind}`, target.name);
+  }
+  if (opts.features !== undefined && opts.features.length > 0) args.push('--features', opts.features.join(','));
+  if (opts.allFeatures) args.push('--all-features');
+  if (opts.noDefaultFeatures) args.push('--no-default-features');
+  if (opts.target !== undefined) args.push('--target', opts.target);
+  return args;
+}
+
+/**
+ * Build `target` with debug info forced on through the environment (the user's Cargo.toml is
+ * left alone) and return its executable. A failed build rejects with BuildFailed whose
+ * `data.diagnostics` holds every compiler message; an abort rejects with Cancelled.
+ */
+export async function buildTarget(target: SelectedTarget, opts: TargetOptions, build: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const profile = profileOf(target, opts);
+  const args = buildArgs(target, opts);
+  const key = `${cwd}\0${args.join('\0')}`;
+  const total = unitCounts.get(key);
+  log.debug({ args, cwd }, 'cargo build');
+  if (build.signal?.aborted) throw cancelled(build.signal.reason);
+  // rustc names files relative to the workspace root, so learn it before the first diagnostic.
+  const layout = build.metadata ?? (await readMetadata(opts));
+  if (build.signal?.aborted) throw cancelled(build.signal.reason);
+
+  const child = execa('cargo', args, {
+    cwd,
+    env: {
+      ...build.env,
+      [profileEnvVar(profile, 'DEBUG')]: 'true',
+      // A stripped binary loses the debug info we just asked for; profiling wants it back.
+      [profileEnvVar(profile, 'STRIP')]: 'none',
+    },
+    reject: false,
+    buffer: false,
+    // Its own process group, so cancelling reaches rustc and build scripts, not only cargo.
+    detached: true,
+    stdin: 'ignore',
+  });
+  const stopGroup = trackGroup(child, build.signal);
+
+  const diagnostics: Diagnostic[] = [];
+  const stderrTail: string[] = [];
+  let done = 0;
+  let executable: string | undefined;
+  let fresh = true;
+  let finished: boolean | undefined;
+  const progress = (crate: string): void =>
+    build.onProgress?.({ crate, done, total, message: `Compiling ${crate} (${done}${total === undefined ? '' : `/${total}`})` });
+
+  const readStdout = (async () => {
+    for await (const line of child.iterable({ from: 'stdout' })) {
+      const msg = parseMessage(String(line));
+      if (msg === undefined) continue;
+      if (msg.reason === 'compiler-artifact') {
+        done += 1;
+        if (!msg.fresh) fresh = false;
+        if (msg.executable && matches(msg, target)) executable = msg.executable;
+      } else if (msg.reason === 'compiler-message') {
+        const d = toDiagnostic(msg, layout.workspaceRoot);
+        if (d.level === 'failure-note') continue;
+        diagnostics.push(d);
+        build.onDiagnostic?.(d);
+      } else if (msg.reason === 'build-finished') {
+        finished = msg.success;
+      }
+    }
+  })();
+  const readStderr = (async () => {
+    for await (const line of child.iterable({ from: 'stderr' })) {
+      const text = String(line);
+      stderrTail.push(text);
+      if (stderrTail.length > 50) stderrTail.shift();
+      const m = /^\s*Compiling (\S+) v/.exec(text);
+      if (m) progress(m[1]!);
+    }
+  })();
+
+  const [result] = await Promise.all([child, readStdout.catch(() => {}), readStderr.catch(() => {})]);
+  await stopGroup();
+  if (build.signal?.aborted) throw cancelled(build.signal.reason);
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)');
+  }
+  const errors = diagnostics.filter((d) => d.level === 'error');
+  if (result.exitCode !== 0 || finished === false) {
+    const first = errors[0];
+    const where = first?.file !== undefined ? ` (${first.file}:${first.line})` : '';
+    const summary = first !== undefined ? `${first.message}${where}` : firstErrorLine(stderrTail.join('\n'));
+    throw new FlameError(ErrorCodes.BuildFailed, `cargo build failed: ${summary}`, {
+      data: { diagnostics, stderr: stderrTail.join('\n') },
+      cause: result,
+    });
+  }
+  if (executable === undefined) {
+    throw new FlameError(ErrorCodes.Internal, `cargo built no executable for ${target.kind} '${target.name}' of package '${target.package}'`);
+  }
+  unitCounts.set(key, done);
+  const warnings: string[] = [];
+  const w = await debugInfoWarning(executable, profile, layout.workspaceRoot, opts.target);
+  if (w !== undefined) warnings.push(w);
+  return {
+    executable,
+    target,
+    workspaceRoot: layout.workspaceRoot,
+    targetDirectory: layout.targetDirectory,
+    profile,
+    runArgs: target.kind === 'bench' || target.kind === 'unit-bench' ? ['--bench'] : [],
+    diagnostics,
+    warnings,
+    fresh,
+  };
+}
+
+const log = logger('cargo');
+/** Units of the last successful build per command line: the denominator of the next one's progress. */
+const unitCounts = new Map<string, number>();
+
+function cancelled(reason?: unknown): FlameError {
+  return new FlameError(ErrorCodes.Cancelled, 'the build was cancelled', { cause: reason });
+}
+
+/**
+ * cargo runs in its own process group so that cancelling reaches rustc and build scripts too.
+ * On abort the group gets SIGTERM; the returned function waits until the group is empty.
+ * Groups still running when flame exits are killed, since a detached cargo would outlive it.
+ */
+function trackGroup(child: ResultPromise, signal: AbortSignal | undefined): () => Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return async () => {};
+  liveGroups.add(pid);
+  if (liveGroups.size === 1) process.once('exit', killLiveGroups);
+  const onAbort = (): void => killQuietly(-pid, 'SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return async () => {
+    signal?.removeEventListener('abort', onAbort);
+    if (signal?.aborted) {
+      // Children that ignore SIGTERM get SIGKILL after a grace period.
+      for (let i = 0; i < 100 && groupAlive(pid); i++) {
+        if (i === 50) killQuietly(-pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    liveGroups.delete(pid);
+    if (liveGroups.size === 0) process.removeListener('exit', killLiveGroups);
+  };
+}
+
+const liveGroups = new Set<number>();
+
+function killLiveGroups(): void {
+  for (const pid of liveGroups) killQuietly(-pid, 'SIGTERM');
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+function matches(msg: RawMessage, t: SelectedTarget): boolean {
+  const kinds = msg.target.kind;
+  const pkgName = packageNameOf(msg.package_id);
+  if (pkgName !== undefined && pkgName !== t.package) return false;
+  switch (t.kind) {
+    case 'unit-test':
+    case 'unit-bench':
+      if (!msg.profile?.test) return false;
+      return t.unitKind === 'lib' ? !kinds.includes('bin') : kinds.includes('bin') && msg.target.name === t.name;
+    default:
+      return kinds.includes(t.kind) && msg.target.name === t.name;
+  }
+}
+
+/** The package name inside a package id, in both the new (`path+file://...#name@1.0`) and old forms. */
+function packageNameOf(id: string): string | undefined {
+  const hash = /#(?:([^@#]+)@)?[^#@]+$/.exec(id);
+  if (hash) return hash[1] ?? decodeURIComponent(id.slice(0, id.lastIndexOf('#'))).split('/').pop();
+  const old = /^(\S+) \S+ \(/.exec(id);
+  return old?.[1];
+}
+
+function toDiagnostic(msg: RawMessage, root: string): Diagnostic {
+  const m = msg.message!;
+  const spans: DiagnosticSpan[] = (m.spans ?? []).map((s) => ({
+    file: path.resolve(root, s.file_name),
+    line: s.line_start,
+    column: s.column_start,
+    endLine: s.line_end,
+    endColumn: s.column_end,
+    primary: s.is_primary,
+    ...(s.label ? { label: s.label } : {}),
+  }));
+  const primary = spans.find((s) => s.primary) ?? spans[0];
+  const d: Diagnostic = {
+    level: m.level,
+    message: m.message,
+    rendered: m.rendered ?? m.message,
+    spans,
+    package: packageNameOf(msg.package_id) ?? msg.package_id,
+    target: msg.target.name,
+  };
+  if (m.code?.code) d.code = m.code.code;
+  if (primary !== undefined) {
+    d.file = primary.file;
+    d.line = primary.line;
+    d.column = primary.column;
+  }
+  return d;
+}
+
+function parseMessage(line: string): RawMessage | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as RawMessage;
+  } catch {
+    return undefined;
+  }
+}
+
+interface RawMessage {
+  reason: string;
+  package_id: string;
+  manifest_path?: string;
+  target: { name: string; kind: string[] };
+  profile?: { test: boolean; debuginfo?: number | string };
+  executable?: string | null;
+  fresh?: boolean;
+  success?: boolean;
+  message?: {
+    level: string;
+    message: string;
+    rendered?: string;
+    code?: { code: string } | null;
+    spans?: { file_name: string; line_start: number; line_end: number; column_start: number; column_end: number; is_primary: boolean; label?: string | null }[];
+  };
+}
