@@ -35,3 +35,31 @@ export function runFlame(args: string[], opts: { cwd?: string; input?: string | 
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** Run a command, collecting its output; rejects only when it cannot start. */
+export function runCmd(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Build the hotspots fixture in release with debug info; returns the path of its binary. */
+export async function buildHotspots(): Promise<string> {
+  const dir = path.join(FIXTURES, 'hotspots');
+  const r = await runCmd('cargo', ['build', '--release', '--quiet'], { cwd: dir, env: { CARGO_PROFILE_RELEASE_DEBUG: 'true' } });
+  if (r.exitCode !== 0) throw new Error(`cargo build of the fixture failed:\n${r.stderr}`);
+  return path.join(dir, 'target', 'release', 'hotspots');
+}
+
+/** `perf record` a command into `out` with flame's default settings, straight through perf. */
+export async function perfRecordTo(out: string, command: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  const r = await runCmd('perf', ['record', '-F', '997', '--call-graph', 'dwarf,64000', '-o', out, '--', ...command], { env });
+  if (!/Captured and wrote/.test(r.stderr)) throw new Error(`perf record failed:\n${r.stderr}`);
+}

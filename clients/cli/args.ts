@@ -1,0 +1,140 @@
+// Command-line flags shared by several verbs: cargo target selection and perf record settings,
+// parsed once into the plain-data options the pipeline (and later the daemon) takes.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { TargetOptions } from '../../daemon/cargo-target.js';
+import type { RecordOptions } from '../../daemon/perf.js';
+import { UsageError } from './main.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const TARGET_FLAGS = {
+  bin: { type: 'string' },
+  example: { type: 'string' },
+  test: { type: 'string' },
+  bench: { type: 'string' },
+  'unit-test': { type: 'string' },
+  'unit-bench': { type: 'string' },
+  package: { type: 'string', short: 'p' },
+  features: { type: 'string', multiple: true },
+  'all-features': { type: 'boolean' },
+  'no-default-features': { type: 'boolean' },
+  'manifest-path': { type: 'string' },
+  profile: { type: 'string' },
+  dev: { type: 'boolean' },
+  release: { type: 'boolean' },
+  target: { type: 'string' },
+} as const satisfies Options;
+
+export const RECORD_FLAGS = {
+  freq: { type: 'string', short: 'F' },
+  'call-graph': { type: 'string' },
+  'stack-size': { type: 'string' },
+  event: { type: 'string', short: 'e' },
+  pid: { type: 'string' },
+  duration: { type: 'string' },
+  'ignore-status': { type: 'boolean' },
+} as const satisfies Options;
+
+export const TARGET_HELP = `Target selection (as cargo flamegraph):
+  --bin NAME, --example NAME, --test NAME, --bench NAME
+  --unit-test [NAME]     the unit tests of a lib or bin (test filter after --)
+  --unit-bench [NAME]    the #[bench] functions of a lib or bin
+  -p, --package NAME     --features F[,F...]  --all-features  --no-default-features
+  --manifest-path PATH   --profile NAME (default release)  --dev  --target TRIPLE`;
+
+export const RECORD_HELP = `Recording:
+  -F, --freq HZ          sampling frequency (default 997)
+  --call-graph MODE      dwarf (default), fp or lbr
+  --stack-size BYTES     stack bytes copied per sample with dwarf (default 64000)
+  -e, --event EVENT      perf event (default: perf's, cycles or cpu-clock)
+  --pid PID              attach to a running process (stop with Ctrl-C or --duration)
+  --duration SECONDS     with --pid: record this long
+  --ignore-status        a non-zero exit of the program is not an error`;
+
+/** Flags whose value is optional (`--unit-test` alone): give them an empty value for parseArgs. */
+export function fillOptionalValues(argv: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    out.push(a);
+    if (flags.includes(a)) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('-')) out.push('');
+    }
+  }
+  return out;
+}
+
+/** parseArgs with our error type; positionals allowed unless told otherwise. */
+export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true, tokens: false });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export function targetOptions(v: Values): TargetOptions {
+  const t: TargetOptions = {};
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  if (str('bin') !== undefined) t.bin = str('bin');
+  if (str('example') !== undefined) t.example = str('example');
+  if (str('test') !== undefined) t.test = str('test');
+  if (str('bench') !== undefined) t.bench = str('bench');
+  if (str('unit-test') !== undefined) t.unitTest = str('unit-test') || true;
+  if (str('unit-bench') !== undefined) t.unitBench = str('unit-bench') || true;
+  if (str('package') !== undefined) t.package = str('package');
+  if (Array.isArray(v.features)) t.features = v.features.flatMap((f) => f.split(/[ ,]+/)).filter(Boolean);
+  if (v['all-features']) t.allFeatures = true;
+  if (v['no-default-features']) t.noDefaultFeatures = true;
+  if (str('manifest-path') !== undefined) t.manifestPath = str('manifest-path');
+  if (str('profile') !== undefined) t.profile = str('profile');
+  if (v.dev) t.dev = true;
+  if (v.release) t.release = true;
+  if (str('target') !== undefined) t.target = str('target');
+  return t;
+}
+
+function positiveInt(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} takes a positive whole number, not '${s}'`);
+  return n;
+}
+
+export function recordOptions(v: Values): RecordOptions {
+  const r: RecordOptions = {};
+  const freq = positiveInt('freq', v.freq as string | undefined);
+  if (freq !== undefined) r.frequency = freq;
+  const cg = v['call-graph'] as string | undefined;
+  if (cg !== undefined) {
+    if (cg !== 'dwarf' && cg !== 'fp' && cg !== 'lbr') throw new UsageError(`--call-graph takes dwarf, fp or lbr, not '${cg}'`);
+    r.callGraph = cg;
+  }
+  const ss = positiveInt('stack-size', v['stack-size'] as string | undefined);
+  if (ss !== undefined) r.stackSize = ss;
+  if (typeof v.event === 'string') r.event = v.event;
+  const pid = positiveInt('pid', v.pid as string | undefined);
+  if (pid !== undefined) r.pid = pid;
+  const d = v.duration as string | undefined;
+  if (d !== undefined) {
+    const n = Number(d);
+    if (!(n > 0)) throw new UsageError(`--duration takes a number of seconds, not '${d}'`);
+    if (pid === undefined) throw new UsageError('--duration goes with --pid');
+    r.durationSec = n;
+  }
+  if (v['ignore-status']) r.ignoreStatus = true;
+  return r;
+}
+
+/** Split argv at the first `--`: flags before, program arguments after. */
+export function splitDashDash(argv: string[]): [string[], string[] | undefined] {
+  const i = argv.indexOf('--');
+  return i < 0 ? [argv, undefined] : [argv.slice(0, i), argv.slice(i + 1)];
+}

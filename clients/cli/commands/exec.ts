@@ -1,0 +1,41 @@
+// `flame exec -- COMMAND`: record any program, built or not (cargo flamegraph's `flamegraph -- CMD`).
+import { parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash } from '../args.js';
+import { UsageError } from '../main.js';
+import { runRecording } from '../record-run.js';
+import { OUTPUT_FLAGS } from './record.js';
+import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from './svg.js';
+
+const HELP = `Usage: flame exec [recording] [output] -- COMMAND [ARGS...]
+
+Record any command with perf and write its flame graph, with inline frames and source lines
+where the binaries have debug info. \`flame exec --pid PID\` attaches instead.
+
+${RECORD_HELP}
+  --perf-data FILE       analyse this existing perf.data instead of recording
+
+Output:
+  -o, --output FILE      the flame graph (default flamegraph.svg)
+  --folded FILE          also write the folded stacks
+  --open                 open the flame graph when done
+  --json                 print the summary as one JSON object on stdout
+
+${SVG_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [flags, command] = splitDashDash(argv);
+  const { values, positionals } = parse(flags, { ...RECORD_FLAGS, ...SVG_FLAGS, ...OUTPUT_FLAGS });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const cmd = command ?? (positionals.length > 0 ? positionals : undefined);
+  if (command && positionals.length > 0) throw new UsageError(`unexpected '${positionals[0]}' before --`);
+  const record = recordOptions(values);
+  if (!cmd && record.pid === undefined && values['perf-data'] === undefined) {
+    throw new UsageError('flame exec needs a command after --, e.g. `flame exec -- ./my-program --arg`, or --pid PID');
+  }
+  return runRecording(
+    { command: cmd ?? [], record, perfData: values['perf-data'] },
+    { svg: values.output ?? 'flamegraph.svg', folded: values.folded, open: values.open, json: values.json, svgOptions: svgOptionsFromFlags(values) },
+  );
+}

@@ -1,0 +1,69 @@
+// `flame top`: functions by self count of a perf.data (default ./perf.data).
+import { analyzePerfData } from '../../../daemon/analyze.js';
+import { cacheDir } from '../../../daemon/fsutil.js';
+import { topFunctions } from '../../../daemon/query.js';
+import { parse } from '../args.js';
+import { functionTable, Progress, qualityLine, warn } from '../render.js';
+import { UsageError } from '../main.js';
+
+const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
+
+Functions by self count (samples whose innermost frame is the function).
+  --perf-data FILE   the recording to read (default ./perf.data)
+  --limit N          rows to print (default 20; 0 for all)
+  --no-inline        charge a sample to the function that owns the instruction, as
+                     \`perf report --sort sym\` does, not to the innermost inlined function
+  --filter REGEX     only functions whose name matches
+  --thread T         only samples of this thread (tid or name)
+  --json             print {samples, unit, functions: [{name, self, total, file, line}]}
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    'perf-data': { type: 'string' },
+    limit: { type: 'string' },
+    'no-inline': { type: 'boolean' },
+    filter: { type: 'string' },
+    thread: { type: 'string' },
+    sort: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, false);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  void positionals;
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number, not '${values.limit}'`);
+  if (values.sort !== undefined && values.sort !== 'self' && values.sort !== 'total') throw new UsageError(`--sort takes self or total, not '${values.sort}'`);
+  if (values.filter !== undefined) {
+    try {
+      new RegExp(values.filter);
+    } catch (err) {
+      throw new UsageError(`--filter is not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
+  const progress = new Progress();
+  const { profile, warnings } = await analyzePerfData(values['perf-data'] ?? 'perf.data', {
+    cacheDir: cacheDir('symbols'),
+    onProgress: (p) => progress.update(p.message),
+  });
+  progress.clear();
+  for (const w of warnings) warn(w);
+  const thread = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const functions = topFunctions(profile, {
+    noInline: values['no-inline'] ?? false,
+    limit: limit === 0 ? undefined : limit,
+    filter: values.filter,
+    thread,
+    sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self',
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, functions })}\n`);
+  } else {
+    process.stdout.write(`${profile.totalSamples} ${profile.unit} of ${profile.event}; ${qualityLine(profile.quality)}\n`);
+    process.stdout.write(functionTable(functions, profile.totalSamples, profile.unit));
+  }
+  return 0;
+}

@@ -1,0 +1,116 @@
+// What `flame record` and `flame exec` share once their flags are parsed: run the pipeline with
+// progress on stderr, write the SVG and folded file atomically, print the summary or the JSON.
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { writeFileAtomic } from '../../daemon/fsutil.js';
+import { foldedStacks, topFunctions } from '../../daemon/query.js';
+import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
+import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
+import { functionTable, Progress, qualityLine, warn } from './render.js';
+
+export interface OutputOptions {
+  svg: string;
+  folded?: string;
+  open?: boolean;
+  json?: boolean;
+  svgOptions: SvgOptions;
+}
+
+/** Run a recording end to end; returns the exit code. */
+export async function runRecording(req: RecordRequest, out: OutputOptions): Promise<number> {
+  const progress = new Progress();
+  // Ctrl-C goes to the whole foreground process group: perf stops and writes its file, the
+  // program ends; flame stays alive to analyse what was recorded. A second Ctrl-C quits.
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    progress.clear();
+    process.stderr.write('flame: interrupted; finishing the profile of what was recorded (Ctrl-C again to quit)\n');
+  };
+  process.on('SIGINT', onSigint);
+  let result: RecordResult;
+  try {
+    result = await recordOnce(req, {
+      programStdout: out.json ? 'stderr' : 'inherit',
+      onProgress: (p) => {
+        if (p.stage === 'record') {
+          progress.update(p.message);
+          progress.clear();
+        } else {
+          progress.update('done' in p && p.total ? `${p.message} (${p.done ?? 0}/${p.total})` : p.message);
+        }
+      },
+      onDiagnostic: (d) => {
+        if (d.level === 'error' || d.level === 'warning') {
+          progress.clear();
+          process.stderr.write(d.rendered.endsWith('\n') ? d.rendered : `${d.rendered}\n`);
+        }
+      },
+    });
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSigint);
+  }
+  for (const w of result.warnings) warn(w);
+
+  const profile = result.profile;
+  const stacks = foldedStacks(profile);
+  const title = out.svgOptions.title ?? (result.build ? `${result.build.target.package} (${result.build.target.kind} ${result.build.target.name})` : undefined);
+  const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
+  if (title !== undefined) svgOptions.title = title;
+  const svgPath = path.resolve(out.svg);
+  await writeFileAtomic(svgPath, renderSvg(stacks, svgOptions));
+  let foldedPath: string | undefined;
+  if (out.folded) {
+    foldedPath = path.resolve(out.folded);
+    const lines = [...stacks].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k} ${v}\n`);
+    await writeFileAtomic(foldedPath, lines);
+  }
+  const top = topFunctions(profile, { limit: 10 });
+  if (out.json) {
+    const json: Record<string, unknown> = {
+      perfData: result.perfData,
+      svg: svgPath,
+      folded: foldedPath ?? null,
+      samples: profile.totalSamples,
+      unit: profile.unit,
+      durationMs: Math.round(result.durationMs),
+      analysisMs: Math.round(result.analysisMs),
+      quality: profile.quality,
+      top,
+      warnings: result.warnings,
+    };
+    if (result.program) json.program = result.program;
+    if (result.build) json.executable = result.build.executable;
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    const secs = (result.durationMs / 1000).toFixed(2);
+    process.stderr.write(
+      `flame: ${profile.totalSamples} ${profile.unit} of ${profile.event}${result.durationMs ? ` over ${secs} s` : ''}, analysed in ${(result.analysisMs / 1000).toFixed(2)} s; ${qualityLine(profile.quality)}\n` +
+        `flame: wrote ${path.relative(process.cwd(), svgPath) || svgPath}${foldedPath ? ` and ${path.relative(process.cwd(), foldedPath)}` : ''} (recording: ${path.relative(process.cwd(), result.perfData)})\n`,
+    );
+    process.stdout.write(functionTable(top, profile.totalSamples, profile.unit));
+  }
+  if (out.open) openInBrowser(svgPath);
+  if (result.program?.failed && !req.record?.ignoreStatus) {
+    process.stderr.write(
+      `error: the program ${result.program.signal ? `died of ${result.program.signal}` : `exited with status ${result.program.exitCode}`}; the flame graph of its run was still written (pass --ignore-status to exit 0)\n`,
+    );
+    return result.program.exitCode && result.program.exitCode > 0 ? result.program.exitCode : 1;
+  }
+  return 0;
+}
+
+/** Open a file with the desktop's default handler, without waiting for it. */
+export function openInBrowser(file: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+  try {
+    const child = spawn(opener, [file], { detached: true, stdio: 'ignore' });
+    child.on('error', () => warn(`could not run ${opener} to open ${file}; open it yourself`));
+    child.unref();
+  } catch {
+    warn(`could not open ${file}; open it yourself`);
+  }
+}
+

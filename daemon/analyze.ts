@@ -1,0 +1,222 @@
+// perf.data → ProfileData: stream `perf script --no-inline`, intern raw frames and stacks,
+// resolve inline chains and source lines per binary in one batch each, then build the profile.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { perfScript } from './perf.js';
+import { PerfScriptParser, type RawSample } from './perfscript.js';
+import { ProfileBuilder, type ProfileData } from './profile.js';
+import { Symbolizer, type SourceFrame } from './symbolize.js';
+import { FlameError, ErrorCodes } from './errors.js';
+
+export interface AnalyzeOptions {
+  /** Where resolved addresses are cached per build-id. */
+  cacheDir?: string;
+  /** Skip inline chains and lines (perf's symbols only). */
+  noSymbolize?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: AnalyzeProgress) => void;
+}
+
+export interface AnalyzeProgress {
+  stage: 'script' | 'symbolize' | 'model';
+  message: string;
+  done?: number;
+  total?: number;
+}
+
+export interface AnalyzeResult {
+  profile: ProfileData;
+  warnings: string[];
+}
+
+interface RawFrameRec {
+  addrHex: string;
+  sym: string;
+  dso: string;
+  /** Index into the dso table, or -1 when the dso is not a file we can symbolize. */
+  dsoIdx: number;
+  offset: number;
+}
+
+/** Outermost frames that mean the unwinder reached the bottom of the stack. */
+const ROOT_FRAME = /^(_start|__libc_start_main.*|__libc_start_call_main|clone3?|__clone.*|start_thread|thread_start|_dl_start_user|_dl_start|ret_from_fork.*|entry_SYSCALL.*|secondary_startup_64.*|start_kernel|x86_64_start_kernel|common_startup_64|rest_init|cpu_startup_entry)$/;
+
+/** Turn a perf.data file into a profile. */
+export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  if (!existsSync(perfData)) {
+    throw new FlameError(ErrorCodes.BadInput, `${perfData} does not exist; record one with \`flame record\` or pass an existing file to --perf-data`);
+  }
+  const collector = new RawCollector();
+  const parser = new PerfScriptParser((s) => collector.add(s));
+  opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
+  await perfScript(perfData, (l) => parser.line(l), { signal: opts.signal });
+  const stats = parser.end();
+  const warnings: string[] = [];
+  if (stats.malformedLines > 0) {
+    const f = stats.firstMalformed!;
+    warnings.push(`perf script printed ${stats.malformedLines} line(s) flame could not read (first, line ${f.lineNo}: ${JSON.stringify(f.text)}); they were skipped`);
+  }
+  if (stats.otherEventSamples > 0) {
+    warnings.push(`${stats.otherEventSamples} sample(s) of events other than '${collector.event}' were left out`);
+  }
+  if (stats.samples === 0) {
+    throw new FlameError(ErrorCodes.NoSamples, `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`);
+  }
+
+  const expansions = opts.noSymbolize
+    ? new Map<number, SourceFrame[]>()
+    : await collector.symbolize(opts, warnings);
+  opts.onProgress?.({ stage: 'model', message: 'building the profile' });
+  const profile = collector.build(expansions, stats.lostEvents);
+  return { profile, warnings };
+}
+
+/** Interns raw frames and stacks as samples stream by, so symbolization sees each address once. */
+class RawCollector {
+  readonly frames: RawFrameRec[] = [];
+  private readonly frameIndex = new Map<string, number>();
+  readonly dsos: string[] = [];
+  private readonly dsoIndex = new Map<string, number>();
+  /** Unique (thread, frame ids leaf first) with counts. */
+  private readonly stacks = new Map<string, { comm: string; pid: number; tid: number; frames: number[]; samples: number; period: number }>();
+  /** Frame ids seen at the leaf (looked up at their address) and as callers (at address − 1). */
+  private readonly leafFrames = new Set<number>();
+  private readonly callerFrames = new Set<number>();
+  event = '';
+
+  add(s: RawSample): void {
+    if (this.event === '') this.event = s.event;
+    const ids: number[] = new Array(s.frames.length);
+    for (let i = 0; i < s.frames.length; i++) {
+      const f = s.frames[i]!;
+      const key = `${f.addrHex}\u0000${f.dso}`;
+      let id = this.frameIndex.get(key);
+      if (id === undefined) {
+        id = this.frames.length;
+        this.frames.push({ addrHex: f.addrHex, sym: f.sym, dso: f.dso, dsoIdx: this.dsoFor(f.dso), offset: f.addrHex.length <= 13 ? parseInt(f.addrHex, 16) : -1 });
+        this.frameIndex.set(key, id);
+      }
+      ids[i] = id;
+      if (i === 0) this.leafFrames.add(id);
+      else this.callerFrames.add(id);
+    }
+    const key = `${s.pid}/${s.tid}/${s.comm}\u0000${ids.join(',')}`;
+    const st = this.stacks.get(key);
+    if (st) {
+      st.samples += 1;
+      st.period += s.period;
+    } else {
+      this.stacks.set(key, { comm: s.comm, pid: s.pid, tid: s.tid, frames: ids, samples: 1, period: s.period });
+    }
+  }
+
+  private dsoFor(dso: string): number {
+    let i = this.dsoIndex.get(dso);
+    if (i === undefined) {
+      const usable = dso.startsWith('/') && !dso.startsWith('/tmp/perf-') && !dso.endsWith(' (deleted)') && !dso.startsWith('//');
+      i = usable ? this.dsos.length : -1;
+      if (usable) this.dsos.push(dso);
+      this.dsoIndex.set(dso, i);
+    }
+    return i;
+  }
+
+  /** Resolve every (frame, leaf or caller) lookup; key = frame id * 2 + (caller ? 1 : 0). */
+  async symbolize(opts: AnalyzeOptions, warnings: string[]): Promise<Map<number, SourceFrame[]>> {
+    const perDso: number[][] = this.dsos.map(() => []);
+    const wanted: Array<[number, number, number]> = []; // [key, dsoIdx, lookup offset]
+    const want = (id: number, caller: boolean) => {
+      const f = this.frames[id]!;
+      if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return;
+      // A caller frame's address is the return address: look up the call instruction before it.
+      const off = caller ? f.offset - 1 : f.offset;
+      perDso[f.dsoIdx]!.push(off);
+      wanted.push([id * 2 + (caller ? 1 : 0), f.dsoIdx, off]);
+    };
+    for (const id of this.leafFrames) want(id, false);
+    for (const id of this.callerFrames) want(id, true);
+    const total = wanted.length;
+    opts.onProgress?.({ stage: 'symbolize', message: `resolving ${total} addresses in ${this.dsos.length} binaries`, done: 0, total });
+    const symbolizer = new Symbolizer({ cacheDir: opts.cacheDir });
+    const resolved: Array<Map<number, SourceFrame[]>> = [];
+    let done = 0;
+    try {
+      await Promise.all(
+        this.dsos.map(async (dso, i) => {
+          if (perDso[i]!.length === 0) {
+            resolved[i] = new Map();
+            return;
+          }
+          if (!existsSync(dso)) {
+            warnings.push(`${dso} is gone, so its frames have no inline frames or lines; re-run the recording with the binary in place`);
+            resolved[i] = new Map();
+            return;
+          }
+          resolved[i] = await symbolizer.resolve(dso, perDso[i]!);
+          done += perDso[i]!.length;
+          opts.onProgress?.({ stage: 'symbolize', message: path.basename(dso), done, total });
+        }),
+      );
+    } finally {
+      await symbolizer.close();
+    }
+    const out = new Map<number, SourceFrame[]>();
+    for (const [key, dsoIdx, off] of wanted) {
+      const chain = resolved[dsoIdx]!.get(off);
+      if (chain && chain.length > 0) out.set(key, chain);
+    }
+    return out;
+  }
+
+  build(expansions: Map<number, SourceFrame[]>, lost: number): ProfileData {
+    const b = new ProfileBuilder();
+    b.event = this.event;
+    b.lost = lost;
+    // Expand each (frame, position) once into location ids, root first.
+    const expanded = new Map<number, number[]>();
+    const expand = (id: number, caller: boolean): number[] => {
+      const key = id * 2 + (caller ? 1 : 0);
+      let locs = expanded.get(key);
+      if (locs) return locs;
+      const f = this.frames[id]!;
+      const chain = expansions.get(key);
+      const dso = f.dso;
+      const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
+      if (!chain) {
+        locs = [b.location(b.fn({ name: ownName, dso }), undefined, undefined, false)];
+      } else {
+        // The chain is innermost first; its last entry is the function that owns the instruction,
+        // named as perf names it so that counts by function match perf report's.
+        locs = new Array(chain.length);
+        for (let j = chain.length - 1, k = 0; j >= 0; j--, k++) {
+          const sf = chain[j]!;
+          const outer = j === chain.length - 1;
+          const name = outer ? ownName : sf.name;
+          const fn = b.fn({ name, dso, ...declSite(sf) });
+          locs[k] = b.location(fn, sf.file, sf.line, !outer);
+        }
+      }
+      expanded.set(key, locs);
+      return locs;
+    };
+    for (const st of this.stacks.values()) {
+      const locs: number[] = [];
+      let unknown = false;
+      for (let i = st.frames.length - 1; i >= 0; i--) {
+        const id = st.frames[i]!;
+        if (this.frames[id]!.sym === '[unknown]') unknown = true;
+        for (const l of expand(id, i > 0)) locs.push(l);
+      }
+      const outermost = st.frames.length > 0 ? this.frames[st.frames[st.frames.length - 1]!]!.sym : '';
+      const truncated = !ROOT_FRAME.test(outermost.replace(/@@?GLIBC.*$/, ''));
+      b.add(locs, b.thread({ comm: st.comm, pid: st.pid, tid: st.tid }), st.samples, st.period, { unknown, truncated });
+    }
+    return b.finish();
+  }
+}
+
+function declSite(sf: SourceFrame): { file?: string; line?: number } {
+  const s = sf as SourceFrame & { startFile?: string; startLine?: number };
+  if (s.startFile !== undefined && s.startLine !== undefined && s.startLine > 0) return { file: s.startFile, line: s.startLine };
+  return sf.file !== undefined ? { file: sf.file } : {};
+}

@@ -1,0 +1,199 @@
+// Runs perf: `perf record` around a program (or attached to a pid) and `perf script` as a
+// line stream. The only module that knows perf's flags and its error messages.
+import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { FlameError, ErrorCodes } from './errors.js';
+
+export interface RecordOptions {
+  /** Sampling frequency in Hz (perf -F). */
+  frequency?: number;
+  /** How perf unwinds stacks: DWARF stack copies (default), frame pointers, or LBR. */
+  callGraph?: 'dwarf' | 'fp' | 'lbr';
+  /** Bytes of stack copied per sample with dwarf unwinding. */
+  stackSize?: number;
+  /** The perf event to sample (default: perf's own, cycles or its cpu-clock fallback). */
+  event?: string;
+  /** Attach to a running process instead of starting one. */
+  pid?: number;
+  /** With pid: stop after this many seconds (otherwise at Ctrl-C). */
+  durationSec?: number;
+  /** A non-zero exit of the program is not an error. */
+  ignoreStatus?: boolean;
+}
+
+export const DEFAULT_FREQUENCY = 997;
+export const DEFAULT_STACK_SIZE = 64000;
+
+export interface RecordOutcome {
+  /** The program's exit code (perf passes it through), or undefined when it died of a signal. */
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** perf's own summary said it wrote the file. */
+  wrote: boolean;
+  /** What perf printed on stderr (the program's stderr is passed through, not kept here). */
+  perfMessages: string[];
+}
+
+/** Arguments for `perf record`, without the command. */
+export function recordArgs(opts: RecordOptions, output: string): string[] {
+  const args = ['record', '-o', output, '-F', String(opts.frequency ?? DEFAULT_FREQUENCY)];
+  const cg = opts.callGraph ?? 'dwarf';
+  args.push('--call-graph', cg === 'dwarf' ? `dwarf,${opts.stackSize ?? DEFAULT_STACK_SIZE}` : cg);
+  if (opts.event) args.push('-e', opts.event);
+  // The build-id cache copy and BPF event synthesis cost up to a second per run and give flame
+  // nothing: it symbolizes straight away from the binaries on disk.
+  args.push('--no-buildid-cache', '--no-bpf-event');
+  if (opts.pid !== undefined) args.push('-p', String(opts.pid));
+  return args;
+}
+
+/** Fail early, with the fix, when perf is missing or may not sample. */
+export async function checkPerfUsable(): Promise<void> {
+  try {
+    await execa('perf', ['--version']);
+  } catch (err) {
+    throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`, Ubuntu: `apt-get install linux-tools-generic`) and run `flame doctor`', { cause: err });
+  }
+  const paranoid = await readParanoid();
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (paranoid !== undefined && paranoid > 2 && !root) {
+    throw perfNotPermitted(paranoid);
+  }
+}
+
+async function readParanoid(): Promise<number | undefined> {
+  try {
+    return Number((await readFile('/proc/sys/kernel/perf_event_paranoid', 'utf8')).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+function perfNotPermitted(value: number | undefined): FlameError {
+  return new FlameError(
+    ErrorCodes.PerfNotPermitted,
+    `perf may not sample: kernel.perf_event_paranoid is ${value ?? 'unknown'}; run \`sudo sysctl kernel.perf_event_paranoid=1\` (or run as root), then try again`,
+  );
+}
+
+/**
+ * Record `command` (or the pid in opts) into `output`. The program's stdout goes to `programStdout`
+ * (our stderr when stdout must stay clean for JSON); its stderr passes through to ours, minus
+ * perf's own lines, which are collected. Ctrl-C reaches perf and the program through the
+ * terminal's process group; perf still writes the file.
+ */
+export async function perfRecord(
+  opts: RecordOptions,
+  command: string[],
+  output: string,
+  io: { programStdout?: 'inherit' | 'stderr'; signal?: AbortSignal; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<RecordOutcome> {
+  const args = recordArgs(opts, output);
+  if (opts.pid !== undefined) {
+    if (opts.durationSec !== undefined) args.push('--', 'sleep', String(opts.durationSec));
+  } else {
+    args.push('--', ...command);
+  }
+  const perfMessages: string[] = [];
+  const child = execa('perf', args, {
+    reject: false,
+    stdin: 'inherit',
+    stdout: io.programStdout === 'stderr' ? ['pipe'] : 'inherit',
+    stderr: 'pipe',
+    buffer: false,
+    cwd: io.cwd,
+    env: io.env,
+    cancelSignal: io.signal,
+    forceKillAfterDelay: 2000,
+    // Ctrl-C is delivered by the terminal to perf directly; flame must not kill perf for it.
+    cleanup: true,
+  });
+  if (io.programStdout === 'stderr') child.stdout?.pipe(process.stderr, { end: false });
+  const tail: string[] = [];
+  const stderr = lineSplitter((l) => {
+    tail.push(l);
+    if (tail.length > 20) tail.shift();
+    routeStderr(l, perfMessages);
+  });
+  child.stderr?.on('data', stderr.push);
+  const result = await child;
+  stderr.end();
+  const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
+  if (result.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'recording cancelled');
+  if (!wrote) {
+    const text = tail.join('\n');
+    if (/perf_event_paranoid|Permission denied|Access to performance monitoring/i.test(text)) throw perfNotPermitted(await readParanoid());
+    if (result.failed && (result as { code?: string }).code === 'ENOENT') {
+      throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`) and run `flame doctor`');
+    }
+    const workload = /Failed to collect .* workload: (.*)/.exec(text);
+    if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
+    throw new FlameError(ErrorCodes.PerfFailed, `perf record failed${text ? `: ${lastLines(text)}` : ''}; run \`flame doctor\` to check the setup`);
+  }
+  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
+  return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages };
+}
+
+const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
+
+function routeStderr(line: string, perfMessages: string[]): void {
+  if (PERF_LINE.test(line)) perfMessages.push(line);
+  else process.stderr.write(`${line}\n`);
+}
+
+function lastLines(text: string): string {
+  return text.split('\n').filter(Boolean).slice(-3).join(' | ');
+}
+
+/** The fields flame parses (see daemon/perfscript.ts). */
+export const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
+
+/**
+ * Run `perf script --no-inline` over a perf.data file, handing each line (without its newline)
+ * to `onLine` synchronously as the bytes arrive; resolves when perf has exited.
+ */
+export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const child = execa('perf', ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS, '-i', perfData], {
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    stdin: 'ignore',
+    cancelSignal: opts.signal,
+    maxBuffer: { stderr: 1 << 20 },
+  });
+  const split = lineSplitter(onLine);
+  child.stdout!.on('data', split.push);
+  const r = await child;
+  split.end();
+  if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
+  if ((r as { code?: string }).code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`)');
+  if (r.exitCode !== 0) {
+    const msg = String(r.stderr ?? '').trim();
+    if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
+    throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a perf.data file?`);
+  }
+}
+
+/** Split chunks of bytes into lines, calling `onLine` for each complete one. */
+export function lineSplitter(onLine: (line: string) => void): { push: (chunk: Buffer | string) => void; end: () => void } {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  return {
+    push(chunk) {
+      const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    },
+    end() {
+      carry += decoder.end();
+      if (carry.length > 0) onLine(carry);
+      carry = '';
+    },
+  };
+}

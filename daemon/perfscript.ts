@@ -1,0 +1,155 @@
+// Parses `perf script --no-inline -F comm,pid,tid,time,period,event,ip,sym,symoff,dso` output
+// into structured samples (addresses kept) for flame's own symbolization. Pure and push-based:
+// feed lines, receive samples; a bad line is counted, never fatal.
+
+/** One frame as perf printed it. `addr` is a file offset for user-space DSOs. */
+export interface RawFrame {
+  /** The address as hex text (kernel addresses do not fit a JS number exactly). */
+  addrHex: string;
+  /** perf's symbol name (already demangled by perf), or '[unknown]'. */
+  sym: string;
+  /** Offset into the symbol, when perf printed one. */
+  symoff?: number;
+  /** The mapped file perf names, e.g. /usr/lib/.../libc.so.6, [kernel.kallsyms], [unknown]. */
+  dso: string;
+}
+
+export interface RawSample {
+  comm: string;
+  pid: number;
+  tid: number;
+  time: number;
+  period: number;
+  event: string;
+  /** Leaf first, as perf prints them. */
+  frames: RawFrame[];
+}
+
+export interface ParseStats {
+  samples: number;
+  /** Lines that matched neither a sample header nor a frame. */
+  malformedLines: number;
+  /** The first malformed line, for the one warning we print. */
+  firstMalformed?: { lineNo: number; text: string };
+  /** Lost events that perf reported inline (--show-lost-events). */
+  lostEvents: number;
+  /** Samples whose event differed from the first event seen (not folded, as perf report -e does). */
+  otherEventSamples: number;
+}
+
+// comm may contain spaces, so anchor on the fields at the end of the line.
+const HEADER = /^(.*?)\s+(-?\d+)\/(-?\d+)\s+(\d+\.\d+):\s+(\d+)\s+([^\s:][^\s]*?):\s*$/;
+const HEADER_NO_PERIOD = /^(.*?)\s+(-?\d+)\/(-?\d+)\s+(\d+\.\d+):\s+([^\s:][^\s]*?):\s*$/;
+const LOST = /\bLOST\s+(\d+)/;
+
+export class PerfScriptParser {
+  readonly stats: ParseStats = { samples: 0, malformedLines: 0, lostEvents: 0, otherEventSamples: 0 };
+  private current: RawSample | undefined;
+  private firstEvent: string | undefined;
+  private lineNo = 0;
+
+  constructor(private readonly onSample: (s: RawSample) => void) {}
+
+  /** Feed one line (without its newline). */
+  line(text: string): void {
+    this.lineNo++;
+    if (text.length === 0 || text.trim().length === 0) {
+      this.flush();
+      return;
+    }
+    const c = text.charCodeAt(0);
+    if (c === 9 || c === 32) {
+      // A frame line: "\t    addr sym+0xoff (dso)"; a header never starts with white space
+      // because perf left-aligns comm... except that comm can be empty, handled below.
+      const frame = parseFrame(text);
+      if (frame && this.current) {
+        this.current.frames.push(frame);
+        return;
+      }
+      if (!frame && this.tryHeader(text.trimStart())) return;
+      this.malformed(text);
+      return;
+    }
+    if (c === 35 /* # */) return; // perf's comment lines
+    if (this.tryHeader(text)) return;
+    const lost = LOST.exec(text);
+    if (lost) {
+      this.flush();
+      this.stats.lostEvents += Number(lost[1]);
+      return;
+    }
+    this.malformed(text);
+  }
+
+  /** Call at end of input. */
+  end(): ParseStats {
+    this.flush();
+    return this.stats;
+  }
+
+  private tryHeader(text: string): boolean {
+    let m = HEADER.exec(text);
+    let period = 1;
+    let event: string;
+    if (m) {
+      period = Number(m[5]);
+      event = m[6]!;
+    } else {
+      m = HEADER_NO_PERIOD.exec(text);
+      if (!m) return false;
+      event = m[5]!;
+    }
+    this.flush();
+    this.current = { comm: m[1]!.trim(), pid: Number(m[2]), tid: Number(m[3]), time: Number(m[4]), period, event, frames: [] };
+    return true;
+  }
+
+  private flush(): void {
+    const s = this.current;
+    if (!s) return;
+    this.current = undefined;
+    if (this.firstEvent === undefined) this.firstEvent = s.event;
+    if (s.event !== this.firstEvent) {
+      this.stats.otherEventSamples++;
+      return;
+    }
+    this.stats.samples++;
+    this.onSample(s);
+  }
+
+  private malformed(text: string): void {
+    this.stats.malformedLines++;
+    if (!this.stats.firstMalformed) this.stats.firstMalformed = { lineNo: this.lineNo, text: text.slice(0, 200) };
+  }
+}
+
+/** Parse "\t    1b31a hotspots::hash_chain+0x6a (/path/bin)"; undefined when it is not a frame. */
+export function parseFrame(text: string): RawFrame | undefined {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
+  const sp = text.indexOf(' ', i);
+  if (sp < 0) return undefined;
+  const addrHex = text.slice(i, sp);
+  if (!/^[0-9a-f]+$/i.test(addrHex)) return undefined;
+  const rest = text.slice(sp + 1).trimEnd();
+  let sym = rest;
+  let dso = '[unknown]';
+  if (rest.endsWith(')')) {
+    const open = rest.lastIndexOf(' (');
+    if (open >= 0) {
+      dso = rest.slice(open + 2, -1);
+      sym = rest.slice(0, open);
+    } else if (rest.startsWith('(')) {
+      dso = rest.slice(1, -1);
+      sym = '[unknown]';
+    }
+  }
+  let symoff: number | undefined;
+  const plus = sym.lastIndexOf('+0x');
+  if (plus > 0 && /^[0-9a-f]+$/i.test(sym.slice(plus + 3))) {
+    symoff = parseInt(sym.slice(plus + 3), 16);
+    sym = sym.slice(0, plus);
+  }
+  if (sym.length === 0) sym = '[unknown]';
+  return symoff === undefined ? { addrHex, sym, dso } : { addrHex, sym, symoff, dso };
+}

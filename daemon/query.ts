@@ -1,0 +1,157 @@
+// Pure queries over a ProfileData: hottest functions, hot source lines, folded stacks.
+// Each takes data and returns data, so the CLI, the daemon and the tests share them.
+import type { ProfileData, StackRecord } from './profile.js';
+
+export interface FunctionRow {
+  name: string;
+  /** Samples whose innermost frame is this function. */
+  self: number;
+  /** Samples with this function anywhere in the stack (counted once under recursion). */
+  total: number;
+  file?: string;
+  line?: number;
+}
+
+export interface LineRow {
+  file: string;
+  line: number;
+  self: number;
+  total: number;
+}
+
+export interface StackFilter {
+  /** Only samples of threads whose tid equals this number, or whose name matches this text. */
+  thread?: number | string;
+}
+
+export interface TopOptions extends StackFilter {
+  /** Charge self to the function owning the instruction (perf report --sort sym) rather than the innermost inlined one. */
+  noInline?: boolean;
+  limit?: number;
+  /** Only functions whose name matches this regular expression. */
+  filter?: string;
+  /** Sort by total instead of self. */
+  sortBy?: 'self' | 'total';
+}
+
+/** Stacks passing the filter. */
+export function selectStacks(p: ProfileData, f: StackFilter = {}): StackRecord[] {
+  if (f.thread === undefined) return p.stacks;
+  const want = f.thread;
+  const ok = new Set<number>();
+  p.threads.forEach((t, i) => {
+    if (typeof want === 'number' ? t.tid === want : t.comm === want || String(t.tid) === want) ok.add(i);
+  });
+  return p.stacks.filter((s) => ok.has(s.thread));
+}
+
+/** Functions by self (or total) count. */
+export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow[] {
+  const self = new Float64Array(p.functions.length);
+  const total = new Float64Array(p.functions.length);
+  const seen = new Int32Array(p.functions.length).fill(-1);
+  const stacks = selectStacks(p, opts);
+  for (let si = 0; si < stacks.length; si++) {
+    const s = stacks[si]!;
+    const locs = s.locs;
+    if (locs.length === 0) continue;
+    let leaf = locs.length - 1;
+    if (opts.noInline) while (leaf > 0 && p.locations[locs[leaf]!]!.inlined) leaf--;
+    self[p.locations[locs[leaf]!]!.fn] += s.samples;
+    for (const l of locs) {
+      const fn = p.locations[l]!.fn;
+      if (seen[fn] !== si) {
+        seen[fn] = si;
+        total[fn] += s.samples;
+      }
+    }
+  }
+  const re = opts.filter ? new RegExp(opts.filter) : undefined;
+  const rows: FunctionRow[] = [];
+  p.functions.forEach((f, i) => {
+    if (total[i] === 0) return;
+    if (re && !re.test(f.name)) return;
+    const row: FunctionRow = { name: f.name, self: self[i]!, total: total[i]! };
+    if (f.file !== undefined) row.file = f.file;
+    if (f.line !== undefined) row.line = f.line;
+    rows.push(row);
+  });
+  const key = opts.sortBy === 'total' ? 'total' : 'self';
+  rows.sort((a, b) => b[key] - a[key] || b.total - a.total || a.name.localeCompare(b.name));
+  return opts.limit === undefined ? rows : rows.slice(0, opts.limit);
+}
+
+export interface LinesOptions extends StackFilter {
+  /** Only lines of this source file (absolute path, or a suffix of one such as src/lib.rs). */
+  file?: string;
+  limit?: number;
+}
+
+/** Source lines by self count; a line's total counts a sample once even under recursion. */
+export function hotLines(p: ProfileData, opts: LinesOptions = {}): LineRow[] {
+  // One row per distinct (file, line); locations map onto rows once, so the per-stack loop
+  // works on integers only.
+  const rows: LineRow[] = [];
+  const rowOf = new Int32Array(p.locations.length).fill(-1);
+  const index = new Map<string, number>();
+  p.locations.forEach((loc, i) => {
+    if (loc.file === undefined || loc.line === undefined) return;
+    const k = `${loc.line}\u0000${loc.file}`;
+    let r = index.get(k);
+    if (r === undefined) {
+      r = rows.length;
+      rows.push({ file: loc.file, line: loc.line, self: 0, total: 0 });
+      index.set(k, r);
+    }
+    rowOf[i] = r;
+  });
+  const seen = new Int32Array(rows.length).fill(-1);
+  const stacks = selectStacks(p, opts);
+  for (let si = 0; si < stacks.length; si++) {
+    const s = stacks[si]!;
+    const locs = s.locs;
+    for (let i = 0; i < locs.length; i++) {
+      const r = rowOf[locs[i]!]!;
+      if (r < 0) continue;
+      if (seen[r] !== si) {
+        seen[r] = si;
+        rows[r]!.total += s.samples;
+      }
+      if (i === locs.length - 1) rows[r]!.self += s.samples;
+    }
+  }
+  let out = rows.filter((r) => r.total > 0);
+  if (opts.file !== undefined) {
+    const want = opts.file;
+    out = out.filter((r) => r.file === want || r.file.endsWith(want.startsWith('/') ? want : `/${want}`));
+  }
+  out.sort((a, b) => b.self - a.self || b.total - a.total || a.file.localeCompare(b.file) || a.line - b.line);
+  return opts.limit === undefined ? out : out.slice(0, opts.limit);
+}
+
+export interface FoldedOptions extends StackFilter {
+  /** Prefix each stack with the thread's name (and tid), as `flame fold --tid` does. */
+  threads?: boolean;
+  /** Mark inlined frames with the `_[i]` suffix the flame graph colours. */
+  markInlined?: boolean;
+}
+
+/** The profile as folded stacks (root first, ';'-separated), counts in samples. */
+export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<string, number> {
+  const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
+  const out = new Map<string, number>();
+  for (const s of selectStacks(p, opts)) {
+    const parts: string[] = [];
+    if (opts.threads) {
+      const t = p.threads[s.thread]!;
+      parts.push(`${t.comm.replace(/[; ]/g, '_')}-${t.tid}`);
+    }
+    for (const l of s.locs) {
+      const loc = p.locations[l]!;
+      parts.push(opts.markInlined && loc.inlined ? `${names[loc.fn]}_[i]` : names[loc.fn]!);
+    }
+    const key = parts.join(';');
+    out.set(key, (out.get(key) ?? 0) + s.samples);
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+// The one-shot pipeline behind `flame record` and `flame exec`: build the cargo target (or take
+// a command), perf record it, then analyse the perf.data into a profile. Clients render the result.
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyzePerfData, type AnalyzeProgress } from './analyze.js';
+import { buildTarget, type BuildResult, type Diagnostic } from './cargo.js';
+import { readMetadata, selectTarget, type TargetOptions } from './cargo-target.js';
+import { FlameError, ErrorCodes } from './errors.js';
+import { cacheDir } from './fsutil.js';
+import { checkPerfUsable, perfRecord, type RecordOptions } from './perf.js';
+import type { ProfileData } from './profile.js';
+
+export interface RecordRequest {
+  /** Build and run this cargo target... */
+  target?: TargetOptions;
+  /** ...or run this command as it is (`flame exec`). */
+  command?: string[];
+  /** Arguments for the program (after `--`). */
+  programArgs?: string[];
+  record?: RecordOptions;
+  /** Analyse an existing perf.data: no build, no record. */
+  perfData?: string;
+  /** Where the recording goes (default ./perf.data, as cargo-flamegraph). */
+  perfDataOut?: string;
+  cwd?: string;
+}
+
+export interface ProgramOutcome {
+  exitCode?: number;
+  signal?: string;
+  /** Panicked, exited non-zero or died of a signal (other than our Ctrl-C). */
+  failed: boolean;
+}
+
+export interface RecordResult {
+  perfData: string;
+  profile: ProfileData;
+  warnings: string[];
+  build?: BuildResult;
+  program?: ProgramOutcome;
+  /** Wall time of the recording (the program's run), in ms. */
+  durationMs: number;
+  /** From the end of recording to the profile, in ms. */
+  analysisMs: number;
+}
+
+export type RecordProgress =
+  | { stage: 'build'; message: string }
+  | { stage: 'record'; message: string }
+  | AnalyzeProgress;
+
+export interface RecordHooks {
+  onProgress?: (p: RecordProgress) => void;
+  signal?: AbortSignal;
+  /** Where the program's stdout goes: ours (default) or our stderr (when stdout carries JSON). */
+  programStdout?: 'inherit' | 'stderr';
+  /** Each compiler diagnostic as the build emits it. */
+  onDiagnostic?: (d: Diagnostic) => void;
+}
+
+/** Build (unless given a command or a perf.data), record and analyse. */
+export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): Promise<RecordResult> {
+  const cwd = path.resolve(req.cwd ?? process.cwd());
+  const warnings: string[] = [];
+  let perfData: string;
+  let build: BuildResult | undefined;
+  let program: ProgramOutcome | undefined;
+  let durationMs = 0;
+
+  if (req.perfData !== undefined) {
+    perfData = path.resolve(cwd, req.perfData);
+  } else {
+    let command: string[];
+    if (req.command && req.command.length > 0) {
+      command = [...req.command, ...(req.programArgs ?? [])];
+    } else if (req.record?.pid !== undefined) {
+      command = [];
+    } else {
+      const topts: TargetOptions = { ...req.target, cwd: req.target?.cwd ?? cwd };
+      const metadata = await readMetadata(topts);
+      const target = selectTarget(metadata, topts);
+      hooks.onProgress?.({ stage: 'build', message: `building ${target.kind} ${target.name}` });
+      build = await buildTarget(target, topts, {
+        signal: hooks.signal,
+        onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message }),
+        onDiagnostic: hooks.onDiagnostic,
+      });
+      warnings.push(...build.warnings);
+      command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
+    }
+    await checkPerfUsable();
+    perfData = path.resolve(cwd, req.perfDataOut ?? 'perf.data');
+    hooks.onProgress?.({ stage: 'record', message: req.record?.pid !== undefined ? `recording pid ${req.record.pid}` : `recording ${path.basename(command[0] ?? '')}` });
+    const t0 = performance.now();
+    const outcome = await perfRecord(req.record ?? {}, command, perfData, { programStdout: hooks.programStdout, signal: hooks.signal, cwd });
+    durationMs = performance.now() - t0;
+    const failed = outcome.signal !== undefined ? outcome.signal !== 'SIGINT' : (outcome.exitCode ?? 0) !== 0;
+    program = { failed };
+    if (outcome.exitCode !== undefined) program.exitCode = outcome.exitCode;
+    if (outcome.signal !== undefined) program.signal = outcome.signal;
+    if (failed && !req.record?.ignoreStatus) {
+      warnings.push(`the program ${outcome.signal ? `died of ${outcome.signal}` : `exited with status ${outcome.exitCode}`}; the profile covers its run until then (pass --ignore-status to accept this)`);
+    }
+  }
+
+  const t1 = performance.now();
+  let analysis;
+  try {
+    analysis = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal: hooks.signal, onProgress: hooks.onProgress });
+  } catch (err) {
+    if (program?.failed && err instanceof FlameError && err.code === ErrorCodes.NoSamples) {
+      throw new FlameError(ErrorCodes.ProgramFailed, `the program failed (${program.signal ?? `exit status ${program.exitCode}`}) before perf took any sample; fix the program or its arguments and try again`, { cause: err });
+    }
+    throw err;
+  }
+  warnings.push(...analysis.warnings);
+  const analysisMs = performance.now() - t1;
+  const result: RecordResult = { perfData, profile: analysis.profile, warnings, durationMs, analysisMs };
+  if (build) result.build = build;
+  if (program) result.program = program;
+  return result;
+}
