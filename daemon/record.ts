@@ -1,5 +1,7 @@
 // The one-shot pipeline behind `flame record` and `flame exec`: build the cargo target (or take
 // a command), perf record it, then analyse the perf.data into a profile. Clients render the result.
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzePerfData, type AnalyzeProgress } from './analyze.js';
@@ -92,7 +94,18 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     perfData = path.resolve(cwd, req.perfDataOut ?? 'perf.data');
     hooks.onProgress?.({ stage: 'record', message: req.record?.pid !== undefined ? `recording pid ${req.record.pid}` : `recording ${path.basename(command[0] ?? '')}` });
     const t0 = performance.now();
-    const outcome = await perfRecord(req.record ?? {}, command, perfData, { programStdout: hooks.programStdout, signal: hooks.signal, cwd });
+    // perf writes to a temporary name; only a complete recording replaces perf.data (the previous
+    // one is kept as perf.data.old, as perf does), so a failed run never clobbers a good file.
+    const tmp = `${perfData}.tmp-${process.pid}`;
+    let outcome;
+    try {
+      outcome = await perfRecord(req.record ?? {}, command, tmp, { programStdout: hooks.programStdout, signal: hooks.signal, cwd });
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    if (existsSync(perfData)) await rename(perfData, `${perfData}.old`);
+    await rename(tmp, perfData);
     durationMs = performance.now() - t0;
     const failed = outcome.signal !== undefined ? outcome.signal !== 'SIGINT' : (outcome.exitCode ?? 0) !== 0;
     program = { failed };
