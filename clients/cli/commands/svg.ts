@@ -1,0 +1,182 @@
+// `flame svg`: folded stacks (a file or stdin) to a flame graph SVG on stdout, a drop-in for
+// inferno-flamegraph. The SVG flags are exported so that other verbs (record) accept the same ones.
+import { createReadStream } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
+import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
+import { UsageError } from '../main.js';
+
+type Flags = NonNullable<ParseArgsConfig['options']>;
+
+/** The SVG options as flags; inferno-flamegraph's spellings are accepted as aliases. */
+export const SVG_FLAGS = {
+  title: { type: 'string' },
+  subtitle: { type: 'string' },
+  inverted: { type: 'boolean', short: 'i' },
+  reverse: { type: 'boolean' },
+  'min-width': { type: 'string' },
+  minwidth: { type: 'string' },
+  palette: { type: 'string' },
+  colors: { type: 'string', short: 'c' },
+  deterministic: { type: 'boolean' },
+  hash: { type: 'boolean' },
+  flamechart: { type: 'boolean' },
+  notes: { type: 'string' },
+  'image-width': { type: 'string' },
+  width: { type: 'string' },
+  countname: { type: 'string' },
+  nametype: { type: 'string' },
+  'font-size': { type: 'string' },
+  fontsize: { type: 'string' },
+  'font-width': { type: 'string' },
+  fontwidth: { type: 'string' },
+  'font-type': { type: 'string' },
+  fonttype: { type: 'string' },
+  'frame-height': { type: 'string' },
+  height: { type: 'string' },
+} as const satisfies Flags;
+
+export const SVG_HELP = `Flame graph options:
+  --title TEXT           the title (default "Flame Graph", "Flame Chart" with --flamechart)
+  --subtitle TEXT        a second line under the title
+  -i, --inverted         an icicle graph: callers at the top
+  --reverse              reverse each stack before merging (callees at the root)
+  --min-width PCT        omit frames narrower than PCT% of the total (default 0.01)
+  -c, --palette NAME     frame colours (alias --colors): ${PALETTES.join(', ')} (default hot);
+                         rust sets std/core/alloc apart from your crates
+  --deterministic        colour by a hash of the name: the same input gives the same bytes
+  --hash                 colour so that similar names get similar colours (also deterministic)
+  --flamechart           keep input order as a time series instead of merging by name
+  --notes TEXT           a note kept in a comment in the SVG
+  --image-width PX       the image width (alias --width; default 1200)
+  --countname UNIT       the unit of the counts (default samples)
+  --nametype TEXT        the word before a name in the details line (default "Function:")
+  --font-size PX         default 12 (alias --fontsize)
+  --font-width F         average glyph width / font size, to fit labels (default 0.59)
+  --font-type FAMILY     default monospace (alias --fonttype)
+  --frame-height PX      default 16 (alias --height)
+`;
+
+const HELP = `Usage: flame svg [options] [FOLDED...|-]
+
+Render folded stacks ("frame;frame;frame COUNT" lines, as \`flame fold\` or any stackcollapse
+tool prints them) as an interactive flame graph SVG on stdout: hover for details, click to zoom,
+Ctrl-F to search. Reads stdin when no file (or -) is given.
+
+Malformed lines are skipped with one warning. Without any stack counts the SVG says so and the
+exit code is 1, as with inferno-flamegraph.
+
+${SVG_HELP}  -h, --help             this help
+`;
+
+type FlagValues = { [K in keyof typeof SVG_FLAGS]?: (typeof SVG_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** Turn parsed SVG flags into SvgOptions, with UsageErrors for bad values. */
+export function svgOptionsFromFlags(v: FlagValues): SvgOptions {
+  const o: SvgOptions = {};
+  if (v.title !== undefined) o.title = v.title;
+  if (v.subtitle !== undefined) o.subtitle = v.subtitle;
+  if (v.inverted) o.inverted = true;
+  if (v.reverse) o.reverse = true;
+  if (v.deterministic) o.deterministic = true;
+  if (v.hash) o.hash = true;
+  if (v.flamechart) o.flamechart = true;
+  if (v.notes !== undefined) o.notes = v.notes;
+  if (v.countname !== undefined) o.countName = v.countname;
+  if (v.nametype !== undefined) o.nameType = v.nametype;
+  const palette = v.palette ?? v.colors;
+  if (palette !== undefined) {
+    if (!isPalette(palette)) throw new UsageError(`unknown palette '${palette}'; choose one of ${PALETTES.join(', ')}`);
+    o.palette = palette;
+  }
+  const minWidth = num('--min-width', v['min-width'] ?? v.minwidth, 0, false);
+  if (minWidth !== undefined) o.minWidth = minWidth;
+  const width = num('--image-width', v['image-width'] ?? v.width, 21, true);
+  if (width !== undefined) o.imageWidth = width;
+  const fontSize = num('--font-size', v['font-size'] ?? v.fontsize, 1, false);
+  if (fontSize !== undefined) o.fontSize = fontSize;
+  const fontWidth = num('--font-width', v['font-width'] ?? v.fontwidth, Number.MIN_VALUE, false);
+  if (fontWidth !== undefined) o.fontWidth = fontWidth;
+  const fontType = v['font-type'] ?? v.fonttype;
+  if (fontType !== undefined) o.fontType = fontType;
+  const frameHeight = num('--frame-height', v['frame-height'] ?? v.height, 1, true);
+  if (frameHeight !== undefined) o.frameHeight = frameHeight;
+  return o;
+}
+
+function num(flag: string, s: string | undefined, min: number, integer: boolean): number | undefined {
+  if (s === undefined) return undefined;
+  // Tolerate a trailing % on --min-width, as people write it.
+  const n = Number(flag === '--min-width' ? s.replace(/%$/, '') : s);
+  if (s.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} takes ${integer ? 'a whole number' : 'a number'} of at least ${min === Number.MIN_VALUE ? 'more than 0' : min}, not '${s}'`);
+  }
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...SVG_FLAGS, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Run \`flame svg --help\` for the options.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const opts = svgOptionsFromFlags(values);
+  const tree = await readInputs(positionals.length === 0 ? ['-'] : positionals, opts);
+  if (tree.malformed > 0) {
+    process.stderr.write(`warning: skipped ${tree.malformed} malformed ${tree.malformed === 1 ? 'line' : 'lines'} (want "frame;frame COUNT"), the first: ${JSON.stringify(tree.firstMalformed ?? '')}\n`);
+  }
+  if (tree.fractional) process.stderr.write('warning: fractional counts were truncated to whole numbers\n');
+  const chunks: string[] = [];
+  writeSvg(tree, opts, (s) => chunks.push(s));
+  await writeOut(chunks);
+  if (tree.total <= 0) {
+    process.stderr.write('error: No stack counts found in the input (the SVG written says so)\n');
+    return 1;
+  }
+  return 0;
+}
+
+async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree> {
+  // Several inputs are read as one stream, as inferno does, so that merging spans them all.
+  async function* all(): AsyncGenerator<string | Uint8Array> {
+    for (const f of files) {
+      if (f === '-') {
+        yield* process.stdin;
+        continue;
+      }
+      const stream = createReadStream(f, { highWaterMark: 1 << 20 });
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new FlameError(ErrorCodes.BadInput, `cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+      }
+      // A file that does not end in a newline must not run into the next one.
+      yield '\n';
+    }
+  }
+  return readFolded(all(), opts);
+}
+
+function writeOut(chunks: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let i = 0;
+    const next = (): void => {
+      while (i < chunks.length) {
+        if (!process.stdout.write(chunks[i++]!)) {
+          process.stdout.once('drain', next);
+          return;
+        }
+      }
+      process.stdout.write('', (err) => (err ? reject(err) : resolve()));
+    };
+    process.stdout.once('error', reject);
+    next();
+  });
+}

@@ -1,0 +1,304 @@
+// Folded stacks → a self-contained, interactive flame graph SVG, a drop-in for inferno-flamegraph's
+// output (same layout, fg:x/fg:w attributes, palettes). Pure: data in, text out.
+import { backgroundFor, displayName, frameColor, type PaletteName, type ShadeMode } from './svg-palette.js';
+import { SVG_SCRIPT, SVG_STYLE } from './svg-script.js';
+import { mergeStacks, type FlameNode, type FlameTree } from './svg-tree.js';
+
+export { FlameTreeBuilder, mergeStacks, parseFolded, readFolded, type FlameNode, type FlameTree, type MergeOptions } from './svg-tree.js';
+export { PALETTES, isPalette, type PaletteName } from './svg-palette.js';
+
+/** Everything that shapes a flame graph. Plain data: it also crosses the wire. */
+export interface SvgOptions {
+  /** Default "Flame Graph" ("Flame Chart" with `flamechart`). */
+  title?: string;
+  subtitle?: string;
+  /** An icicle graph: the root at the top. */
+  inverted?: boolean;
+  /** Reverse each stack before merging (callees at the root). */
+  reverse?: boolean;
+  /** Omit frames narrower than this percent of the total. Default 0.01. */
+  minWidth?: number;
+  /** Default "hot". */
+  palette?: PaletteName;
+  /** Colour by a hash of the name instead of at random: the same input gives the same bytes. */
+  deterministic?: boolean;
+  /** Colour so that similar names get similar colours (FlameGraph's --hash); also deterministic. */
+  hash?: boolean;
+  /** Keep input order as a time series instead of sorting and merging by name. */
+  flamechart?: boolean;
+  /** Text kept in a comment at the top of the SVG. */
+  notes?: string;
+  /** Default 1200. */
+  imageWidth?: number;
+  /** The unit of the counts. Default "samples". */
+  countName?: string;
+  /** The word before a frame's name in the details line. Default "Function:". */
+  nameType?: string;
+  /** Default 12. */
+  fontSize?: number;
+  /** The average glyph width as a fraction of the font size, to fit labels. Default 0.59. */
+  fontWidth?: number;
+  /** Default "monospace". */
+  fontType?: string;
+  /** Default 16. */
+  frameHeight?: number;
+  /** Fill of frames matching a search. Default "#e600e6". */
+  searchColor?: string;
+}
+
+/** What a render did, for the caller's messages. */
+export interface SvgStats {
+  /** Frames drawn, the "all" root included. */
+  frames: number;
+  /** Frames left out for being narrower than minWidth (their callees not counted). */
+  omitted: number;
+  total: number;
+}
+
+/** Render folded stacks ([stack, count] pairs or a Map) as an SVG document. */
+export function renderSvg(stacks: Iterable<[string, number]> | Map<string, number>, opts: SvgOptions = {}): string {
+  return renderTree(mergeStacks(stacks, opts), opts);
+}
+
+/** Render an already merged tree (from readFolded, parseFolded or a FlameTreeBuilder). */
+export function renderTree(tree: FlameTree, opts: SvgOptions = {}): string {
+  const parts: string[] = [];
+  writeSvg(tree, opts, (s) => parts.push(s));
+  return parts.join('');
+}
+
+const XPAD = 10;
+const FRAMEPAD = 1;
+const CHUNK = 256;
+
+/**
+ * Render `tree` as an SVG, handing it to `write` in pieces of a few tens of kilobytes, so that a
+ * caller can stream it to a file or socket. The tree's merge options (reverse, flamechart) were
+ * applied when it was built; `opts` only shapes the drawing.
+ */
+export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: string) => void): SvgStats {
+  const o = resolve(opts);
+  const total = tree.total;
+  if (total <= 0) {
+    writeEmpty(o, write);
+    return { frames: 0, omitted: 0, total: 0 };
+  }
+
+  // Pass 1: the frames to draw, in pre-order, and the deepest one (the image height needs it).
+  const minSamples = (o.minWidth / 100) * total;
+  const nodes: FlameNode[] = [];
+  const depths: number[] = [];
+  const xs: number[] = [];
+  const todo: FlameNode[] = [tree.root];
+  const todoDepth: number[] = [0];
+  const todoX: number[] = [0];
+  let omitted = 0;
+  let maxDepth = 0;
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    const d = todoDepth.pop()!;
+    const x = todoX.pop()!;
+    nodes.push(n);
+    depths.push(d);
+    xs.push(x);
+    if (d > maxDepth) maxDepth = d;
+    const kids = n.children;
+    // Pushed right to left so that they pop left to right.
+    let end = x + n.total - n.self;
+    for (let k = kids.length - 1; k >= 0; k--) {
+      const c = kids[k]!;
+      end -= c.total;
+      if (c.total < minSamples || c.total <= 0) {
+        if (c.total > 0) omitted++;
+        continue;
+      }
+      todo.push(c);
+      todoDepth.push(d + 1);
+      todoX.push(end);
+    }
+  }
+
+  const ypad1 = o.inverted ? o.fontSize * 4 + o.subtitleHeight + 4 : o.fontSize * 3 + o.subtitleHeight;
+  const ypad2 = o.inverted ? o.fontSize + 10 : o.fontSize * 2 + 10;
+  const height = (maxDepth + 1) * o.frameHeight + ypad1 + ypad2;
+  const framesWidth = o.imageWidth - 2 * XPAD;
+
+  const idle = omitted > 0 ? `${omitted} ${omitted === 1 ? 'frame' : 'frames'} narrower than ${o.minWidth}% of the total omitted` : ' ';
+  write(header(o, height));
+  write(prelude(o, height, ypad1, ypad2, idle));
+  write(`<svg id="frames" x="${XPAD}" width="${framesWidth}" total_samples="${total}">\n`);
+
+  // Per-depth y coordinates and per-name strings are computed once, not per frame.
+  const yRect: string[] = [];
+  const yText: string[] = [];
+  const rectHeight = o.frameHeight - FRAMEPAD;
+  for (let d = 0; d <= maxDepth; d++) {
+    const y1 = o.inverted ? ypad1 + d * o.frameHeight : height - ypad2 - (d + 1) * o.frameHeight + FRAMEPAD;
+    yRect.push(String(y1));
+    yText.push((3 + y1 + rectHeight / 2).toFixed(2));
+  }
+  const names = new Map<string, NameInfo>();
+  const pctPerSample = 100 / total;
+  const charsPerPct = framesWidth / 100 / (o.fontSize * o.fontWidth);
+  const textShift = 300 / framesWidth;
+  const tail = ` ${escapeXml(o.countName)}, `;
+  const heightAttr = `" height="${rectHeight}" fill="`;
+
+  let buf: string[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const d = depths[i]!;
+    const x = xs[i]!;
+    const w = n.total;
+    let info = names.get(n.name);
+    if (info === undefined) {
+      const shown = d === 0 && n.name === '' ? 'all' : displayName(n.name);
+      info = { shown, esc: escapeXml(shown), color: o.shade === 'random' ? '' : frameColor(o.palette, n.name, o.shade) };
+      names.set(n.name, info);
+    }
+    const fill = info.color !== '' ? info.color : frameColor(o.palette, n.name, o.shade);
+    const xPct = x * pctPerSample;
+    const wPct = w * pctPerSample;
+    const fit = Math.floor(wPct * charsPerPct);
+    let label = '';
+    if (fit >= 3) label = info.shown.length < fit ? info.esc : escapeXml(info.shown.slice(0, fit - 2)) + '..';
+    const pct = d === 0 ? '100' : (100 * (w / total)).toFixed(2);
+    buf.push(
+      `<g><title>${info.esc} (${thousands(w)}${tail}${pct}%)</title><rect x="${xPct.toFixed(4)}%" y="${yRect[d]}" width="${wPct.toFixed(4)}%${heightAttr}${fill}" fg:x="${x}" fg:w="${w}"/><text x="${(xPct + textShift).toFixed(4)}%" y="${yText[d]}">${label}</text></g>\n`,
+    );
+    if (buf.length === CHUNK) {
+      write(buf.join(''));
+      buf = [];
+    }
+  }
+  if (buf.length > 0) write(buf.join(''));
+  write('</svg>\n</svg>\n');
+  return { frames: nodes.length, omitted, total };
+}
+
+/** Escape text for XML content and double-quoted attributes; drops characters XML 1.0 forbids. */
+export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(ESCAPE_ALL, (c) => ENTITIES[c] ?? '\uFFFD');
+}
+
+const NEEDS_ESCAPE = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+const ESCAPE_ALL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+interface NameInfo {
+  shown: string;
+  esc: string;
+  /** The fill when it depends on the name only; '' when drawn at random per frame. */
+  color: string;
+}
+
+interface Resolved {
+  title: string;
+  subtitle: string | undefined;
+  subtitleHeight: number;
+  inverted: boolean;
+  minWidth: number;
+  palette: PaletteName;
+  shade: ShadeMode;
+  notes: string;
+  imageWidth: number;
+  countName: string;
+  nameType: string;
+  fontSize: number;
+  fontWidth: number;
+  fontType: string;
+  frameHeight: number;
+  searchColor: string;
+}
+
+function resolve(opts: SvgOptions): Resolved {
+  const fontSize = positive(opts.fontSize, 12);
+  return {
+    title: opts.title ?? (opts.flamechart ? 'Flame Chart' : 'Flame Graph'),
+    subtitle: opts.subtitle,
+    subtitleHeight: opts.subtitle !== undefined ? fontSize * 2 : 0,
+    inverted: opts.inverted === true,
+    minWidth: opts.minWidth !== undefined && opts.minWidth >= 0 ? opts.minWidth : 0.01,
+    palette: opts.palette ?? 'hot',
+    shade: opts.hash ? 'hash' : opts.deterministic ? 'deterministic' : 'random',
+    notes: opts.notes ?? '',
+    imageWidth: Math.max(positive(opts.imageWidth, 1200), 2 * XPAD + 1),
+    countName: opts.countName ?? 'samples',
+    nameType: opts.nameType ?? 'Function:',
+    fontSize,
+    fontWidth: positive(opts.fontWidth, 0.59),
+    fontType: opts.fontType ?? 'monospace',
+    frameHeight: positive(opts.frameHeight, 16),
+    searchColor: opts.searchColor ?? '#e600e6',
+  };
+}
+
+function positive(v: number | undefined, dflt: number): number {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : dflt;
+}
+
+function header(o: Resolved, height: number): string {
+  const w = o.imageWidth;
+  return (
+    '<?xml version="1.0" standalone="no"?>\n' +
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' +
+    `<svg version="1.1" width="${w}" height="${height}" onload="init(evt)" viewBox="0 0 ${w} ${height}" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:fg="http://github.com/jonhoo/inferno">\n` +
+    '<!-- Flame graph rendered by flame. Frame widths are proportional to sample counts; fg:x and fg:w hold them. -->\n' +
+    `<!-- NOTES: ${commentSafe(o.notes)} -->\n`
+  );
+}
+
+function prelude(o: Resolved, height: number, ypad1: number, ypad2: number, idle: string): string {
+  const [bg1, bg2] = backgroundFor(o.palette);
+  const fs = o.fontSize;
+  const w = o.imageWidth;
+  const cfg = { nametype: o.nameType, fontsize: fs, fontwidth: o.fontWidth, inverted: o.inverted, searchcolor: o.searchColor };
+  const font = /^(?:serif|sans-serif|monospace|cursive|fantasy)$/.test(o.fontType) ? o.fontType : JSON.stringify(o.fontType);
+  const bottom = height - ypad2 / 2;
+  const out = [
+    `<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0"><stop stop-color="${escapeXml(bg1)}" offset="5%"/><stop stop-color="${escapeXml(bg2)}" offset="95%"/></linearGradient></defs>\n`,
+    `<style type="text/css"><![CDATA[\ntext { font-family:${cdataSafe(font)}; font-size:${fs}px; }\n#title { font-size:${fs + 5}px; }\n${SVG_STYLE}]]></style>\n`,
+    `<script type="text/ecmascript"><![CDATA[\nvar flameCfg = ${cdataSafe(JSON.stringify(cfg))};\n${SVG_SCRIPT}]]></script>\n`,
+    `<rect x="0" y="0" width="100%" height="${height}" fill="url(#background)"/>\n`,
+    text('title', '50%', fs * 2, o.title),
+  ];
+  if (o.subtitle !== undefined) out.push(text('subtitle', '50%', fs * 4, o.subtitle));
+  out.push(
+    text('details', String(XPAD), o.inverted ? ypad1 - fs : bottom, idle),
+    text('unzoom', String(XPAD), fs * 2, 'Reset Zoom', ' class="hide"'),
+    text('search', String(w - XPAD), fs * 2, 'Search'),
+    text('matched', String(w - XPAD), o.inverted ? ypad1 - fs : bottom, ' '),
+  );
+  return out.join('');
+}
+
+function text(id: string, x: string, y: number, content: string, extra = ''): string {
+  return `<text id="${id}"${extra} x="${x}" y="${y.toFixed(2)}">${escapeXml(content)}</text>\n`;
+}
+
+function writeEmpty(o: Resolved, write: (chunk: string) => void): void {
+  const height = o.fontSize * 5;
+  write(header(o, height));
+  write(`<rect x="0" y="0" width="100%" height="${height}" fill="#f8f8f8"/>\n`);
+  write(`<text x="50%" y="${(o.fontSize * 2).toFixed(2)}" text-anchor="middle" font-family="${escapeXml(o.fontType)}" font-size="${o.fontSize + 5}">ERROR: No stack counts found</text>\n</svg>\n`);
+}
+
+// "--" may not appear inside an XML comment, nor may it end with "-".
+function commentSafe(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '\uFFFD').replace(/-(?=-|$)/g, '- ');
+}
+
+function cdataSafe(s: string): string {
+  return s.replace(/]]>/g, ']]\\u003e');
+}
+
+function thousands(n: number): string {
+  if (n < 1000) return String(n);
+  const s = String(Math.round(n));
+  let out = '';
+  let k = s.length % 3 || 3;
+  out = s.slice(0, k);
+  for (; k < s.length; k += 3) out += ',' + s.slice(k, k + 3);
+  return out;
+}
