@@ -1,0 +1,349 @@
+// `flame doctor`: why a profile would come out empty or nameless, found before the user records.
+// Facts are gathered by running the tools; the verdicts are a pure function over those facts,
+// so every verdict and its fix can be tested with data.
+import { existsSync } from 'node:fs';
+import { access, constants, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import {
+  codegenOption,
+  codegenOptions,
+  debugEnabled,
+  profileSettings,
+  readToml,
+  rustflags,
+  stripsDebugInfo,
+  type ProfileSettings,
+  type RustflagsSettings,
+} from './cargo-config.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** Essential checks decide the exit code; the others only warn. */
+  essential: boolean;
+  detail: string;
+  /** What to run or change, when not ok. */
+  fix?: string;
+}
+
+/** What the machine and the project look like; every field is observed, none is judged. */
+export interface DoctorFacts {
+  /** `cargo --version`, or undefined when cargo is missing. */
+  cargoVersion?: string;
+  /** From `rustc -vV`. */
+  rustc?: { release: string; host: string };
+  perfVersion?: string;
+  /** The distribution package that installed perf (dpkg), when known. */
+  perfPackage?: string;
+  /** /etc/os-release ID and ID_LIKE, e.g. ['debian'] or ['ubuntu', 'debian']. */
+  distro: string[];
+  paranoid?: number;
+  kptrRestrict?: number;
+  root: boolean;
+  /** CAP_PERFMON or CAP_SYS_ADMIN in the effective set. */
+  capPerfmon: boolean;
+  /** `perf record -e cpu-clock` on `true`: undefined when perf is missing. */
+  perfSample?: { ok: boolean; error?: string };
+  /** Whether the `cycles` hardware event counts (VMs often have none; cpu-clock is the fallback). */
+  hardwareCounters?: boolean;
+  llvmSymbolizer?: string;
+  addr2line?: string;
+  /** The cargo project in the current directory, if any. */
+  project?: { manifestPath: string; release: ProfileSettings; rustflags: RustflagsSettings };
+}
+
+/** Judge the facts: one check per concern, each failing one with its fix. */
+export function evaluate(f: DoctorFacts): Check[] {
+  const checks: Check[] = [];
+  const debian = f.distro.includes('debian') && !f.distro.includes('ubuntu');
+  const ubuntu = f.distro.includes('ubuntu');
+  const privileged = f.root || f.capPerfmon;
+
+  checks.push(
+    f.cargoVersion !== undefined
+      ? { name: 'cargo', ok: true, essential: true, detail: f.cargoVersion }
+      : { name: 'cargo', ok: false, essential: true, detail: 'cargo not found on PATH', fix: 'install Rust with rustup: https://rustup.rs' },
+  );
+
+  if (f.perfVersion !== undefined) {
+    const from = f.perfPackage !== undefined ? ` (package ${f.perfPackage})` : '';
+    checks.push({ name: 'perf', ok: true, essential: true, detail: `${f.perfVersion}${from}` });
+  } else {
+    const fix = debian
+      ? 'sudo apt-get install linux-perf'
+      : ubuntu
+        ? 'sudo apt-get install linux-tools-common linux-tools-generic linux-tools-$(uname -r)'
+        : f.distro.some((d) => d === 'fedora' || d === 'rhel')
+          ? 'sudo dnf install perf'
+          : 'install perf (Debian: linux-perf; Ubuntu: linux-tools-$(uname -r); Fedora: perf)';
+    checks.push({ name: 'perf', ok: false, essential: true, detail: 'perf not found on PATH (or no perf for the running kernel)', fix });
+  }
+
+  if (f.paranoid === undefined) {
+    checks.push({ name: 'perf_event_paranoid', ok: false, essential: false, detail: 'cannot read /proc/sys/kernel/perf_event_paranoid (not Linux?)' });
+  } else {
+    const p = f.paranoid;
+    const meaning =
+      p <= -1 ? 'no restrictions' : p === 0 ? 'user and kernel sampling, CPU-wide allowed' : p === 1 ? 'user and kernel sampling of your own processes'
+        : p === 2 ? 'user-space sampling of your own processes only; kernel frames are left out'
+          : 'all unprivileged sampling blocked';
+    const blocked = p >= 3 && !privileged;
+    const who = privileged ? (f.root ? '; running as root, so it does not apply' : '; CAP_PERFMON overrides it') : '';
+    checks.push({
+      name: 'perf_event_paranoid',
+      ok: !blocked,
+      essential: true,
+      detail: `kernel.perf_event_paranoid = ${p}: ${meaning}${who}`,
+      ...(blocked || (p === 2 && !privileged) ? { fix: 'sudo sysctl kernel.perf_event_paranoid=1 (add it to /etc/sysctl.d/ to keep it)' } : {}),
+    });
+  }
+
+  if (f.kptrRestrict !== undefined) {
+    const hidden = f.kptrRestrict >= 2 || (f.kptrRestrict === 1 && !privileged);
+    checks.push({
+      name: 'kptr_restrict',
+      ok: !hidden,
+      essential: false,
+      detail: `kernel.kptr_restrict = ${f.kptrRestrict}: kernel symbol addresses are ${hidden ? 'hidden, so kernel frames show as [unknown]' : 'readable'}`,
+      ...(hidden ? { fix: 'sudo sysctl kernel.kptr_restrict=0' } : {}),
+    });
+  }
+
+  if (f.perfSample !== undefined) {
+    checks.push(
+      f.perfSample.ok
+        ? { name: 'perf sampling', ok: true, essential: true, detail: 'perf record -e cpu-clock works' }
+        : {
+            name: 'perf sampling',
+            ok: false,
+            essential: true,
+            detail: `perf record -e cpu-clock failed: ${f.perfSample.error ?? 'unknown error'}`,
+            fix: f.paranoid !== undefined && f.paranoid > 1 && !privileged ? 'sudo sysctl kernel.perf_event_paranoid=1' : 'run `perf record -e cpu-clock -- true` to see why',
+          },
+    );
+  }
+  if (f.hardwareCounters !== undefined) {
+    checks.push({
+      name: 'hardware counters',
+      ok: true,
+      essential: false,
+      detail: f.hardwareCounters ? 'the cycles event counts' : 'no hardware cycles counter (common in VMs); flame samples with cpu-clock instead',
+    });
+  }
+
+  const symbolizer = f.llvmSymbolizer ?? f.addr2line;
+  checks.push(
+    symbolizer !== undefined
+      ? { name: 'symbolizer', ok: true, essential: true, detail: f.llvmSymbolizer !== undefined ? `llvm-symbolizer at ${f.llvmSymbolizer}` : `addr2line at ${f.addr2line} (llvm-symbolizer is faster and knows inlined Rust frames better)` }
+      : { name: 'symbolizer', ok: false, essential: true, detail: 'neither llvm-symbolizer nor addr2line found', fix: debian || ubuntu ? 'sudo apt-get install llvm' : 'install llvm (for llvm-symbolizer) or binutils (for addr2line)' },
+  );
+
+  if (f.project !== undefined) checks.push(debugInfoCheck(f.project), rustflagsCheck(f.project.rustflags), linkerCheck(f));
+  return checks;
+}
+
+/** Whether every essential check passed: the exit status of `flame doctor`. */
+export function allEssentialOk(checks: Check[]): boolean {
+  return checks.every((c) => c.ok || !c.essential);
+}
+
+/** Observe the machine and the cargo project in `cwd`. */
+export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DoctorFacts> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const env = opts.env ?? process.env;
+  const [cargoVersion, rustcVV, perfVersion, osRelease, paranoid, kptr, status, llvm, addr2line] = await Promise.all([
+    firstLine('cargo', ['--version'], cwd),
+    output('rustc', ['-vV'], cwd),
+    firstLine('perf', ['--version'], cwd),
+    readFile('/etc/os-release', 'utf8').catch(() => ''),
+    readNumber('/proc/sys/kernel/perf_event_paranoid'),
+    readNumber('/proc/sys/kernel/kptr_restrict'),
+    readFile('/proc/self/status', 'utf8').catch(() => ''),
+    which(['llvm-symbolizer', ...Array.from({ length: 12 }, (_, i) => `llvm-symbolizer-${21 - i}`)]),
+    which(['addr2line']),
+  ]);
+  const facts: DoctorFacts = {
+    distro: osIds(osRelease),
+    root: process.getuid?.() === 0,
+    capPerfmon: hasCap(status, 38) || hasCap(status, 21),
+  };
+  if (cargoVersion !== undefined) facts.cargoVersion = cargoVersion;
+  const release = /^release: (\S+)/m.exec(rustcVV ?? '')?.[1];
+  const host = /^host: (\S+)/m.exec(rustcVV ?? '')?.[1];
+  if (release !== undefined && host !== undefined) facts.rustc = { release, host };
+  if (paranoid !== undefined) facts.paranoid = paranoid;
+  if (kptr !== undefined) facts.kptrRestrict = kptr;
+  if (llvm !== undefined) facts.llvmSymbolizer = llvm;
+  if (addr2line !== undefined) facts.addr2line = addr2line;
+  if (perfVersion !== undefined) {
+    facts.perfVersion = perfVersion;
+    const perfPath = await which(['perf']);
+    const owner = perfPath === undefined ? undefined : await output('dpkg-query', ['-S', perfPath], cwd);
+    const pkg = owner?.split('\n').find((l) => !l.startsWith('diversion'))?.split(':')[0];
+    if (pkg) facts.perfPackage = pkg;
+    Object.assign(facts, await perfProbe(cwd));
+  }
+  const manifestPath = findManifest(cwd);
+  if (manifestPath !== undefined) {
+    const root = (await workspaceRoot(cwd)) ?? path.dirname(manifestPath);
+    const rootManifest = path.join(root, 'Cargo.toml');
+    facts.project = {
+      manifestPath: rootManifest,
+      release: profileSettings(await readToml(rootManifest), 'release', rootManifest),
+      rustflags: await rustflags(cwd, facts.rustc?.host ?? 'x86_64-unknown-linux-gnu', env),
+    };
+  }
+  return facts;
+}
+
+function debugInfoCheck(p: NonNullable<DoctorFacts['project']>): Check {
+  const s = p.release;
+  const debug = debugEnabled(s.debug);
+  const stripped = stripsDebugInfo(s.strip);
+  const where = s.source === 'default' ? 'cargo default' : s.source;
+  const now = `release profile (${where}): debug = ${JSON.stringify(s.debug ?? false)}, strip = ${JSON.stringify(s.strip ?? 'none')}`;
+  if (debug && !stripped) return { name: 'debug info', ok: true, essential: false, detail: `${now}; profiles get source lines` };
+  // flame record sets CARGO_PROFILE_RELEASE_DEBUG/STRIP for its own builds, so this only warns.
+  const why = stripped ? `strip = ${JSON.stringify(s.strip)} removes debug info` : 'no debug info';
+  return {
+    name: 'debug info',
+    ok: true,
+    essential: false,
+    detail: `${now}: ${why}; flame record turns it on for its own builds, other tools (cargo flamegraph, perf on your builds) need it in ${path.basename(p.manifestPath)}`,
+  };
+}
+
+/** rustflags override profiles, so flame's own debug-info settings cannot undo these. */
+function rustflagsCheck(flags: RustflagsSettings): Check {
+  const strip = codegenOption(flags.flags, 'strip');
+  const debug = codegenOption(flags.flags, 'debuginfo');
+  const bad = strip === 'debuginfo' || strip === 'symbols' ? `-C strip=${strip}` : debug === '0' || debug === 'none' ? `-C debuginfo=${debug}` : undefined;
+  if (bad === undefined) {
+    return { name: 'rustflags', ok: true, essential: false, detail: flags.source === 'none' ? 'none set' : `from ${flags.source}: nothing that removes debug info` };
+  }
+  return {
+    name: 'rustflags',
+    ok: false,
+    essential: false,
+    detail: `\`${bad}\` in ${flags.source} removes debug info, whatever the profile says: profiles will lack source lines`,
+    fix: `remove \`${bad}\` from ${flags.source} (or override it while profiling: RUSTFLAGS="-C strip=none -C debuginfo=2")`,
+  };
+}
+
+function linkerCheck(f: DoctorFacts): Check {
+  const flags = f.project!.rustflags;
+  const linkArgs = [...codegenOptions(flags.flags, 'link-arg'), ...codegenOptions(flags.flags, 'link-args')];
+  const fuse = linkArgs.map((a) => /-fuse-ld=(\S+)/.exec(a)?.[1]).filter((x) => x !== undefined).pop();
+  const linker = flags.linker ?? codegenOption(flags.flags, 'linker');
+  const features = codegenOption(flags.flags, 'linker-features') ?? '';
+  let chosen: string | undefined;
+  let source = '';
+  if (fuse !== undefined && /lld|mold/.test(fuse)) {
+    chosen = fuse.includes('mold') ? 'mold' : 'lld';
+    source = `-fuse-ld=${fuse} in ${flags.source}`;
+  } else if (linker !== undefined && /lld|mold/.test(path.basename(linker))) {
+    chosen = linker.includes('mold') ? 'mold' : 'lld';
+    source = `linker = ${linker} (${flags.linkerSource ?? flags.source})`;
+  } else if (fuse === undefined && !features.includes('-lld') && rustLldByDefault(f.rustc)) {
+    chosen = 'lld';
+    source = `rust-lld, rustc ${f.rustc!.release}'s default on ${f.rustc!.host}`;
+  }
+  if (chosen === undefined) return { name: 'linker', ok: true, essential: false, detail: `system linker${linker ? ` (${linker})` : ''}` };
+  const hasFix = linkArgs.some((a) => a.includes('--no-rosegment'));
+  if (hasFix) return { name: 'linker', ok: true, essential: false, detail: `${chosen} (${source}) with --no-rosegment` };
+  const triple = f.rustc?.host ?? 'x86_64-unknown-linux-gnu';
+  const existing = flags.source === 'none' ? '' : ` (keep the flags you already set in ${flags.source})`;
+  return {
+    name: 'linker',
+    ok: false,
+    essential: false,
+    detail: `${chosen} (${source}) without --no-rosegment: perf cannot unwind its stacks accurately`,
+    fix: `add -C link-arg=-Wl,--no-rosegment: in .cargo/config.toml, [target.${triple}] rustflags = ["-C", "link-arg=-Wl,--no-rosegment"]${existing}`,
+  };
+}
+
+/** Rust 1.90 made rust-lld the default linker on x86_64 Linux. */
+function rustLldByDefault(rustc: DoctorFacts['rustc']): boolean {
+  if (rustc === undefined || rustc.host !== 'x86_64-unknown-linux-gnu') return false;
+  const [major = 0, minor = 0] = rustc.release.split('.').map((n) => Number.parseInt(n, 10));
+  return major > 1 || (major === 1 && minor >= 90);
+}
+
+async function perfProbe(cwd: string): Promise<Pick<DoctorFacts, 'perfSample' | 'hardwareCounters'>> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'flame-doctor-'));
+  try {
+    const rec = await execa('perf', ['record', '-e', 'cpu-clock', '-F', '99', '-o', path.join(dir, 'perf.data'), '--', 'true'], { cwd, reject: false });
+    const error = rec.stderr.split('\n').find((l) => /error|not permitted|denied|failed/i.test(l))?.trim() ?? rec.stderr.trim().split('\n')[0];
+    const perfSample = rec.exitCode === 0 ? { ok: true } : { ok: false, error: error || `exit code ${rec.exitCode}` };
+    // perf record falls back to cpu-clock silently; perf stat shows whether cycles really count.
+    const stat = await execa('perf', ['stat', '-x', ',', '-e', 'cycles', '--', 'true'], { cwd, reject: false });
+    const line = stat.stderr.split('\n').find((l) => l.includes('cycles')) ?? '';
+    return { perfSample, hardwareCounters: /^\d/.test(line) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function output(cmd: string, args: string[], cwd: string): Promise<string | undefined> {
+  try {
+    const r = await execa(cmd, args, { cwd, reject: false });
+    return r.exitCode === 0 ? r.stdout : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function firstLine(cmd: string, args: string[], cwd: string): Promise<string | undefined> {
+  return (await output(cmd, args, cwd))?.split('\n')[0]?.trim() || undefined;
+}
+
+async function which(names: string[]): Promise<string | undefined> {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const file = path.join(dir, name);
+      try {
+        await access(file, constants.X_OK);
+        return file;
+      } catch {
+        // Not here.
+      }
+    }
+  }
+  return undefined;
+}
+
+async function readNumber(file: string): Promise<number | undefined> {
+  try {
+    const n = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
+    return Number.isNaN(n) ? undefined : n;
+  } catch {
+    return undefined;
+  }
+}
+
+function osIds(osRelease: string): string[] {
+  const id = /^ID="?([^"\n]+)"?/m.exec(osRelease)?.[1];
+  const like = /^ID_LIKE="?([^"\n]+)"?/m.exec(osRelease)?.[1];
+  return [...(id ? [id] : []), ...(like ? like.split(/\s+/) : [])];
+}
+
+function hasCap(status: string, bit: number): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
+  return hex !== undefined && (BigInt(`0x${hex}`) >> BigInt(bit)) % 2n === 1n;
+}
+
+function findManifest(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'Cargo.toml');
+    if (existsSync(file)) return file;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+async function workspaceRoot(cwd: string): Promise<string | undefined> {
+  const out = await output('cargo', ['locate-project', '--workspace', '--message-format', 'plain'], cwd);
+  return out === undefined ? undefined : path.dirname(out.trim());
+}
