@@ -1,0 +1,194 @@
+// perf-script text → folded stacks ("comm;outer;...;leaf count"), streaming and pure, with the
+// output of inferno-collapse-perf (and so of stackcollapse-perf.pl) so that either can be swapped
+// for flame. Input is handled as bytes (a latin1 view of the UTF-8) and each distinct stack line
+// is resolved to frame ids once, which keeps the per-line cost to a hash lookup.
+import { StackTable } from './fold-stacks.js';
+import { SampleParser, type ParserOptions } from './fold-parse.js';
+
+export interface FoldOptions {
+  /** Root frame `comm-pid` instead of `comm`. */
+  pid?: boolean;
+  /** Root frame `comm-pid/tid` (implies pid). */
+  tid?: boolean;
+  /** Annotate kernel frames with `_[k]`. */
+  kernel?: boolean;
+  /** Annotate JIT frames (perf-<pid>.map, jitted-*.so) with `_[j]`. */
+  jit?: boolean;
+  /** Both kernel and jit annotations. */
+  all?: boolean;
+  /** Name unsymbolized frames `[module <pc>]` instead of `[module]`. */
+  addrs?: boolean;
+  /** Fold only samples of this event (e.g. `cycles`); default: the first event type seen. */
+  eventFilter?: string;
+  /** When a frame's function is one of these, drop its callers (and the process name). */
+  skipAfter?: string[];
+}
+
+export interface FoldResult {
+  /** Folded stack ("comm;outer;...;leaf") → count. */
+  stacks: Map<string, number>;
+  /** Samples folded into `stacks`. */
+  samples: number;
+  /** `period` when perf printed event periods (counts are their sums), else `samples`. */
+  unit: 'samples' | 'period';
+  /** The event type that was folded, when one was seen. */
+  event?: string;
+  /** Things a person should know (malformed lines, other event types skipped); each said once. */
+  warnings: string[];
+  /** Lines that were neither sample headers, stack frames, comments nor blank. */
+  malformedLines: number;
+}
+
+/** Folds perf-script text pushed in chunks of any size (lines may straddle chunks). */
+export class Folder {
+  private readonly table = new StackTable();
+  private readonly parser: SampleParser;
+  private carry: Buffer | null = null;
+  private done = false;
+
+  constructor(opts: FoldOptions = {}) {
+    this.parser = new SampleParser(this.table, parserOptions(opts));
+  }
+
+  push(chunk: Buffer | string): void {
+    if (this.done) throw new Error('Folder.push after end()');
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      this.carry = this.carry === null ? Buffer.from(buf) : Buffer.concat([this.carry, buf]);
+      return;
+    }
+    let start = 0;
+    if (this.carry !== null) {
+      const first = buf.indexOf(10);
+      this.parser.feed(Buffer.concat([this.carry, buf.subarray(0, first + 1)]).toString('latin1'));
+      this.carry = null;
+      start = first + 1;
+    }
+    if (start <= last) this.parser.feed(buf.toString('latin1', start, last + 1));
+    if (last + 1 < buf.length) this.carry = Buffer.from(buf.subarray(last + 1));
+  }
+
+  end(): FoldResult {
+    if (!this.done) {
+      if (this.carry !== null) this.parser.feed(this.carry.toString('latin1'));
+      this.carry = null;
+      this.parser.finish();
+      this.done = true;
+    }
+    return collectResult(this.table, [this.parser]);
+  }
+}
+
+/** Fold a whole stream (a file, stdin, a gunzip stream). */
+export async function foldStream(input: AsyncIterable<Buffer | string>, opts: FoldOptions = {}): Promise<FoldResult> {
+  const folder = new Folder(opts);
+  for await (const chunk of input) folder.push(chunk);
+  return folder.end();
+}
+
+/** Fold a string or buffer already in memory. */
+export function foldText(text: Buffer | string, opts: FoldOptions = {}): FoldResult {
+  const folder = new Folder(opts);
+  folder.push(text);
+  return folder.end();
+}
+
+/**
+ * Folded lines in inferno's order (byte order of the UTF-8 stack), "stack count\n" each, handed
+ * to `write` in pieces of about 64 KB so that huge profiles never become one string.
+ */
+export function writeFolded(stacks: Map<string, number>, write: (piece: string) => void): void {
+  const keys = sortedKeys(stacks);
+  let piece = '';
+  for (const k of keys) {
+    piece += `${k} ${stacks.get(k)}\n`;
+    if (piece.length >= 65536) {
+      write(piece);
+      piece = '';
+    }
+  }
+  if (piece !== '') write(piece);
+}
+
+/** All folded lines as one string (for small profiles and tests). */
+export function formatFolded(stacks: Map<string, number>): string {
+  const parts: string[] = [];
+  writeFolded(stacks, (p) => parts.push(p));
+  return parts.join('');
+}
+
+/** Keys in UTF-8 byte order; JS's UTF-16 order differs only when astral and U+E000+ chars meet. */
+export function sortedKeys(stacks: Map<string, number>): string[] {
+  const keys = [...stacks.keys()];
+  if (keys.some((k) => /[\ud800-\uffff]/.test(k))) return keys.sort(compareUtf8);
+  return keys.sort();
+}
+
+function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral chars, 4 UTF-8 bytes) sort after everything in the BMP.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The parser's view of the options: annotations resolved, pid implied by tid. */
+export function parserOptions(opts: FoldOptions): ParserOptions {
+  return {
+    pid: Boolean(opts.pid || opts.tid),
+    tid: Boolean(opts.tid),
+    kernel: Boolean(opts.kernel || opts.all),
+    jit: Boolean(opts.jit || opts.all),
+    addrs: Boolean(opts.addrs),
+    eventFilter: opts.eventFilter,
+    skipAfter: opts.skipAfter ?? [],
+  };
+}
+
+/** Turn a table (and the parsers that filled it) into the public result. */
+export function collectResult(table: StackTable, parsers: SampleParser[]): FoldResult {
+  const stacks = new Map<string, number>();
+  for (const [key, count, ascii] of table.stacks()) {
+    // Byte strings hold UTF-8; decode only the (rare) stacks that are not plain ASCII.
+    stacks.set(ascii ? key : Buffer.from(key, 'latin1').toString('utf8'), count);
+  }
+  const first = parsers[0]!.stats;
+  let samples = 0;
+  let periods = false;
+  let malformed = 0;
+  let skipped = 0;
+  const otherEvents = new Set<string>();
+  let firstBad: { line: number; text: string } | undefined;
+  for (const p of parsers) {
+    const s = p.stats;
+    samples += s.samples;
+    periods ||= s.periods;
+    malformed += s.malformed;
+    skipped += s.otherEventSamples;
+    for (const e of s.otherEvents) otherEvents.add(e);
+    if (firstBad === undefined && s.firstBad !== undefined) firstBad = s.firstBad;
+  }
+  const warnings: string[] = [];
+  if (malformed > 0 && firstBad !== undefined) {
+    const text = Buffer.from(firstBad.text, 'latin1').toString('utf8');
+    warnings.push(
+      `skipped ${malformed} malformed line${malformed === 1 ? '' : 's'} (neither a sample header nor a stack frame); ` +
+        `first at line ${firstBad.line}: ${JSON.stringify(text)}`,
+    );
+  }
+  if (skipped > 0 && first.event !== undefined && first.eventDefaulted) {
+    warnings.push(
+      `folded only events of type '${first.event}' (the first seen); skipped ${skipped} sample${skipped === 1 ? '' : 's'} ` +
+        `of ${[...otherEvents].map((e) => `'${e}'`).join(', ')}; choose one with --event-filter`,
+    );
+  }
+  const event = first.event === undefined ? undefined : Buffer.from(first.event, 'latin1').toString('utf8');
+  return { stacks, samples, unit: periods ? 'period' : 'samples', event, warnings, malformedLines: malformed };
+}
