@@ -1,0 +1,155 @@
+// daemon/doctor.ts: verdicts as a table over facts, the TOML/rustflags reading they rest on,
+// and `flame doctor` run for real on this machine.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { codegenOption, parseTomlSubset, profileSettings } from '../daemon/cargo-config.js';
+import { allEssentialOk, evaluate, gatherFacts, type Check, type DoctorFacts } from '../daemon/doctor.js';
+import { FIXTURES, runFlame } from './helpers.js';
+
+/** A healthy, unprivileged Debian machine; cases change one thing. */
+const HEALTHY: DoctorFacts = {
+  cargoVersion: 'cargo 1.95.0',
+  rustc: { release: '1.95.0', host: 'x86_64-unknown-linux-gnu' },
+  perfVersion: 'perf version 6.1',
+  distro: ['debian'],
+  paranoid: 1,
+  kptrRestrict: 0,
+  root: false,
+  capPerfmon: false,
+  perfSample: { ok: true },
+  hardwareCounters: true,
+  llvmSymbolizer: '/usr/bin/llvm-symbolizer',
+};
+
+function check(facts: Partial<DoctorFacts>, name: string): Check {
+  const c = evaluate({ ...HEALTHY, ...facts }).find((x) => x.name === name);
+  assert.ok(c, `no check named ${name}`);
+  return c;
+}
+
+test('a healthy machine passes every check', () => {
+  const checks = evaluate(HEALTHY);
+  assert.deepEqual(checks.filter((c) => !c.ok), []);
+  assert.ok(allEssentialOk(checks));
+});
+
+test('perf_event_paranoid=3 without root fails with the sysctl fix; root or CAP_PERFMON passes', () => {
+  const c = check({ paranoid: 3 }, 'perf_event_paranoid');
+  assert.equal(c.ok, false);
+  assert.equal(c.essential, true);
+  assert.match(c.detail, /= 3: all unprivileged sampling blocked/);
+  assert.match(c.fix!, /^sudo sysctl kernel\.perf_event_paranoid=1/);
+  assert.equal(allEssentialOk(evaluate({ ...HEALTHY, paranoid: 3 })), false);
+  assert.equal(check({ paranoid: 3, root: true }, 'perf_event_paranoid').ok, true);
+  assert.equal(check({ paranoid: 3, capPerfmon: true }, 'perf_event_paranoid').ok, true);
+  // 2 still samples user space: it passes, and says kernel frames are missing.
+  const two = check({ paranoid: 2 }, 'perf_event_paranoid');
+  assert.equal(two.ok, true);
+  assert.match(two.detail, /kernel frames are left out/);
+});
+
+test('missing tools fail with the Debian package to install', () => {
+  const perf = check({ perfVersion: undefined, perfSample: undefined }, 'perf');
+  assert.deepEqual([perf.ok, perf.fix], [false, 'sudo apt-get install linux-perf']);
+  assert.match(check({ perfVersion: undefined, distro: ['ubuntu', 'debian'] }, 'perf').fix!, /linux-tools-\$\(uname -r\)/);
+  const cargo = check({ cargoVersion: undefined }, 'cargo');
+  assert.equal(cargo.ok, false);
+  assert.match(cargo.fix!, /rustup/);
+  const sym = check({ llvmSymbolizer: undefined, addr2line: undefined }, 'symbolizer');
+  assert.deepEqual([sym.ok, sym.fix], [false, 'sudo apt-get install llvm']);
+  assert.equal(check({ llvmSymbolizer: undefined, addr2line: '/usr/bin/addr2line' }, 'symbolizer').ok, true);
+});
+
+test('kptr_restrict hides kernel symbols: a warning with its fix, not a failure', () => {
+  const c = check({ kptrRestrict: 2 }, 'kptr_restrict');
+  assert.deepEqual([c.ok, c.essential, c.fix], [false, false, 'sudo sysctl kernel.kptr_restrict=0']);
+  assert.ok(allEssentialOk(evaluate({ ...HEALTHY, kptrRestrict: 2 })));
+  assert.equal(check({ kptrRestrict: 1, root: true }, 'kptr_restrict').ok, true);
+});
+
+test('a perf that cannot sample fails, with the error perf gave', () => {
+  const c = check({ perfSample: { ok: false, error: 'Permission denied' }, paranoid: 4 }, 'perf sampling');
+  assert.equal(c.ok, false);
+  assert.match(c.detail, /Permission denied/);
+  assert.match(c.fix!, /perf_event_paranoid=1/);
+  assert.match(check({ hardwareCounters: false }, 'hardware counters').detail, /cpu-clock/);
+});
+
+const project = (text: string, flags: string[] = [], source = 'none'): DoctorFacts['project'] => ({
+  manifestPath: '/p/Cargo.toml',
+  release: profileSettings(parseTomlSubset(text), 'release', '/p/Cargo.toml'),
+  rustflags: { flags, source },
+});
+
+test('the linker check: rust-lld by default since 1.90, mold by flag, satisfied by --no-rosegment', () => {
+  const lld = check({ project: project('') }, 'linker');
+  assert.equal(lld.ok, false);
+  assert.match(lld.detail, /rust-lld, rustc 1\.95\.0's default/);
+  assert.match(lld.fix!, /-C link-arg=-Wl,--no-rosegment/);
+  assert.equal(check({ project: project(''), rustc: { release: '1.89.0', host: 'x86_64-unknown-linux-gnu' } }, 'linker').ok, true);
+  const mold = check({ project: project('', ['-C', 'link-arg=-fuse-ld=mold'], 'RUSTFLAGS') }, 'linker');
+  assert.match(mold.detail, /^mold \(-fuse-ld=mold in RUSTFLAGS\)/);
+  assert.match(mold.fix!, /keep the flags you already set in RUSTFLAGS/);
+  const fixed = check({ project: project('', ['-C', 'link-arg=-fuse-ld=mold', '-Clink-arg=-Wl,--no-rosegment'], 'RUSTFLAGS') }, 'linker');
+  assert.equal(fixed.ok, true);
+  assert.equal(check({ project: project('', ['-C', 'link-arg=-fuse-ld=bfd'], 'RUSTFLAGS') }, 'linker').ok, true);
+});
+
+test('debug info and rustflags checks read the release profile and strip flags', () => {
+  const off = check({ project: project('[profile.release]\nopt-level = 3\n') }, 'debug info');
+  assert.match(off.detail, /debug = false.*flame record turns it on/);
+  const on = check({ project: project('[profile.release]\ndebug = true # for flame\n') }, 'debug info');
+  assert.match(on.detail, /Cargo\.toml \[profile\.release\]\): debug = true/);
+  const stripped = check({ project: project('[profile.release]\ndebug = "line-tables-only"\nstrip = true\n') }, 'debug info');
+  assert.match(stripped.detail, /strip = true removes debug info/);
+  const flags = check({ project: project('', ['-C', 'strip=symbols'], '/p/.cargo/config.toml build.rustflags') }, 'rustflags');
+  assert.equal(flags.ok, false);
+  assert.match(flags.fix!, /remove `-C strip=symbols` from \/p\/\.cargo\/config\.toml/);
+});
+
+test('the TOML subset: tables, comments, multi-line arrays, inherits', () => {
+  const keys = parseTomlSubset(`
+[profile.profiling] # a custom profile
+inherits = "release"
+[target.x86_64-unknown-linux-gnu]
+rustflags = [
+  "-C", "link-arg=-Wl,--no-rosegment", # unwinding
+  'force-frame-pointers=yes',
+]
+[profile.release]
+debug = 1
+`);
+  assert.deepEqual(keys.get('target.x86_64-unknown-linux-gnu.rustflags'), ['-C', 'link-arg=-Wl,--no-rosegment', 'force-frame-pointers=yes']);
+  assert.deepEqual(profileSettings(keys, 'profiling'), { profile: 'profiling', debug: 1, strip: 'none', source: 'Cargo.toml [profile.release]' });
+  assert.equal(codegenOption(['-C', 'strip=debuginfo', '-Cstrip=none'], 'strip'), 'none');
+});
+
+test('facts gathered on this machine: cargo, perf and a project found from a fixture directory', async () => {
+  const facts = await gatherFacts({ cwd: path.join(FIXTURES, 'stripped') });
+  assert.match(facts.cargoVersion ?? '', /^cargo \d/);
+  assert.match(facts.perfVersion ?? '', /^perf version/);
+  assert.equal(facts.project?.manifestPath, path.join(FIXTURES, 'stripped', 'Cargo.toml'));
+  assert.deepEqual(facts.project?.rustflags.flags, ['-C', 'strip=debuginfo']);
+});
+
+test('flame doctor runs for real and reports perf present', async () => {
+  const r = await runFlame(['doctor']);
+  assert.match(r.stdout, /^✓ perf +perf version/m);
+  assert.match(r.stdout, /^✓ cargo +cargo \d/m);
+  // The exit code follows the essential checks, whatever this machine's settings are.
+  const json = await runFlame(['doctor', '--json']);
+  const { checks } = JSON.parse(json.stdout) as { checks: Check[] };
+  assert.equal(json.exitCode, allEssentialOk(checks) ? 0 : 1);
+  assert.equal(r.exitCode, json.exitCode);
+  assert.ok(checks.some((c) => c.name === 'perf sampling'));
+});
+
+test('flame doctor --help and a bad flag', async () => {
+  const help = await runFlame(['doctor', '--help']);
+  assert.equal(help.exitCode, 0);
+  assert.match(help.stdout, /Usage: flame doctor/);
+  const bad = await runFlame(['doctor', '--bogus']);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /Unknown option '--bogus'/);
+});
