@@ -61,6 +61,8 @@ export interface RunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+  /** The tool's own complaint about the binary, when it reported one per address. */
+  error?: string;
 }
 
 /**
@@ -99,7 +101,8 @@ export function runTool(tool: Tool, binary: string, vaddrs: readonly number[], o
         } else if (failed && answered === 0) {
           reject(new FlameError(ErrorCodes.ToolMissing, `cannot run ${tool.path}: ${failed.message}; ${INSTALL_ADVICE}`, { cause: failed }));
         } else {
-          resolve({ answered, exitCode, signal: sig, stderr });
+          const error = parser instanceof LlvmJsonParser ? parser.error : undefined;
+          resolve({ answered, exitCode, signal: sig, stderr, ...(error === undefined ? {} : { error }) });
         }
       });
     });
@@ -134,11 +137,19 @@ async function writeAll(stdin: NodeJS.WritableStream & { destroyed?: boolean }, 
 
 /** llvm-symbolizer --output-style=JSON: one JSON object per input line. */
 export class LlvmJsonParser {
+  /**
+   * The tool's complaint about the binary (unreadable, not an object). It says so once and then
+   * answers every later address with an empty chain, so after it nothing counts as answered
+   * (and nothing is cached as unknown).
+   */
+  error: string | undefined;
+
   constructor(private readonly emit: (vaddr: number, frames: SourceFrame[]) => void) {}
 
   push(line: string): void {
     const parsed = parseLlvmJsonLine(line);
-    if (parsed) this.emit(parsed.vaddr, parsed.frames);
+    if (parsed?.error !== undefined) this.error ??= parsed.error;
+    else if (parsed && this.error === undefined) this.emit(parsed.vaddr, parsed.frames);
   }
 
   end(): void {}
@@ -152,9 +163,9 @@ interface LlvmJsonFrame {
 }
 
 /** One line of llvm-symbolizer's JSON output → the address and its chain, innermost first. */
-export function parseLlvmJsonLine(line: string): { vaddr: number; frames: SourceFrame[] } | undefined {
+export function parseLlvmJsonLine(line: string): { vaddr: number; frames: SourceFrame[]; error?: string } | undefined {
   if (!line.startsWith('{')) return undefined;
-  let obj: { Address?: string; Symbol?: LlvmJsonFrame[]; Error?: unknown };
+  let obj: { Address?: string; Symbol?: LlvmJsonFrame[]; Error?: { Message?: string } };
   try {
     obj = JSON.parse(line) as typeof obj;
   } catch {
@@ -163,6 +174,7 @@ export function parseLlvmJsonLine(line: string): { vaddr: number; frames: Source
   if (typeof obj.Address !== 'string') return undefined;
   const vaddr = Number.parseInt(obj.Address, 16);
   if (!Number.isFinite(vaddr)) return undefined;
+  if (obj.Error) return { vaddr, frames: [], error: obj.Error.Message ?? 'unknown error' };
   const frames: SourceFrame[] = [];
   for (const s of obj.Symbol ?? []) {
     const fn = s.FunctionName && s.FunctionName !== '??' ? s.FunctionName : '';

@@ -140,7 +140,8 @@ export class Symbolizer {
     const unanswered = vaddrs.filter((v) => !known.has(byVaddr.get(v)!));
     if (result.exitCode !== 0 || unanswered.length > 0) {
       const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
-      this.warn(`${tool.name} ${how} on ${info.path} with ${unanswered.length} of ${vaddrs.length} addresses unanswered${result.stderr ? `: ${result.stderr.trim().split('\n')[0]}` : ''}`);
+      const why = result.error ?? result.stderr.trim().split('\n')[0];
+      this.warn(`${tool.name} ${how} on ${info.path} with ${unanswered.length} of ${vaddrs.length} addresses unanswered${why ? `: ${why}` : ''}`);
       // Unanswered addresses stay out of the cache, so a later run tries them again.
     }
   }

@@ -11,7 +11,7 @@ import { readElfInfo, vaddrToFileOffset } from '../daemon/elf.js';
 import { isFlameError, ErrorCodes } from '../daemon/errors.js';
 import { Symbolizer, cleanName, type SourceFrame } from '../daemon/symbolize.js';
 import { cacheKeyFor, decodeCache, encodeCache } from '../daemon/symbolize-cache.js';
-import { Addr2lineParser, parseLlvmJsonLine } from '../daemon/symbolize-tool.js';
+import { Addr2lineParser, findTool, parseLlvmJsonLine, runTool } from '../daemon/symbolize-tool.js';
 
 const HOTSPOTS = path.join(FIXTURES, 'hotspots');
 const LIB_RS = path.join(HOTSPOTS, 'src', 'lib.rs');
@@ -209,6 +209,20 @@ test('without llvm-symbolizer or addr2line, resolve fails with ToolMissing and i
   await assert.rejects(s.resolve(bin, hashChain.slice(0, 1)), (err: unknown) => isFlameError(err, ErrorCodes.ToolMissing) && /apt-get install llvm/.test((err as Error).message));
 });
 
+test('an aborted signal rejects with Cancelled', async () => {
+  const s = new Symbolizer({ signal: AbortSignal.abort() });
+  await assert.rejects(s.resolve(bin, hashChain), (err: unknown) => isFlameError(err, ErrorCodes.Cancelled));
+});
+
+test('a file the tool cannot read leaves every address unanswered (so never cached as unknown)', async () => {
+  const tool = await findTool('llvm-symbolizer');
+  const answers: number[] = [];
+  const r = await runTool(tool, path.join(tmp, 'vanished'), [1, 2, 3], (a) => answers.push(a));
+  assert.deepEqual(answers, []);
+  assert.equal(r.answered, 0);
+  assert.match(r.error ?? '', /No such file/);
+});
+
 test('names: hashes stripped, legacy Rust escapes decoded, C++ and plain names untouched', () => {
   const cases: [string, string][] = [
     ['hotspots::mix::h8b5351b4f618ba58', 'hotspots::mix'],
@@ -239,6 +253,11 @@ test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
   const unknown = '{"Address":"0x9","ModuleName":"/b","Symbol":[{"Column":0,"Discriminator":0,"FileName":"","FunctionName":"","Line":0,"StartAddress":"","StartFileName":"","StartLine":0}]}';
   assert.deepEqual(parseLlvmJsonLine(unknown), { vaddr: 9, frames: [] });
   assert.equal(parseLlvmJsonLine('not json'), undefined);
+  assert.deepEqual(parseLlvmJsonLine('{"Address":"0x1","Error":{"Message":"No such file or directory"},"ModuleName":"/x"}'), {
+    vaddr: 1,
+    frames: [],
+    error: 'No such file or directory',
+  });
 
   const got: [number, SourceFrame[]][] = [];
   const p = new Addr2lineParser((a, f) => got.push([a, f]));
