@@ -216,7 +216,6 @@ class RawCollector {
 }
 
 function declSite(sf: SourceFrame): { file?: string; line?: number } {
-  const s = sf as SourceFrame & { startFile?: string; startLine?: number };
-  if (s.startFile !== undefined && s.startLine !== undefined && s.startLine > 0) return { file: s.startFile, line: s.startLine };
-  return sf.file !== undefined ? { file: sf.file } : {};
+  if (sf.file === undefined) return {};
+  return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.file, line: sf.startLine } : { file: sf.file };
 }

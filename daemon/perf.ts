@@ -87,7 +87,16 @@ export async function perfRecord(
   opts: RecordOptions,
   command: string[],
   output: string,
-  io: { programStdout?: 'inherit' | 'stderr'; signal?: AbortSignal; cwd?: string; env?: NodeJS.ProcessEnv },
+  io: {
+    programStdout?: 'inherit' | 'stderr' | 'ignore';
+    /** Where the program's stderr lines go (default: our stderr). */
+    programStderr?: (line: string) => void;
+    /** The daemon has no terminal to hand over. */
+    stdin?: 'inherit' | 'ignore';
+    signal?: AbortSignal;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<RecordOutcome> {
   const args = recordArgs(opts, output);
   if (opts.pid !== undefined) {
@@ -98,8 +107,8 @@ export async function perfRecord(
   const perfMessages: string[] = [];
   const child = execa('perf', args, {
     reject: false,
-    stdin: 'inherit',
-    stdout: io.programStdout === 'stderr' ? ['pipe'] : 'inherit',
+    stdin: io.stdin ?? 'inherit',
+    stdout: io.programStdout === 'stderr' ? ['pipe'] : io.programStdout ?? 'inherit',
     stderr: 'pipe',
     buffer: false,
     cwd: io.cwd,
@@ -114,7 +123,9 @@ export async function perfRecord(
   const stderr = lineSplitter((l) => {
     tail.push(l);
     if (tail.length > 20) tail.shift();
-    routeStderr(l, perfMessages);
+    if (PERF_LINE.test(l)) perfMessages.push(l);
+    else if (io.programStderr) io.programStderr(l);
+    else process.stderr.write(`${l}\n`);
   });
   child.stderr?.on('data', stderr.push);
   const result = await child;
@@ -136,11 +147,6 @@ export async function perfRecord(
 }
 
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
-
-function routeStderr(line: string, perfMessages: string[]): void {
-  if (PERF_LINE.test(line)) perfMessages.push(line);
-  else process.stderr.write(`${line}\n`);
-}
 
 function lastLines(text: string): string {
   return text.split('\n').filter(Boolean).slice(-3).join(' | ');

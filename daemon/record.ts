@@ -58,6 +58,12 @@ export interface RecordHooks {
   programStdout?: 'inherit' | 'stderr';
   /** Each compiler diagnostic as the build emits it. */
   onDiagnostic?: (d: Diagnostic) => void;
+  /** The daemon runs programs without a terminal: no stdin, output to its log. */
+  detached?: { programOutput: (line: string) => void };
+  /** Milestones, for the daemon's notifications. */
+  onBuildFinished?: (r: { ok: boolean; durationMs: number; build?: BuildResult; error?: unknown }) => void;
+  onRecordStarted?: (command: string[]) => void;
+  onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string }) => void;
 }
 
 /** Build (unless given a command or a perf.data), record and analyse. */
@@ -82,11 +88,18 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       const metadata = await readMetadata(topts);
       const target = selectTarget(metadata, topts);
       hooks.onProgress?.({ stage: 'build', message: `building ${target.kind} ${target.name}` });
-      build = await buildTarget(target, topts, {
-        signal: hooks.signal,
-        onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message }),
-        onDiagnostic: hooks.onDiagnostic,
-      });
+      const tb = performance.now();
+      try {
+        build = await buildTarget(target, topts, {
+          signal: hooks.signal,
+          onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message }),
+          onDiagnostic: hooks.onDiagnostic,
+        });
+      } catch (error) {
+        hooks.onBuildFinished?.({ ok: false, durationMs: performance.now() - tb, error });
+        throw error;
+      }
+      hooks.onBuildFinished?.({ ok: true, durationMs: performance.now() - tb, build });
       warnings.push(...build.warnings);
       command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
     }
@@ -99,7 +112,14 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     const tmp = `${perfData}.tmp-${process.pid}`;
     let outcome;
     try {
-      outcome = await perfRecord(req.record ?? {}, command, tmp, { programStdout: hooks.programStdout, signal: hooks.signal, cwd });
+      hooks.onRecordStarted?.(command);
+      outcome = await perfRecord(req.record ?? {}, command, tmp, {
+        programStdout: hooks.detached ? 'ignore' : hooks.programStdout,
+        programStderr: hooks.detached?.programOutput,
+        stdin: hooks.detached ? 'ignore' : 'inherit',
+        signal: hooks.signal,
+        cwd,
+      });
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
@@ -107,6 +127,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     if (existsSync(perfData)) await rename(perfData, `${perfData}.old`);
     await rename(tmp, perfData);
     durationMs = performance.now() - t0;
+    hooks.onRecordFinished?.({ durationMs, exitCode: outcome.exitCode, signal: outcome.signal });
     const failed = outcome.signal !== undefined ? outcome.signal !== 'SIGINT' : (outcome.exitCode ?? 0) !== 0;
     program = { failed };
     if (outcome.exitCode !== undefined) program.exitCode = outcome.exitCode;

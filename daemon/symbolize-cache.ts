@@ -8,7 +8,7 @@ import type { ElfInfo } from './elf.js';
 import type { SourceFrame } from './symbolize-tool.js';
 
 /** Bump when the meaning of cached answers changes (name cleanup, frame order). */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 /** Answers for one binary: file offset → inline chain (empty = the tool knew nothing). */
 export type CacheEntries = Map<number, SourceFrame[]>;
@@ -22,7 +22,7 @@ export function cacheKeyFor(info: Pick<ElfInfo, 'buildId' | 'path' | 'size' | 'm
 
 /**
  * The on-disk form: strings interned once, each chain a flat array of
- * [nameIdx, fileIdx (-1 none), line (-1 none), column (0 none)] quadruples, keyed by hex offset.
+ * [nameIdx, fileIdx (-1 none), line (-1 none), column (0 none), startLine (0 none)] quintuples, keyed by hex offset.
  */
 interface CacheFile {
   v: number;
@@ -45,7 +45,7 @@ export function encodeCache(entries: CacheEntries): string {
   const out: Record<string, number[]> = {};
   for (const [off, frames] of entries) {
     const flat: number[] = [];
-    for (const f of frames) flat.push(intern(f.name), f.file === undefined ? -1 : intern(f.file), f.line ?? -1, f.column ?? 0);
+    for (const f of frames) flat.push(intern(f.name), f.file === undefined ? -1 : intern(f.file), f.line ?? -1, f.column ?? 0, f.startLine ?? 0);
     out[off.toString(16)] = flat;
   }
   const file: CacheFile = { v: CACHE_VERSION, strings, entries: out };
@@ -64,11 +64,12 @@ export function decodeCache(text: string): CacheEntries | undefined {
   const entries: CacheEntries = new Map();
   for (const [hex, flat] of Object.entries(file.entries)) {
     const frames: SourceFrame[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
+    for (let i = 0; i + 4 < flat.length; i += 5) {
       const f: SourceFrame = { name: file.strings[flat[i]] ?? '??' };
       if (flat[i + 1] >= 0) f.file = file.strings[flat[i + 1]];
       if (flat[i + 2] >= 0) f.line = flat[i + 2];
       if (flat[i + 3] > 0) f.column = flat[i + 3];
+      if (flat[i + 4] > 0) f.startLine = flat[i + 4];
       frames.push(f);
     }
     entries.set(Number.parseInt(hex, 16), frames);

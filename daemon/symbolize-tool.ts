@@ -16,6 +16,8 @@ export interface SourceFrame {
   /** Absent when unknown; DWARF's line 0 ("no particular line") is kept as 0. */
   line?: number;
   column?: number;
+  /** The line where this frame's function is declared (DW_AT_decl_line), in `file`'s file. */
+  startLine?: number;
 }
 
 export type ToolName = 'llvm-symbolizer' | 'addr2line';
@@ -160,6 +162,7 @@ interface LlvmJsonFrame {
   FileName?: string;
   Line?: number;
   Column?: number;
+  StartLine?: number;
 }
 
 /** One line of llvm-symbolizer's JSON output → the address and its chain, innermost first. */
@@ -185,6 +188,7 @@ export function parseLlvmJsonLine(line: string): { vaddr: number; frames: Source
       f.file = file;
       f.line = s.Line ?? 0;
       if (s.Column) f.column = s.Column;
+      if (s.StartLine) f.startLine = s.StartLine;
     }
     frames.push(f);
   }

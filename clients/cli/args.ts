@@ -14,6 +14,7 @@ export const TARGET_FLAGS = {
   bench: { type: 'string' },
   'unit-test': { type: 'string' },
   'unit-bench': { type: 'string' },
+  'unit-test-kind': { type: 'string' },
   package: { type: 'string', short: 'p' },
   features: { type: 'string', multiple: true },
   'all-features': { type: 'boolean' },
@@ -39,6 +40,7 @@ export const TARGET_HELP = `Target selection (as cargo flamegraph):
   --bin NAME, --example NAME, --test NAME, --bench NAME
   --unit-test [NAME]     the unit tests of a lib or bin (test filter after --)
   --unit-bench [NAME]    the #[bench] functions of a lib or bin
+  --unit-test-kind K     lib or bin, when a lib and a bin share the name
   -p, --package NAME     --features F[,F...]  --all-features  --no-default-features
   --manifest-path PATH   --profile NAME (default release)  --dev  --target TRIPLE`;
 
@@ -89,6 +91,11 @@ export function targetOptions(v: Values): TargetOptions {
   if (str('bench') !== undefined) t.bench = str('bench');
   if (str('unit-test') !== undefined) t.unitTest = str('unit-test') || true;
   if (str('unit-bench') !== undefined) t.unitBench = str('unit-bench') || true;
+  const kind = str('unit-test-kind');
+  if (kind !== undefined) {
+    if (kind !== 'lib' && kind !== 'bin') throw new UsageError(`--unit-test-kind takes lib or bin, not '${kind}'`);
+    t.unitTestKind = kind;
+  }
   if (str('package') !== undefined) t.package = str('package');
   if (Array.isArray(v.features)) t.features = v.features.flatMap((f) => f.split(/[ ,]+/)).filter(Boolean);
   if (v['all-features']) t.allFeatures = true;

@@ -11,6 +11,12 @@ const VERBS: Record<string, string> = {
   fold: 'perf script text to folded stacks (drop-in for inferno-collapse-perf)',
   svg: 'folded stacks to a flame graph SVG (drop-in for inferno-flamegraph)',
   doctor: 'check cargo, perf and the system settings profiling needs',
+  daemon: 'start, stop or inspect the workspace daemon',
+  watch: 're-profile on every change and show what moved',
+  profiles: 'list the stored profiles',
+  diff: 'compare two profiles per function and per line',
+  export: 'export a profile as folded, svg, speedscope or pprof',
+  query: 'send any protocol request and print the JSON result',
 };
 
 export interface Command {

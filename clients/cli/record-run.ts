@@ -21,9 +21,16 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const progress = new Progress();
   // Ctrl-C goes to the whole foreground process group: perf stops and writes its file, the
   // program ends; flame stays alive to analyse what was recorded. A second Ctrl-C quits.
+  // Before the recording starts (cargo runs in its own process group), Ctrl-C cancels the build.
   let interrupts = 0;
+  let recording = false;
+  const abort = new AbortController();
   const onSigint = () => {
     interrupts++;
+    if (!recording) {
+      abort.abort();
+      return;
+    }
     if (interrupts > 1) process.exit(130);
     progress.clear();
     process.stderr.write('flame: interrupted; finishing the profile of what was recorded (Ctrl-C again to quit)\n');
@@ -32,6 +39,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   let result: RecordResult;
   try {
     result = await recordOnce(req, {
+      signal: abort.signal,
+      onRecordStarted: () => (recording = true),
       programStdout: out.json ? 'stderr' : 'inherit',
       onProgress: (p) => {
         if (p.stage === 'record') {

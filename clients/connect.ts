@@ -1,0 +1,130 @@
+// Connect to the workspace's daemon, starting it when none runs, and shake hands. Shared by
+// every client (CLI verbs, the language server, scripts).
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node.js';
+import * as P from '../protocol/methods.js';
+import { ErrorCodes } from '../protocol/errors.js';
+import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import { FlameError } from '../daemon/errors.js';
+import { daemonPaths, ensurePrivateDir } from '../daemon/paths.js';
+
+export interface Connection {
+  conn: MessageConnection;
+  info: P.Initialize.Result;
+  workspaceRoot: string;
+  socket: string;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  /** A directory inside the workspace (default: cwd). */
+  cwd?: string;
+  manifestPath?: string;
+  clientName?: string;
+  /** Start the daemon when none runs (default true). */
+  spawn?: boolean;
+}
+
+const FLAME_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'flame.js');
+
+/** The cargo workspace root for a directory or manifest, via `cargo locate-project`. */
+export async function workspaceRootOf(cwd: string, manifestPath?: string): Promise<string> {
+  const args = ['locate-project', '--workspace', '--message-format', 'plain'];
+  if (manifestPath) args.push('--manifest-path', path.resolve(cwd, manifestPath));
+  try {
+    const r = await execa('cargo', args, { cwd });
+    return path.dirname(r.stdout.trim());
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string };
+    if (e.code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed: install Rust with rustup (https://rustup.rs) and try again', { cause: err });
+    throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? cwd} is not inside a cargo project: run flame inside one or pass --manifest-path`, { cause: err });
+  }
+}
+
+function tryConnect(socket: string): Promise<net.Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = net.connect(socket);
+    s.once('connect', () => resolve(s));
+    s.once('error', () => resolve(undefined));
+  });
+}
+
+/** Start a detached daemon for `root`; its output goes to its log. */
+export function spawnDaemon(root: string): void {
+  const paths = daemonPaths(root);
+  ensurePrivateDir(paths.dir);
+  const out = openSync(`${paths.logFile}.stderr`, 'a', 0o600);
+  const child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', root], { cwd: root, detached: true, stdio: ['ignore', out, out], env: process.env });
+  child.unref();
+}
+
+/** Connect (starting the daemon if needed) and shake hands. */
+export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const root = await workspaceRootOf(cwd, opts.manifestPath);
+  const { socket } = daemonPaths(root);
+  let sock = await tryConnect(socket);
+  if (!sock) {
+    if (opts.spawn === false) throw new FlameError(ErrorCodes.InvalidRequest, `no flame daemon runs for ${root}; start one with \`flame daemon start\``);
+    spawnDaemon(root);
+    const deadline = Date.now() + 20_000;
+    while (!sock && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      sock = await tryConnect(socket);
+    }
+    if (!sock) throw new FlameError(ErrorCodes.Internal, `the flame daemon did not start; see ${daemonPaths(root).logFile}.stderr and \`flame daemon status\``);
+  }
+  const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
+  conn.listen();
+  let info: P.Initialize.Result;
+  try {
+    info = await conn.sendRequest(P.Initialize.type, { clientName: opts.clientName ?? 'flame-cli', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION });
+  } catch (err) {
+    conn.dispose();
+    sock.destroy();
+    if (err instanceof ResponseError && err.code === ErrorCodes.VersionMismatch) {
+      // An older or newer daemon: replace it with ours, once.
+      const old = await tryConnect(socket);
+      if (old) {
+        const c = createMessageConnection(new SocketMessageReader(old), new SocketMessageWriter(old));
+        c.listen();
+        await c.sendRequest(P.Shutdown.type, {}).catch(() => {});
+        c.dispose();
+        old.destroy();
+        await new Promise((r) => setTimeout(r, 300));
+        return connect(opts);
+      }
+    }
+    throw toFlameError(err);
+  }
+  return {
+    conn,
+    info,
+    workspaceRoot: root,
+    socket,
+    close() {
+      conn.dispose();
+      sock!.end();
+    },
+  };
+}
+
+/** JSON-RPC errors from the daemon, as FlameErrors the CLI prints. */
+export function toFlameError(err: unknown): unknown {
+  if (err instanceof ResponseError) return new FlameError(err.code as never, err.message, { data: err.data, cause: err });
+  return err;
+}
+
+/** Send a request, turning JSON-RPC errors into FlameErrors. */
+export async function request<R>(c: Connection, method: string, params: unknown): Promise<R> {
+  try {
+    return (await c.conn.sendRequest(method, params)) as R;
+  } catch (err) {
+    throw toFlameError(err);
+  }
+}

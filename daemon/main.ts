@@ -1,0 +1,151 @@
+// The daemon's wiring: find the workspace, open the store, watch the sources, listen on the
+// private socket (or stdio), and exit when idle. Logic lives in session.ts and server.ts.
+import { existsSync, rmSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import * as P from '../protocol/methods.js';
+import { readMetadata } from './cargo-target.js';
+import { configureLogging, logger } from './log.js';
+import { daemonPaths, ensurePrivateDir } from './paths.js';
+import { Clients, serve, type ServerContext } from './server.js';
+import { SessionManager, type SessionEvents } from './session.js';
+import { ProfileStore } from './store.js';
+import { SourceWatcher } from './watch.js';
+
+export interface DaemonOptions {
+  /** Any directory inside the cargo workspace (or its manifest). */
+  workspace: string;
+  manifestPath?: string;
+  /** Serve one client over stdin/stdout instead of a socket. */
+  stdio?: boolean;
+  idleTimeoutMs?: number;
+  retention?: number;
+  debounceMs?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Run the daemon until shutdown; resolves when it has stopped. */
+export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  const meta = await readMetadata({ cwd: opts.workspace, manifestPath: opts.manifestPath });
+  const root = meta.workspaceRoot;
+  const paths = daemonPaths(root);
+  ensurePrivateDir(paths.dir);
+  if (!opts.stdio) ensurePrivateDir(path.dirname(paths.socket));
+  configureLogging({ file: paths.logFile });
+  const log = logger('daemon');
+  const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
+  const store = await ProfileStore.open(path.join(meta.targetDirectory, 'flame', 'profiles'), { retention: opts.retention ?? Number(process.env.FLAME_RETENTION ?? 50) });
+  const clients = new Clients();
+  const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
+
+  const events: SessionEvents = {
+    buildStarted: (sessionId, target) => clients.broadcast(P.BuildStarted.type, { sessionId, target }),
+    buildFinished: (sessionId, r) => clients.broadcast(P.BuildFinished.type, { sessionId, ...r }),
+    recordStarted: (sessionId, executable) => clients.broadcast(P.RecordStarted.type, { sessionId, executable }),
+    recordFinished: (sessionId, r) => clients.broadcast(P.RecordFinished.type, { sessionId, ...r }),
+    progress: (sessionId, p) => clients.broadcast(P.Progress.type, { sessionId, ...p }),
+    profileReady: (sessionId, m) => clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m }),
+    error: (sessionId, code, message) => clients.broadcast(P.SessionError.type, { sessionId, code, message }),
+    stateChanged: () => touch(),
+  };
+  const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
+  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs });
+  watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
+  watcher.on('error', (err: Error) => log.warn({ err }, 'watcher error'));
+
+  let stopping = false;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let server: net.Server | undefined;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down');
+    void (async () => {
+      await sessions.close();
+      await watcher.close();
+      for (const c of clients.all.values()) c.dispose();
+      if (server) {
+        server.close();
+        rmSync(paths.socket, { force: true });
+      }
+      resolveStopped();
+    })();
+  };
+
+  // Idle exit: no client and nothing being watched for idleTimeoutMs.
+  let idleTimer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
+    if (clients.all.size === 0 && !sessions.active && idleTimeoutMs > 0) {
+      idleTimer = setTimeout(() => {
+        if (clients.all.size === 0 && !sessions.active) {
+          log.info({ idleTimeoutMs }, 'idle; exiting');
+          shutdown();
+        }
+      }, idleTimeoutMs);
+      idleTimer.unref();
+    }
+  };
+
+  const ctx: ServerContext = { workspaceRoot: root, socket: opts.stdio ? 'stdio' : paths.socket, logFile: paths.logFile, startedAt: Date.now(), idleTimeoutMs, store, sessions, shutdown };
+  const accept = (input: NodeJS.ReadableStream, output: NodeJS.WritableStream) => {
+    const conn = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+    serve(conn, ctx, clients);
+    conn.onClose(() => {
+      touch();
+      if (opts.stdio) shutdown();
+    });
+    conn.listen();
+    touch();
+  };
+
+  await watcher.ready();
+  if (opts.stdio) {
+    accept(process.stdin, process.stdout);
+  } else {
+    server = await listen(paths.socket);
+    server.on('connection', (sock) => {
+      sock.on('error', (err) => log.debug({ err }, 'socket error'));
+      accept(sock, sock);
+    });
+    touch();
+  }
+  log.info({ pid: process.pid, root, socket: ctx.socket, store: store.dir }, 'daemon started');
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  await stopped;
+}
+
+/** Listen on a unix socket readable only by us; a stale socket of a dead daemon is replaced. */
+async function listen(socket: string): Promise<net.Server> {
+  if (existsSync(socket)) {
+    const alive = await new Promise<boolean>((resolve) => {
+      const c = net.connect(socket);
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (alive) throw new Error(`a daemon already listens on ${socket}`);
+    rmSync(socket, { force: true });
+  }
+  const server = net.createServer();
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => resolve());
+    });
+  } finally {
+    process.umask(oldMask);
+  }
+  chmodSync(socket, 0o600);
+  return server;
+}

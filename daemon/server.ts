@@ -1,0 +1,217 @@
+// JSON-RPC handlers: translate protocol requests into store lookups and pure queries, and the
+// session manager's events into notifications. Nothing else lives here.
+import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
+import * as P from '../protocol/methods.js';
+import { ErrorCodes } from '../protocol/errors.js';
+import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import type { ProfileMeta } from '../protocol/types.js';
+import { FlameError } from './errors.js';
+import { logger } from './log.js';
+import { hotLines, topFunctions } from './query.js';
+import { callersCallees, callTree, subtree } from './query-tree.js';
+import { diffProfiles } from './diff.js';
+import { toFolded, toPprof, toSpeedscope } from './export.js';
+import { renderSvg } from './svg.js';
+import { foldedStacks } from './query.js';
+import type { SessionManager } from './session.js';
+import type { ProfileStore } from './store.js';
+import { check } from './validate.js';
+
+export interface ServerContext {
+  workspaceRoot: string;
+  socket: string;
+  logFile: string;
+  startedAt: number;
+  idleTimeoutMs: number;
+  store: ProfileStore;
+  sessions: SessionManager;
+  shutdown: () => void;
+}
+
+/** Every open connection, for notifications. */
+export class Clients {
+  readonly all = new Map<string, MessageConnection>();
+  broadcast<T>(type: { method: string }, params: T): void {
+    for (const c of this.all.values()) {
+      try {
+        void c.sendNotification(type.method, params);
+      } catch {
+        // A client that went away is dropped on its close event.
+      }
+    }
+  }
+}
+
+let nextClient = 1;
+
+/** Register every handler on one connection. */
+export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clients): string {
+  const id = `c${nextClient++}`;
+  const log = logger('server').child({ client: id });
+  let initialized = false;
+
+  /** Wrap a handler: handshake first, FlameErrors become JSON-RPC errors, bugs are logged. */
+  const handle = <Params, Result>(type: { method: string }, fn: (params: Params) => Promise<Result> | Result, opts: { beforeInit?: boolean } = {}) => {
+    conn.onRequest(type.method, async (params: Params) => {
+      if (!initialized && !opts.beforeInit) {
+        return new ResponseError(ErrorCodes.InvalidRequest, `send 'initialize' first (see protocol/README.md)`);
+      }
+      try {
+        return await fn((params ?? {}) as Params);
+      } catch (err) {
+        if (err instanceof FlameError) return new ResponseError(err.code, err.message, err.data);
+        if (err instanceof ResponseError) return err;
+        log.error({ err, method: type.method }, 'handler failed');
+        return new ResponseError(ErrorCodes.Internal, `internal error in flame's daemon: ${(err as Error)?.message ?? String(err)}; see the log at ${ctx.logFile}`);
+      }
+    });
+  };
+
+  handle<P.Initialize.Params, P.Initialize.Result>(
+    P.Initialize.type,
+    (p) => {
+      check(p, { clientName: 'string', clientVersion: 'string', protocolVersion: 'number' });
+      if (p.protocolVersion !== PROTOCOL_VERSION) {
+        throw new FlameError(
+          ErrorCodes.VersionMismatch,
+          `this daemon speaks protocol ${PROTOCOL_VERSION} (flame ${FLAME_VERSION}) and ${p.clientName} speaks ${p.protocolVersion}; stop it with \`flame daemon stop\` and the next command starts a matching one`,
+          { data: { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION } },
+        );
+      }
+      initialized = true;
+      log.info({ clientName: p.clientName, clientVersion: p.clientVersion }, 'client connected');
+      return { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, workspaceRoot: ctx.workspaceRoot, pid: process.pid, capabilities: { methods: P.REQUESTS } };
+    },
+    { beforeInit: true },
+  );
+
+  handle<P.Status.Params, P.Status.Result>(P.Status.type, () => {
+    const r: P.Status.Result = {
+      pid: process.pid,
+      version: FLAME_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      uptimeMs: Date.now() - ctx.startedAt,
+      socket: ctx.socket,
+      logFile: ctx.logFile,
+      workspaceRoot: ctx.workspaceRoot,
+      state: ctx.sessions.state,
+      clients: clients.all.size,
+      sessions: ctx.sessions.list(),
+      idleTimeoutMs: ctx.idleTimeoutMs,
+    };
+    const last = ctx.store.latest();
+    if (last) r.lastProfile = last;
+    return r;
+  }, { beforeInit: true });
+
+  handle<P.Shutdown.Params, P.Shutdown.Result>(P.Shutdown.type, () => {
+    setImmediate(ctx.shutdown);
+    return { ok: true };
+  }, { beforeInit: true });
+
+  handle<P.WatchStart.Params, P.WatchStart.Result>(P.WatchStart.type, (p) => {
+    checkSpec(p);
+    return ctx.sessions.watch(p, id);
+  });
+  handle<P.WatchStop.Params, P.WatchStop.Result>(P.WatchStop.type, (p) => {
+    check(p, { sessionId: 'string' });
+    return { stopped: ctx.sessions.leave(p.sessionId, id) };
+  });
+  handle<P.ProfileOnce.Params, P.ProfileOnce.Result>(P.ProfileOnce.type, (p) => {
+    checkSpec(p);
+    return ctx.sessions.once(p);
+  });
+  handle<P.ProfileList.Params, P.ProfileList.Result>(P.ProfileList.type, () => ({ profiles: ctx.store.list() }));
+
+  const load = async (ref: unknown) => {
+    if (ref !== undefined && typeof ref !== 'string') throw new FlameError(ErrorCodes.InvalidRequest, `'profile' must be a string (an id, 'latest', 'previous' or '-N')`);
+    const meta = ctx.store.resolve(ref ?? 'latest');
+    return { meta, data: await ctx.store.get(meta.id) };
+  };
+
+  handle<P.Top.Params, P.Top.Result>(P.Top.type, async (p) => {
+    check(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
+    checkThread(p.thread);
+    if (p.filter !== undefined) checkRegex(p.filter);
+    const { meta, data } = await load(p.profile);
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter: p.filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy === 'total' ? 'total' : 'self' }) };
+  });
+  handle<P.Lines.Params, P.Lines.Result>(P.Lines.type, async (p) => {
+    check(p, { profile: 'string?', file: 'string?', limit: 'number?' });
+    checkThread(p.thread);
+    const { meta, data } = await load(p.profile);
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: hotLines(data, { file: p.file, limit: p.limit ?? 100, thread: p.thread }) };
+  });
+  handle<P.Tree.Params, P.Tree.Result>(P.Tree.type, async (p) => {
+    check(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
+    checkThread(p.thread);
+    if (p.path !== undefined && (!Array.isArray(p.path) || p.path.some((s) => typeof s !== 'string'))) throw new FlameError(ErrorCodes.InvalidRequest, `'path' must be an array of frame names`);
+    const { meta, data } = await load(p.profile);
+    const opts = { maxDepth: p.maxDepth, minShare: p.minShare, thread: p.thread };
+    const root = p.path && p.path.length > 0 ? subtree(data, p.path, opts) : callTree(data, opts);
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, root };
+  });
+  handle<P.Callers.Params, P.Callers.Result>(P.Callers.type, async (p) => {
+    check(p, { profile: 'string?', function: 'string' });
+    checkThread(p.thread);
+    const { meta, data } = await load(p.profile);
+    return { profile: meta.id, ...callersCallees(data, p.function, { thread: p.thread }) };
+  });
+  handle<P.Diff.Params, P.Diff.Result>(P.Diff.type, async (p) => {
+    check(p, { base: 'string?', current: 'string?', limit: 'number?' });
+    checkThread(p.thread);
+    const current = await load(p.current);
+    let baseMeta: ProfileMeta | undefined;
+    if (p.base !== undefined) baseMeta = ctx.store.resolve(p.base);
+    else baseMeta = ctx.store.previous(current.meta.id);
+    if (!baseMeta) throw new FlameError(ErrorCodes.ProfileNotFound, `profile ${current.meta.id} is the oldest; there is nothing to diff it against (pass base)`);
+    const base = await ctx.store.get(baseMeta.id);
+    const d = diffProfiles(base, current.data, { limit: p.limit ?? 50, thread: p.thread });
+    return { ...d, base: { id: baseMeta.id, samples: base.totalSamples }, current: { id: current.meta.id, samples: current.data.totalSamples } } as P.Diff.Result;
+  });
+  handle<P.Export.Params, P.Export.Result>(P.Export.type, async (p) => {
+    check(p, { profile: 'string?', format: 'string' });
+    const { meta, data } = await load(p.profile);
+    switch (p.format) {
+      case 'folded':
+        return { profile: meta.id, format: 'folded', mediaType: 'text/plain', encoding: 'utf8', data: toFolded(data) };
+      case 'svg':
+        return { profile: meta.id, format: 'svg', mediaType: 'image/svg+xml', encoding: 'utf8', data: renderSvg(foldedStacks(data), { countName: data.unit, ...(p.svg ?? {}) }) };
+      case 'speedscope':
+        return { profile: meta.id, format: 'speedscope', mediaType: 'application/json', encoding: 'utf8', data: JSON.stringify(toSpeedscope(data, `flame ${meta.id}`)) };
+      case 'pprof':
+        return { profile: meta.id, format: 'pprof', mediaType: 'application/vnd.google.protobuf', encoding: 'base64', data: Buffer.from(toPprof(data)).toString('base64') };
+      default:
+        throw new FlameError(ErrorCodes.InvalidRequest, `unknown export format '${String(p.format)}'; use folded, svg, speedscope or pprof`);
+    }
+  });
+
+  clients.all.set(id, conn);
+  conn.onClose(() => {
+    clients.all.delete(id);
+    ctx.sessions.clientGone(id);
+    log.info('client disconnected');
+  });
+  conn.onError(([err]) => log.warn({ err }, 'connection error'));
+  return id;
+}
+
+function checkSpec(p: unknown): void {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new FlameError(ErrorCodes.InvalidRequest, 'params must be an object {target?, record?, programArgs?}');
+  const s = p as Record<string, unknown>;
+  if (s.target !== undefined && (typeof s.target !== 'object' || s.target === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'target' must be an object`);
+  if (s.record !== undefined && (typeof s.record !== 'object' || s.record === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'record' must be an object`);
+  if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new FlameError(ErrorCodes.InvalidRequest, `'programArgs' must be an array of strings`);
+}
+
+function checkThread(t: unknown): void {
+  if (t !== undefined && typeof t !== 'number' && typeof t !== 'string') throw new FlameError(ErrorCodes.InvalidRequest, `'thread' must be a thread id or name`);
+}
+
+function checkRegex(s: string): void {
+  try {
+    new RegExp(s);
+  } catch (err) {
+    throw new FlameError(ErrorCodes.InvalidRequest, `'filter' is not a valid regular expression: ${(err as Error).message}`);
+  }
+}

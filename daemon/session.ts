@@ -1,0 +1,261 @@
+// Watch sessions and one-shot profiles: the daemon's scheduler. One run (build → record →
+// analyse → store) at a time; a source change cancels a run whose sources it made stale and
+// starts again from the new sources, so a profile never comes from stale code.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { SessionSpec, ProfileMeta, DaemonState } from '../protocol/types.js';
+import { ErrorCodes, FlameError } from './errors.js';
+import { logger } from './log.js';
+import { topFunctions } from './query.js';
+import { recordOnce, type RecordProgress } from './record.js';
+import { sourceState } from './source-state.js';
+import type { ProfileStore } from './store.js';
+
+export interface SessionEvents {
+  buildStarted(sessionId: string, target: string): void;
+  buildFinished(sessionId: string, r: { ok: boolean; durationMs: number; errors: Array<{ level: string; message: string; rendered: string; file?: string; line?: number; column?: number }>; message?: string }): void;
+  recordStarted(sessionId: string, executable: string): void;
+  recordFinished(sessionId: string, r: { durationMs: number; exitCode?: number; signal?: string }): void;
+  progress(sessionId: string, p: RecordProgress): void;
+  profileReady(sessionId: string, meta: ProfileMeta): void;
+  error(sessionId: string, code: number, message: string): void;
+  stateChanged(): void;
+}
+
+export interface Workspace {
+  root: string;
+  targetDir: string;
+  memberDirs: string[];
+}
+
+interface Session {
+  id: string;
+  spec: SessionSpec;
+  clients: Set<string>;
+  /** Sources changed since this session's last run started. */
+  stale: boolean;
+  watch: boolean;
+  /** Resolvers of one-shot requests waiting for this session's next profile. */
+  waiters: Array<{ resolve: (m: ProfileMeta) => void; reject: (e: unknown) => void }>;
+}
+
+/** A stable id for a spec: the same target and options give the same session. */
+export function sessionKey(spec: SessionSpec): string {
+  const canon = JSON.stringify(spec, Object.keys(flatKeys(spec)).sort());
+  return createHash('sha256').update(canon).digest('hex').slice(0, 12);
+}
+
+function flatKeys(o: unknown, acc: Record<string, true> = {}): Record<string, true> {
+  if (o && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o)) {
+      acc[k] = true;
+      flatKeys(v, acc);
+    }
+  }
+  return acc;
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private running: { session: Session; abort: AbortController } | undefined;
+  private draining = false;
+  state: DaemonState = 'idle';
+  private readonly log = logger('session');
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly store: ProfileStore,
+    private readonly events: SessionEvents,
+  ) {}
+
+  /** Start watching `spec`, or join the session that already does. */
+  watch(spec: SessionSpec, client: string): { sessionId: string; joined: boolean } {
+    const id = sessionKey(spec);
+    let s = this.sessions.get(id);
+    const joined = s !== undefined && s.watch;
+    if (!s) {
+      s = { id, spec, clients: new Set(), stale: true, watch: true, waiters: [] };
+      this.sessions.set(id, s);
+    }
+    if (!s.watch) {
+      s.watch = true;
+      s.stale = true;
+    }
+    s.clients.add(client);
+    this.schedule();
+    return { sessionId: id, joined };
+  }
+
+  /** A client leaves a session; the session stops when no client is left. */
+  leave(sessionId: string, client: string): boolean {
+    const s = this.sessions.get(sessionId);
+    if (!s) return false;
+    s.clients.delete(client);
+    if (s.clients.size === 0) this.drop(s);
+    return true;
+  }
+
+  /** A client disconnected: leave all its sessions. */
+  clientGone(client: string): void {
+    for (const s of [...this.sessions.values()]) {
+      if (s.clients.delete(client) && s.clients.size === 0) this.drop(s);
+    }
+  }
+
+  private drop(s: Session): void {
+    s.watch = false;
+    if (s.waiters.length > 0) return; // a one-shot still waits for it
+    this.sessions.delete(s.id);
+    if (this.running?.session === s) this.running.abort.abort();
+  }
+
+  /** Build, record and store one profile of `spec` (joining a session's run when one matches). */
+  once(spec: SessionSpec): Promise<ProfileMeta> {
+    const id = sessionKey(spec);
+    let s = this.sessions.get(id);
+    if (!s) {
+      s = { id, spec, clients: new Set(), stale: true, watch: false, waiters: [] };
+      this.sessions.set(id, s);
+    }
+    s.stale = true;
+    const p = new Promise<ProfileMeta>((resolve, reject) => s!.waiters.push({ resolve, reject }));
+    this.schedule();
+    return p;
+  }
+
+  /** Sources changed: every session is stale; a run in progress is now building old code. */
+  sourcesChanged(paths: string[]): void {
+    this.log.info({ paths: paths.slice(0, 10), count: paths.length }, 'sources changed');
+    let any = false;
+    for (const s of this.sessions.values()) {
+      if (s.watch || s.waiters.length > 0) {
+        s.stale = true;
+        any = true;
+      }
+    }
+    if (any && this.running) {
+      this.log.info({ session: this.running.session.id }, 'cancelling a run of stale sources');
+      this.running.abort.abort();
+    }
+    this.schedule();
+  }
+
+  list(): Array<{ id: string; spec: SessionSpec; clients: number; state: DaemonState }> {
+    return [...this.sessions.values()].map((s) => ({ id: s.id, spec: s.spec, clients: s.clients.size, state: this.running?.session === s ? this.state : 'idle' }));
+  }
+
+  /** Watching anything: keeps the daemon from its idle exit. */
+  get active(): boolean {
+    return this.running !== undefined || [...this.sessions.values()].some((s) => s.watch || s.waiters.length > 0);
+  }
+
+  async close(): Promise<void> {
+    this.draining = true;
+    this.running?.abort.abort();
+    for (const s of this.sessions.values()) for (const w of s.waiters) w.reject(new FlameError(ErrorCodes.Cancelled, 'the daemon is shutting down'));
+    this.sessions.clear();
+  }
+
+  private schedule(): void {
+    if (this.running || this.draining) return;
+    const next = [...this.sessions.values()].find((s) => s.stale && (s.watch || s.waiters.length > 0));
+    if (!next) {
+      this.setState('idle');
+      return;
+    }
+    next.stale = false;
+    const abort = new AbortController();
+    this.running = { session: next, abort };
+    void this.run(next, abort.signal).finally(() => {
+      this.running = undefined;
+      if (!next.watch && next.waiters.length === 0 && next.clients.size === 0) this.sessions.delete(next.id);
+      this.schedule();
+    });
+  }
+
+  private setState(state: DaemonState): void {
+    if (this.state !== state) {
+      this.state = state;
+      this.events.stateChanged();
+    }
+  }
+
+  private async run(s: Session, signal: AbortSignal): Promise<void> {
+    const programLog = logger('program');
+    try {
+      this.setState('building');
+      const source = await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir);
+      const targetName = describeTarget(s.spec);
+      this.events.buildStarted(s.id, targetName);
+      const result = await recordOnce(
+        {
+          target: { ...s.spec.target, cwd: s.spec.target?.cwd ?? this.ws.root },
+          record: s.spec.record,
+          programArgs: s.spec.programArgs,
+          perfDataOut: path.join(this.ws.targetDir, 'flame', `perf-${s.id}.data`),
+          cwd: this.ws.root,
+        },
+        {
+          signal,
+          detached: { programOutput: (line) => programLog.info({ session: s.id }, line) },
+          onProgress: (p) => {
+            if (p.stage === 'script' || p.stage === 'symbolize' || p.stage === 'model') this.setState('symbolizing');
+            this.events.progress(s.id, p);
+          },
+          onBuildFinished: (r) => {
+            const err = r.error as FlameError | undefined;
+            const diags = (err?.data as { diagnostics?: Array<{ level: string; message: string; rendered: string; file?: string; line?: number; column?: number }> } | undefined)?.diagnostics ?? [];
+            this.events.buildFinished(s.id, {
+              ok: r.ok,
+              durationMs: Math.round(r.durationMs),
+              errors: diags.filter((d) => d.level === 'error').map((d) => ({ level: d.level, message: d.message, rendered: d.rendered, file: d.file, line: d.line, column: d.column })),
+              message: r.ok ? undefined : (err?.message ?? String(r.error)),
+            });
+          },
+          onRecordStarted: (cmd) => {
+            this.setState('recording');
+            this.events.recordStarted(s.id, cmd[0] ?? '');
+          },
+          onRecordFinished: (r) => this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal }),
+        },
+      );
+      if (signal.aborted) throw new FlameError(ErrorCodes.Cancelled, 'superseded by a newer change');
+      this.setState('storing');
+      const meta = await this.store.add(
+        {
+          samples: result.profile.totalSamples,
+          unit: result.profile.unit,
+          event: result.profile.event,
+          quality: result.profile.quality,
+          target: result.build ? { ...result.build.target, executable: result.build.executable, profile: result.build.profile } : s.spec.target,
+          options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [] },
+          source,
+          durationMs: Math.round(result.durationMs),
+          program: result.program,
+          summary: topFunctions(result.profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total })),
+        },
+        result.profile,
+      );
+      this.events.profileReady(s.id, meta);
+      for (const w of s.waiters.splice(0)) w.resolve(meta);
+    } catch (err) {
+      const cancelled = err instanceof FlameError && err.code === ErrorCodes.Cancelled;
+      if (cancelled || signal.aborted) {
+        this.log.info({ session: s.id }, 'run cancelled');
+        return; // the session is stale again and runs anew
+      }
+      const code = err instanceof FlameError ? err.code : ErrorCodes.Internal;
+      const message = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof FlameError)) this.log.error({ err, session: s.id }, 'run failed');
+      this.events.error(s.id, code, message);
+      for (const w of s.waiters.splice(0)) w.reject(err);
+    }
+  }
+}
+
+export function describeTarget(spec: SessionSpec): string {
+  const t = spec.target ?? {};
+  const kinds: Array<[keyof typeof t, string]> = [['bin', 'bin'], ['example', 'example'], ['test', 'test'], ['bench', 'bench'], ['unitTest', 'unit-test'], ['unitBench', 'unit-bench']];
+  for (const [k, label] of kinds) if (t[k] !== undefined) return `${label} ${t[k] === true ? '' : String(t[k])}`.trim();
+  return t.package ? `package ${t.package}` : 'default target';
+}
