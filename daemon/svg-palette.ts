@@ -48,11 +48,17 @@ export function backgroundFor(palette: PaletteName): [string, string] {
   }
 }
 
-/** The fill for a frame named `name` (the raw name, with any `_[k]`-style annotation). */
+/** The fill for a frame named `name` (the raw name, with any `_[k]`-style annotation), as rgb(r,g,b). */
 export function frameColor(palette: PaletteName, name: string, mode: ShadeMode): string {
+  const c = frameRgb(palette, name, mode);
+  return `rgb(${c >>> 16},${(c >>> 8) & 255},${c & 255})`;
+}
+
+/** The same colour packed as 0xRRGGBB, for writers that format it themselves. */
+export function frameRgb(palette: PaletteName, name: string, mode: ShadeMode): number {
   // "-" separates stacks (e.g. waker and wakee) and "--" marks an unknown gap: greys by convention.
-  if (name === '--') return 'rgb(160,160,160)';
-  if (name === '-') return 'rgb(200,200,200)';
+  if (name === '--') return 0xa0a0a0;
+  if (name === '-') return 0xc8c8c8;
   let v0: number, v1: number, v2: number;
   if (mode === 'random') {
     v0 = Math.random();
@@ -73,7 +79,7 @@ export function frameColor(palette: PaletteName, name: string, mode: ShadeMode):
   const r = Math.trunc(ch[0][0] + ch[0][1] * v[ch[0][2]]);
   const g = Math.trunc(ch[1][0] + ch[1][1] * v[ch[1][2]]);
   const b = Math.trunc(ch[2][0] + ch[2][1] * v[ch[2][2]]);
-  return `rgb(${r},${g},${b})`;
+  return (r << 16) | (g << 8) | b;
 }
 
 /** The annotation of a frame, as the folders write it: `_[k]` kernel, `_[j]` jit, `_[i]` inlined. */

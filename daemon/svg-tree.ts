@@ -40,7 +40,9 @@ interface Node extends FlameNode {
 }
 
 function newNode(name: string): Node {
-  return { name, total: 0, self: 0, children: [], index: undefined };
+  // -0, not 0: counts are often sums of perf periods beyond 2^31, and a field that starts as a
+  // small integer makes V8 migrate every node when the first one gets a larger number.
+  return { name, total: -0, self: -0, children: [], index: undefined };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Folded stacks → a self-contained, interactive flame graph SVG, a drop-in for inferno-flamegraph's
 // output (same layout, fg:x/fg:w attributes, palettes). Pure: data in, text out.
-import { backgroundFor, displayName, frameColor, type PaletteName, type ShadeMode } from './svg-palette.js';
+import { backgroundFor, displayName, frameRgb, type PaletteName, type ShadeMode } from './svg-palette.js';
+import { ByteWriter, utf8 } from './svg-writer.js';
 import { SVG_SCRIPT, SVG_STYLE } from './svg-script.js';
 import { mergeStacks, type FlameNode, type FlameTree } from './svg-tree.js';
 
@@ -62,25 +63,39 @@ export function renderSvg(stacks: Iterable<[string, number]> | Map<string, numbe
 
 /** Render an already merged tree (from readFolded, parseFolded or a FlameTreeBuilder). */
 export function renderTree(tree: FlameTree, opts: SvgOptions = {}): string {
-  const parts: string[] = [];
-  writeSvg(tree, opts, (s) => parts.push(s));
-  return parts.join('');
+  const parts: Uint8Array[] = [];
+  writeSvg(tree, opts, (c) => parts.push(c));
+  return Buffer.concat(parts).toString('utf8');
 }
 
 const XPAD = 10;
 const FRAMEPAD = 1;
-const CHUNK = 256;
+
+// The fixed pieces of a frame, encoded once.
+const G_TITLE = utf8('<g><title>');
+const TITLE_RECT_X = utf8('%)</title><rect x="');
+const PCT_Y = utf8('%" y="');
+const WIDTH = utf8('" width="');
+const FG_X = utf8('" fg:x="');
+const FG_W = utf8('" fg:w="');
+const TEXT_X = utf8('"/><text x="');
+const CLOSE_TEXT = utf8('">');
+const END_G = utf8('</text></g>\n');
+const DOTS = utf8('..');
+const ROOT_PCT = utf8('100');
 
 /**
- * Render `tree` as an SVG, handing it to `write` in pieces of a few tens of kilobytes, so that a
- * caller can stream it to a file or socket. The tree's merge options (reverse, flamechart) were
- * applied when it was built; `opts` only shapes the drawing.
+ * Render `tree` as an SVG, handing it to `write` in chunks of 64 KiB (each chunk is the caller's
+ * to keep), so that it can be streamed to a file or socket. The tree's merge options (reverse,
+ * flamechart) were applied when it was built; `opts` only shapes the drawing.
  */
-export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: string) => void): SvgStats {
+export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: Uint8Array) => void): SvgStats {
   const o = resolve(opts);
+  const out = new ByteWriter(write);
   const total = tree.total;
   if (total <= 0) {
-    writeEmpty(o, write);
+    out.text(emptySvg(o));
+    out.flush();
     return { frames: 0, omitted: 0, total: 0 };
   }
 
@@ -124,27 +139,27 @@ export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: strin
   const framesWidth = o.imageWidth - 2 * XPAD;
 
   const idle = omitted > 0 ? `${omitted} ${omitted === 1 ? 'frame' : 'frames'} narrower than ${o.minWidth}% of the total omitted` : ' ';
-  write(header(o, height));
-  write(prelude(o, height, ypad1, ypad2, idle));
-  write(`<svg id="frames" x="${XPAD}" width="${framesWidth}" total_samples="${total}">\n`);
+  out.text(header(o, height));
+  out.text(prelude(o, height, ypad1, ypad2, idle));
+  out.text(`<svg id="frames" x="${XPAD}" width="${framesWidth}" total_samples="${total}">\n`);
 
-  // Per-depth y coordinates and per-name strings are computed once, not per frame.
-  const yRect: string[] = [];
-  const yText: string[] = [];
+  // Per-depth y coordinates and per-name bytes are computed once, not per frame.
+  const yRect: Uint8Array[] = [];
+  const yText: Uint8Array[] = [];
   const rectHeight = o.frameHeight - FRAMEPAD;
   for (let d = 0; d <= maxDepth; d++) {
     const y1 = o.inverted ? ypad1 + d * o.frameHeight : height - ypad2 - (d + 1) * o.frameHeight + FRAMEPAD;
-    yRect.push(String(y1));
-    yText.push((3 + y1 + rectHeight / 2).toFixed(2));
+    yRect.push(utf8(String(y1)));
+    yText.push(utf8((3 + y1 + rectHeight / 2).toFixed(2)));
   }
   const names = new Map<string, NameInfo>();
   const pctPerSample = 100 / total;
   const charsPerPct = framesWidth / 100 / (o.fontSize * o.fontWidth);
   const textShift = 300 / framesWidth;
-  const tail = ` ${escapeXml(o.countName)}, `;
-  const heightAttr = `" height="${rectHeight}" fill="`;
+  const unit = utf8(` ${escapeXml(o.countName)}, `);
+  const heightFill = utf8(`%" height="${rectHeight}" fill="`);
+  const random = o.shade === 'random';
 
-  let buf: string[] = [];
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     const d = depths[i]!;
@@ -153,28 +168,52 @@ export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: strin
     let info = names.get(n.name);
     if (info === undefined) {
       const shown = d === 0 && n.name === '' ? 'all' : displayName(n.name);
-      info = { shown, esc: escapeXml(shown), color: o.shade === 'random' ? '' : frameColor(o.palette, n.name, o.shade) };
+      const esc = utf8(escapeXml(shown));
+      info = { shown, esc, color: random ? -1 : frameRgb(o.palette, n.name, o.shade) };
       names.set(n.name, info);
     }
-    const fill = info.color !== '' ? info.color : frameColor(o.palette, n.name, o.shade);
     const xPct = x * pctPerSample;
     const wPct = w * pctPerSample;
+    out.bytes(G_TITLE);
+    out.bytes(info.esc);
+    out.bytes(SPACE_PAREN);
+    out.thousands(w);
+    out.bytes(unit);
+    if (d === 0) out.bytes(ROOT_PCT);
+    else out.fixed2(100 * (w / total));
+    out.bytes(TITLE_RECT_X);
+    out.fixed4(xPct);
+    out.bytes(PCT_Y);
+    out.bytes(yRect[d]!);
+    out.bytes(WIDTH);
+    out.fixed4(wPct);
+    out.bytes(heightFill);
+    out.rgb(random ? frameRgb(o.palette, n.name, o.shade) : info.color);
+    out.bytes(FG_X);
+    out.uint(x);
+    out.bytes(FG_W);
+    out.uint(w);
+    out.bytes(TEXT_X);
+    out.fixed4(xPct + textShift);
+    out.bytes(PCT_Y);
+    out.bytes(yText[d]!);
+    out.bytes(CLOSE_TEXT);
     const fit = Math.floor(wPct * charsPerPct);
-    let label = '';
-    if (fit >= 3) label = info.shown.length < fit ? info.esc : escapeXml(info.shown.slice(0, fit - 2)) + '..';
-    const pct = d === 0 ? '100' : (100 * (w / total)).toFixed(2);
-    buf.push(
-      `<g><title>${info.esc} (${thousands(w)}${tail}${pct}%)</title><rect x="${xPct.toFixed(4)}%" y="${yRect[d]}" width="${wPct.toFixed(4)}%${heightAttr}${fill}" fg:x="${x}" fg:w="${w}"/><text x="${(xPct + textShift).toFixed(4)}%" y="${yText[d]}">${label}</text></g>\n`,
-    );
-    if (buf.length === CHUNK) {
-      write(buf.join(''));
-      buf = [];
+    if (fit >= 3) {
+      if (info.shown.length < fit) out.bytes(info.esc);
+      else {
+        out.text(escapeXml(info.shown.slice(0, fit - 2)));
+        out.bytes(DOTS);
+      }
     }
+    out.bytes(END_G);
   }
-  if (buf.length > 0) write(buf.join(''));
-  write('</svg>\n</svg>\n');
+  out.text('</svg>\n</svg>\n');
+  out.flush();
   return { frames: nodes.length, omitted, total };
 }
+
+const SPACE_PAREN = utf8(' (');
 
 /** Escape text for XML content and double-quoted attributes; drops characters XML 1.0 forbids. */
 export function escapeXml(s: string): string {
@@ -188,9 +227,9 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 interface NameInfo {
   shown: string;
-  esc: string;
-  /** The fill when it depends on the name only; '' when drawn at random per frame. */
-  color: string;
+  esc: Uint8Array;
+  /** The fill (0xRRGGBB) when it depends on the name only; -1 when drawn at random per frame. */
+  color: number;
 }
 
 interface Resolved {
@@ -277,11 +316,9 @@ function text(id: string, x: string, y: number, content: string, extra = ''): st
   return `<text id="${id}"${extra} x="${x}" y="${y.toFixed(2)}">${escapeXml(content)}</text>\n`;
 }
 
-function writeEmpty(o: Resolved, write: (chunk: string) => void): void {
+function emptySvg(o: Resolved): string {
   const height = o.fontSize * 5;
-  write(header(o, height));
-  write(`<rect x="0" y="0" width="100%" height="${height}" fill="#f8f8f8"/>\n`);
-  write(`<text x="50%" y="${(o.fontSize * 2).toFixed(2)}" text-anchor="middle" font-family="${escapeXml(o.fontType)}" font-size="${o.fontSize + 5}">ERROR: No stack counts found</text>\n</svg>\n`);
+  return header(o, height) + `<rect x="0" y="0" width="100%" height="${height}" fill="#f8f8f8"/>\n` + `<text x="50%" y="${(o.fontSize * 2).toFixed(2)}" text-anchor="middle" font-family="${escapeXml(o.fontType)}" font-size="${o.fontSize + 5}">ERROR: No stack counts found</text>\n</svg>\n`;
 }
 
 // "--" may not appear inside an XML comment, nor may it end with "-".
@@ -291,14 +328,4 @@ function commentSafe(s: string): string {
 
 function cdataSafe(s: string): string {
   return s.replace(/]]>/g, ']]\\u003e');
-}
-
-function thousands(n: number): string {
-  if (n < 1000) return String(n);
-  const s = String(Math.round(n));
-  let out = '';
-  let k = s.length % 3 || 3;
-  out = s.slice(0, k);
-  for (; k < s.length; k += 3) out += ',' + s.slice(k, k + 3);
-  return out;
 }

@@ -221,7 +221,7 @@ test('min-width omits narrow frames and says so', () => {
   assert.deepEqual(names, ['all', 'big', 'tiny2']);
   assert.match(svg, /<text id="details"[^>]*>1 frame narrower than 0.01% of the total omitted<\/text>/);
   let stats;
-  const parts: string[] = [];
+  const parts: Uint8Array[] = [];
   stats = writeSvg(mergeStacks(stacks), { minWidth: 0 }, (s) => parts.push(s));
   assert.deepEqual(stats, { frames: 4, omitted: 0, total: 1_000_200 });
   stats = writeSvg(mergeStacks(stacks), { minWidth: 1 }, () => {});

@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`warning: skipped ${tree.malformed} malformed ${tree.malformed === 1 ? 'line' : 'lines'} (want "frame;frame COUNT"), the first: ${JSON.stringify(tree.firstMalformed ?? '')}\n`);
   }
   if (tree.fractional) process.stderr.write('warning: fractional counts were truncated to whole numbers\n');
-  const chunks: string[] = [];
+  const chunks: Uint8Array[] = [];
   writeSvg(tree, opts, (s) => chunks.push(s));
   await writeOut(chunks);
   if (tree.total <= 0) {
@@ -164,7 +164,7 @@ async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree>
   return readFolded(all(), opts);
 }
 
-function writeOut(chunks: string[]): Promise<void> {
+function writeOut(chunks: Uint8Array[]): Promise<void> {
   return new Promise((resolve, reject) => {
     let i = 0;
     const next = (): void => {

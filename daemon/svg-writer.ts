@@ -1,0 +1,140 @@
+// A chunked byte writer for the SVG: frames are formatted straight into a Buffer (numbers digit
+// by digit, names copied as pre-encoded bytes), so that rendering allocates almost nothing per
+// frame and hands its output on in fixed-size chunks instead of one giant string.
+
+const CHUNK_SIZE = 1 << 16;
+
+export class ByteWriter {
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  private pos = 0;
+
+  constructor(private readonly sink: (chunk: Uint8Array) => void) {}
+
+  /** Make room for `n` more bytes, handing the current chunk on if it is too full. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+  }
+
+  /** Bytes encoded once (tags, names): copied, never re-encoded. */
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A string of any length (headers, cut labels). */
+  text(s: string): void {
+    this.bytes(Buffer.from(s, 'utf8'));
+  }
+
+  /** A non-negative integer below 2^53. */
+  uint(n: number): void {
+    this.reserve(16);
+    this.digits(n);
+  }
+
+  // Digits only: the public writers reserve room first, so that no flush can come in between.
+  private digits(n: number): void {
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 48 + n;
+      return;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    let at = this.pos + digits;
+    this.pos = at;
+    while (n >= 1) {
+      const q = Math.floor(n / 10);
+      buf[--at] = 48 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  /** A non-negative number with exactly four decimals (as toFixed(4)). */
+  fixed4(v: number): void {
+    this.reserve(24);
+    const scaled = Math.round(v * 10000);
+    const int = Math.floor(scaled / 10000);
+    const frac = scaled - int * 10000;
+    this.digits(int);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = 46;
+    buf[p + 1] = 48 + Math.floor(frac / 1000);
+    buf[p + 2] = 48 + (Math.floor(frac / 100) % 10);
+    buf[p + 3] = 48 + (Math.floor(frac / 10) % 10);
+    buf[p + 4] = 48 + (frac % 10);
+    this.pos = p + 5;
+  }
+
+  /** A non-negative number with exactly two decimals (as toFixed(2)). */
+  fixed2(v: number): void {
+    this.reserve(24);
+    const scaled = Math.round(v * 100);
+    const int = Math.floor(scaled / 100);
+    const frac = scaled - int * 100;
+    this.digits(int);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = 46;
+    buf[p + 1] = 48 + Math.floor(frac / 10);
+    buf[p + 2] = 48 + (frac % 10);
+    this.pos = p + 3;
+  }
+
+  /** An integer with thousands separators (1,234,567). */
+  thousands(n: number): void {
+    this.reserve(32);
+    const start = this.pos;
+    this.digits(n);
+    const digits = this.pos - start;
+    const commas = Math.floor((digits - 1) / 3);
+    if (commas === 0) return;
+    const buf = this.buf;
+    // Spread the digits out from the right, inserting a comma after every third.
+    let from = this.pos - 1;
+    let to = from + commas;
+    this.pos = to + 1;
+    let run = 0;
+    while (from >= start && to > from) {
+      buf[to--] = buf[from--]!;
+      if (++run === 3 && to > from) {
+        buf[to--] = 44;
+        run = 0;
+      }
+    }
+  }
+
+  /** rgb(r,g,b) from 0xRRGGBB. */
+  rgb(c: number): void {
+    this.reserve(24);
+    const buf = this.buf;
+    buf[this.pos] = 114;
+    buf[this.pos + 1] = 103;
+    buf[this.pos + 2] = 98;
+    buf[this.pos + 3] = 40;
+    this.pos += 4;
+    this.digits(c >>> 16);
+    buf[this.pos++] = 44;
+    this.digits((c >>> 8) & 255);
+    buf[this.pos++] = 44;
+    this.digits(c & 255);
+    buf[this.pos++] = 41;
+  }
+
+  /** Hand the bytes written so far to the sink. */
+  flush(): void {
+    if (this.pos === 0) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.pos = 0;
+  }
+}
+
+/** Encode a string once, for ByteWriter.bytes. */
+export function utf8(s: string): Uint8Array {
+  return Buffer.from(s, 'utf8');
+}
