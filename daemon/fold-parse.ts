@@ -9,6 +9,7 @@ export interface ParserOptions extends FrameRules {
   tid: boolean;
   eventFilter: string | undefined;
   skipAfter: string[];
+  perl: boolean;
 }
 
 /** What the parser saw besides stacks; merged across parsers (workers) into the result. */
@@ -101,9 +102,9 @@ export class SampleParser {
     }
   }
 
-  /** End of input: a sample not followed by a blank line still counts. */
+  /** End of input: a sample not followed by a blank line still counts (not for Perl). */
   finish(): void {
-    if (this.depth > 0) this.afterEvent();
+    if (this.depth > 0 && !this.opts.perl) this.afterEvent();
   }
 
   private stackLine(text: string, s: number, e: number): void {
@@ -209,7 +210,7 @@ export class SampleParser {
     if (pname !== this.pnameText) {
       this.pnameText = pname;
       this.pname = this.table.intern(pname);
-      this.isJava = pname.startsWith('java');
+      this.isJava = this.opts.perl ? pname === 'java' : pname.startsWith('java');
     }
     if (single !== '') {
       this.stackLine(single, 0, single.length);

@@ -22,6 +22,14 @@ export interface FoldOptions {
   eventFilter?: string;
   /** When a frame's function is one of these, drop its callers (and the process name). */
   skipAfter?: string[];
+  /**
+   * Whose quirks to follow where the reference folders disagree. `inferno` (the default): a last
+   * sample without a blank line after it counts, and Java names are tidied for any process whose
+   * name starts with "java". `perl`: as stackcollapse-perf.pl's test results in the FlameGraph
+   * repository record it, that last sample is dropped and only a process named exactly "java"
+   * (so not "java-PID" under --pid) gets Java names tidied.
+   */
+  compat?: 'inferno' | 'perl';
 }
 
 export interface FoldResult {
@@ -149,6 +157,7 @@ export function parserOptions(opts: FoldOptions): ParserOptions {
     addrs: Boolean(opts.addrs),
     eventFilter: opts.eventFilter,
     skipAfter: opts.skipAfter ?? [],
+    perl: opts.compat === 'perl',
   };
 }
 
