@@ -1,0 +1,390 @@
+// The daemon's profile history: every finished profile kept as plain files under the workspace's
+// target directory, written so that a kill at any moment leaves each listed profile whole.
+//
+// Layout of the store directory:
+//   <id>.profile.json.gz   the ProfileData, gzipped JSON (written first)
+//   <id>.meta.json         { format, data: { bytes }, meta } — the commit point (written last)
+//   quarantine/            meta files that could not be read, with their data, for a person to look at
+// A profile is listed exactly when its meta file exists and its data file has the recorded size.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { createGzip, gunzip as gunzipCb } from 'node:zlib';
+import type { Logger } from 'pino';
+import { ErrorCodes, FlameError } from './errors.js';
+import { writeFileAtomic } from './fsutil.js';
+import { logger } from './log.js';
+import type { CountUnit, ProfileData, UnwindQuality } from './profile.js';
+
+/** What the store knows about one profile without reading it; plain JSON, sent to clients as is. */
+export interface ProfileMeta {
+  /** Sortable and unique: `20261125T170512.123-3f9a` (UTC time of the add, then random hex). */
+  id: string;
+  /** When the profile was added (ISO 8601). */
+  createdAt: string;
+  samples: number;
+  unit: CountUnit;
+  event: string;
+  quality: UnwindQuality;
+  /** The cargo target description (opaque here). */
+  target?: unknown;
+  /** The record options (opaque here). */
+  options?: unknown;
+  source?: { hash: string; git?: { commit: string; dirty: boolean } };
+  durationMs?: number;
+  program?: { exitCode?: number; signal?: string; failed: boolean };
+  summary?: Array<{ name: string; self: number; total: number }>;
+}
+
+/**
+ * What the caller describes. The store assigns the id; samples, unit, event and quality are read
+ * off the profile itself (values given here are overridden, so meta and data always agree).
+ */
+export type NewProfileMeta = Omit<ProfileMeta, 'id' | 'createdAt' | 'samples' | 'unit' | 'event' | 'quality'> &
+  Partial<Pick<ProfileMeta, 'createdAt' | 'samples' | 'unit' | 'event' | 'quality'>>;
+
+export interface StoreOptions {
+  /** How many profiles to keep (oldest go first); default 50. */
+  retention?: number;
+  /** How many parsed profiles to keep in memory; default 4. */
+  cacheSize?: number;
+  log?: Logger;
+}
+
+export const DEFAULT_RETENTION = 50;
+
+/** Profile history in one directory; one daemon owns it, and adds within it are serialized. */
+export class ProfileStore {
+  /** Create `dir` if needed, clean up after any crash, and load the index. */
+  static async open(dir: string, opts: StoreOptions = {}): Promise<ProfileStore> {
+    const retention = opts.retention ?? DEFAULT_RETENTION;
+    if (!Number.isInteger(retention) || retention < 1) {
+      throw new FlameError(ErrorCodes.InvalidRequest, `profile retention must be a whole number of at least 1, not ${retention}`);
+    }
+    const store = new ProfileStore(path.resolve(dir), retention, opts.cacheSize ?? 4, opts.log ?? logger('store'));
+    await mkdir(store.dir, { recursive: true, mode: 0o700 });
+    await store.load();
+    return store;
+  }
+
+  readonly dir: string;
+  readonly retention: number;
+  private readonly cacheSize: number;
+  private readonly log: Logger;
+  /** Oldest first; ids increase. */
+  private metas: ProfileMeta[] = [];
+  private readonly byId = new Map<string, ProfileMeta>();
+  /** Most recently used last; promises so concurrent gets of one profile share a read. */
+  private readonly cache = new Map<string, Promise<ProfileData>>();
+  private lastIdMs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(dir: string, retention: number, cacheSize: number, log: Logger) {
+    this.dir = dir;
+    this.retention = retention;
+    this.cacheSize = cacheSize;
+    this.log = log;
+  }
+
+  /** Every kept profile, oldest first. */
+  list(): ProfileMeta[] {
+    return [...this.metas];
+  }
+
+  latest(): ProfileMeta | undefined {
+    return this.metas.at(-1);
+  }
+
+  /** The profile added just before `id`, or undefined for the oldest. */
+  previous(id: string): ProfileMeta | undefined {
+    const i = this.indexOf(id);
+    return i > 0 ? this.metas[i - 1] : undefined;
+  }
+
+  /**
+   * The profile a person means by `ref`: an id, a unique id prefix, 'latest', 'previous', or
+   * '-N' (N before the latest).
+   */
+  resolve(ref: string): ProfileMeta {
+    const n = this.metas.length;
+    const back = ref === 'latest' ? 0 : ref === 'previous' ? 1 : /^-\d+$/.test(ref) ? Number(ref.slice(1)) : undefined;
+    if (back !== undefined) {
+      const m = this.metas[n - 1 - back];
+      if (m) return m;
+      throw new FlameError(
+        ErrorCodes.ProfileNotFound,
+        n === 0 ? 'no profiles yet; `flame record` makes one' : `no profile '${ref}': only ${n} kept; \`flame profiles\` lists them`,
+      );
+    }
+    const exact = this.byId.get(ref);
+    if (exact) return exact;
+    const matches = ref === '' ? [] : this.metas.filter((m) => m.id.startsWith(ref));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new FlameError(
+        ErrorCodes.InvalidRequest,
+        `'${ref}' matches ${matches.length} profiles (${matches.slice(0, 3).map((m) => m.id).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
+        { data: { candidates: matches.map((m) => m.id) } },
+      );
+    }
+    throw notFound(ref);
+  }
+
+  /** The stored profile. Shared with other callers and the cache: do not mutate it. */
+  get(id: string): Promise<ProfileData> {
+    const cached = this.cache.get(id);
+    if (cached) {
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return cached;
+    }
+    if (!this.byId.has(id)) return Promise.reject(notFound(id));
+    const p = this.readData(id);
+    this.remember(id, p);
+    p.catch(() => {
+      if (this.cache.get(id) === p) this.cache.delete(id);
+    });
+    return p;
+  }
+
+  /** Store a finished profile; resolves once it is durable and listed. */
+  add(meta: NewProfileMeta, profile: ProfileData): Promise<ProfileMeta> {
+    const run = this.queue.then(() => this.addNow(meta, profile));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async addNow(input: NewProfileMeta, profile: ProfileData): Promise<ProfileMeta> {
+    const now = Date.now();
+    const ms = Math.max(now, this.lastIdMs + 1);
+    this.lastIdMs = ms;
+    const id = `${idStamp(ms)}-${randomBytes(2).toString('hex')}`;
+    // A JSON round trip makes the listed meta exactly what a restart will read back.
+    const meta = deepFreeze(
+      JSON.parse(
+        JSON.stringify({
+          ...input,
+          id,
+          createdAt: input.createdAt ?? new Date(now).toISOString(),
+          samples: profile.totalSamples,
+          unit: profile.unit,
+          event: profile.event,
+          quality: profile.quality,
+        } satisfies ProfileMeta),
+      ) as ProfileMeta,
+    );
+    const data = await gzipJson(profile);
+    await writeFileAtomic(this.dataPath(id), data);
+    // The data's rename must be durable before the meta that lists it can be.
+    await syncDir(this.dir);
+    const record: MetaRecord = { format: META_FORMAT, data: { bytes: data.length }, meta };
+    await writeFileAtomic(this.metaPath(id), JSON.stringify(record, null, 1) + '\n');
+    await syncDir(this.dir);
+    this.metas.push(meta);
+    this.byId.set(id, meta);
+    this.remember(id, Promise.resolve(profile));
+    await this.enforceRetention();
+    return meta;
+  }
+
+  private async enforceRetention(): Promise<void> {
+    while (this.metas.length > this.retention) {
+      const old = this.metas.shift()!;
+      this.byId.delete(old.id);
+      this.cache.delete(old.id);
+      // Meta first: a crash before the data goes leaves an unlisted file that open() removes.
+      await rm(this.metaPath(old.id), { force: true });
+      await rm(this.dataPath(old.id), { force: true });
+    }
+  }
+
+  private async load(): Promise<void> {
+    const names = await readdir(this.dir);
+    const metaIds: string[] = [];
+    const dataIds = new Set<string>();
+    for (const name of names) {
+      if (name.includes('.tmp-')) {
+        // An interrupted writeFileAtomic: never renamed, so never visible.
+        await rm(path.join(this.dir, name), { force: true });
+        this.log.info({ file: name }, 'removed a partial write left by a crash');
+      } else if (name.endsWith(META_SUFFIX)) {
+        metaIds.push(name.slice(0, -META_SUFFIX.length));
+      } else if (name.endsWith(DATA_SUFFIX)) {
+        dataIds.add(name.slice(0, -DATA_SUFFIX.length));
+      }
+    }
+    const loaded = await Promise.all(metaIds.map(async (id) => ({ id, result: await this.readMeta(id) })));
+    for (const { id, result } of loaded) {
+      if (typeof result === 'string') {
+        this.log.warn({ id, reason: result }, 'unreadable profile meta moved to quarantine/');
+        await this.quarantine(id, dataIds.has(id));
+        dataIds.delete(id);
+        continue;
+      }
+      this.metas.push(result);
+      this.byId.set(id, result);
+      dataIds.delete(id);
+    }
+    for (const id of dataIds) {
+      // Data whose meta never landed (crash mid-add) or was already retired (crash mid-retention).
+      await rm(this.dataPath(id), { force: true });
+      this.log.info({ id }, 'removed profile data without meta');
+    }
+    this.metas.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const last = this.metas.at(-1);
+    if (last) this.lastIdMs = idMs(last.id);
+    await this.enforceRetention();
+  }
+
+  /** The meta of `id`, or why it cannot be trusted. */
+  private async readMeta(id: string): Promise<ProfileMeta | string> {
+    let record: MetaRecord;
+    try {
+      record = JSON.parse(await readFile(this.metaPath(id), 'utf8')) as MetaRecord;
+    } catch (err) {
+      return `unreadable: ${(err as Error).message}`;
+    }
+    const m = record?.meta;
+    if (record?.format !== META_FORMAT || typeof record.data?.bytes !== 'number') return 'not a flame store meta file';
+    if (!ID_RE.test(id) || m?.id !== id) return `id does not match the file name`;
+    if (typeof m.createdAt !== 'string' || typeof m.samples !== 'number' || typeof m.unit !== 'string' || typeof m.event !== 'string' || typeof m.quality !== 'object' || m.quality === null) {
+      return 'meta lacks required fields';
+    }
+    try {
+      const st = await stat(this.dataPath(id));
+      if (st.size !== record.data.bytes) return `data is ${st.size} bytes, meta says ${record.data.bytes}`;
+    } catch (err) {
+      return `data missing: ${(err as Error).message}`;
+    }
+    return deepFreeze(m);
+  }
+
+  private async quarantine(id: string, withData: boolean): Promise<void> {
+    const q = path.join(this.dir, 'quarantine');
+    await mkdir(q, { recursive: true, mode: 0o700 });
+    await rename(this.metaPath(id), path.join(q, `${id}${META_SUFFIX}`));
+    if (withData) await rename(this.dataPath(id), path.join(q, `${id}${DATA_SUFFIX}`));
+  }
+
+  private async readData(id: string): Promise<ProfileData> {
+    let raw: Buffer;
+    try {
+      raw = await readFile(this.dataPath(id));
+    } catch (err) {
+      // Retired by retention between the lookup and the read.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(id);
+      throw err;
+    }
+    try {
+      // gunzip checks the CRC-32 and length in the gzip trailer, so damage shows up here.
+      const profile = JSON.parse((await gunzip(raw)).toString('utf8')) as ProfileData;
+      if (profile?.format !== 'flame-profile/1') throw new Error(`format is ${String(profile?.format)}`);
+      return profile;
+    } catch (err) {
+      throw new FlameError(ErrorCodes.BadInput, `profile '${id}' is damaged on disk (${this.dataPath(id)}); delete it or record again`, { cause: err });
+    }
+  }
+
+  private remember(id: string, p: Promise<ProfileData>): void {
+    this.cache.delete(id);
+    this.cache.set(id, p);
+    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private indexOf(id: string): number {
+    const i = this.metas.findIndex((m) => m.id === id);
+    if (i < 0) throw notFound(id);
+    return i;
+  }
+
+  private metaPath(id: string): string {
+    return path.join(this.dir, `${id}${META_SUFFIX}`);
+  }
+
+  private dataPath(id: string): string {
+    return path.join(this.dir, `${id}${DATA_SUFFIX}`);
+  }
+}
+
+const META_FORMAT = 'flame-store-meta/1';
+const META_SUFFIX = '.meta.json';
+const DATA_SUFFIX = '.profile.json.gz';
+const ID_RE = /^\d{8}T\d{6}\.\d{3}-[0-9a-f]{4}$/;
+/** Fast gzip: most of the size win of level 6 at a fraction of the time (see test/store.test.ts). */
+const GZIP_LEVEL = 1;
+/** Array elements per JSON chunk, so no single string holds the whole profile. */
+const CHUNK = 4096;
+
+interface MetaRecord {
+  format: typeof META_FORMAT;
+  data: { bytes: number };
+  meta: ProfileMeta;
+}
+
+const gunzip = promisify(gunzipCb);
+
+function notFound(id: string): FlameError {
+  return new FlameError(ErrorCodes.ProfileNotFound, `no profile '${id}'; \`flame profiles\` lists them`);
+}
+
+function idStamp(ms: number): string {
+  // 2026-11-25T17:05:12.123Z -> 20261125T170512.123
+  return new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 19);
+}
+
+function idMs(id: string): number {
+  const s = id.slice(0, 19);
+  return Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}${s.slice(15)}Z`);
+}
+
+/** The profile as gzipped JSON, built from chunks (the big arrays piecewise). */
+async function gzipJson(profile: ProfileData): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(jsonChunks(profile)), createGzip({ level: GZIP_LEVEL }), async (gz: AsyncIterable<Buffer>) => {
+    for await (const b of gz) out.push(b);
+  });
+  return Buffer.concat(out);
+}
+
+function* jsonChunks(value: ProfileData): Generator<string> {
+  let sep = '{';
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.length > CHUNK) {
+      yield `${sep}${JSON.stringify(key)}:[`;
+      for (let i = 0; i < v.length; i += CHUNK) {
+        const part = JSON.stringify(v.slice(i, i + CHUNK));
+        yield (i === 0 ? '' : ',') + part.slice(1, -1);
+      }
+      yield ']';
+    } else {
+      yield `${sep}${JSON.stringify(key)}:${JSON.stringify(v)}`;
+    }
+    sep = ',';
+  }
+  yield sep === '{' ? '{}' : '}';
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the renames are still atomic there.
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
