@@ -103,6 +103,8 @@ export class FlameTreeBuilder {
       }
     }
     node.self += count;
+    // Totals are kept along the path as stacks come in: cheaper than a bottom-up pass at the end.
+    for (let d = 0; d <= depth; d++) path[d]!.total += count;
     this.prev = stack;
     this.depth = depth;
   }
@@ -146,25 +148,16 @@ export class FlameTreeBuilder {
     return true;
   }
 
-  /** Sum the totals bottom-up, sort children by name (unless a flame chart) and return the tree. */
+  /** Sort children by name (unless a flame chart) and return the tree. */
   finish(): FlameTree {
-    const sort = !this.chart;
-    // Post-order without recursion: Rust stacks can be thousands of frames deep.
-    const stack: Node[] = [this.root];
-    const order: Node[] = [];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      order.push(n);
-      n.index = undefined;
-      for (const c of n.children) stack.push(c);
-    }
-    for (let k = order.length - 1; k >= 0; k--) {
-      const n = order[k]!;
-      let t = n.self;
-      const kids = n.children;
-      for (let j = 0; j < kids.length; j++) t += kids[j]!.total;
-      n.total = t;
-      if (sort && kids.length > 1) kids.sort(byName);
+    if (!this.chart) {
+      // Without recursion: Rust stacks can be thousands of frames deep.
+      const stack: Node[] = [this.root];
+      while (stack.length > 0) {
+        const kids = stack.pop()!.children;
+        if (kids.length > 1) kids.sort(byName);
+        for (let j = 0; j < kids.length; j++) if (kids[j]!.children.length > 0) stack.push(kids[j]!);
+      }
     }
     this.path = [this.root];
     this.depth = 0;

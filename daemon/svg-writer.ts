@@ -17,11 +17,18 @@ export class ByteWriter {
     if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
   }
 
-  /** Bytes encoded once (tags, names): copied, never re-encoded. */
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+  /** Bytes encoded once (tags, names), or their first `n`: copied, never re-encoded. */
+  bytes(b: Uint8Array, n = b.length): void {
+    this.reserve(n);
+    const buf = this.buf;
+    let p = this.pos;
+    // Short pieces by hand: a native call costs more than copying a few bytes.
+    if (n <= 16) for (let k = 0; k < n; k++) buf[p++] = b[k]!;
+    else {
+      buf.set(n === b.length ? b : b.subarray(0, n), p);
+      p += n;
+    }
+    this.pos = p;
   }
 
   /** A string of any length (headers, cut labels). */

@@ -202,7 +202,9 @@ export function writeSvg(tree: FlameTree, opts: SvgOptions, write: (chunk: Uint8
     if (fit >= 3) {
       if (info.shown.length < fit) out.bytes(info.esc);
       else {
-        out.text(escapeXml(info.shown.slice(0, fit - 2)));
+        // Plain ASCII names (most) are cut as bytes; others are cut as text, then escaped.
+        if (info.esc.length === info.shown.length) out.bytes(info.esc, fit - 2);
+        else out.text(escapeXml(info.shown.slice(0, fit - 2)));
         out.bytes(DOTS);
       }
     }
