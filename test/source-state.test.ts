@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { listSourceFiles, sourceState } from '../daemon/source-state.js';
-import { FIXTURES, runCmd } from './helpers.js';
+import { execa } from 'execa';
+import { FIXTURES } from './helpers.js';
 
 const temps: string[] = [];
 after(async () => {
@@ -35,7 +36,8 @@ async function tinyCrate(dir?: string): Promise<string> {
 }
 
 async function git(dir: string, ...args: string[]): Promise<string> {
-  const r = await runCmd('git', ['-c', 'user.name=flame', '-c', 'user.email=flame@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
+  // execa rather than helpers' runCmd: runCmd writes stdin to a git that may have exited (EPIPE).
+  const r = await execa('git', ['-c', 'user.name=flame', '-c', 'user.email=flame@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, reject: false });
   assert.equal(r.exitCode, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -134,7 +136,7 @@ describe('sourceState hash', () => {
 describe('sourceState git', () => {
   test('no repository: no git field', async () => {
     const dir = await tinyCrate();
-    const probe = await runCmd('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
+    const probe = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: dir, reject: false });
     assert.notEqual(probe.exitCode, 0, `the temp dir is inside a repository: ${probe.stdout}`);
     const s = await state(dir);
     assert.equal('git' in s, false);
