@@ -5,6 +5,8 @@ import { hotLines } from '../../../daemon/query.js';
 import { parse } from '../args.js';
 import { lineTable, Progress, warn } from '../render.js';
 import { UsageError } from '../main.js';
+import { ask } from '../daemon-query.js';
+import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [--thread T] [--json]
 
@@ -12,6 +14,8 @@ Source lines by self count (samples whose innermost inlined frame is on the line
 its total (samples with the line anywhere in the stack, once per sample).
   SOURCE_FILE        only lines of this file (absolute, or a path suffix such as src/lib.rs)
   --perf-data FILE   the recording to read (default ./perf.data)
+  --profile REF      ask the workspace daemon for a stored profile instead: an id,
+                     latest, previous or -N (see \`flame profiles\`)
   --limit N          rows to print (default 30; 0 for all)
   --json             print {samples, unit, lines: [{file, line, self, total}]}
 `;
@@ -19,6 +23,8 @@ its total (samples with the line anywhere in the stack, once per sample).
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     'perf-data': { type: 'string' },
+    profile: { type: 'string' },
+    'manifest-path': { type: 'string' },
     limit: { type: 'string' },
     thread: { type: 'string' },
     json: { type: 'boolean' },
@@ -31,6 +37,14 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError('flame lines takes at most one SOURCE_FILE');
   const limit = values.limit === undefined ? 30 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number, not '${values.limit}'`);
+  const thread0 = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  if (values.profile !== undefined) {
+    if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
+    const thread = thread0;
+    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, file: positionals[0], limit: limit === 0 ? 100000 : limit, thread }, { manifestPath: values['manifest-path'] });
+    printLines(r, values.json ?? false);
+    return 0;
+  }
   const progress = new Progress();
   const { profile, warnings } = await analyzePerfData(values['perf-data'] ?? 'perf.data', {
     cacheDir: cacheDir('symbols'),
@@ -38,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   progress.clear();
   for (const w of warnings) warn(w);
-  const thread = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const thread = thread0;
   const lines = hotLines(profile, { file: positionals[0], limit: limit === 0 ? undefined : limit, thread });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, lines })}\n`);
@@ -46,4 +60,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(lineTable(lines, profile.totalSamples, profile.unit));
   }
   return 0;
+}
+
+function printLines(r: P.Lines.Result, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, lines: r.lines })}\n`);
+  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}\n${lineTable(r.lines, r.samples, r.unit)}`);
 }

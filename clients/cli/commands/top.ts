@@ -5,11 +5,15 @@ import { topFunctions } from '../../../daemon/query.js';
 import { parse } from '../args.js';
 import { functionTable, Progress, qualityLine, warn } from '../render.js';
 import { UsageError } from '../main.js';
+import { ask } from '../daemon-query.js';
+import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
 
 Functions by self count (samples whose innermost frame is the function).
   --perf-data FILE   the recording to read (default ./perf.data)
+  --profile REF      ask the workspace daemon for a stored profile instead: an id,
+                     latest, previous or -N (see \`flame profiles\`)
   --limit N          rows to print (default 20; 0 for all)
   --no-inline        charge a sample to the function that owns the instruction, as
                      \`perf report --sort sym\` does, not to the innermost inlined function
@@ -21,6 +25,8 @@ Functions by self count (samples whose innermost frame is the function).
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     'perf-data': { type: 'string' },
+    profile: { type: 'string' },
+    'manifest-path': { type: 'string' },
     limit: { type: 'string' },
     'no-inline': { type: 'boolean' },
     filter: { type: 'string' },
@@ -44,6 +50,14 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--filter is not a valid regular expression: ${(err as Error).message}`);
     }
   }
+  const thread0 = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  if (values.profile !== undefined) {
+    if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
+    const thread = thread0;
+    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, noInline: values['no-inline'] ?? false, limit: limit === 0 ? 100000 : limit, filter: values.filter, thread, sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self' }, { manifestPath: values['manifest-path'] });
+    printTop(r, values.json ?? false);
+    return 0;
+  }
   const progress = new Progress();
   const { profile, warnings } = await analyzePerfData(values['perf-data'] ?? 'perf.data', {
     cacheDir: cacheDir('symbols'),
@@ -51,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   progress.clear();
   for (const w of warnings) warn(w);
-  const thread = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const thread = thread0;
   const functions = topFunctions(profile, {
     noInline: values['no-inline'] ?? false,
     limit: limit === 0 ? undefined : limit,
@@ -66,4 +80,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(functionTable(functions, profile.totalSamples, profile.unit));
   }
   return 0;
+}
+
+function printTop(r: P.Top.Result, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, functions: r.functions })}\n`);
+  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}\n${functionTable(r.functions, r.samples, r.unit)}`);
 }

@@ -1,0 +1,50 @@
+// `flame diff [A] [B]`: what moved between two stored profiles, per function and per line,
+// as shares of each profile's total (default: the previous profile against the latest).
+import path from 'node:path';
+import * as P from '../../../protocol/methods.js';
+import { parse } from '../args.js';
+import { ask } from '../daemon-query.js';
+import { UsageError } from '../main.js';
+
+const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--manifest-path PATH]
+
+Compare two stored profiles (default: previous against latest). Counts are normalised to each
+profile's total; a row is marked * when the change is larger than sampling noise.
+`;
+
+const sharePct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const deltaPct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { limit: { type: 'string' }, thread: { type: 'string' }, json: { type: 'boolean' }, 'manifest-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 2) throw new UsageError('flame diff takes at most two profiles');
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive whole number');
+  const [a, b] = positionals;
+  const params: P.Diff.Params = { limit };
+  if (b !== undefined) {
+    params.base = a;
+    params.current = b;
+  } else if (a !== undefined) {
+    params.base = a;
+  }
+  if (values.thread !== undefined) params.thread = /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const r = await ask<P.Diff.Result>(P.Diff.method, params, { manifestPath: values['manifest-path'] });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const out = [`base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`, '', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`];
+  for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${deltaPct(f.deltaSelfShare).padStart(7)}${f.significant ? '*' : ' '} ${f.name}`);
+  out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
+  for (const l of r.lines) {
+    const rel = path.relative(process.cwd(), l.file);
+    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel.startsWith('..') ? l.file : rel}:${l.line}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

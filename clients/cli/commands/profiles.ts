@@ -1,0 +1,33 @@
+// `flame profiles`: the workspace daemon's stored profiles, oldest first.
+import * as P from '../../../protocol/methods.js';
+import { parse } from '../args.js';
+import { ask } from '../daemon-query.js';
+
+const HELP = `Usage: flame profiles [--manifest-path PATH] [--json]
+
+The stored profiles of this workspace, oldest first: id, time, samples, target, source state.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { 'manifest-path': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const r = await ask<P.ProfileList.Result>(P.ProfileList.method, {}, { manifestPath: values['manifest-path'] });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  if (r.profiles.length === 0) {
+    process.stdout.write('no profiles yet: run `flame watch` or `flame query profile/once`\n');
+    return 0;
+  }
+  for (const m of r.profiles) {
+    const src = m.source?.git ? `${m.source.git.commit.slice(0, 8)}${m.source.git.dirty ? '+dirty' : ''}` : (m.source?.hash.slice(0, 8) ?? '');
+    const t = m.target as { kind?: string; name?: string } | undefined;
+    const hot = m.summary?.[0] ? `  hottest: ${m.summary[0].name}` : '';
+    process.stdout.write(`${m.id}  ${m.createdAt}  ${String(m.samples).padStart(7)} ${m.unit}  ${t?.kind ?? ''} ${t?.name ?? ''}  ${src}${hot}\n`);
+  }
+  return 0;
+}

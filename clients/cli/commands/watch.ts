@@ -1,0 +1,157 @@
+// `flame watch`: start or join a watch session and keep a live screen of the state, the hottest
+// functions and their change against the previous profile; JSON lines when not on a terminal.
+import path from 'node:path';
+import { connect, request } from '../../connect.js';
+import * as P from '../../../protocol/methods.js';
+import type { FunctionRow } from '../../../protocol/types.js';
+import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
+import { UsageError } from '../main.js';
+import { pct } from '../render.js';
+
+const HELP = `Usage: flame watch [target] [recording] [--json] [-- PROGRAM_ARGS]
+
+Start (or join) a watch session in the workspace daemon: every saved change rebuilds the
+target, records it and shows the hottest functions with their change against the previous
+profile. q or Ctrl-C leaves (the session goes on while other clients watch it).
+With --json, or when stdout is not a terminal: one JSON object per line per event.
+
+${TARGET_HELP}
+
+${RECORD_HELP}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [flags, programArgs] = splitDashDash(argv);
+  const { values } = parse(fillOptionalValues(flags, ['--unit-test', '--unit-bench']), { ...TARGET_FLAGS, ...RECORD_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const target = targetOptions(values);
+  const record = recordOptions(values);
+  if (record.pid !== undefined) throw new UsageError('flame watch rebuilds and reruns the target; --pid does not apply');
+  const limit = values.limit === undefined ? 15 : Number(values.limit);
+  const json = values.json || !process.stdout.isTTY;
+  const c = await connect({ manifestPath: target.manifestPath, clientName: 'flame-watch' });
+  if (target.manifestPath) target.manifestPath = path.resolve(target.manifestPath);
+  target.cwd = process.cwd();
+  const screen = json ? new JsonLines() : new LiveScreen(limit, c.workspaceRoot);
+  let previousTop: FunctionRow[] | undefined;
+  c.conn.onNotification(P.BuildStarted.method, (p: P.BuildStarted.Params) => screen.event('build', { phase: 'started', ...p }));
+  c.conn.onNotification(P.BuildFinished.method, (p: P.BuildFinished.Params) => screen.event(p.ok ? 'build' : 'error', p.ok ? { phase: 'finished', ...p } : { kind: 'build', ...p }));
+  c.conn.onNotification(P.RecordStarted.method, (p: P.RecordStarted.Params) => screen.event('record', { phase: 'started', ...p }));
+  c.conn.onNotification(P.RecordFinished.method, (p: P.RecordFinished.Params) => screen.event('record', { phase: 'finished', ...p }));
+  c.conn.onNotification(P.Progress.method, (p: P.Progress.Params) => screen.progress(p));
+  c.conn.onNotification(P.SessionError.method, (p: P.SessionError.Params) => screen.event('error', { kind: 'session', ...p }));
+  c.conn.onNotification(P.ProfileReady.method, async (p: P.ProfileReady.Params) => {
+    try {
+      const top = await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit });
+      screen.profile(p, top, previousTop);
+      previousTop = (await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit: 100000 })).functions;
+    } catch (err) {
+      screen.event('error', { kind: 'query', message: (err as Error).message });
+    }
+  });
+  const { sessionId, joined } = await request<P.WatchStart.Result>(c, P.WatchStart.method, { target, record, programArgs: programArgs ?? [] });
+  screen.event('watch', { sessionId, joined, workspace: c.workspaceRoot });
+
+  return new Promise<number>((resolve) => {
+    const leave = async () => {
+      await request(c, P.WatchStop.method, { sessionId }).catch(() => {});
+      screen.close();
+      c.close();
+      resolve(0);
+    };
+    process.once('SIGINT', () => void leave());
+    process.once('SIGTERM', () => void leave());
+    c.conn.onClose(() => {
+      screen.event('error', { kind: 'daemon', message: 'the daemon went away; run flame watch again to restart it' });
+      resolve(1);
+    });
+    if (process.stdin.isTTY) {
+      process.stdin.setRawMode(true);
+      process.stdin.resume();
+      process.stdin.on('data', (b: Buffer) => {
+        const k = b.toString();
+        if (k === 'q' || k === '\u0003') void leave();
+      });
+    }
+  });
+}
+
+interface Screen {
+  event(kind: string, data: Record<string, unknown>): void;
+  progress(p: P.Progress.Params): void;
+  profile(p: P.ProfileReady.Params, top: P.Top.Result, previous: FunctionRow[] | undefined): void;
+  close(): void;
+}
+
+class JsonLines implements Screen {
+  event(kind: string, data: Record<string, unknown>): void {
+    process.stdout.write(`${JSON.stringify({ event: kind, ...data })}\n`);
+  }
+  progress(p: P.Progress.Params): void {
+    this.event('progress', { ...p });
+  }
+  profile(p: P.ProfileReady.Params, top: P.Top.Result): void {
+    process.stdout.write(`${JSON.stringify({ event: 'profile', id: p.id, samples: p.samples, unit: p.unit, top: { samples: top.samples, unit: top.unit, functions: top.functions } })}\n`);
+  }
+  close(): void {}
+}
+
+/** The full-screen view: state line, the latest profile's table with deltas, build errors. */
+class LiveScreen implements Screen {
+  private state = 'starting';
+  private table: string[] = [];
+  private errors: string[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly root: string,
+  ) {
+    process.stdout.write('\x1b[?25l');
+  }
+  event(kind: string, data: Record<string, unknown>): void {
+    if (kind === 'build' && data.phase === 'started') {
+      this.state = `building ${String(data.target)}…`;
+      this.errors = [];
+    } else if (kind === 'build') this.state = 'built';
+    else if (kind === 'record' && data.phase === 'started') this.state = 'recording…';
+    else if (kind === 'record') this.state = 'symbolizing…';
+    else if (kind === 'watch') this.state = data.joined ? 'joined the running session' : 'watching';
+    else if (kind === 'error') {
+      this.state = 'error';
+      const errs = (data.errors as Array<{ rendered: string }> | undefined) ?? [];
+      this.errors = errs.length > 0 ? errs.map((e) => e.rendered) : [String(data.message)];
+    }
+    this.draw();
+  }
+  progress(p: P.Progress.Params): void {
+    this.state = p.total ? `${p.stage}: ${p.message} (${p.done ?? 0}/${p.total})` : `${p.stage}: ${p.message}`;
+    this.draw();
+  }
+  profile(p: P.ProfileReady.Params, top: P.Top.Result, previous: FunctionRow[] | undefined): void {
+    const prev = new Map((previous ?? []).map((f) => [f.name, f.self]));
+    const prevTotal = (previous ?? []).reduce((a, f) => a + f.self, 0);
+    this.table = [`profile ${p.id}: ${p.samples} ${p.unit}`, `${'self'.padStart(7)} ${'total'.padStart(7)} ${'change'.padStart(8)}  function`];
+    for (const f of top.functions.slice(0, this.limit)) {
+      let change = '';
+      if (previous) {
+        const before = prevTotal > 0 ? (prev.get(f.name) ?? 0) / prevTotal : 0;
+        const now = top.samples > 0 ? f.self / top.samples : 0;
+        const d = 100 * (now - before);
+        change = prev.has(f.name) ? `${d >= 0 ? '+' : ''}${d.toFixed(1)}` : 'new';
+      }
+      this.table.push(`${pct(f.self, top.samples).padStart(7)} ${pct(f.total, top.samples).padStart(7)} ${change.padStart(8)}  ${f.name}`);
+    }
+    this.state = 'watching for changes';
+    this.errors = [];
+    this.draw();
+  }
+  private draw(): void {
+    const lines = [`flame watch — ${this.root}   (q to leave)`, `state: ${this.state}`, '', ...this.table];
+    if (this.errors.length) lines.push('', 'errors:', ...this.errors);
+    process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
+  }
+  close(): void {
+    process.stdout.write('\x1b[?25h');
+  }
+}
