@@ -1,0 +1,198 @@
+// Exports: folded text, speedscope's file format (checked against its schema's required fields)
+// and pprof (decoded back with pprof-format, and read by `go tool pprof` when Go is installed).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { Profile } from 'pprof-format';
+import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
+import { toFolded, toPprof, toSpeedscope, SPEEDSCOPE_SCHEMA } from '../daemon/export.js';
+import { topFunctions } from '../daemon/query.js';
+import { analyzePerfData } from '../daemon/analyze.js';
+import { buildHotspots, perfRecordTo } from './helpers.js';
+
+/** Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples]. */
+function build(rows: Array<[string, string, number]>): ProfileData {
+  const b = new ProfileBuilder();
+  b.event = 'cycles:P';
+  for (const [thread, stack, n] of rows) {
+    const [comm, tid] = thread.split('/');
+    const t = b.thread({ comm: comm!, pid: 1, tid: Number(tid) });
+    const locs = stack.split(';').map((f, k) => {
+      const inlined = f.endsWith('*');
+      const name = inlined ? f.slice(0, -1) : f;
+      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), `src/${name}.rs`, 10 + k, inlined);
+    });
+    b.add(locs, t, n, n, { unknown: false, truncated: false });
+  }
+  return b.finish();
+}
+
+const P = build([
+  ['main/1', 'main;hash_chain;mix*', 6],
+  ['main/1', 'main;hash_chain', 1],
+  ['main/1', 'main;fib;fib', 4],
+  ['primes/2', 'start;count_primes', 7],
+  ['primes/2', 'start;main', 2],
+]);
+
+const foldedCases: Array<{ name: string; opts: Parameters<typeof toFolded>[1]; want: string }> = [
+  { name: 'plain', opts: {}, want: 'main;fib;fib 4\nmain;hash_chain 1\nmain;hash_chain;mix 6\nstart;count_primes 7\nstart;main 2\n' },
+  { name: 'one thread', opts: { thread: 'primes' }, want: 'start;count_primes 7\nstart;main 2\n' },
+  { name: 'thread prefix and inline marks', opts: { threads: true, markInlined: true, thread: 1 }, want: 'main-1;main;fib;fib 4\nmain-1;main;hash_chain 1\nmain-1;main;hash_chain;mix_[i] 6\n' },
+  { name: 'no samples', opts: { thread: 42 }, want: '' },
+];
+
+for (const c of foldedCases) {
+  test(`toFolded: ${c.name}`, () => assert.equal(toFolded(P, c.opts), c.want));
+}
+
+// Required properties, from https://www.speedscope.app/file-format-schema.json
+// (FileFormat.File, FileFormat.Frame, FileFormat.SampledProfile, FileFormat.ValueUnit).
+const REQUIRED_FILE = ['$schema', 'profiles', 'shared'];
+const REQUIRED_FRAME = ['name'];
+const REQUIRED_SAMPLED = ['endValue', 'name', 'samples', 'startValue', 'type', 'unit', 'weights'];
+const UNITS = ['bytes', 'microseconds', 'milliseconds', 'nanoseconds', 'none', 'seconds'];
+
+/** Checks a speedscope file against the schema's types and required fields; returns it parsed from JSON. */
+function checkSpeedscope(file: unknown): void {
+  const f = JSON.parse(JSON.stringify(file)) as Record<string, any>;
+  for (const k of REQUIRED_FILE) assert.ok(k in f, `file has ${k}`);
+  assert.equal(f.$schema, SPEEDSCOPE_SCHEMA);
+  assert.ok(Array.isArray(f.shared.frames));
+  for (const fr of f.shared.frames) {
+    for (const k of REQUIRED_FRAME) assert.ok(k in fr, `frame has ${k}`);
+    assert.equal(typeof fr.name, 'string');
+    if ('file' in fr) assert.equal(typeof fr.file, 'string');
+    if ('line' in fr) assert.equal(typeof fr.line, 'number');
+  }
+  assert.equal(typeof f.name, 'string');
+  assert.equal(typeof f.activeProfileIndex, 'number');
+  assert.equal(typeof f.exporter, 'string');
+  for (const pr of f.profiles) {
+    for (const k of REQUIRED_SAMPLED) assert.ok(k in pr, `sampled profile has ${k}`);
+    assert.equal(pr.type, 'sampled');
+    assert.ok(UNITS.includes(pr.unit));
+    assert.equal(pr.samples.length, pr.weights.length);
+    for (const s of pr.samples) for (const i of s) assert.ok(Number.isInteger(i) && i >= 0 && i < f.shared.frames.length);
+    assert.equal(pr.weights.reduce((a: number, b: number) => a + b, 0), pr.endValue - pr.startValue);
+  }
+}
+
+test('toSpeedscope: one sampled profile per thread, frames per function, stacks root first', () => {
+  const s = toSpeedscope(P, 'bench run');
+  checkSpeedscope(s);
+  const frame = (name: string) => s.shared.frames.findIndex((f) => f.name === name);
+  assert.deepEqual(s.shared.frames[frame('mix')], { name: 'mix', file: 'src/mix.rs', line: 1 });
+  assert.deepEqual(
+    s.profiles.map((pr) => [pr.name, pr.endValue]),
+    [['main (tid 1)', 11], ['primes (tid 2)', 9]],
+  );
+  assert.equal(s.activeProfileIndex, 0);
+  const main = s.profiles[0]!;
+  const stacks = main.samples.map((st, i) => `${st.map((f) => s.shared.frames[f]!.name).join(';')} ${main.weights[i]}`).sort();
+  assert.deepEqual(stacks, ['main;fib;fib 4', 'main;hash_chain 1', 'main;hash_chain;mix 6']);
+});
+
+test('toSpeedscope: all threads in one profile, or one thread', () => {
+  const all = toSpeedscope(P, 'x', { combineThreads: true });
+  checkSpeedscope(all);
+  assert.deepEqual(all.profiles.map((pr) => [pr.name, pr.endValue, pr.samples.length]), [['x', 20, 5]]);
+  const one = toSpeedscope(P, 'x', { thread: 'primes' });
+  checkSpeedscope(one);
+  assert.deepEqual(one.profiles.map((pr) => [pr.name, pr.endValue]), [['primes (tid 2)', 9]]);
+});
+
+interface Decoded {
+  total: number;
+  sampleType: string[];
+  /** Each sample as its locations' lines, leaf first: [['mix', 'hash_chain'], ['main']]. */
+  stacks: Array<{ lines: string[][]; value: number; thread: string; tid: number }>;
+  functions: string[];
+}
+
+function decode(bytes: Uint8Array): Decoded {
+  const prof = Profile.decode(gunzipSync(bytes));
+  const str = (i: number | bigint) => prof.stringTable.strings[Number(i)]!;
+  const fnName = new Map(prof.function.map((f) => [Number(f.id), str(f.name)]));
+  const loc = new Map(prof.location.map((l) => [Number(l.id), l.line.map((ln) => fnName.get(Number(ln.functionId))!)]));
+  const stacks = prof.sample.map((s) => ({
+    lines: s.locationId.map((id) => loc.get(Number(id))!),
+    value: Number(s.value[0]),
+    thread: str(s.label.find((l) => str(l.key) === 'thread')!.str),
+    tid: Number(s.label.find((l) => str(l.key) === 'thread_id')!.num),
+  }));
+  return {
+    total: stacks.reduce((a, s) => a + s.value, 0),
+    sampleType: prof.sampleType.flatMap((t) => [str(t.type), str(t.unit)]),
+    stacks,
+    functions: [...fnName.values()].sort(),
+  };
+}
+
+test('toPprof: decodes back to the same samples, an inline chain as one Location with Lines innermost first', () => {
+  const d = decode(toPprof(P));
+  assert.deepEqual(d.sampleType, ['samples', 'count']);
+  assert.equal(d.total, 20);
+  assert.deepEqual(d.functions, ['count_primes', 'fib', 'hash_chain', 'main', 'mix', 'start']);
+  const byStack = Object.fromEntries(d.stacks.map((s) => [JSON.stringify(s.lines), [s.value, s.thread, s.tid]]));
+  assert.deepEqual(byStack, {
+    '[["mix","hash_chain"],["main"]]': [6, 'main', 1],
+    '[["hash_chain"],["main"]]': [1, 'main', 1],
+    '[["fib"],["fib"],["main"]]': [4, 'main', 1],
+    '[["count_primes"],["start"]]': [7, 'primes', 2],
+    '[["main"],["start"]]': [2, 'primes', 2],
+  });
+  assert.equal(decode(toPprof(P, { thread: 2 })).total, 9);
+});
+
+// ---- a real recording ----------------------------------------------------------------------
+
+let real: ProfileData;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'flame-export-'));
+  await perfRecordTo(path.join(dir, 'perf.data'), [await buildHotspots()], { FLAME_FIXTURE_SCALE: '0.5' });
+  real = (await analyzePerfData(path.join(dir, 'perf.data'), { cacheDir: path.join(dir, 'cache') })).profile;
+});
+
+test('real recording: pprof keeps totals and names, and mix inlined into hash_chain is one Location of two Lines', () => {
+  const d = decode(toPprof(real));
+  assert.equal(d.total, real.totalSamples);
+  assert.deepEqual(d.functions, real.functions.map((f) => f.name).sort());
+  const leaves = d.stacks.map((s) => s.lines[0]!);
+  assert.ok(leaves.some((l) => l.length === 2 && l[0] === 'hotspots::mix' && l[1] === 'hotspots::hash_chain'), 'a [mix, hash_chain] location');
+  // mix is always inlined: it never is a Location of its own.
+  for (const s of d.stacks) for (const l of s.lines) assert.ok(l[l.length - 1] !== 'hotspots::mix');
+  const threads = new Set(d.stacks.map((s) => s.thread));
+  assert.ok(threads.has('primes'), [...threads].join(','));
+});
+
+test('real recording: speedscope is valid and its weights add up per thread', () => {
+  const s = toSpeedscope(real, 'hotspots');
+  checkSpeedscope(s);
+  assert.equal(s.profiles.reduce((a, pr) => a + pr.endValue, 0), real.totalSamples);
+  assert.ok(s.profiles.length >= 2, 'main and primes threads');
+});
+
+test('real recording: go tool pprof reads the export and agrees on the hottest function', () => {
+  // Go is part of this machine's toolchain; without it this check has no consumer to ask. (The
+  // first `go tool pprof` on a machine builds the tool, which can take a minute.)
+  const file = path.join(dir, 'profile.pb.gz');
+  writeFileSync(file, toPprof(real));
+  const r = spawnSync('go', ['tool', 'pprof', '-top', '-nodecount=200', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.ok(!r.error, `go tool pprof could not run (${r.error?.message}): install Go to check the export with a real consumer`);
+  assert.equal(r.status, 0, r.stderr);
+  const total = /of (\d+) total/.exec(r.stdout) ?? /Showing nodes accounting for \d+, [\d.]+% of (\d+) total/.exec(r.stdout);
+  assert.ok(total, r.stdout);
+  assert.equal(Number(total[1]), real.totalSamples);
+  const top = topFunctions(real)[0]!;
+  // pprof's first row is the function with the most flat (self) samples.
+  const firstRow = r.stdout.split('\n').find((l) => /^\s+\d+\s+[\d.]+%/.test(l))!;
+  assert.ok(firstRow.trim().endsWith(top.name) || firstRow.includes(top.name), `${firstRow} vs ${top.name}`);
+  assert.match(firstRow, new RegExp(`^\\s+${top.self}\\s`));
+});
