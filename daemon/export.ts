@@ -105,11 +105,13 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
       }),
   );
   const locations: PLocation[] = [];
-  const locationIds = new Map<string, number>();
+  // Most frames have no inlinees: those map to their Location by index, without a string key.
+  const singleIds = new Int32Array(p.locations.length);
+  const chainIds = new Map<string, number>();
   /** The pprof Location of ProfileData locations locs[from..to), an outer frame and its inlinees. */
   const locationOf = (locs: number[], from: number, to: number): number => {
-    const key = locs.slice(from, to).join(',');
-    let id = locationIds.get(key);
+    const key = to - from === 1 ? '' : locs.slice(from, to).join(',');
+    let id = key === '' ? singleIds[locs[from]!]! || undefined : chainIds.get(key);
     if (id === undefined) {
       id = locations.length + 1;
       const lines: Line[] = [];
@@ -118,7 +120,8 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
         lines.push(new Line({ functionId: loc.fn + 1, line: loc.line ?? 0 }));
       }
       locations.push(new PLocation({ id, line: lines }));
-      locationIds.set(key, id);
+      if (key === '') singleIds[locs[from]!] = id;
+      else chainIds.set(key, id);
     }
     return id;
   };

@@ -48,6 +48,16 @@ export interface CallersOptions extends StackFilter {
 /** The name of the tree's root, above every thread's outermost frames (as flame graphs call it). */
 export const ROOT_NAME = 'all';
 
+/**
+ * Build the whole-profile indexes now (a second or so on a million samples) so that the first
+ * query does not pay for them; the daemon calls this when it loads a profile.
+ */
+export function prepareTreeQueries(p: ProfileData, opts: StackFilter = {}): void {
+  const ix = indexOf(p);
+  treeOf(p, ix, opts);
+  callsOf(p, ix, opts);
+}
+
 /** The flame graph as a tree: frames merged by function name under each parent. */
 export function callTree(p: ProfileData, opts: TreeOptions = {}): TreeNode {
   const ix = indexOf(p);
@@ -202,10 +212,13 @@ function treeOf(p: ProfileData, ix: ProfileIndex, f: StackFilter): Tree {
 }
 
 function buildTree(ix: ProfileIndex, stacks: StackRecord[]): Tree {
-  const nodes = new PairTable();
-  let self = new Float64Array(1024);
-  let total = new Float64Array(1024);
-  let outlined = new Uint8Array(1024); // 1 when some frame merged here was not inlined
+  // At most one node per frame: sizing for that up front saves rehashing a table of millions.
+  let frames = 1;
+  for (const s of stacks) frames += s.locs.length;
+  const nodes = new PairTable(Math.min(frames, 1 << 22));
+  let self = new Float64Array(nodes.a.length);
+  let total = new Float64Array(nodes.a.length);
+  let outlined = new Uint8Array(nodes.a.length); // 1 when some frame merged here was not inlined
   const root = nodes.intern(-1, -1);
   outlined[root] = 1;
   for (const s of stacks) {
@@ -330,10 +343,18 @@ function buildCalls(ix: ProfileIndex, stacks: StackRecord[]): Calls {
 
 /** Interns (a, b) integer pairs to dense ids 0.., by open addressing over typed arrays. */
 class PairTable {
-  a = new Int32Array(1024);
-  b = new Int32Array(1024);
+  a: Int32Array;
+  b: Int32Array;
   size = 0;
-  private slots = new Int32Array(2048).fill(-1);
+  private slots: Int32Array;
+
+  constructor(expected = 512) {
+    let cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    this.a = new Int32Array(cap / 2);
+    this.b = new Int32Array(cap / 2);
+    this.slots = new Int32Array(cap).fill(-1);
+  }
 
   intern(a: number, b: number): number {
     let mask = this.slots.length - 1;
