@@ -51,7 +51,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     stateChanged: () => touch(),
   };
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
-  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs });
+  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? (process.env.FLAME_DEBOUNCE_MS ? Number(process.env.FLAME_DEBOUNCE_MS) : undefined) });
   watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
   watcher.on('error', (err: Error) => log.warn({ err }, 'watcher error'));
 

@@ -204,6 +204,8 @@ export class SessionManager {
           },
           onBuildFinished: (r) => {
             const err = r.error as FlameError | undefined;
+            // A cancelled build is superseded by the next one, not a failure to report.
+            if (signal.aborted || (err instanceof FlameError && err.code === ErrorCodes.Cancelled)) return;
             const diags = (err?.data as { diagnostics?: Array<{ level: string; message: string; rendered: string; file?: string; line?: number; column?: number }> } | undefined)?.diagnostics ?? [];
             this.events.buildFinished(s.id, {
               ok: r.ok,

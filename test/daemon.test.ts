@@ -15,7 +15,7 @@ import { FIXTURES, FLAME_BIN } from './helpers.js';
 let work: string;
 let runtime: string;
 let daemon: ChildProcess | undefined;
-const env = () => ({ ...process.env, FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3' });
+const env = () => ({ ...process.env, FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3', FLAME_DEBOUNCE_MS: '300' });
 
 function startDaemon(): Promise<void> {
   daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
@@ -143,16 +143,22 @@ test('profile once, then a watch session follows edits: the hot function moves',
     const primes = diff.functions.find((f) => f.name === 'hotspots::count_primes')!;
     assert.ok(primes.deltaSelfShare > 0.3 && primes.significant);
 
-    // A burst of edits ends in one build of the final state.
+    // A burst of edits ends in one build of the final state: one finished build, one profile.
     let builds = 0;
-    const counter = c.conn.onNotification(P.BuildStarted.method, () => builds++);
+    let profiles = 0;
+    const counter = c.conn.onNotification(P.BuildFinished.method, (b: P.BuildFinished.Params) => b.ok && builds++);
+    const pcounter = c.conn.onNotification(P.ProfileReady.method, () => profiles++);
     const lib = path.join(work, 'src', 'lib.rs');
     const libSrc = readFileSync(lib, 'utf8');
     const afterBurst = next<P.ProfileReady.Params>(c, P.ProfileReady.method, (q) => q.sessionId === sessionId);
     for (let i = 0; i < 10; i++) writeFileSync(lib, `${libSrc}\n// edit ${i}\n`);
     const q = await afterBurst;
+    await new Promise((r) => setTimeout(r, 1500)); // nothing else may follow
     counter.dispose();
-    assert.equal(builds, 1, 'one build for the burst');
+    pcounter.dispose();
+    assert.equal(builds, 1, 'one finished build for the burst');
+    assert.equal(profiles, 1, 'one profile for the burst');
+    assert.match(readFileSync(lib, 'utf8'), /edit 9/);
     const list = await c.conn.sendRequest(P.ProfileList.type, {});
     assert.equal(list.profiles.at(-1)!.id, q.id);
 

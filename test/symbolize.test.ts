@@ -246,8 +246,8 @@ test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
   assert.deepEqual(parseLlvmJsonLine(json), {
     vaddr: 0x1c31a,
     frames: [
-      { name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5 },
-      { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 20, column: 15 },
+      { name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5, startLine: 9 },
+      { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 20, column: 15, startLine: 17 },
     ],
   });
   const unknown = '{"Address":"0x9","ModuleName":"/b","Symbol":[{"Column":0,"Discriminator":0,"FileName":"","FunctionName":"","Line":0,"StartAddress":"","StartFileName":"","StartLine":0}]}';

@@ -1,0 +1,138 @@
+// `npm run bench`: flame's own figures (fold throughput, analysis of a fresh `cargo build`
+// recording) and, with --peers, the same work by inferno and cargo-flamegraph in the same run.
+// Timings are medians of several runs with their spread; compare ratios, not absolute times.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { analyzePerfData } from '../daemon/analyze.js';
+import { foldText } from '../daemon/fold.js';
+import { foldedStacks } from '../daemon/query.js';
+import { renderSvg } from '../daemon/svg.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CORPUS = process.env.FLAME_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
+const FLAME = path.join(REPO, 'bin', 'flame.js');
+const args = process.argv.slice(2);
+const PEERS = args.includes('--peers');
+const RUNS = Number(process.env.FLAME_BENCH_RUNS ?? 5);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-'));
+
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stat(xs: number[]): Stat {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
+}
+
+const fmt = (s: Stat, unit = 's', scale = 1000) => `${(s.median / scale).toFixed(3)} ${unit} (${(s.min / scale).toFixed(3)}–${(s.max / scale).toFixed(3)})`;
+
+function time(fn: () => void, runs = RUNS): Stat {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    xs.push(performance.now() - t);
+  }
+  return stat(xs);
+}
+
+/** Wall time of a whole command, stdout to a file; returns the stat and the last output. */
+function timeCmd(cmd: string, argv: string[], out: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Stat {
+  return time(() => {
+    const r = spawnSync(cmd, argv, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], input: opts.input ? readFileSync(opts.input) : undefined, maxBuffer: 1 << 30, env: { ...process.env, ...opts.env } });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
+    writeFileSync(out, r.stdout);
+  });
+}
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+const rows: string[][] = [];
+function row(...cells: string[]): void {
+  rows.push(cells);
+  console.log(cells.join(' | '));
+}
+
+// 1. Folding throughput, in-process, one core.
+const inputs: Array<[string, string]> = [];
+for (const name of ['cargo-build.perf.txt.gz', 'ledger-inline.perf.txt.gz']) {
+  const gz = path.join(CORPUS, 'bench', name);
+  if (!existsSync(gz)) continue;
+  const file = path.join(tmp, name.replace(/\.gz$/, ''));
+  writeFileSync(file, gunzipSync(readFileSync(gz)));
+  inputs.push([name.replace('.perf.txt.gz', ''), file]);
+}
+console.log(`# flame bench (${os.cpus().length} cores, node ${process.version}, ${RUNS} runs each; median (min–max))\n`);
+for (const [name, file] of inputs) {
+  const buf = readFileSync(file);
+  foldText(buf); // warm up the JIT
+  const s = time(() => foldText(buf));
+  const mbs = buf.length / 1e6 / (s.median / 1000);
+  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), in-process`, fmt(s), `${mbs.toFixed(0)} MB/s`);
+}
+
+// 2. A recording of `cargo build` of a fixture, made on the spot: end of recording → SVG.
+const ws = path.join(tmp, 'ws');
+cpSync(path.join(REPO, 'examples', 'wordfreq'), ws, { recursive: true, filter: (s) => !s.includes(`${path.sep}target`) });
+const perfData = path.join(tmp, 'cargo-build.data');
+execFileSync('perf', ['record', '-F', '997', '--call-graph', 'dwarf,64000', '--no-buildid-cache', '-o', perfData, '--', 'cargo', 'build', '--release', '--quiet'], { cwd: ws, stdio: ['ignore', 'ignore', 'ignore'] });
+const analyse = async (cache: string) => {
+  const t = performance.now();
+  const { profile } = await analyzePerfData(perfData, { cacheDir: cache });
+  renderSvg(foldedStacks(profile), {});
+  return { ms: performance.now() - t, samples: profile.totalSamples };
+};
+const cold: number[] = [];
+const warm: number[] = [];
+let samples = 0;
+for (let i = 0; i < Math.min(RUNS, 3); i++) {
+  const cache = path.join(tmp, `cache-${i}`);
+  const c = await analyse(cache);
+  cold.push(c.ms);
+  samples = c.samples;
+  warm.push((await analyse(cache)).ms);
+}
+row(`cargo build recording (${samples} samples): recording end → SVG, inline frames + lines, cold symbol cache`, fmt(stat(cold)));
+row(`cargo build recording: the same, warm symbol cache`, fmt(stat(warm)));
+
+// 3. The peers, same inputs, same run.
+if (PEERS) {
+  const cargoBin = path.join(os.homedir(), '.cargo', 'bin');
+  process.env.PATH = `${cargoBin}:${process.env.PATH}`;
+  if (!have('inferno-collapse-perf')) execFileSync('cargo', ['install', 'inferno'], { stdio: 'inherit' });
+  if (!have('flamegraph')) execFileSync('cargo', ['install', 'flamegraph'], { stdio: 'inherit' });
+  console.log('');
+  for (const [name, file] of inputs) {
+    const ours = path.join(tmp, `${name}.flame.folded`);
+    const theirs = path.join(tmp, `${name}.inferno.folded`);
+    const f = timeCmd(process.execPath, [FLAME, 'fold', file], ours);
+    const i = timeCmd('inferno-collapse-perf', [file], theirs);
+    const i1 = timeCmd('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`);
+    const same = readFileSync(ours).equals(readFileSync(theirs));
+    row(`fold ${name}: flame fold vs inferno-collapse-perf`, fmt(f), fmt(i), `ratio ${(f.median / i.median).toFixed(2)}`, same ? 'outputs identical' : 'OUTPUTS DIFFER');
+    row(`fold ${name}: flame fold vs inferno-collapse-perf --nthreads 1`, fmt(f), fmt(i1), `ratio ${(f.median / i1.median).toFixed(2)}`);
+    const fs = timeCmd(process.execPath, [FLAME, 'svg', theirs], path.join(tmp, `${name}.flame.svg`));
+    const is = timeCmd('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
+    row(`svg ${name}: flame svg vs inferno-flamegraph`, fmt(fs), fmt(is), `ratio ${(fs.median / is.median).toFixed(2)}`);
+  }
+  // Analysis alone of one and the same perf.data.
+  for (const [label, data] of [['cargo build recording', perfData]] as const) {
+    const f = timeCmd(process.execPath, [FLAME, 'record', '--perf-data', data, '-o', path.join(tmp, 'a.svg')], path.join(tmp, 'a.out'), { env: { FLAME_CACHE_DIR: path.join(tmp, 'cache-peer') } });
+    const cf = time(() => {
+      const r = spawnSync('flamegraph', ['--perfdata', data, '-o', path.join(tmp, 'cf.svg')], { cwd: tmp, stdio: 'ignore', timeout: 900_000 });
+      if (r.status !== 0) throw new Error('cargo-flamegraph failed');
+    }, Math.min(RUNS, 3));
+    row(`analysis of the ${label}: flame record --perf-data vs flamegraph --perfdata (inline frames)`, fmt(f), fmt(cf), `ratio ${(f.median / cf.median).toFixed(2)}`);
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
