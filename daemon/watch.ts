@@ -6,7 +6,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { logger } from './log.js';
 
-/** What to watch; plain data, the parts of `cargo metadata` that say where the sources are. */
+/** What to watch; plain data, the parts of `cargo metadata` that say where the sources are. Relative paths are relative to `root`. */
 export interface WatchOptions {
   /** The workspace root (cargo metadata's `workspace_root`): its Cargo.toml and Cargo.lock are watched. */
   root: string;
@@ -74,11 +74,12 @@ export class SourceWatcher {
   private readonly log = logger('watch');
 
   constructor(opts: WatchOptions) {
+    const root = path.resolve(opts.root);
     this.opts = {
       ...opts,
-      root: path.resolve(opts.root),
-      memberDirs: opts.memberDirs.map((d) => path.resolve(d)),
-      ...(opts.targetDir === undefined ? {} : { targetDir: path.resolve(opts.targetDir) }),
+      root,
+      memberDirs: opts.memberDirs.map((d) => path.resolve(root, d)),
+      ...(opts.targetDir === undefined ? {} : { targetDir: path.resolve(root, opts.targetDir) }),
     };
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.watcher = watch(watchRoots(this.opts), {
