@@ -47,15 +47,32 @@ async function client(name = 'test'): Promise<Connection> {
   }
 }
 
+// vscode-jsonrpc keeps one handler per method, so tests listen through one catch-all handler
+// per connection and fan out to as many listeners as they like.
+const hubs = new WeakMap<Connection, Set<(method: string, params: unknown) => void>>();
+function listen(c: Connection, fn: (method: string, params: unknown) => void): { dispose(): void } {
+  let set = hubs.get(c);
+  if (!set) {
+    const listeners = new Set<(method: string, params: unknown) => void>();
+    set = listeners;
+    hubs.set(c, listeners);
+    c.conn.onNotification((method: string, params: unknown) => {
+      for (const l of [...listeners]) l(method, params);
+    });
+  }
+  set.add(fn);
+  return { dispose: () => set!.delete(fn) };
+}
+
 /** Wait for the first notification of `method` that satisfies `pred`. */
 function next<T>(c: Connection, method: string, pred: (p: T) => boolean = () => true, timeoutMs = 120000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms`)), timeoutMs);
-    const d = c.conn.onNotification(method, (p: T) => {
-      if (pred(p)) {
+    const d = listen(c, (m, p) => {
+      if (m === method && pred(p as T)) {
         clearTimeout(timer);
         d.dispose();
-        resolve(p);
+        resolve(p as T);
       }
     });
   });
@@ -146,8 +163,8 @@ test('profile once, then a watch session follows edits: the hot function moves',
     // A burst of edits ends in one build of the final state: one finished build, one profile.
     let builds = 0;
     let profiles = 0;
-    const counter = c.conn.onNotification(P.BuildFinished.method, (b: P.BuildFinished.Params) => b.ok && builds++);
-    const pcounter = c.conn.onNotification(P.ProfileReady.method, () => profiles++);
+    const counter = listen(c, (m, b) => m === P.BuildFinished.method && (b as P.BuildFinished.Params).ok && builds++);
+    const pcounter = listen(c, (m) => m === P.ProfileReady.method && profiles++);
     const lib = path.join(work, 'src', 'lib.rs');
     const libSrc = readFileSync(lib, 'utf8');
     const afterBurst = next<P.ProfileReady.Params>(c, P.ProfileReady.method, (q) => q.sessionId === sessionId);
