@@ -32,6 +32,7 @@ export function runFlame(args: string[], opts: { cwd?: string; input?: string | 
     child.on('close', (code) =>
       resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
     );
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -46,6 +47,8 @@ export function runCmd(cmd: string, args: string[], opts: { cwd?: string; env?: 
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    // A child that exits before reading its stdin must not fail the test with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
