@@ -45,8 +45,11 @@ export class SampleParser {
   private readonly skipAfter: Set<string>;
   private readonly cache = new LineCache<Resolved>();
   private readonly javaCache = new LineCache<Resolved>();
+  private readonly bySymbol = new Map<string, Resolved>();
+  private readonly javaBySymbol = new Map<string, Resolved>();
 
-  private lineNo = 0;
+  /** Lines fed so far (plus the line number before the first). */
+  lineNo = 0;
   private inEvent = false;
   private filter = KEEP;
   private period = NO_PERIOD;
@@ -131,7 +134,7 @@ export class SampleParser {
     const cache = this.isJava ? this.javaCache : this.cache;
     let r = cache.get(h, text, k, e);
     if (r === undefined) {
-      r = this.resolve(text.slice(p, e));
+      r = this.resolve(text, p, sp, e);
       cache.set(h, text, k, e, r);
     }
     if (typeof r === 'number') {
@@ -152,14 +155,38 @@ export class SampleParser {
   }
 
   /** Resolve a stack line seen for the first time (by this parser's line cache). */
-  private resolve(line: string): Resolved {
-    const parts = stackLineParts(lossyUtf8(line));
-    if (parts === null) return WEIRD;
-    const named = frameNames(parts, this.isJava, this.rules);
-    if (named === 'skip') return NO_FRAME;
-    const ids = named.frames.map((f) => this.table.intern(f));
-    const stop = this.skipAfter.has(named.rawfunc);
-    return ids.length === 1 && !stop ? ids[0]! : { ids, stop };
+  /**
+   * Resolve a stack line (text[p, e), its pc ending at sp) that missed the line cache. Lines
+   * mostly miss because the symbol offset differs, so first try the line without its pc and
+   * `+0x<hex>` offset: the name depends on nothing else.
+   */
+  private resolve(text: string, p: number, sp: number, e: number): Resolved {
+    const bySymbol = this.isJava ? this.javaBySymbol : this.bySymbol;
+    let key: string | undefined;
+    if (!this.opts.addrs) {
+      const ms = text.lastIndexOf(' ', e - 1);
+      let q = ms;
+      while (q > sp && isHexDigit(text.charCodeAt(q - 1))) q--;
+      if (q - 3 > sp + 1 && text.charCodeAt(q - 1) === 120 && text.charCodeAt(q - 2) === 48 && text.charCodeAt(q - 3) === 43) {
+        key = text.slice(sp + 1, q - 3) + '\u0001' + text.slice(ms, e);
+        const known = bySymbol.get(key);
+        if (known !== undefined) return known;
+      }
+    }
+    let r: Resolved;
+    const parts = stackLineParts(lossyUtf8(text.slice(p, e)));
+    const named = parts === null ? null : frameNames(parts, this.isJava, this.rules);
+    if (named === null) {
+      r = WEIRD;
+    } else if (named === 'skip') {
+      r = NO_FRAME;
+    } else {
+      const ids = named.frames.map((f) => this.table.intern(f));
+      const stop = this.skipAfter.has(named.rawfunc);
+      r = ids.length === 1 && !stop ? ids[0]! : { ids, stop };
+    }
+    if (key !== undefined) bySymbol.set(copyString(key), r);
+    return r;
   }
 
   private eventLine(raw: string): void {
@@ -298,6 +325,10 @@ export function eventLineParts(line: string): { comm: string; pid: string; tid: 
     lastWasSpace = c === 32;
   }
   return null;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
 function growTo(a: Int32Array, n: number): Int32Array {

@@ -2,6 +2,14 @@
 // are nodes of a prefix tree kept in typed arrays, so a sample costs one probe per frame and the
 // joined "a;b;c" strings are built once per distinct stack, at the end.
 
+/** A StackTable as plain data, for moving it between threads. */
+export interface TableParts {
+  names: string[];
+  parent: Int32Array;
+  frame: Int32Array;
+  count: Float64Array;
+}
+
 /** Interned frame names (byte strings) and a prefix tree of frame ids with a count per node. */
 export class StackTable {
   /** Frame name by id. */
@@ -48,33 +56,46 @@ export class StackTable {
   }
 
   /**
-   * Every counted stack as ["root;...;leaf" byte string, count, whether it is all ASCII].
-   * Parents precede children, so each node's name is its parent's plus one frame (V8 keeps
-   * these as cheap rope strings until a key is used).
+   * Every counted stack as ["root;...;leaf" byte string, count, whether it is all ASCII]. Each
+   * name is joined from its frames into a flat string: rope strings (parent + ';' + frame) would
+   * be cheaper to make but far slower to sort, hash and write.
    */
   *stacks(): Generator<[string, number, boolean]> {
-    const text: string[] = new Array(this.nodes);
-    const high = new Uint8Array(this.nodes);
     const frameHigh = this.names.map((s) => (/[^\x00-\x7f]/.test(s) ? 1 : 0));
-    text[0] = '';
+    const parts: string[] = [];
     for (let n = 1; n < this.nodes; n++) {
-      const p = this.parent[n]!;
-      const f = this.frame[n]!;
-      text[n] = p === 0 ? this.names[f]! : text[p] + ';' + this.names[f]!;
-      high[n] = high[p]! | frameHigh[f]!;
       const c = this.count[n]!;
-      if (c !== 0) yield [text[n]!, c, high[n] === 0];
+      if (c === 0) continue;
+      parts.length = 0;
+      let high = 0;
+      for (let m = n; m !== 0; m = this.parent[m]!) {
+        const f = this.frame[m]!;
+        parts.push(this.names[f]!);
+        high |= frameHigh[f]!;
+      }
+      parts.reverse();
+      yield [parts.join(';'), c, high === 0];
     }
   }
 
-  /** Add every counted stack of another table (a worker's) into this one. */
-  merge(other: StackTable): void {
-    const map = new Int32Array(other.nodes);
-    const fmap = other.names.map((s) => this.intern(s));
-    for (let n = 1; n < other.nodes; n++) {
+  /** The table as plain data (typed arrays transfer between threads without copying). */
+  toParts(): TableParts {
+    return {
+      names: this.names,
+      parent: this.parent.slice(0, this.nodes),
+      frame: this.frame.slice(0, this.nodes),
+      count: this.count.slice(0, this.nodes),
+    };
+  }
+
+  /** Add every counted stack of a table given as parts (a worker's). */
+  mergeParts(o: TableParts): void {
+    const map = new Int32Array(o.parent.length);
+    const fmap = o.names.map((s) => this.intern(s));
+    for (let n = 1; n < o.parent.length; n++) {
       // Parents are always created before their children, so map[parent] is ready.
-      map[n] = this.child(map[other.parent[n]!]!, fmap[other.frame[n]!]!);
-      const c = other.count[n]!;
+      map[n] = this.child(map[o.parent[n]!]!, fmap[o.frame[n]!]!);
+      const c = o.count[n]!;
       if (c !== 0) this.add(map[n]!, c);
     }
   }

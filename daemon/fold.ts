@@ -3,7 +3,7 @@
 // for flame. Input is handled as bytes (a latin1 view of the UTF-8) and each distinct stack line
 // is resolved to frame ids once, which keeps the per-line cost to a hash lookup.
 import { StackTable } from './fold-stacks.js';
-import { SampleParser, type ParserOptions } from './fold-parse.js';
+import { SampleParser, type ParserOptions, type ParserStats } from './fold-parse.js';
 
 export interface FoldOptions {
   /** Root frame `comm-pid` instead of `comm`. */
@@ -47,44 +47,71 @@ export interface FoldResult {
   malformedLines: number;
 }
 
+const PIECE = +(process.env.FLAME_PIECE ?? 65536);
+
 /** Folds perf-script text pushed in chunks of any size (lines may straddle chunks). */
 export class Folder {
-  private readonly table = new StackTable();
-  private readonly parser: SampleParser;
+  /** @internal (for the parallel folder) */
+  readonly table = new StackTable();
+  /** @internal */
+  readonly parser: SampleParser;
   private carry: Buffer | null = null;
   private done = false;
 
-  constructor(opts: FoldOptions = {}) {
-    this.parser = new SampleParser(this.table, parserOptions(opts));
+  /** `parserOpts` is internal: the parallel folder passes resolved options (a fixed event). */
+  constructor(opts: FoldOptions = {}, parserOpts?: ParserOptions) {
+    this.parser = new SampleParser(this.table, parserOpts ?? parserOptions(opts));
   }
 
   push(chunk: Buffer | string): void {
     if (this.done) throw new Error('Folder.push after end()');
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      this.carry = this.carry === null ? Buffer.from(buf) : Buffer.concat([this.carry, buf]);
-      return;
-    }
     let start = 0;
     if (this.carry !== null) {
       const first = buf.indexOf(10);
+      if (first < 0) {
+        this.carry = Buffer.concat([this.carry, buf]);
+        return;
+      }
       this.parser.feed(Buffer.concat([this.carry, buf.subarray(0, first + 1)]).toString('latin1'));
       this.carry = null;
       start = first + 1;
     }
-    if (start <= last) this.parser.feed(buf.toString('latin1', start, last + 1));
-    if (last + 1 < buf.length) this.carry = Buffer.from(buf.subarray(last + 1));
+    // Feed whole lines in pieces of at most PIECE bytes (unless one line is longer): V8 makes
+    // bigger strings in large-object space, which costs several times more per byte here.
+    while (start < buf.length) {
+      let end = Math.min(start + PIECE, buf.length);
+      if (buf[end - 1] !== 10) {
+        const nl = buf.lastIndexOf(10, end - 1);
+        if (nl >= start) {
+          end = nl + 1;
+        } else {
+          const next = buf.indexOf(10, end);
+          if (next < 0) {
+            this.carry = Buffer.from(buf.subarray(start));
+            return;
+          }
+          end = next + 1;
+        }
+      }
+      this.parser.feed(buf.toString('latin1', start, end));
+      start = end;
+    }
   }
 
   end(): FoldResult {
+    this.finish();
+    return collectResult(this.table, [this.parser.stats]);
+  }
+
+  /** @internal End of input, without building the result. */
+  finish(): void {
     if (!this.done) {
       if (this.carry !== null) this.parser.feed(this.carry.toString('latin1'));
       this.carry = null;
       this.parser.finish();
       this.done = true;
     }
-    return collectResult(this.table, [this.parser]);
   }
 }
 
@@ -126,9 +153,13 @@ export function formatFolded(stacks: Map<string, number>): string {
   return parts.join('');
 }
 
+/** Maps made by a Folder (and their size then): while no key is added, insertion order is output order. */
+const SORTED = new WeakMap<Map<string, number>, number>();
+
 /** Keys in UTF-8 byte order; JS's UTF-16 order differs only when astral and U+E000+ chars meet. */
 export function sortedKeys(stacks: Map<string, number>): string[] {
   const keys = [...stacks.keys()];
+  if (SORTED.get(stacks) === stacks.size) return keys;
   if (keys.some((k) => /[\ud800-\uffff]/.test(k))) return keys.sort(compareUtf8);
   return keys.sort();
 }
@@ -161,22 +192,26 @@ export function parserOptions(opts: FoldOptions): ParserOptions {
   };
 }
 
-/** Turn a table (and the parsers that filled it) into the public result. */
-export function collectResult(table: StackTable, parsers: SampleParser[]): FoldResult {
+/** Turn a table (and the stats of the parsers that filled it, in input order) into the result. */
+export function collectResult(table: StackTable, all: ParserStats[]): FoldResult {
+  // Sorting the byte strings gives inferno's order (UTF-8 byte order) directly; the Map keeps
+  // it, so writeFolded need not sort again.
+  const entries = [...table.stacks()];
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const stacks = new Map<string, number>();
-  for (const [key, count, ascii] of table.stacks()) {
+  for (const [key, count, ascii] of entries) {
     // Byte strings hold UTF-8; decode only the (rare) stacks that are not plain ASCII.
     stacks.set(ascii ? key : Buffer.from(key, 'latin1').toString('utf8'), count);
   }
-  const first = parsers[0]!.stats;
+  SORTED.set(stacks, stacks.size);
+  const first = all[0]!;
   let samples = 0;
   let periods = false;
   let malformed = 0;
   let skipped = 0;
   const otherEvents = new Set<string>();
   let firstBad: { line: number; text: string } | undefined;
-  for (const p of parsers) {
-    const s = p.stats;
+  for (const s of all) {
     samples += s.samples;
     periods ||= s.periods;
     malformed += s.malformed;

@@ -1,10 +1,10 @@
 // `flame fold`: perf-script text (a file, a .gz, or stdin) to folded stacks on stdout, a drop-in
 // for inferno-collapse-perf so that existing flame graph pipelines can use flame unchanged.
-import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
+import { foldFile } from '../../../daemon/fold-parallel.js';
 import { UsageError } from '../main.js';
 
 const HELP = `Usage: flame fold [options] [FILE|-]
@@ -27,6 +27,8 @@ Options:
   --compat perl          follow stackcollapse-perf.pl where it differs from inferno: drop a
                          last sample that has no blank line after it, and tidy Java names only
                          for a process named exactly "java" (default: inferno)
+  -n, --nthreads N       threads for a large file (default: the cores, at most 4; stdin and
+                         gzip input use one)
   -q, --quiet            no warnings
   -h, --help             this help
 `;
@@ -46,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
         'event-filter': { type: 'string' },
         'skip-after': { type: 'string', multiple: true },
         compat: { type: 'string' },
+        nthreads: { type: 'string', short: 'n' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -62,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const compat = values.compat ?? 'inferno';
   if (compat !== 'inferno' && compat !== 'perl') throw new UsageError(`--compat takes inferno or perl, not '${compat}'`);
+  const threads = values.nthreads === undefined ? undefined : Number(values.nthreads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--nthreads takes a whole number of at least 1, not '${values.nthreads}'`);
   if (positionals.length > 1) throw new UsageError('flame fold reads one input (a file or -); run it once per file');
   const opts: FoldOptions = {
     pid: values.pid,
@@ -75,44 +80,52 @@ export async function run(argv: string[]): Promise<number> {
     compat,
   };
   const file = positionals[0] ?? '-';
-  const result = await foldStream(openInput(file), opts);
+  let result;
+  try {
+    // A file can be cut into parts for worker threads; stdin is read as a stream.
+    result = file === '-' ? await foldStream(readStdin(), opts) : await foldFile(file, opts, { threads });
+  } catch (err) {
+    throw readError(file, err);
+  }
   if (!values.quiet) for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
   await writeOut(result.stacks);
   return 0;
 }
 
-/** The input's bytes, gunzipped when they start with the gzip magic. */
-async function* openInput(file: string): AsyncGenerator<Buffer> {
-  const raw: AsyncIterable<Buffer> = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 18 });
-  try {
-    const it = raw[Symbol.asyncIterator]();
-    const first = await it.next();
-    if (first.done) return;
-    const head = first.value;
-    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      const gunzip = createGunzip({ chunkSize: 1 << 18 });
-      // Feed the compressed bytes while the decompressed ones are read.
-      const feeding = (async () => {
-        try {
-          if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
-          for await (const b of rest) if (!gunzip.write(b)) await new Promise((r) => gunzip.once('drain', r));
-          gunzip.end();
-        } catch (err) {
-          gunzip.destroy(err as Error);
-        }
-      })();
-      for await (const b of gunzip) yield b as Buffer;
-      await feeding;
-      return;
-    }
+/** A failure to read the input as a FlameError that names it; others pass through. */
+function readError(file: string, err: unknown): unknown {
+  if (err instanceof FlameError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined || !(code.startsWith('E') || code.startsWith('Z_'))) return err;
+  const what = code === 'ENOENT' ? 'no such file' : code.startsWith('Z_') ? 'not valid gzip' : (err as Error).message;
+  return new FlameError(ErrorCodes.BadInput, `cannot read ${file === '-' ? 'stdin' : file}: ${what}`, { cause: err });
+}
+
+/** stdin's bytes, gunzipped when they start with the gzip magic. */
+async function* readStdin(): AsyncGenerator<Buffer> {
+  const it = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
     yield head;
     yield* rest;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such file' : code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? 'not valid gzip' : (err as Error).message;
-    throw new FlameError(ErrorCodes.BadInput, `cannot read ${file === '-' ? 'stdin' : file}: ${what}`, { cause: err });
+    return;
   }
+  const gunzip = createGunzip();
+  // Feed the compressed bytes while the decompressed ones are read.
+  const feeding = (async () => {
+    try {
+      if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
+      for await (const b of rest) if (!gunzip.write(b)) await new Promise((r) => gunzip.once('drain', r));
+      gunzip.end();
+    } catch (err) {
+      gunzip.destroy(err as Error);
+    }
+  })();
+  for await (const b of gunzip) yield b as Buffer;
+  await feeding;
 }
 
 /** Write the folded lines, waiting for stdout to drain between pieces. */
