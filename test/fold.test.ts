@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Folder, foldText, formatFolded, type FoldOptions } from '../daemon/fold.js';
+import { foldFile } from '../daemon/fold-parallel.js';
 import { fixRustSymbol, isKernelModule, stackLineParts, tidyGeneric } from '../daemon/fold-names.js';
 import { CORPUS, runFlame } from './helpers.js';
 
@@ -298,4 +300,35 @@ test('flame fold: bad flags exit 2, missing or corrupt input exit 1, --help list
   const help = await runFlame(['fold', '--help']);
   assert.equal(help.exitCode, 0);
   for (const flag of ['--pid', '--tid', '--kernel', '--jit', '--all', '--addrs', '--event-filter', '--skip-after', '--compat']) assert.ok(help.stdout.includes(flag), flag);
+});
+
+test('foldFile on worker threads gives the single-threaded result, warnings and line numbers included', async () => {
+  const files = ['perf-cycles-instructions-01.txt', 'perf-vertx-stacks-01.txt', 'perf-java-stacks-01.txt'].map((f) => path.join(FLAMEGRAPH, f));
+  files.push(path.join(INFERNO, 'java-inline.txt'));
+  for (const file of files) {
+    for (const opts of [{}, { all: true, pid: true }, { compat: 'perl' as const }]) {
+      const one = foldText(fs.readFileSync(file), opts);
+      const many = await foldFile(file, opts, { threads: 3, minPartBytes: 1024 });
+      assert.equal(formatFolded(many.stacks), formatFolded(one.stacks), `${path.basename(file)} ${JSON.stringify(opts)}`);
+      assert.deepEqual(many.warnings, one.warnings);
+      assert.equal(many.samples, one.samples);
+      assert.equal(many.unit, one.unit);
+    }
+  }
+  // A bad line in a later part is reported with its line number in the whole file.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flame-fold-'));
+  const file = path.join(dir, 'bad.txt');
+  const good = 'p 1 1.0: 1 cycles:\n\t1 a (/x)\n\t2 main (/x)\n\n';
+  fs.writeFileSync(file, good.repeat(400) + 'p 1 1.0: 1 cycles:\n\tNOT_A_FRAME\n\n' + good.repeat(10));
+  const one = foldText(fs.readFileSync(file));
+  const many = await foldFile(file, {}, { threads: 2, minPartBytes: 1024 });
+  assert.match(one.warnings[0]!, /line 1602:/);
+  assert.deepEqual(many.warnings, one.warnings);
+  assert.deepEqual([...many.stacks], [['p;main;a', 410]]);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('foldFile unpacks gzip files', async () => {
+  const r = await foldFile(path.join(FLAMEGRAPH, 'example-perf-stacks.txt.gz'));
+  assert.equal(formatFolded(r.stacks), fs.readFileSync(path.join(INFERNO, 'results', 'example-perf-stacks-collapsed.txt'), 'utf8'));
 });
