@@ -177,6 +177,8 @@ export class ProfileStore {
       ) as ProfileMeta,
     );
     const data = await gzipJson(profile);
+    // Again, in case `cargo clean` removed the directory since open().
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.dataPath(id), data);
     // The data's rename must be durable before the meta that lists it can be.
     await syncDir(this.dir);
@@ -274,8 +276,14 @@ export class ProfileStore {
     try {
       raw = await readFile(this.dataPath(id));
     } catch (err) {
-      // Retired by retention between the lookup and the read.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(id);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Retired by retention meanwhile, or removed under us (`cargo clean` deletes target/).
+        if (this.byId.has(id)) {
+          this.log.warn({ id }, 'profile data vanished from disk; dropping it from the list');
+          this.forget(id);
+        }
+        throw notFound(id);
+      }
       throw err;
     }
     try {
@@ -286,6 +294,11 @@ export class ProfileStore {
     } catch (err) {
       throw new FlameError(ErrorCodes.BadInput, `profile '${id}' is damaged on disk (${this.dataPath(id)}); delete it or record again`, { cause: err });
     }
+  }
+
+  private forget(id: string): void {
+    this.metas = this.metas.filter((m) => m.id !== id);
+    this.byId.delete(id);
   }
 
   private remember(id: string, p: Promise<ProfileData>): void {

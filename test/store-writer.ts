@@ -74,7 +74,7 @@ export interface WriterOptions {
 
 /** The profiles of one round; sizes vary so kills land in small and large writes alike. */
 export function writerProfiles(round: number): WriterOptions[] {
-  return [500, 5_000, 30_000].map((stacks, i) => ({ seed: round * 10 + i, stacks, samples: stacks * 5 }));
+  return [300, 2_000, 8_000].map((stacks, i) => ({ seed: round * 10 + i, stacks, samples: stacks * 5 }));
 }
 
 // node store-writer.js DIR ROUND RETENTION: add the round's profiles in a loop, forever, printing

@@ -196,6 +196,21 @@ test('open removes temp files and data without meta, and leaves listed profiles 
   assert.deepEqual(await reopened.get(kept.id), small(1));
 });
 
+test('a store directory removed under the daemon (cargo clean) drops what it lost and takes new profiles', async () => {
+  const dir = await tempStore();
+  const writer = await ProfileStore.open(dir);
+  const [a, b] = [await writer.add({}, small(1)), await writer.add({}, small(2))];
+  // A fresh store, so nothing is served from the in-memory cache.
+  const store = await ProfileStore.open(dir);
+  await rm(dir, { recursive: true });
+  await assert.rejects(store.get(a.id), isCode(ErrorCodes.ProfileNotFound));
+  assert.deepEqual(store.list(), [b], 'a is gone from the list once found missing');
+  const c = await store.add({}, small(3));
+  assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  assert.deepEqual(await (await ProfileStore.open(dir)).get(c.id), small(3));
+  assert.deepEqual((await ProfileStore.open(dir)).list(), [c]);
+});
+
 test('unreadable metas and truncated data are quarantined, not listed and not fatal', async () => {
   const dir = await tempStore();
   const store = await ProfileStore.open(dir);
@@ -262,6 +277,8 @@ function runAndKill(dir: string, round: number, retention: number, delayMs: numb
   });
 }
 
+const ROUNDS = Number(process.env.FLAME_STORE_CRASH_ROUNDS ?? 20);
+
 test('kill -9 at random moments never leaves a listed profile incomplete', async (t) => {
   const dir = await tempStore();
   const retention = 3;
@@ -273,14 +290,22 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
   };
   const everListed = new Set<string>();
   let leftovers = 0;
+  let orphans = 0;
   let totalAcked = 0;
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const delay = 5 + Math.floor(Math.random() * 196);
     const run = await runAndKill(dir, round, retention, delay);
     totalAcked += run.acked.length;
     const before = await readdir(dir);
     leftovers += before.filter((n) => n.includes('.tmp-')).length;
+    orphans += before.filter((n) => n.endsWith('.profile.json.gz') && !before.includes(n.replace('.profile.json.gz', '.meta.json'))).length;
 
+    // At every instant, before any cleanup: each meta on disk has its whole data file beside it.
+    for (const n of before.filter((n) => n.endsWith('.meta.json'))) {
+      const rec = JSON.parse(await readFile(path.join(dir, n), 'utf8')) as { data: { bytes: number } };
+      const data = path.join(dir, n.replace('.meta.json', '.profile.json.gz'));
+      assert.equal((await stat(data).catch(() => ({ size: -1 }))).size, rec.data.bytes, `${n} has its data (round ${round}, delay ${delay})`);
+    }
     const store = await ProfileStore.open(dir, { retention });
     const listed = store.list();
     assert.ok(listed.length <= retention, `${listed.length} listed`);
@@ -302,7 +327,7 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
     for (const m of listed) if (!everListed.has(m.id)) assert.ok(m.id > newest, `${m.id} > ${newest}`);
     for (const m of listed) everListed.add(m.id);
   }
-  t.diagnostic(`${totalAcked} adds acknowledged over 10 kills; ${leftovers} temp files found after kills; ${everListed.size} distinct profiles listed`);
+  t.diagnostic(`${totalAcked} adds acknowledged over ${ROUNDS} kills; ${leftovers} temp files and ${orphans} data files without meta found after kills; ${everListed.size} distinct profiles listed`);
 });
 
 test('a large profile: 1,000,000 samples over 200,000 stacks of depth 20-40', async (t) => {
