@@ -5,20 +5,11 @@ import type { ProfileData, StackRecord } from './profile.js';
 import { selectStacks, type StackFilter } from './query.js';
 import { FlameError, ErrorCodes } from './errors.js';
 
-export interface TreeNode {
-  name: string;
-  /** Samples whose innermost frame is this node. */
-  self: number;
-  /** Samples passing through this node (its path from the root), as a flame graph's width. */
-  total: number;
-  /** Where the function is declared, when debug info says so. */
-  file?: string;
-  line?: number;
-  /** Present (true) when every frame merged into this node was inlined into its caller. */
-  inlined?: boolean;
-  /** Sorted by total, highest first. */
-  children: TreeNode[];
-}
+// A node of the call tree is a wire type (protocol/methods.ts): self counts samples whose
+// innermost frame is the node; total, samples through it; file/line, the function's declaration;
+// inlined, present when every merged frame was inlined; children sorted by total.
+export type { TreeNode } from '../protocol/methods.js';
+import type { TreeNode } from '../protocol/methods.js';
 
 export interface TreeOptions extends StackFilter {
   /** Levels below the returned node to include; 0 returns the node alone. */

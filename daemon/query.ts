@@ -2,22 +2,9 @@
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
 import type { ProfileData, StackRecord } from './profile.js';
 
-export interface FunctionRow {
-  name: string;
-  /** Samples whose innermost frame is this function. */
-  self: number;
-  /** Samples with this function anywhere in the stack (counted once under recursion). */
-  total: number;
-  file?: string;
-  line?: number;
-}
-
-export interface LineRow {
-  file: string;
-  line: number;
-  self: number;
-  total: number;
-}
+// The rows are wire types: the protocol declares them, the queries fill them.
+export type { FunctionRow, LineRow } from '../protocol/types.js';
+import type { FunctionRow, LineRow } from '../protocol/types.js';
 
 export interface StackFilter {
   /** Only samples of threads whose tid equals this number, or whose name matches this text. */

@@ -65,3 +65,19 @@ export class Progress {
 export function warn(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
 }
+
+/** Analyse a perf.data in-process with progress on stderr; warnings printed. */
+export async function analyzeWithProgress(perfData: string): Promise<import('../../daemon/profile.js').ProfileData> {
+  const { analyzePerfData } = await import('../../daemon/analyze.js');
+  const { cacheDir } = await import('../../daemon/fsutil.js');
+  const progress = new Progress();
+  const { profile, warnings } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), onProgress: (p) => progress.update(p.message) });
+  progress.clear();
+  for (const w of warnings) warn(w);
+  return profile;
+}
+
+/** `--thread T`: a tid when numeric, else a thread name. */
+export function threadArg(t: string | undefined): number | string | undefined {
+  return t === undefined ? undefined : /^\d+$/.test(t) ? Number(t) : t;
+}

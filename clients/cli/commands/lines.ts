@@ -1,9 +1,7 @@
 // `flame lines`: source lines by self count, each with its total, of a perf.data.
-import { analyzePerfData } from '../../../daemon/analyze.js';
-import { cacheDir } from '../../../daemon/fsutil.js';
 import { hotLines } from '../../../daemon/query.js';
 import { parse } from '../args.js';
-import { lineTable, Progress, warn } from '../render.js';
+import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import { ask } from '../daemon-query.js';
 import * as P from '../../../protocol/methods.js';
@@ -37,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError('flame lines takes at most one SOURCE_FILE');
   const limit = values.limit === undefined ? 30 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number, not '${values.limit}'`);
-  const thread0 = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const thread0 = threadArg(values.thread);
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     const thread = thread0;
@@ -45,13 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     printLines(r, values.json ?? false);
     return 0;
   }
-  const progress = new Progress();
-  const { profile, warnings } = await analyzePerfData(values['perf-data'] ?? 'perf.data', {
-    cacheDir: cacheDir('symbols'),
-    onProgress: (p) => progress.update(p.message),
-  });
-  progress.clear();
-  for (const w of warnings) warn(w);
+  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
   const thread = thread0;
   const lines = hotLines(profile, { file: positionals[0], limit: limit === 0 ? undefined : limit, thread });
   if (values.json) {

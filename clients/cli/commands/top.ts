@@ -1,9 +1,7 @@
 // `flame top`: functions by self count of a perf.data (default ./perf.data).
-import { analyzePerfData } from '../../../daemon/analyze.js';
-import { cacheDir } from '../../../daemon/fsutil.js';
 import { topFunctions } from '../../../daemon/query.js';
 import { parse } from '../args.js';
-import { functionTable, Progress, qualityLine, warn } from '../render.js';
+import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import { ask } from '../daemon-query.js';
 import * as P from '../../../protocol/methods.js';
@@ -50,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--filter is not a valid regular expression: ${(err as Error).message}`);
     }
   }
-  const thread0 = values.thread === undefined ? undefined : /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  const thread0 = threadArg(values.thread);
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     const thread = thread0;
@@ -58,13 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     printTop(r, values.json ?? false);
     return 0;
   }
-  const progress = new Progress();
-  const { profile, warnings } = await analyzePerfData(values['perf-data'] ?? 'perf.data', {
-    cacheDir: cacheDir('symbols'),
-    onProgress: (p) => progress.update(p.message),
-  });
-  progress.clear();
-  for (const w of warnings) warn(w);
+  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
   const thread = thread0;
   const functions = topFunctions(profile, {
     noInline: values['no-inline'] ?? false,
