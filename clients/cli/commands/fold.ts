@@ -27,8 +27,8 @@ Options:
   --compat perl          follow stackcollapse-perf.pl where it differs from inferno: drop a
                          last sample that has no blank line after it, and tidy Java names only
                          for a process named exactly "java" (default: inferno)
-  -n, --nthreads N       threads for a large file (default: the cores, at most 4; stdin and
-                         gzip input use one)
+  -n, --nthreads N       threads for a large file (default 1; pays only with idle cores and
+                         inputs of hundreds of MB; stdin and gzip input use one)
   -q, --quiet            no warnings
   -h, --help             this help
 `;
