@@ -1,6 +1,6 @@
 // perf-script text → folded stacks ("comm;outer;...;leaf count"), streaming and pure, with the
-// output of inferno-collapse-perf (and so of stackcollapse-perf.pl) so that either can be swapped
-// for flame. Input is handled as bytes (a latin1 view of the UTF-8) and each distinct stack line
+// output of inferno-collapse-perf (or, with compat 'perl', of stackcollapse-perf.pl) so that
+// either can be swapped for flame. Input is handled as bytes (a latin1 view of the UTF-8) and each distinct stack line
 // is resolved to frame ids once, which keeps the per-line cost to a hash lookup.
 import { StackTable } from './fold-stacks.js';
 import { SampleParser, type ParserOptions, type ParserStats } from './fold-parse.js';
@@ -47,7 +47,8 @@ export interface FoldResult {
   malformedLines: number;
 }
 
-const PIECE = +(process.env.FLAME_PIECE ?? 65536);
+/** Bytes per string handed to the parser (see Folder.push). */
+const PIECE = 65536;
 
 /** Folds perf-script text pushed in chunks of any size (lines may straddle chunks). */
 export class Folder {
