@@ -139,4 +139,10 @@ if (PEERS) {
     row(`analysis of the ${label}: flame record --perf-data vs flamegraph --perfdata (inline frames)`, fmt(f), cfText, ratio);
   }
 }
+// 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
+if (args.includes('--daemon')) {
+  const { benchDaemon } = await import('./daemon.js');
+  console.log('');
+  for (const r of await benchDaemon({ runs: Number(process.env.FLAME_BENCH_DAEMON_REQUESTS ?? 200) })) row(...r);
+}
 rmSync(tmp, { recursive: true, force: true });
