@@ -32,27 +32,51 @@ export function selectStacks(p: ProfileData, f: StackFilter = {}): StackRecord[]
   return p.stacks.filter((s) => ok.has(s.thread));
 }
 
-/** Functions by self (or total) count. */
-export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow[] {
-  const self = new Float64Array(p.functions.length);
-  const total = new Float64Array(p.functions.length);
-  const seen = new Int32Array(p.functions.length).fill(-1);
-  const stacks = selectStacks(p, opts);
-  for (let si = 0; si < stacks.length; si++) {
-    const s = stacks[si]!;
-    const locs = s.locs;
-    if (locs.length === 0) continue;
-    let leaf = locs.length - 1;
-    if (opts.noInline) while (leaf > 0 && p.locations[locs[leaf]!]!.inlined) leaf--;
-    self[p.locations[locs[leaf]!]!.fn] += s.samples;
-    for (const l of locs) {
-      const fn = p.locations[l]!.fn;
-      if (seen[fn] !== si) {
-        seen[fn] = si;
-        total[fn] += s.samples;
+/**
+ * Per-profile memo of counting passes, keyed by the options that change the counts. A
+ * ProfileData never changes once built, so each pass over its stacks is done once; queries
+ * then only filter and sort (what keeps the daemon's repeated queries in milliseconds).
+ */
+const memo = new WeakMap<ProfileData, Map<string, unknown>>();
+function memoized<T>(p: ProfileData, key: string, compute: () => T): T {
+  let m = memo.get(p);
+  if (!m) {
+    m = new Map();
+    memo.set(p, m);
+  }
+  if (!m.has(key)) m.set(key, compute());
+  return m.get(key) as T;
+}
+
+/** Self and total per function, for one thread filter and inline mode. */
+function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array; total: Float64Array } {
+  return memoized(p, `fn:${opts.noInline ? 1 : 0}:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => {
+    const self = new Float64Array(p.functions.length);
+    const total = new Float64Array(p.functions.length);
+    const seen = new Int32Array(p.functions.length).fill(-1);
+    const stacks = selectStacks(p, opts);
+    for (let si = 0; si < stacks.length; si++) {
+      const s = stacks[si]!;
+      const locs = s.locs;
+      if (locs.length === 0) continue;
+      let leaf = locs.length - 1;
+      if (opts.noInline) while (leaf > 0 && p.locations[locs[leaf]!]!.inlined) leaf--;
+      self[p.locations[locs[leaf]!]!.fn] += s.samples;
+      for (const l of locs) {
+        const fn = p.locations[l]!.fn;
+        if (seen[fn] !== si) {
+          seen[fn] = si;
+          total[fn] += s.samples;
+        }
       }
     }
-  }
+    return { self, total };
+  });
+}
+
+/** Functions by self (or total) count. */
+export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow[] {
+  const { self, total } = functionCounts(p, opts);
   const re = opts.filter ? new RegExp(opts.filter) : undefined;
   const rows: FunctionRow[] = [];
   p.functions.forEach((f, i) => {
@@ -76,38 +100,8 @@ export interface LinesOptions extends StackFilter {
 
 /** Source lines by self count; a line's total counts a sample once even under recursion. */
 export function hotLines(p: ProfileData, opts: LinesOptions = {}): LineRow[] {
-  // One row per distinct (file, line); locations map onto rows once, so the per-stack loop
-  // works on integers only.
-  const rows: LineRow[] = [];
-  const rowOf = new Int32Array(p.locations.length).fill(-1);
-  const index = new Map<string, number>();
-  p.locations.forEach((loc, i) => {
-    if (loc.file === undefined || loc.line === undefined) return;
-    const k = `${loc.line}\u0000${loc.file}`;
-    let r = index.get(k);
-    if (r === undefined) {
-      r = rows.length;
-      rows.push({ file: loc.file, line: loc.line, self: 0, total: 0 });
-      index.set(k, r);
-    }
-    rowOf[i] = r;
-  });
-  const seen = new Int32Array(rows.length).fill(-1);
-  const stacks = selectStacks(p, opts);
-  for (let si = 0; si < stacks.length; si++) {
-    const s = stacks[si]!;
-    const locs = s.locs;
-    for (let i = 0; i < locs.length; i++) {
-      const r = rowOf[locs[i]!]!;
-      if (r < 0) continue;
-      if (seen[r] !== si) {
-        seen[r] = si;
-        rows[r]!.total += s.samples;
-      }
-      if (i === locs.length - 1) rows[r]!.self += s.samples;
-    }
-  }
-  let out = rows.filter((r) => r.total > 0);
+  const rows = memoized(p, `lines:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => countLines(p, opts));
+  let out = rows.filter((r) => r.total > 0).map((r) => ({ ...r }));
   if (opts.file !== undefined) {
     const want = opts.file;
     out = out.filter((r) => r.file === want || r.file.endsWith(want.startsWith('/') ? want : `/${want}`));
@@ -141,4 +135,38 @@ export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<stri
     out.set(key, (out.get(key) ?? 0) + s.samples);
   }
   return out;
+}
+
+/** One row per distinct (file, line) with self and total; locations map onto rows once. */
+function countLines(p: ProfileData, opts: StackFilter): LineRow[] {
+  const rows: LineRow[] = [];
+  const rowOf = new Int32Array(p.locations.length).fill(-1);
+  const index = new Map<string, number>();
+  p.locations.forEach((loc, i) => {
+    if (loc.file === undefined || loc.line === undefined) return;
+    const k = `${loc.line}\u0000${loc.file}`;
+    let r = index.get(k);
+    if (r === undefined) {
+      r = rows.length;
+      rows.push({ file: loc.file, line: loc.line, self: 0, total: 0 });
+      index.set(k, r);
+    }
+    rowOf[i] = r;
+  });
+  const seen = new Int32Array(rows.length).fill(-1);
+  const stacks = selectStacks(p, opts);
+  for (let si = 0; si < stacks.length; si++) {
+    const s = stacks[si]!;
+    const locs = s.locs;
+    for (let i = 0; i < locs.length; i++) {
+      const r = rowOf[locs[i]!]!;
+      if (r < 0) continue;
+      if (seen[r] !== si) {
+        seen[r] = si;
+        rows[r]!.total += s.samples;
+      }
+      if (i === locs.length - 1) rows[r]!.self += s.samples;
+    }
+  }
+  return rows;
 }
