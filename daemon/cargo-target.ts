@@ -5,34 +5,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ErrorCodes, FlameError } from './errors.js';
 
-/** What to build and profile; plain data, so it can cross the wire to the daemon. */
-export interface TargetOptions {
-  /** Directory the request was made from (defaults to the process's cwd). */
-  cwd?: string;
-  manifestPath?: string;
-  package?: string;
-  bin?: string;
-  example?: string;
-  test?: string;
-  bench?: string;
-  /** The unit tests of a lib or bin target: its name, or `true` when the package has only one. */
-  unitTest?: string | true;
-  /** The unit benchmarks (`#[bench]`) of a lib or bin target, as `unitTest`. */
-  unitBench?: string | true;
-  /** Disambiguates `unitTest`/`unitBench` when a lib and a bin share a name. */
-  unitTestKind?: 'lib' | 'bin';
-  features?: string[];
-  allFeatures?: boolean;
-  noDefaultFeatures?: boolean;
-  /** Cargo profile; defaults to 'release' ('bench' for benches), as cargo-flamegraph. */
-  profile?: string;
-  /** Shorthand for profile 'dev'. */
-  dev?: boolean;
-  /** Accepted for compatibility with `cargo run --release`; release is already the default. */
-  release?: boolean;
-  /** Target triple (`--target`). */
-  target?: string;
-}
+/** What to build and profile: the wire type, so it crosses to the daemon as is. */
+export type { TargetSpec as TargetOptions } from '../protocol/types.js';
+import type { TargetSpec as TargetOptions } from '../protocol/types.js';
 
 export type TargetKind = 'bin' | 'example' | 'test' | 'bench' | 'unit-test' | 'unit-bench';
 

@@ -2,24 +2,16 @@
 // line stream. The only module that knows perf's flags and its error messages.
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
+import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
+import { lineSplitter } from './lines.js';
 
-export interface RecordOptions {
-  /** Sampling frequency in Hz (perf -F). */
-  frequency?: number;
-  /** How perf unwinds stacks: DWARF stack copies (default), frame pointers, or LBR. */
-  callGraph?: 'dwarf' | 'fp' | 'lbr';
-  /** Bytes of stack copied per sample with dwarf unwinding. */
-  stackSize?: number;
-  /** The perf event to sample (default: perf's own, cycles or its cpu-clock fallback). */
-  event?: string;
+/** perf record settings (the wire type), plus attaching to a running process (CLI only). */
+export interface RecordOptions extends RecordSpec {
   /** Attach to a running process instead of starting one. */
   pid?: number;
   /** With pid: stop after this many seconds (otherwise at Ctrl-C). */
   durationSec?: number;
-  /** A non-zero exit of the program is not an error. */
-  ignoreStatus?: boolean;
 }
 
 export const DEFAULT_FREQUENCY = 997;
@@ -178,28 +170,4 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
     if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
     throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a perf.data file?`);
   }
-}
-
-/** Split chunks of bytes into lines, calling `onLine` for each complete one. */
-export function lineSplitter(onLine: (line: string) => void): { push: (chunk: Buffer | string) => void; end: () => void } {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  return {
-    push(chunk) {
-      const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) break;
-        onLine(text.slice(start, nl));
-        start = nl + 1;
-      }
-      carry = text.slice(start);
-    },
-    end() {
-      carry += decoder.end();
-      if (carry.length > 0) onLine(carry);
-      carry = '';
-    },
-  };
 }

@@ -37,15 +37,8 @@ export interface StackRecord {
   period: number;
 }
 
-export interface UnwindQuality {
-  samples: number;
-  /** Share (0..1) of samples with at least one frame perf could not name. */
-  unknownShare: number;
-  /** Share of samples whose outermost frame is not a thread or process entry point. */
-  truncatedShare: number;
-  /** Samples perf reported lost (ring buffer overruns). */
-  lost: number;
-}
+export type { UnwindQuality } from '../protocol/types.js';
+import type { UnwindQuality } from '../protocol/types.js';
 
 export interface ProfileData {
   format: 'flame-profile/1';

@@ -7,27 +7,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { isWatchedDir, isWatchedPath, watchRoots, type WatchOptions } from './watch.js';
 
-/** The sources a profile came from; plain data, stored with the profile and sent to clients. */
-export interface SourceState {
-  /** sha256, hex, over the sorted root-relative paths and contents of the watched files. */
-  hash: string;
-  /** How many files went into `hash`. */
-  files: number;
-  /**
-   * Present when the root is inside a git work tree and git is installed. `commit` is HEAD's
-   * full hash, or '' in a repository with no commits yet. `dirty` is whether any watched file
-   * differs from HEAD: modified, staged, deleted, renamed, or untracked (a new module). Files git
-   * ignores are in `hash` but never make the tree dirty.
-   */
-  git?: { commit: string; dirty: boolean };
-}
+/** The sources a profile came from: the wire type, stored with the profile. */
+export type { SourceState } from '../protocol/types.js';
+import type { SourceState } from '../protocol/types.js';
 
 /**
  * The state of the workspace's sources now: the files isWatchedPath accepts below `root` and the
  * member directories, never entering the target directory, target/, .git/ or node_modules/.
  * A missing git binary or no repository is not an error: the result has no `git` field.
  */
-export async function sourceState(root: string, memberDirs: string[], targetDir?: string): Promise<SourceState> {
+export async function sourceState(root: string, memberDirs: string[], targetDir?: string): Promise<SourceState & { files: number }> {
   const opts = await canonical(root, memberDirs, targetDir);
   const [content, git] = await Promise.all([hashSources(opts), gitState(opts)]);
   return git === undefined ? content : { ...content, git };

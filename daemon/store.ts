@@ -17,27 +17,11 @@ import type { Logger } from 'pino';
 import { ErrorCodes, FlameError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 import { logger } from './log.js';
-import type { CountUnit, ProfileData, UnwindQuality } from './profile.js';
+import type { ProfileData } from './profile.js';
 
-/** What the store knows about one profile without reading it; plain JSON, sent to clients as is. */
-export interface ProfileMeta {
-  /** Sortable and unique: `20261125T170512.123-3f9a` (UTC time of the add, then random hex). */
-  id: string;
-  /** When the profile was added (ISO 8601). */
-  createdAt: string;
-  samples: number;
-  unit: CountUnit;
-  event: string;
-  quality: UnwindQuality;
-  /** The cargo target description (opaque here). */
-  target?: unknown;
-  /** The record options (opaque here). */
-  options?: unknown;
-  source?: { hash: string; git?: { commit: string; dirty: boolean } };
-  durationMs?: number;
-  program?: { exitCode?: number; signal?: string; failed: boolean };
-  summary?: Array<{ name: string; self: number; total: number }>;
-}
+/** What the store knows about one profile without reading it: the wire type, sent as is. */
+export type { ProfileMeta } from '../protocol/types.js';
+import type { ProfileMeta } from '../protocol/types.js';
 
 /**
  * What the caller describes. The store assigns the id; samples, unit, event and quality are read

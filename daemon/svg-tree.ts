@@ -1,5 +1,6 @@
 // Merges folded stacks ("a;b;c 123") into a call tree: the flame graph is laid out from it, and
 // the record pipeline can build one straight from its Map of folded stacks without text.
+import { lineSplitter } from './lines.js';
 
 /** One frame of the merged tree. `total` covers the frame and its callees, `self` the frame alone. */
 export interface FlameNode {
@@ -212,35 +213,18 @@ export function mergeStacks(stacks: Iterable<[string, number]> | Map<string, num
  */
 export async function readFolded(input: AsyncIterable<string | Uint8Array>, opts: MergeOptions = {}): Promise<FlameTree> {
   const b = new FlameTreeBuilder(opts);
-  const decoder = new TextDecoder('utf-8');
-  let carry = '';
-  for await (const chunk of input) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    let pos = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
-      b.addLine(text.slice(pos, nl));
-      pos = nl + 1;
-    }
-    carry = text.slice(pos);
-  }
-  carry += decoder.decode();
-  if (carry.length > 0) b.addLine(carry);
+  const lines = lineSplitter((l) => b.addLine(l));
+  for await (const chunk of input) lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  lines.end();
   return b.finish();
 }
 
 /** Merge folded text already in memory. */
 export function parseFolded(text: string, opts: MergeOptions = {}): FlameTree {
   const b = new FlameTreeBuilder(opts);
-  let pos = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', pos);
-    if (nl < 0) break;
-    b.addLine(text.slice(pos, nl));
-    pos = nl + 1;
-  }
-  if (pos < text.length) b.addLine(text.slice(pos));
+  const lines = lineSplitter((l) => b.addLine(l));
+  lines.push(text);
+  lines.end();
   return b.finish();
 }
 
