@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, hotspotsCopy } from './helpers.js';
 import { fileOffsetToVaddr, findBuildId, findDebugFile, hasDebugInfo, readElfInfo, vaddrToFileOffset, PF_X } from '../daemon/elf.js';
 import { isFlameError, ErrorCodes } from '../daemon/errors.js';
 
@@ -19,23 +19,6 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-/**
- * Build the fixture with debug info and take a private copy: other tests may rebuild the shared
- * target dir with other settings at any moment.
- */
-function buildFixture(dir: string): string {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    execFileSync('cargo', ['build', '--release', '--quiet'], {
-      cwd: HOTSPOTS,
-      env: { ...process.env, CARGO_PROFILE_RELEASE_DEBUG: 'true' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const copy = path.join(dir, 'hotspots');
-    copyFileSync(path.join(HOTSPOTS, 'target', 'release', 'hotspots'), copy);
-    if (/\.debug_line/.test(sh('readelf', ['-SW', copy]))) return copy;
-  }
-  throw new Error('could not get a build of the hotspots fixture with debug info');
-}
 
 interface ReadelfLoad {
   offset: number;
@@ -73,7 +56,7 @@ function flagString(flags: number): string {
 
 before(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-elf-'));
-  bin = buildFixture(tmp);
+  bin = hotspotsCopy(tmp);
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 // Shared test helpers: paths to the repo, fixtures and the corpus; running the real CLI.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,4 +66,23 @@ export async function buildHotspots(): Promise<string> {
 export async function perfRecordTo(out: string, command: string[], env?: NodeJS.ProcessEnv): Promise<void> {
   const r = await runCmd('perf', ['record', '-F', '997', '--call-graph', 'dwarf,64000', '-o', out, '--', ...command], { env });
   if (!/Captured and wrote/.test(r.stderr)) throw new Error(`perf record failed:\n${r.stderr}`);
+}
+
+/**
+ * Build the hotspots fixture with debug info and take a private copy of its binary in `dir`:
+ * other tests rebuild the shared target dir with other settings at any moment.
+ */
+export function hotspotsCopy(dir: string): string {
+  const hotspots = path.join(FIXTURES, 'hotspots');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    execFileSync('cargo', ['build', '--release', '--quiet'], {
+      cwd: hotspots,
+      env: { ...process.env, CARGO_PROFILE_RELEASE_DEBUG: 'true' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const copy = path.join(dir, 'hotspots');
+    copyFileSync(path.join(hotspots, 'target', 'release', 'hotspots'), copy);
+    if (/\.debug_line/.test(execFileSync('readelf', ['-SW', copy], { encoding: 'utf8', maxBuffer: 64 << 20 }))) return copy;
+  }
+  throw new Error('could not get a build of the hotspots fixture with debug info');
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, hotspotsCopy } from './helpers.js';
 import { readElfInfo, vaddrToFileOffset } from '../daemon/elf.js';
 import { isFlameError, ErrorCodes } from '../daemon/errors.js';
 import { Symbolizer, cleanName, type SourceFrame } from '../daemon/symbolize.js';
@@ -29,20 +29,6 @@ function sh(cmd: string, args: string[], cwd?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Build the fixture with debug info into its own target dir, then take a private copy (others rebuild it). */
-function buildFixture(dir: string): string {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    execFileSync('cargo', ['build', '--release', '--quiet'], {
-      cwd: HOTSPOTS,
-      env: { ...process.env, CARGO_PROFILE_RELEASE_DEBUG: 'true' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const copy = path.join(dir, 'hotspots');
-    copyFileSync(path.join(HOTSPOTS, 'target', 'release', 'hotspots'), copy);
-    if (/\.debug_line/.test(sh('readelf', ['-SW', copy]))) return copy;
-  }
-  throw new Error('could not get a build of the hotspots fixture with debug info');
-}
 
 /** The 1-based line range of `fn name` in lib.rs, from its signature to its closing brace. */
 function fnLines(name: string): [number, number] {
@@ -54,7 +40,7 @@ function fnLines(name: string): [number, number] {
 
 before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-sym-'));
-  bin = buildFixture(tmp);
+  bin = hotspotsCopy(tmp);
   const info = await readElfInfo(bin);
   const m = /^([0-9a-f]+) ([0-9a-f]+) T _ZN8hotspots10hash_chain/m.exec(sh('nm', ['-S', bin]));
   assert.ok(m, 'nm lists hotspots::hash_chain');
