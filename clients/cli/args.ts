@@ -140,6 +140,13 @@ export function recordOptions(v: Values): RecordOptions {
   return r;
 }
 
+/** `--limit N`: a whole number, `fallback` when absent; 0 means no limit (undefined). */
+export function limitArg(value: string | undefined, fallback: number): number | undefined {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--limit takes a whole number, not '${value}'`);
+  return n === 0 ? undefined : n;
+}
+
 /** Split argv at the first `--`: flags before, program arguments after. */
 export function splitDashDash(argv: string[]): [string[], string[] | undefined] {
   const i = argv.indexOf('--');

@@ -1,6 +1,6 @@
 // `flame lines`: source lines by self count, each with its total, of a perf.data.
 import { hotLines } from '../../../daemon/query.js';
-import { parse } from '../args.js';
+import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import { ask } from '../daemon-query.js';
@@ -33,19 +33,18 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError('flame lines takes at most one SOURCE_FILE');
-  const limit = values.limit === undefined ? 30 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number, not '${values.limit}'`);
+  const limit = limitArg(values.limit, 30);
   const thread0 = threadArg(values.thread);
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     const thread = thread0;
-    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, file: positionals[0], limit: limit === 0 ? 100000 : limit, thread }, { manifestPath: values['manifest-path'] });
+    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, file: positionals[0], limit: limit ?? 100000, thread }, { manifestPath: values['manifest-path'] });
     printLines(r, values.json ?? false);
     return 0;
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
   const thread = thread0;
-  const lines = hotLines(profile, { file: positionals[0], limit: limit === 0 ? undefined : limit, thread });
+  const lines = hotLines(profile, { file: positionals[0], limit, thread });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, lines })}\n`);
   } else {

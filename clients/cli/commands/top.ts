@@ -1,6 +1,6 @@
 // `flame top`: functions by self count of a perf.data (default ./perf.data).
 import { topFunctions } from '../../../daemon/query.js';
-import { parse } from '../args.js';
+import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import { ask } from '../daemon-query.js';
@@ -37,9 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  void positionals;
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit takes a whole number, not '${values.limit}'`);
+  const limit = limitArg(values.limit, 20);
   if (values.sort !== undefined && values.sort !== 'self' && values.sort !== 'total') throw new UsageError(`--sort takes self or total, not '${values.sort}'`);
   if (values.filter !== undefined) {
     try {
@@ -52,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     const thread = thread0;
-    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, noInline: values['no-inline'] ?? false, limit: limit === 0 ? 100000 : limit, filter: values.filter, thread, sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self' }, { manifestPath: values['manifest-path'] });
+    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, noInline: values['no-inline'] ?? false, limit: limit ?? 100000, filter: values.filter, thread, sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self' }, { manifestPath: values['manifest-path'] });
     printTop(r, values.json ?? false);
     return 0;
   }
@@ -60,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   const thread = thread0;
   const functions = topFunctions(profile, {
     noInline: values['no-inline'] ?? false,
-    limit: limit === 0 ? undefined : limit,
+    limit,
     filter: values.filter,
     thread,
     sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self',

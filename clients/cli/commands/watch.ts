@@ -44,9 +44,10 @@ export async function run(argv: string[]): Promise<number> {
   c.conn.onNotification(P.SessionError.method, (p: P.SessionError.Params) => screen.event('error', { kind: 'session', ...p }));
   c.conn.onNotification(P.ProfileReady.method, async (p: P.ProfileReady.Params) => {
     try {
-      const top = await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit });
-      screen.profile(p, top, previousTop);
-      previousTop = (await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit: 100000 })).functions;
+      // All functions once: the first rows are shown, the rest are the next profile's baseline.
+      const all = await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit: 100000 });
+      screen.profile(p, { ...all, functions: all.functions.slice(0, limit) }, previousTop);
+      previousTop = all.functions;
     } catch (err) {
       screen.event('error', { kind: 'query', message: (err as Error).message });
     }
