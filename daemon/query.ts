@@ -77,19 +77,28 @@ function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array;
 /** Functions by self (or total) count. */
 export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow[] {
   const { self, total } = functionCounts(p, opts);
+  const key = opts.sortBy === 'total' ? 'total' : 'self';
+  // The order depends only on the counts, so it is sorted once per profile and options; a query
+  // walks it and stops at the limit.
+  const order = memoized(p, `fnorder:${key}:${opts.noInline ? 1 : 0}:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => {
+    const ids: number[] = [];
+    for (let i = 0; i < p.functions.length; i++) if (total[i]! > 0) ids.push(i);
+    const primary = key === 'total' ? total : self;
+    ids.sort((a, b) => primary[b]! - primary[a]! || total[b]! - total[a]! || p.functions[a]!.name.localeCompare(p.functions[b]!.name));
+    return ids;
+  });
   const re = opts.filter ? new RegExp(opts.filter) : undefined;
   const rows: FunctionRow[] = [];
-  p.functions.forEach((f, i) => {
-    if (total[i] === 0) return;
-    if (re && !re.test(f.name)) return;
+  for (const i of order) {
+    if (opts.limit !== undefined && rows.length >= opts.limit) break;
+    const f = p.functions[i]!;
+    if (re && !re.test(f.name)) continue;
     const row: FunctionRow = { name: f.name, self: self[i]!, total: total[i]! };
     if (f.file !== undefined) row.file = f.file;
     if (f.line !== undefined) row.line = f.line;
     rows.push(row);
-  });
-  const key = opts.sortBy === 'total' ? 'total' : 'self';
-  rows.sort((a, b) => b[key] - a[key] || b.total - a.total || a.name.localeCompare(b.name));
-  return opts.limit === undefined ? rows : rows.slice(0, opts.limit);
+  }
+  return rows;
 }
 
 export interface LinesOptions extends StackFilter {
@@ -100,14 +109,21 @@ export interface LinesOptions extends StackFilter {
 
 /** Source lines by self count; a line's total counts a sample once even under recursion. */
 export function hotLines(p: ProfileData, opts: LinesOptions = {}): LineRow[] {
-  const rows = memoized(p, `lines:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => countLines(p, opts));
-  let out = rows.filter((r) => r.total > 0).map((r) => ({ ...r }));
-  if (opts.file !== undefined) {
-    const want = opts.file;
-    out = out.filter((r) => r.file === want || r.file.endsWith(want.startsWith('/') ? want : `/${want}`));
+  // Counted and sorted once per profile and thread; a query filters the sorted rows up to its limit.
+  const sorted = memoized(p, `lines:${String(opts.thread ?? '')}:${typeof opts.thread}`, () =>
+    countLines(p, opts)
+      .filter((r) => r.total > 0)
+      .sort((a, b) => b.self - a.self || b.total - a.total || a.file.localeCompare(b.file) || a.line - b.line),
+  );
+  const want = opts.file;
+  const suffix = want === undefined ? '' : want.startsWith('/') ? want : `/${want}`;
+  const out: LineRow[] = [];
+  for (const r of sorted) {
+    if (opts.limit !== undefined && out.length >= opts.limit) break;
+    if (want !== undefined && r.file !== want && !r.file.endsWith(suffix)) continue;
+    out.push({ ...r });
   }
-  out.sort((a, b) => b.self - a.self || b.total - a.total || a.file.localeCompare(b.file) || a.line - b.line);
-  return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  return out;
 }
 
 export interface FoldedOptions extends StackFilter {
