@@ -24,7 +24,7 @@ const LINES_PER_FN = 4;
 const THREADS = 4;
 const PROFILES = 10;
 /** The store's default in-memory LRU (daemon/main.ts does not override it). */
-const STORE_CACHE_SIZE = 4;
+const STORE_CACHE_SIZE = 2;
 /** Stop a method's latency loop after this long even if fewer requests were made. */
 const METHOD_BUDGET_MS = 30_000;
 const IDLE_MS = 10_000;
@@ -52,7 +52,7 @@ interface Shape {
  * 200,000 unique stacks of depth 20–40 over ~5,000 functions. Stacks share prefixes as real ones
  * do: each new stack keeps a random-length prefix of an earlier one and grows new frames.
  */
-function generateShape(seed: number): Shape {
+export function generateShape(seed: number): Shape {
   const rnd = mulberry32(seed);
   const fns: Uint16Array[] = [];
   const lines: Uint8Array[] = [];
@@ -99,7 +99,7 @@ function generateShape(seed: number): Shape {
 }
 
 /** Counts for each stack summing to SAMPLES; `variant` shifts part of the weight elsewhere. */
-function generateCounts(n: number, variant: number): Uint32Array {
+export function generateCounts(n: number, variant: number): Uint32Array {
   const rnd = mulberry32(1000 + variant);
   const counts = new Uint32Array(n).fill(1);
   let left = SAMPLES - n;
@@ -114,7 +114,7 @@ function generateCounts(n: number, variant: number): Uint32Array {
   return counts;
 }
 
-function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
+export function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
   const b = new ProfileBuilder();
   b.event = 'cpu-clock:ppp';
   const locIds = new Int32Array(FUNCTIONS * LINES_PER_FN);
@@ -246,13 +246,16 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     const methods: Array<[string, () => Promise<unknown>]> = [
       ['profile/top', () => conn.sendRequest(P.Top.type, { profile: latest })],
       [`profile/tree (path ${treePath.join(' → ')}, maxDepth 3)`, () => conn.sendRequest(P.Tree.type, { profile: latest, path: treePath, maxDepth: 3 })],
+      // What a flame graph can draw: nodes under 0.1% of the subtree are narrower than a pixel.
+      [`profile/tree (same path, maxDepth 3, minShare 0.001)`, () => conn.sendRequest(P.Tree.type, { profile: latest, path: treePath, maxDepth: 3, minShare: 0.001 })],
       ['profile/lines', () => conn.sendRequest(P.Lines.type, { profile: latest })],
       ['profile/diff (previous → latest; cached per pair)', () => conn.sendRequest(P.Diff.type, { base: previous, current: latest })],
     ];
     for (const [label, send] of methods) {
       const w = performance.now();
-      await send();
+      const answer = await send();
       const warm = performance.now() - w;
+      const size = Buffer.byteLength(JSON.stringify(answer));
       const xs: number[] = [];
       const start = performance.now();
       for (let i = 0; i < requests && performance.now() - start < METHOD_BUDGET_MS; i++) {
@@ -261,7 +264,7 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
         xs.push(performance.now() - t);
       }
       xs.sort((a, b) => a - b);
-      row(`${label}: p50 / p99 of ${xs.length} requests; first request (cold caches${label.startsWith('profile/top') ? ', incl. load from disk' : ''}${label.startsWith('profile/diff') ? ', incl. loading base' : ''})`, ms(quantile(xs, 0.5)), ms(quantile(xs, 0.99)), `first ${ms(warm)}`);
+      row(`${label}: p50 / p99 of ${xs.length} requests; first request (cold caches${label.startsWith('profile/top') ? ', incl. load from disk' : ''}${label.startsWith('profile/diff') ? ', incl. loading base' : ''})`, ms(quantile(xs, 0.5)), ms(quantile(xs, 0.99)), `first ${ms(warm)}`, `answer ${(size / 1024).toFixed(0)} KiB`);
     }
     row('daemon RSS after the latency runs (2 profiles touched)', `${(procStatus(pid, 'VmRSS') / 2 ** 20).toFixed(0)} MiB`);
 

@@ -36,7 +36,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   configureLogging({ file: paths.logFile });
   const log = logger('daemon');
   const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
-  const store = await ProfileStore.open(path.join(meta.targetDirectory, 'flame', 'profiles'), { retention: opts.retention ?? Number(process.env.FLAME_RETENTION ?? 50) });
+  const store = await ProfileStore.open(path.join(meta.targetDirectory, 'flame', 'profiles'), {
+    retention: opts.retention ?? Number(process.env.FLAME_RETENTION ?? 50),
+    // A parsed million-sample profile with its query indexes holds a few hundred MB; the latest
+    // and its diff base are what clients ask for.
+    cacheSize: Number(process.env.FLAME_PROFILE_CACHE ?? 2),
+  });
   const clients = new Clients();
   const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
 

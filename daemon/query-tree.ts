@@ -132,8 +132,9 @@ interface ProfileIndex {
 /** Nodes in creation order (0 is the root); children as ranges of childList, by total desc. */
 interface Tree {
   name: Int32Array;
-  self: Float64Array;
-  total: Float64Array;
+  /** Whole sample counts: 32 bits hold 4 billion samples at half the memory of doubles. */
+  self: Uint32Array;
+  total: Uint32Array;
   inlined: Uint8Array;
   childStart: Int32Array;
   childList: Int32Array;
@@ -207,8 +208,8 @@ function buildTree(ix: ProfileIndex, stacks: StackRecord[]): Tree {
   let frames = 1;
   for (const s of stacks) frames += s.locs.length;
   const nodes = new PairTable(Math.min(frames, 1 << 22));
-  let self = new Float64Array(nodes.a.length);
-  let total = new Float64Array(nodes.a.length);
+  let self = new Uint32Array(nodes.a.length);
+  let total = new Uint32Array(nodes.a.length);
   let outlined = new Uint8Array(nodes.a.length); // 1 when some frame merged here was not inlined
   const root = nodes.intern(-1, -1);
   outlined[root] = 1;
@@ -386,7 +387,7 @@ function hash(a: number, b: number): number {
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(arr: T): T {
+function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(arr: T): T {
   const next = new (arr.constructor as new (n: number) => T)(arr.length * 2);
   next.set(arr);
   return next;

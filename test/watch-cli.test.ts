@@ -1,0 +1,131 @@
+// The terminal clients over a real daemon: `flame watch --json` (JSON lines when stdout is not a
+// terminal) through an edit, then the query verbs (profiles, top --profile, diff, export, query,
+// daemon status/stop) on what it stored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, FLAME_BIN, runFlame } from './helpers.js';
+
+let work: string;
+let env: NodeJS.ProcessEnv;
+
+before(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'flame-watch-cli-'));
+  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-watch-rt-'));
+  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  env = { FLAME_RUNTIME_DIR: runtime, FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3', FLAME_DEBOUNCE_MS: '300' };
+});
+
+after(async () => {
+  await runFlame(['daemon', 'stop'], { cwd: work, env });
+});
+
+interface Event {
+  event: string;
+  [k: string]: unknown;
+}
+
+/** Events of a running `flame watch --json`, awaited one predicate at a time. */
+class Watch {
+  readonly events: Event[] = [];
+  private waiters: Array<{ pred: (e: Event) => boolean; resolve: (e: Event) => void }> = [];
+  readonly child: ChildProcess;
+  stderr = '';
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [FLAME_BIN, 'watch', '--json', ...args], { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    this.child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const e = JSON.parse(buf.slice(0, nl)) as Event;
+        buf = buf.slice(nl + 1);
+        this.events.push(e);
+        this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+      }
+    });
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  }
+  next(pred: (e: Event) => boolean, timeoutMs = 120000): Promise<Event> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.event))}; stderr: ${this.stderr}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+    });
+  }
+}
+
+test('flame watch --json: events per step, a profile per change, and the query verbs after it', async () => {
+  const w = new Watch([]);
+  const first = await w.next((e) => e.event === 'profile');
+  // Before the profile: the session, a build and a record, as JSON lines.
+  const kinds = w.events.map((e) => e.event);
+  assert.equal(kinds[0], 'watch');
+  assert.ok(kinds.includes('build') && kinds.includes('record'), kinds.join(','));
+  const top = first.top as { samples: number; unit: string; functions: Array<{ name: string; self: number; total: number }> };
+  assert.equal(top.unit, 'samples');
+  assert.equal(first.samples, top.samples);
+  assert.equal(top.functions[0]!.name, 'hotspots::mix');
+
+  // An edit: the hash loop shrinks, the prime search grows; the next profile says so.
+  const main = path.join(work, 'src', 'main.rs');
+  writeFileSync(main, readFileSync(main, 'utf8').replace('150_000_000.0 * s', '1_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
+  const second = await w.next((e) => e.event === 'profile' && e.id !== first.id);
+  assert.equal((second.top as typeof top).functions[0]!.name, 'hotspots::count_primes');
+
+  // Leaving: SIGINT ends the client cleanly and its session with it.
+  w.child.kill('SIGINT');
+  const code = await new Promise((r) => w.child.once('close', r));
+  assert.equal(code, 0, w.stderr);
+  const status = await runFlame(['daemon', 'status', '--json'], { cwd: work, env });
+  assert.equal(status.exitCode, 0, status.stderr);
+  assert.equal((JSON.parse(status.stdout) as { sessions: unknown[] }).sessions.length, 0);
+
+  const profiles = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as { profiles: Array<{ id: string }> };
+  assert.deepEqual(profiles.profiles.map((p) => p.id).slice(-2), [first.id, second.id]);
+
+  const latest = await runFlame(['top', '--profile', 'latest', '--json', '--limit', '3'], { cwd: work, env });
+  assert.equal(latest.exitCode, 0, latest.stderr);
+  assert.equal((JSON.parse(latest.stdout) as { profile: string }).profile, second.id);
+
+  const diff = await runFlame(['diff', '--json'], { cwd: work, env });
+  assert.equal(diff.exitCode, 0, diff.stderr);
+  const d = JSON.parse(diff.stdout) as { base: { id: string }; current: { id: string }; functions: Array<{ name: string; deltaSelfShare: number }> };
+  assert.equal(d.base.id, first.id);
+  assert.equal(d.current.id, second.id);
+  assert.ok(d.functions.find((f) => f.name === 'hotspots::count_primes')!.deltaSelfShare > 0.3);
+  const text = await runFlame(['diff'], { cwd: work, env });
+  assert.match(text.stdout, /hotspots::count_primes/);
+
+  const folded = await runFlame(['export', '--format', 'folded', first.id as string], { cwd: work, env });
+  assert.equal(folded.exitCode, 0, folded.stderr);
+  const sum = folded.stdout.trim().split('\n').reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  assert.equal(sum, first.samples);
+  const pprof = await runFlame(['export', '--format', 'pprof'], { cwd: work, env });
+  assert.equal(pprof.exitCode, 2);
+  assert.match(pprof.stderr, /pass -o FILE/);
+
+  const q = await runFlame(['query', 'profile/callers', JSON.stringify({ function: 'hotspots::count_primes' })], { cwd: work, env });
+  assert.equal(q.exitCode, 0, q.stderr);
+  assert.ok((JSON.parse(q.stdout) as { callers: unknown[] }).callers.length > 0);
+  const bad = await runFlame(['query', 'profile/top', '{"limit": "many"}'], { cwd: work, env });
+  assert.equal(bad.exitCode, 1);
+  assert.match(bad.stderr, /^error: 'limit' must be a number/m);
+});
+
+test('a broken build shows up as an error event with the compiler message', async () => {
+  const lib = path.join(work, 'src', 'lib.rs');
+  const good = readFileSync(lib, 'utf8');
+  const w = new Watch(['--example', 'spin']);
+  await w.next((e) => e.event === 'profile');
+  writeFileSync(lib, `${good}\nfn broken() -> u32 { "text" }\n`);
+  const err = await w.next((e) => e.event === 'error');
+  assert.equal(err.kind, 'build');
+  assert.match(JSON.stringify(err.errors), /mismatched types/);
+  writeFileSync(lib, good);
+  await w.next((e) => e.event === 'profile' && w.events.indexOf(e) > w.events.indexOf(err));
+  w.child.kill('SIGINT');
+  assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
+});
