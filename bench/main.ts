@@ -145,4 +145,10 @@ if (args.includes('--daemon')) {
   console.log('');
   for (const r of await benchDaemon({ runs: Number(process.env.FLAME_BENCH_DAEMON_REQUESTS ?? 200) })) row(...r);
 }
+// 5. Watch mode: program exit → profile-ready, and save → new profile, on the fixture.
+if (args.includes('--watch')) {
+  const { benchWatch } = await import('./watch.js');
+  console.log('');
+  for (const r of await benchWatch({ runs: RUNS })) row(...r);
+}
 rmSync(tmp, { recursive: true, force: true });
