@@ -17,6 +17,8 @@ const VERBS: Record<string, string> = {
   diff: 'compare two profiles per function and per line',
   export: 'export a profile as folded, svg, speedscope or pprof',
   query: 'send any protocol request and print the JSON result',
+  lsp: 'run the language server on stdio (for editors)',
+  web: 'print the URL of the live flame graph page the daemon serves',
 };
 
 export interface Command {
