@@ -3,7 +3,7 @@
 import { existsSync, rmSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
 import { readMetadata } from './cargo-target.js';
 import { configureLogging, logger } from './log.js';
@@ -12,6 +12,7 @@ import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
 import { ProfileStore } from './store.js';
 import { SourceWatcher } from './watch.js';
+import { WebServer } from './web.js';
 
 export interface DaemonOptions {
   /** Any directory inside the cargo workspace (or its manifest). */
@@ -72,6 +73,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await sessions.close();
       await watcher.close();
       for (const c of clients.all.values()) c.dispose();
+      await web.close();
       if (server) {
         server.close();
         rmSync(paths.socket, { force: true });
@@ -96,9 +98,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     }
   };
 
-  const ctx: ServerContext = { workspaceRoot: root, socket: opts.stdio ? 'stdio' : paths.socket, logFile: paths.logFile, startedAt: Date.now(), idleTimeoutMs, store, sessions, shutdown };
-  const accept = (input: NodeJS.ReadableStream, output: NodeJS.WritableStream) => {
-    const conn = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  // The web page's WebSockets are clients like the socket's (web.ts); started on first web/url.
+  const web = new WebServer({ workspaceRoot: root, attach: (reader, writer) => accept(reader, writer) });
+  const ctx: ServerContext = { workspaceRoot: root, socket: opts.stdio ? 'stdio' : paths.socket, logFile: paths.logFile, startedAt: Date.now(), idleTimeoutMs, store, sessions, shutdown, webUrl: () => web.url() };
+  const accept = (reader: MessageReader, writer: MessageWriter) => {
+    const conn = createMessageConnection(reader, writer);
     serve(conn, ctx, clients);
     conn.onClose(() => {
       touch();
@@ -110,12 +114,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   await watcher.ready();
   if (opts.stdio) {
-    accept(process.stdin, process.stdout);
+    accept(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
   } else {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {
       sock.on('error', (err) => log.debug({ err }, 'socket error'));
-      accept(sock, sock);
+      accept(new StreamMessageReader(sock), new StreamMessageWriter(sock));
     });
     touch();
   }

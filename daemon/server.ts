@@ -25,6 +25,8 @@ export interface ServerContext {
   store: ProfileStore;
   sessions: SessionManager;
   shutdown: () => void;
+  /** Start (once) the live web page's server and give its address. */
+  webUrl: () => Promise<P.WebUrl.Result>;
 }
 
 /** Every open connection, for notifications. */
@@ -184,6 +186,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
         throw new FlameError(ErrorCodes.InvalidRequest, `unknown export format '${String(p.format)}'; use folded, svg, speedscope or pprof`);
     }
   });
+
+  handle<P.WebUrl.Params, P.WebUrl.Result>(P.WebUrl.type, () => ctx.webUrl());
 
   clients.all.set(id, conn);
   conn.onClose(() => {

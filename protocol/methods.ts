@@ -224,6 +224,18 @@ export namespace Export {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/** The address of the live web page the daemon serves on 127.0.0.1 (started on first request). */
+export namespace WebUrl {
+  export const method = 'web/url';
+  export type Params = Record<string, never>;
+  export interface Result {
+    /** http://127.0.0.1:PORT/?token=…; the token is the page's credential, keep it private. */
+    url: string;
+    port: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 // Notifications, daemon → client. Every connected client receives them.
 
 export namespace BuildStarted {
@@ -304,5 +316,5 @@ export namespace SessionError {
 }
 
 /** Every request method, for capabilities and the documentation test. */
-export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileList, Top, Lines, Tree, Callers, Diff, Export].map((n) => n.method);
+export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
 export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError].map((n) => n.method);

@@ -1,0 +1,69 @@
+// The web page's security checks, pure and separate so each rule is read and tested alone:
+// whoever reaches the page can make the daemon build and run code, so the page is guarded by
+// a loopback bind, a token, Host and Origin checks, and source reads confined to the workspace.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
+/** Host names the page answers to; anything else is a DNS-rebinding attempt. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+/** Addresses the server may bind; there is no way to ask for another. */
+export const LOOPBACK_BIND = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export const COOKIE = 'flame_token';
+
+/** True when the Host header names a loopback host with our port. */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  return LOOPBACK_NAMES.some((n) => host.toLowerCase() === `${n}:${port}`);
+}
+
+/** True when a WebSocket's Origin is the page's own origin (http://<the Host we accepted>). */
+export function originAllowed(origin: string | undefined, host: string | undefined, port: number): boolean {
+  if (!origin || !hostAllowed(host, port)) return false;
+  return origin.toLowerCase() === `http://${host!.toLowerCase()}`;
+}
+
+/** The token from a Cookie header, if any. */
+export function cookieToken(cookie: string | undefined): string | undefined {
+  if (!cookie) return undefined;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Compare two tokens without leaking where they differ through timing. */
+export function tokenEquals(a: string | undefined, b: string): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+export type SourceCheck = { ok: true; path: string } | { ok: false; status: 400 | 403 | 404; message: string };
+
+/**
+ * Where a requested source file really is, if it is inside the workspace: relative names are
+ * taken from the root; the real path (symlinks resolved) must stay under the root's real path.
+ */
+export function resolveSource(root: string, requested: string | null): SourceCheck {
+  if (!requested || requested.includes('\0')) return { ok: false, status: 400, message: 'pass ?file=PATH of a source file inside the workspace' };
+  const realRoot = realpathSync(root);
+  const candidate = path.resolve(realRoot, requested);
+  const lexical = path.relative(realRoot, candidate);
+  // Profiles record absolute paths under the workspace as the daemon saw it; accept that spelling.
+  const viaRoot = path.relative(root, path.resolve(root, requested));
+  if ((lexical.startsWith('..') || path.isAbsolute(lexical)) && (viaRoot.startsWith('..') || path.isAbsolute(viaRoot))) {
+    return { ok: false, status: 403, message: 'only files inside the workspace are served' };
+  }
+  let real: string;
+  try {
+    real = realpathSync(lexical.startsWith('..') ? path.resolve(root, requested) : candidate);
+  } catch {
+    return { ok: false, status: 404, message: `no such file in the workspace: ${requested}` };
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, status: 403, message: 'the file leads outside the workspace (symlink); only files inside it are served' };
+  return { ok: true, path: real };
+}

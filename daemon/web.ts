@@ -1,0 +1,159 @@
+// The live web page's server: HTTP for the page, its script and workspace source files, and a
+// WebSocket that is a JSON-RPC connection of the daemon. Started lazily on the first `web/url`
+// request, on 127.0.0.1 and an ephemeral port; every request passes web-security.ts's checks.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { logger } from './log.js';
+import { COOKIE, cookieToken, hostAllowed, LOOPBACK_BIND, originAllowed, resolveSource, tokenEquals } from './web-security.js';
+import { socketTransport } from './web-rpc.js';
+
+export interface WebOptions {
+  workspaceRoot: string;
+  /** Serve one WebSocket as a JSON-RPC client of the daemon (it then counts for the idle timeout). */
+  attach: (reader: MessageReader, writer: MessageWriter) => void;
+  /** Loopback only; anything else is refused. Default 127.0.0.1. */
+  host?: string;
+  /** Where index.html and app.js are (default dist/web beside this module's dist/daemon). */
+  assetsDir?: string;
+}
+
+const DEFAULT_ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
+const ASSETS: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/app.js.map': 'app.js.map' };
+const MEDIA: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+/** Source files larger than this are not shown (a generated file, not code to read). */
+const MAX_SOURCE = 4 * 1024 * 1024;
+
+export class WebServer {
+  private readonly token = randomBytes(24).toString('base64url');
+  private started?: Promise<{ url: string; port: number }>;
+  private server?: http.Server;
+  private wss?: WebSocketServer;
+  private port = 0;
+  private readonly log = logger('web');
+
+  constructor(private readonly opts: WebOptions) {
+    const host = opts.host ?? '127.0.0.1';
+    if (!LOOPBACK_BIND.has(host)) throw new Error(`the web page binds loopback only (127.0.0.1, ::1), not ${host}: whoever reaches it can run builds`);
+  }
+
+  /** Start once; later calls get the same address. */
+  url(): Promise<{ url: string; port: number }> {
+    this.started ??= this.listen();
+    return this.started;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    this.wss?.close();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((r) => this.server!.close(() => r()));
+    }
+  }
+
+  private async listen(): Promise<{ url: string; port: number }> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log.warn({ err }, 'web request failed');
+        if (!res.headersSent) send(res, 500, 'internal error; see the daemon log');
+        else res.destroy();
+      });
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    server.on('upgrade', (req, socket, head) => {
+      const refuse = (status: number, message: string) => {
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`);
+      };
+      socket.on('error', () => {});
+      const denied = this.deny(req);
+      if (denied) return refuse(403, denied);
+      if (!originAllowed(req.headers.origin, req.headers.host, this.port)) return refuse(403, 'WebSocket from another origin refused');
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/rpc') return refuse(404, 'the WebSocket is at /rpc');
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        const { reader, writer } = socketTransport(ws);
+        this.opts.attach(reader, writer);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+    this.server = server;
+    this.wss = wss;
+    this.port = (server.address() as { port: number }).port;
+    const shown = host.includes(':') ? `[${host}]` : host === 'localhost' ? '127.0.0.1' : host;
+    const url = `http://${shown}:${this.port}/?token=${this.token}`;
+    this.log.info({ port: this.port }, 'web page serving');
+    return { url, port: this.port };
+  }
+
+  /** Why a request is refused (Host, token), or undefined when it may proceed. */
+  private deny(req: http.IncomingMessage, queryToken?: string | null): string | undefined {
+    if (!hostAllowed(req.headers.host, this.port)) return `wrong Host header; open the page at 127.0.0.1:${this.port} (the address \`flame web\` prints)`;
+    if (tokenEquals(cookieToken(req.headers.cookie), this.token) || tokenEquals(queryToken ?? undefined, this.token)) return undefined;
+    return 'no valid token; open the address `flame web` prints (it carries the token)';
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const denied = this.deny(req, u.searchParams.get('token'));
+    if (denied) return send(res, 403, denied);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only');
+    const queryToken = u.searchParams.get('token');
+    if (queryToken !== null) {
+      // First visit: keep the token in a cookie scripts cannot read and drop it from the address bar.
+      res.writeHead(303, {
+        'Set-Cookie': `${COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: u.pathname,
+        'Cache-Control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    if (u.pathname === '/source') return this.source(u.searchParams.get('file'), res);
+    const asset = ASSETS[u.pathname];
+    if (!asset) return send(res, 404, `no such page: ${u.pathname}`);
+    const file = path.join(this.opts.assetsDir ?? DEFAULT_ASSETS, asset);
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return send(res, 404, `the page's ${asset} is missing; run \`npm run build\``);
+    }
+    res.writeHead(200, { 'Content-Type': MEDIA[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private async source(requested: string | null, res: http.ServerResponse): Promise<void> {
+    const r = resolveSource(this.opts.workspaceRoot, requested);
+    if (!r.ok) return send(res, r.status, r.message);
+    let text: Buffer;
+    try {
+      text = await readFile(r.path);
+    } catch {
+      return send(res, 404, `cannot read ${requested}`);
+    }
+    if (text.length > MAX_SOURCE) return send(res, 400, 'the file is larger than 4 MiB; not shown');
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+    res.end(text);
+  }
+}
+
+const SECURITY_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+};
+
+function send(res: http.ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+  res.end(`${message}\n`);
+}
