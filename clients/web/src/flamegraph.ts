@@ -1,0 +1,384 @@
+// The flame graph on one canvas: the call tree flattened into typed arrays in pre-order, so
+// drawing walks only the visible frames and skips whole subtrees narrower than a pixel — no DOM
+// node per frame, smooth at hundreds of thousands of frames.
+import type { TreeNode } from '../../../protocol/methods.js';
+
+export type Orientation = 'flame' | 'icicle';
+
+export interface FrameInfo {
+  index: number;
+  name: string;
+  self: number;
+  total: number;
+  /** Share of the whole profile (0..1). */
+  share: number;
+  file?: string;
+  line?: number;
+}
+
+export interface FlameCallbacks {
+  onZoom(path: FrameInfo[]): void;
+  onHover(frame: FrameInfo | undefined, clientX: number, clientY: number): void;
+  onContext(frame: FrameInfo): void;
+}
+
+const ROW = 18;
+/** Frames narrower than this many CSS pixels are not drawn, nor anything under them. */
+const MIN_WIDTH = 0.5;
+const ZOOM_FRAMES = 10;
+
+export class FlameGraph {
+  private names: string[] = [];
+  private nameOf = new Int32Array(0);
+  private depth = new Uint16Array(0);
+  private start = new Float64Array(0);
+  private total = new Float64Array(0);
+  private self = new Float64Array(0);
+  private end = new Int32Array(0);
+  private parent = new Int32Array(0);
+  private files: Array<string | undefined> = [];
+  private lines: Array<number | undefined> = [];
+  private nameColor: string[] = [];
+  private matched = new Uint8Array(0);
+  private maxDepth = 0;
+  private zoomed = 0;
+  /** The visible range in samples: what animation interpolates. */
+  private view = { x0: 0, w: 1 };
+  private anim?: number;
+  private readonly ctx: CanvasRenderingContext2D;
+  private charWidth = 7;
+  private hovered = -1;
+  orientation: Orientation = 'flame';
+  /** Per-name change (-1..1, normalised) when showing a diff; frames are then red/blue. */
+  private diff?: Map<string, number>;
+  /** Render times of the last frames drawn, in ms (for the benchmark). */
+  readonly frameTimes: number[] = [];
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly cb: FlameCallbacks) {
+    this.ctx = canvas.getContext('2d', { alpha: false })!;
+    canvas.addEventListener('mousemove', (e) => {
+      const i = this.hit(e.offsetX, e.offsetY);
+      if (i !== this.hovered) {
+        this.hovered = i;
+        this.draw();
+      }
+      this.cb.onHover(i >= 0 ? this.info(i) : undefined, e.clientX, e.clientY);
+    });
+    canvas.addEventListener('mouseleave', () => {
+      this.hovered = -1;
+      this.cb.onHover(undefined, 0, 0);
+      this.draw();
+    });
+    canvas.addEventListener('click', (e) => {
+      const i = this.hit(e.offsetX, e.offsetY);
+      if (i >= 0) this.zoomTo(i);
+    });
+    canvas.addEventListener('contextmenu', (e) => {
+      const i = this.hit(e.offsetX, e.offsetY);
+      if (i < 0) return;
+      e.preventDefault();
+      this.cb.onContext(this.info(i));
+    });
+    new ResizeObserver(() => this.draw()).observe(canvas.parentElement ?? canvas);
+  }
+
+  get nodeCount(): number {
+    return this.nameOf.length;
+  }
+
+  /** Replace the tree; keeps the zoom on the same frame path when it still exists. */
+  setTree(root: TreeNode): void {
+    const keep = this.zoomed > 0 ? this.pathNames(this.zoomed) : [];
+    let n = 0;
+    const count = (t: TreeNode) => {
+      n++;
+      for (const c of t.children) count(c);
+    };
+    count(root);
+    this.nameOf = new Int32Array(n);
+    this.depth = new Uint16Array(n);
+    this.start = new Float64Array(n);
+    this.total = new Float64Array(n);
+    this.self = new Float64Array(n);
+    this.end = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.files = new Array<string | undefined>(n);
+    this.lines = new Array<number | undefined>(n);
+    this.matched = new Uint8Array(n);
+    const nameIds = new Map<string, number>();
+    this.names = [];
+    this.maxDepth = 0;
+    let next = 0;
+    // Explicit stack: trees can be deeper than the JS call stack likes.
+    const stack: Array<{ node: TreeNode; depth: number; x: number; parent: number; i: number; childX: number; kids?: TreeNode[] }> = [];
+    const push = (node: TreeNode, depth: number, x: number, par: number) => {
+      const i = next++;
+      let id = nameIds.get(node.name);
+      if (id === undefined) {
+        id = this.names.length;
+        this.names.push(node.name);
+        nameIds.set(node.name, id);
+      }
+      this.nameOf[i] = id;
+      this.depth[i] = depth;
+      this.start[i] = x;
+      this.total[i] = node.total;
+      this.self[i] = node.self;
+      this.parent[i] = par;
+      this.files[i] = node.file;
+      this.lines[i] = node.line;
+      if (depth > this.maxDepth) this.maxDepth = depth;
+      // Alphabetical order keeps a frame in place from one profile to the next.
+      const kids = node.children.length > 1 ? [...node.children].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : node.children;
+      stack.push({ node, depth, x, parent: par, i, childX: x, kids });
+    };
+    push(root, 0, 0, -1);
+    const kidIndex: number[] = [0];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const k = kidIndex[stack.length - 1]!;
+      if (k < top.kids!.length) {
+        kidIndex[stack.length - 1] = k + 1;
+        const child = top.kids![k]!;
+        const x = top.childX;
+        top.childX += child.total;
+        push(child, top.depth + 1, x, top.i);
+        kidIndex[stack.length - 1] = 0;
+      } else {
+        this.end[top.i] = next;
+        stack.pop();
+        kidIndex.pop();
+      }
+    }
+    this.nameColor = this.names.map(warmColor);
+    this.canvas.style.height = `${(this.maxDepth + 1) * ROW}px`;
+    this.zoomed = this.findPath(keep);
+    this.view = { x0: this.start[this.zoomed]!, w: Math.max(1, this.total[this.zoomed]!) };
+    if (this.searchRe) this.search(this.searchRe);
+    this.draw();
+    this.cb.onZoom(this.zoomPath());
+  }
+
+  setOrientation(o: Orientation): void {
+    this.orientation = o;
+    this.draw();
+  }
+
+  setDiff(diff: Map<string, number> | undefined): void {
+    this.diff = diff;
+    this.draw();
+  }
+
+  private searchRe?: RegExp;
+  /** Highlight frames whose name matches; returns the share of samples under a match. */
+  search(re: RegExp | undefined): number {
+    this.searchRe = re;
+    this.matched.fill(0);
+    if (!re || this.nodeCount === 0) {
+      this.draw();
+      return 0;
+    }
+    const nameMatch = this.names.map((s) => re.test(s));
+    let sum = 0;
+    let coveredUntil = 0;
+    for (let i = 0; i < this.nodeCount; i++) {
+      if (!nameMatch[this.nameOf[i]!]) continue;
+      this.matched[i] = 1;
+      // Count a sample once even when a match sits under another match (recursion).
+      if (i >= coveredUntil) {
+        sum += this.total[i]!;
+        coveredUntil = this.end[i]!;
+      }
+    }
+    this.draw();
+    return this.total[0]! > 0 ? sum / this.total[0]! : 0;
+  }
+
+  /** Zoom to a frame, animating the view; the breadcrumb follows through onZoom. */
+  zoomTo(i: number, animate = true): void {
+    if (i < 0 || i >= this.nodeCount) return;
+    this.zoomed = i;
+    this.cb.onZoom(this.zoomPath());
+    const from = { ...this.view };
+    const to = { x0: this.start[i]!, w: Math.max(1, this.total[i]!) };
+    if (this.anim !== undefined) cancelAnimationFrame(this.anim);
+    if (!animate) {
+      this.view = to;
+      this.draw();
+      return;
+    }
+    let f = 0;
+    const step = () => {
+      f++;
+      const t = f / ZOOM_FRAMES;
+      const e = 1 - (1 - t) * (1 - t);
+      this.view = { x0: from.x0 + (to.x0 - from.x0) * e, w: from.w + (to.w - from.w) * e };
+      this.draw();
+      this.anim = f < ZOOM_FRAMES ? requestAnimationFrame(step) : undefined;
+    };
+    this.anim = requestAnimationFrame(step);
+  }
+
+  zoomPath(): FrameInfo[] {
+    const out: FrameInfo[] = [];
+    for (let i = this.zoomed; i >= 0; i = this.parent[i]!) out.unshift(this.info(i));
+    return out;
+  }
+
+  info(i: number): FrameInfo {
+    const f: FrameInfo = { index: i, name: this.names[this.nameOf[i]!]!, self: this.self[i]!, total: this.total[i]!, share: this.total[0]! > 0 ? this.total[i]! / this.total[0]! : 0 };
+    if (this.files[i] !== undefined) f.file = this.files[i];
+    if (this.lines[i] !== undefined) f.line = this.lines[i];
+    return f;
+  }
+
+  /** The widest drawn frame with this name, in canvas CSS pixels (for tests and links). */
+  frameBox(name: string): { x: number; y: number; w: number; h: number; index: number } | undefined {
+    let best = -1;
+    for (let i = 0; i < this.nodeCount; i++) if (this.names[this.nameOf[i]!] === name && (best < 0 || this.total[i]! > this.total[best]!)) best = i;
+    if (best < 0) return undefined;
+    const W = this.canvas.clientWidth;
+    const scale = W / this.view.w;
+    return { x: (this.start[best]! - this.view.x0) * scale, y: this.rowY(this.depth[best]!), w: this.total[best]! * scale, h: ROW - 1, index: best };
+  }
+
+  private rowY(depth: number): number {
+    return this.orientation === 'icicle' ? depth * ROW : (this.maxDepth - depth) * ROW;
+  }
+
+  private hit(x: number, y: number): number {
+    if (this.nodeCount === 0) return -1;
+    const depth = this.orientation === 'icicle' ? Math.floor(y / ROW) : this.maxDepth - Math.floor(y / ROW);
+    const scale = this.canvas.clientWidth / this.view.w;
+    const sx = this.view.x0 + x / scale;
+    let i = 0;
+    if (sx < this.start[0]! || sx >= this.start[0]! + this.total[0]!) return -1;
+    while (this.depth[i]! < depth) {
+      // Find the child of i that contains sx.
+      let c = i + 1;
+      let found = -1;
+      while (c < this.end[i]!) {
+        if (sx >= this.start[c]! && sx < this.start[c]! + this.total[c]!) {
+          found = c;
+          break;
+        }
+        c = this.end[c]!;
+      }
+      if (found < 0) return -1;
+      i = found;
+    }
+    return this.depth[i] === depth ? i : -1;
+  }
+
+  private findPath(names: string[]): number {
+    let i = 0;
+    for (const name of names.slice(1)) {
+      let c = i + 1;
+      let found = -1;
+      while (c < this.end[i]!) {
+        if (this.names[this.nameOf[c]!] === name) {
+          found = c;
+          break;
+        }
+        c = this.end[c]!;
+      }
+      if (found < 0) return i;
+      i = found;
+    }
+    return i;
+  }
+
+  private pathNames(i: number): string[] {
+    const out: string[] = [];
+    for (let j = i; j >= 0; j = this.parent[j]!) out.unshift(this.names[this.nameOf[j]!]!);
+    return out;
+  }
+
+  /** Draw the current view; returns the time it took in ms. */
+  draw(): number {
+    const t0 = performance.now();
+    const dpr = window.devicePixelRatio || 1;
+    const W = this.canvas.clientWidth;
+    const H = (this.maxDepth + 1) * ROW;
+    if (this.canvas.width !== Math.round(W * dpr) || this.canvas.height !== Math.round(H * dpr)) {
+      this.canvas.width = Math.round(W * dpr);
+      this.canvas.height = Math.round(H * dpr);
+    }
+    const ctx = this.ctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, W, H);
+    if (this.nodeCount === 0) return 0;
+    ctx.font = '12px ui-monospace, monospace';
+    ctx.textBaseline = 'middle';
+    this.charWidth = ctx.measureText('mmmmmmmmmm').width / 10;
+    const scale = W / this.view.w;
+    const x0 = this.view.x0;
+    const zd = this.depth[this.zoomed]!;
+    const n = this.nodeCount;
+    for (let i = 0; i < n; ) {
+      const pw = this.total[i]! * scale;
+      let px = (this.start[i]! - x0) * scale;
+      if (pw < MIN_WIDTH || px >= W || px + pw <= 0) {
+        i = this.end[i]!;
+        continue;
+      }
+      let w = pw;
+      if (px < 0) {
+        w += px;
+        px = 0;
+      }
+      if (px + w > W) w = W - px;
+      const d = this.depth[i]!;
+      const y = this.rowY(d);
+      ctx.fillStyle = this.color(i, d < zd);
+      ctx.fillRect(px, y, Math.max(w - 0.5, 0.5), ROW - 1);
+      if (w > this.charWidth * 3) {
+        const name = this.names[this.nameOf[i]!]!;
+        const fit = Math.floor((w - 6) / this.charWidth);
+        ctx.fillStyle = '#000000';
+        ctx.fillText(name.length <= fit ? name : `${name.slice(0, Math.max(fit - 1, 1))}…`, px + 3, y + ROW / 2);
+      }
+      i++;
+    }
+    const ms = performance.now() - t0;
+    this.frameTimes.push(ms);
+    if (this.frameTimes.length > 1000) this.frameTimes.splice(0, 500);
+    return ms;
+  }
+
+  private color(i: number, ancestor: boolean): string {
+    if (i === this.hovered) return '#ffd75e';
+    if (this.matched[i]) return '#e040fb';
+    let c: string;
+    if (this.diff) {
+      const d = this.diff.get(this.names[this.nameOf[i]!]!) ?? 0;
+      c = diffColor(d);
+    } else c = this.nameColor[this.nameOf[i]!]!;
+    return ancestor ? shade(c) : c;
+  }
+}
+
+/** A warm colour from the name's hash, stable across profiles. */
+function warmColor(name: string): string {
+  let h = 2166136261;
+  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 16777619);
+  const v = (h >>> 0) / 4294967296;
+  const r = 205 + Math.floor(50 * v);
+  const g = 80 + Math.floor(150 * ((h >>> 8) & 255) / 255);
+  const b = 40 + Math.floor(40 * ((h >>> 16) & 255) / 255);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** Red for growth, blue for shrinkage, white for no change; d is normalised to -1..1. */
+export function diffColor(d: number): string {
+  const a = Math.min(1, Math.abs(d));
+  const fade = Math.round(255 - 200 * a);
+  return d > 0 ? `rgb(255,${fade},${fade})` : d < 0 ? `rgb(${fade},${fade},255)` : 'rgb(235,235,235)';
+}
+
+function shade(c: string): string {
+  const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(c);
+  if (!m) return c;
+  return `rgb(${Math.round(Number(m[1]) * 0.8)},${Math.round(Number(m[2]) * 0.8)},${Math.round(Number(m[3]) * 0.8)})`;
+}

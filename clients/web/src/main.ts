@@ -1,0 +1,241 @@
+// The page's wiring: connect to the daemon over the WebSocket, show the latest profile (or a
+// chosen one) in the flame graph and the views, and follow the daemon's notifications live.
+import type * as P from '../../../protocol/methods.js';
+import type { ProfileMeta } from '../../../protocol/types.js';
+import { FlameGraph, type FrameInfo } from './flamegraph.js';
+import { el, pct, renderFunctions, renderHistory, renderSandwich } from './panels.js';
+import { Rpc } from './rpc.js';
+import { renderSource } from './source.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Frames below this share of the total are left out of the tree (narrower than a pixel). */
+const params = new URLSearchParams(location.hash.slice(1));
+const MIN_SHARE = Number(params.get('minShare') ?? 0.00002);
+
+const state = {
+  /** The profile shown; undefined follows the latest. */
+  pinned: undefined as string | undefined,
+  shown: undefined as string | undefined,
+  diffBase: '' as string,
+  sort: { key: 'self' as 'name' | 'self' | 'total', desc: true },
+  top: undefined as P.Top.Result | undefined,
+  selected: undefined as string | undefined,
+  profiles: [] as ProfileMeta[],
+};
+
+const tooltip = $('tooltip');
+const graph = new FlameGraph($<HTMLCanvasElement>('flame'), {
+  onZoom: (path) => {
+    const crumbs = $('breadcrumb');
+    crumbs.replaceChildren();
+    path.forEach((f, k) => {
+      if (k > 0) crumbs.append(' › ');
+      const a = el('a', { 'data-index': String(f.index) }, f.name);
+      a.onclick = () => graph.zoomTo(f.index);
+      crumbs.append(a);
+    });
+    const last = path.at(-1);
+    if (last && path.length > 1) void select(last);
+  },
+  onHover: (f, x, y) => {
+    if (!f) {
+      tooltip.style.display = 'none';
+      return;
+    }
+    tooltip.replaceChildren(
+      el('b', {}, f.name),
+      el('br'),
+      `self ${f.self} (${pct(f.share > 0 ? (f.self / f.total) * f.share : 0)}), total ${f.total} (${pct(f.share)})`,
+      ...(f.file ? [el('br'), `${f.file}:${f.line ?? ''}`] : []),
+    );
+    tooltip.style.display = 'block';
+    tooltip.style.left = `${Math.min(x + 14, window.innerWidth - 420)}px`;
+    tooltip.style.top = `${y + 14}px`;
+  },
+  onContext: (f) => void select(f),
+});
+// For tests and the benchmark: where a frame is drawn, and the render times.
+(window as unknown as { flame: unknown }).flame = { graph, state };
+
+const rpc = new Rpc(onNotification, (up) => {
+  $('conn').textContent = up ? 'live' : 'disconnected: run `flame web` again';
+  $('conn').classList.toggle('down', !up);
+});
+
+function setError(text: string): void {
+  $('errors').textContent = text;
+}
+
+/** Load a profile (the latest unless pinned) into every view. */
+async function show(): Promise<void> {
+  const ref = state.pinned ?? 'latest';
+  let tree: P.Tree.Result;
+  try {
+    tree = await rpc.request<P.Tree.Result>('profile/tree', { profile: ref, minShare: MIN_SHARE });
+  } catch (err) {
+    $('profile-id').textContent = '—';
+    setError(`${(err as Error).message}\nNo profile yet? Run \`flame watch\` or \`flame record\` in the workspace; this page updates when one lands.`);
+    return;
+  }
+  graph.setTree(tree.root);
+  state.shown = tree.profile;
+  $('profile-id').textContent = tree.profile;
+  const meta = state.profiles.find((m) => m.id === tree.profile);
+  $('profile-meta').textContent = `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
+  runSearch();
+  await Promise.all([loadFunctions(), loadDiff(), loadHistory()]);
+}
+
+async function loadFunctions(): Promise<void> {
+  state.top = await rpc.request<P.Top.Result>('profile/top', { profile: state.shown, limit: 500 });
+  drawFunctions();
+}
+
+function drawFunctions(): void {
+  if (!state.top) return;
+  renderFunctions($('functions'), state.top, state.sort, (s) => {
+    state.sort = s;
+    drawFunctions();
+  }, (name) => {
+    const box = graph.frameBox(name);
+    if (box) graph.zoomTo(box.index);
+    else void select({ index: -1, name, self: 0, total: 0, share: 0, ...fileOf(name) });
+    setTab('graph');
+  });
+}
+
+function fileOf(name: string): { file?: string } {
+  const f = state.top?.functions.find((r) => r.name === name);
+  return f?.file ? { file: f.file } : {};
+}
+
+async function loadHistory(): Promise<void> {
+  state.profiles = (await rpc.request<P.ProfileList.Result>('profile/list', {})).profiles;
+  renderHistory($('history'), state.profiles, state.shown, (id) => {
+    state.pinned = id === state.profiles.at(-1)?.id ? undefined : id;
+    setTab('graph');
+    void show();
+  }, (id) => {
+    setDiffBase(id);
+    setTab('graph');
+  });
+  const sel = $<HTMLSelectElement>('diff-base');
+  const keep = sel.value;
+  sel.replaceChildren(el('option', { value: '' }, '(none)'), el('option', { value: 'previous' }, 'previous profile'), ...[...state.profiles].reverse().filter((m) => m.id !== state.shown).map((m) => el('option', { value: m.id }, m.id)));
+  sel.value = state.diffBase || keep;
+}
+
+function setDiffBase(id: string): void {
+  state.diffBase = id;
+  $<HTMLSelectElement>('diff-base').value = id;
+  void loadDiff();
+}
+
+/** Colour frames by the normalised change of their function's total share against the base. */
+async function loadDiff(): Promise<void> {
+  if (!state.diffBase || !state.shown) {
+    graph.setDiff(undefined);
+    $('diff-info').textContent = '';
+    return;
+  }
+  try {
+    const base = state.diffBase === 'previous' ? undefined : state.diffBase;
+    const d = await rpc.request<P.Diff.Result>('profile/diff', { current: state.shown, ...(base ? { base } : {}), limit: 5000 });
+    let max = 0;
+    for (const f of d.functions) max = Math.max(max, Math.abs(f.deltaTotalShare));
+    const map = new Map<string, number>();
+    for (const f of d.functions) map.set(f.name, max > 0 ? f.deltaTotalShare / max : 0);
+    graph.setDiff(map);
+    const top = d.functions[0];
+    $('diff-info').textContent = `${d.base.id} → ${d.current.id}: red grew, blue shrank${top ? `; most changed ${top.name} ${top.deltaSelfShare > 0 ? '+' : ''}${pct(top.deltaSelfShare)} self` : ''}`;
+  } catch (err) {
+    graph.setDiff(undefined);
+    $('diff-info').textContent = (err as Error).message;
+  }
+}
+
+/** Open a function in the sandwich and its file in the source panel. */
+async function select(f: FrameInfo): Promise<void> {
+  state.selected = f.name;
+  const profile = state.shown;
+  const [callers, lines] = await Promise.all([
+    rpc.request<P.Callers.Result>('profile/callers', { profile, function: f.name }).catch(() => undefined),
+    f.file ? rpc.request<P.Lines.Result>('profile/lines', { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
+  ]);
+  if (state.selected !== f.name) return;
+  if (callers) renderSandwich($('sandwich'), callers, (name) => {
+    const box = graph.frameBox(name);
+    if (box) graph.zoomTo(box.index);
+  });
+  if (f.file && lines) await renderSource($('source'), f.file, lines, f.line);
+  else $('source').replaceChildren(el('h2', {}, 'Source'), el('p', {}, `${f.name} has no source location in the debug info.`));
+}
+
+function runSearch(): void {
+  const text = $<HTMLInputElement>('search').value;
+  let re: RegExp | undefined;
+  try {
+    re = text ? new RegExp(text) : undefined;
+    $('search').style.background = '';
+  } catch {
+    $('search').style.background = '#ffd0d0';
+  }
+  const share = graph.search(re);
+  $('search-share').textContent = re ? `matched ${pct(share)}` : '';
+  $('search-share').dataset.share = String(share);
+}
+
+function setTab(name: string): void {
+  for (const t of ['graph', 'functions', 'history']) $(`tab-${t}`).hidden = t !== name;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.classList.toggle('active', b.dataset.tab === name);
+  if (name === 'graph') graph.draw();
+}
+
+const busy = (text: string) => {
+  $('state').textContent = text;
+  $('state').classList.toggle('busy', text !== 'idle');
+};
+
+function onNotification(method: string, params: unknown): void {
+  switch (method) {
+    case 'build/started':
+      busy(`building ${(params as P.BuildStarted.Params).target}…`);
+      return;
+    case 'build/finished': {
+      const p = params as P.BuildFinished.Params;
+      busy(p.ok ? 'built' : 'build failed');
+      setError(p.ok ? '' : `build failed; showing the last good profile\n\n${p.errors.map((e) => e.rendered || e.message).join('\n') || (p.message ?? '')}`);
+      return;
+    }
+    case 'record/started':
+      busy('recording…');
+      return;
+    case 'record/finished':
+      busy('analysing…');
+      return;
+    case 'progress':
+      busy(`${(params as P.Progress.Params).stage}: ${(params as P.Progress.Params).message}`);
+      return;
+    case 'session/error':
+      busy('idle');
+      setError((params as P.SessionError.Params).message);
+      return;
+    case 'profile/ready':
+      busy('idle');
+      setError('');
+      if (!state.pinned) void show();
+      else void loadHistory();
+      return;
+  }
+}
+
+$('search').addEventListener('input', runSearch);
+$<HTMLSelectElement>('orientation').addEventListener('change', (e) => graph.setOrientation((e.target as HTMLSelectElement).value as 'flame' | 'icicle'));
+$<HTMLSelectElement>('diff-base').addEventListener('change', (e) => setDiffBase((e.target as HTMLSelectElement).value));
+for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.onclick = () => setTab(b.dataset.tab!);
+
+rpc.connect().then(
+  () => show(),
+  (err: Error) => setError(err.message),
+);

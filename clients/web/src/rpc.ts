@@ -1,0 +1,63 @@
+// The page's JSON-RPC client over the daemon's WebSocket: requests by id, one handler for
+// every notification, and reconnection when the daemon restarts its page server.
+import type * as P from '../../../protocol/methods.js';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+export class RpcError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+export class Rpc {
+  private ws?: WebSocket;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private opened?: Promise<void>;
+
+  constructor(
+    private readonly onNotification: (method: string, params: unknown) => void,
+    private readonly onState: (connected: boolean) => void,
+  ) {}
+
+  /** Open the socket and shake hands; resolves when requests may be sent. */
+  connect(): Promise<void> {
+    this.opened ??= new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc`);
+      this.ws = ws;
+      ws.onopen = () => {
+        this.onState(true);
+        this.request<P.Initialize.Result>('initialize', { clientName: 'flame-web', clientVersion: '0.1.0', protocolVersion: 1 }).then(() => resolve(), reject);
+      };
+      ws.onmessage = (ev) => this.receive(String(ev.data));
+      ws.onclose = () => {
+        this.onState(false);
+        for (const p of this.pending.values()) p.reject(new Error('the connection to the daemon closed'));
+        this.pending.clear();
+        this.opened = undefined;
+        reject(new Error('cannot reach the daemon; is it still running? run `flame web` again'));
+      };
+    });
+    return this.opened;
+  }
+
+  async request<R>(method: string, params: unknown): Promise<R> {
+    if (method !== 'initialize') await this.connect();
+    const id = this.nextId++;
+    return new Promise<R>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.ws!.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    });
+  }
+
+  private receive(text: string): void {
+    const msg = JSON.parse(text) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } };
+    if (msg.method !== undefined && msg.id === undefined) return this.onNotification(msg.method, msg.params);
+    const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+    if (!p) return;
+    this.pending.delete(msg.id!);
+    if (msg.error) p.reject(new RpcError(msg.error.code, msg.error.message));
+    else p.resolve(msg.result);
+  }
+}
