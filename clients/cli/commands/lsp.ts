@@ -1,0 +1,27 @@
+// `flame lsp`: run the language server on stdin/stdout for an editor. stdout carries only
+// JSON-RPC; everything else goes to the editor's log through the LSP connection.
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
+import { startServer } from '../../lsp/server.js';
+
+const HELP = `Usage: flame lsp [--stdio]
+
+Run flame's language server on stdin/stdout (editors pass --stdio). It connects to the
+workspace's daemon (starting it when none runs) and annotates Rust sources with the latest
+profile: inlay hints, code lenses, hovers and diagnostics. Editor setup: clients/lsp/README.md.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const unknown = argv.filter((a) => a !== '--stdio');
+  if (unknown.length > 0) {
+    process.stderr.write(`flame lsp: unknown argument ${unknown[0]}; it takes only --stdio\n`);
+    return 2;
+  }
+  // createConnection reads --stdio from process.argv; give it the streams explicitly instead.
+  const conn = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  startServer(conn);
+  return new Promise<number>(() => {});
+}

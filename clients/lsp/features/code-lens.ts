@@ -1,0 +1,39 @@
+// Code lenses: above each hot function its self and total share and samples; above `fn main`,
+// `#[test]` and `#[bench]` items commands to profile that target once or watch it; and a
+// "profile now" lens while the workspace has no profile.
+import type { CodeLens } from 'vscode-languageserver';
+import type { FileHeat } from '../annotations.js';
+import { pct } from '../convert.js';
+import type { Doc } from '../documents.js';
+import { placedFunctions } from '../placed.js';
+import type { Settings } from '../settings.js';
+import type { Runnable } from '../targets.js';
+import { Commands } from './commands.js';
+
+const range = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
+
+export function functionLensTitle(name: string, f: { self: number; total: number; selfShare: number; totalShare: number }): string {
+  return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples)`;
+}
+
+export function codeLenses(doc: Doc, heat: FileHeat | undefined, runnables: Runnable[], settings: Settings, opts: { hasProfile: boolean; watching: boolean }): CodeLens[] {
+  if (!settings.lenses.enabled) return [];
+  const out: CodeLens[] = [];
+  if (heat) {
+    for (const { at, heat: f } of placedFunctions(doc, heat)) {
+      if (Math.max(f.selfShare, f.totalShare) < settings.lenses.minShare) continue;
+      out.push({ range: range(at), command: { title: functionLensTitle(f.name, f), command: Commands.showFunction, arguments: [f.name] } });
+    }
+  }
+  if (settings.lenses.targets) {
+    for (const r of runnables) {
+      // Settings add record options and features to the lens's own target.
+      const spec = { ...r.spec, target: { ...settings.target, ...r.spec.target }, record: settings.record };
+      out.push({ range: range(r.line), command: { title: `▶ Profile ${r.label}`, command: Commands.profileOnce, arguments: [spec] } });
+      out.push({ range: range(r.line), command: { title: '👁 Watch', command: Commands.watch, arguments: [spec] } });
+    }
+  }
+  if (!opts.hasProfile) out.push({ range: range(0), command: { title: 'flame: no profile yet — profile now', command: Commands.profileOnce, arguments: [] } });
+  if (opts.watching) out.push({ range: range(0), command: { title: '⏹ Stop watching', command: Commands.stopWatch, arguments: [] } });
+  return out;
+}

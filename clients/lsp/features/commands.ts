@@ -1,0 +1,94 @@
+// The commands behind the lenses and the editor's own command palette, run through
+// workspace/executeCommand: profile a target once, start or stop watching it, show a
+// function's callers, export the flame graph as an SVG file.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Connection as LspConnection } from 'vscode-languageserver/node.js';
+import * as P from '../../../protocol/methods.js';
+import type { SessionSpec } from '../../../protocol/types.js';
+import type { DaemonLink } from '../daemon-link.js';
+import type { Settings } from '../settings.js';
+import { callersText } from './hover.js';
+
+export const Commands = {
+  profileOnce: 'flame.profileOnce',
+  watch: 'flame.watch',
+  stopWatch: 'flame.stopWatch',
+  showFunction: 'flame.showFunction',
+  exportSvg: 'flame.exportSvg',
+} as const;
+
+export const COMMAND_IDS = Object.values(Commands);
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class CommandRunner {
+  /** Watch sessions this editor started, left on stopWatch and on shutdown. */
+  readonly sessions = new Set<string>();
+
+  constructor(
+    private readonly lsp: LspConnection,
+    private readonly link: DaemonLink,
+    private readonly settings: () => Settings,
+    private readonly changed: () => void,
+  ) {}
+
+  /** The spec a command runs: its argument (from a lens) or the settings' target. */
+  private spec(arg: unknown): SessionSpec {
+    const s = this.settings();
+    const given = isObj(arg) ? (arg as SessionSpec) : {};
+    return {
+      target: { ...s.target, ...(isObj(given.target) ? given.target : {}) },
+      record: { ...s.record, ...(isObj(given.record) ? given.record : {}) },
+      programArgs: Array.isArray(given.programArgs) ? given.programArgs : s.programArgs,
+    };
+  }
+
+  async run(command: string, args: unknown[]): Promise<unknown> {
+    try {
+      switch (command) {
+        case Commands.profileOnce: {
+          const meta = await this.link.request<P.ProfileOnce.Result>(P.ProfileOnce.method, this.spec(args[0]));
+          return meta;
+        }
+        case Commands.watch: {
+          const r = await this.link.request<P.WatchStart.Result>(P.WatchStart.method, this.spec(args[0]));
+          this.sessions.add(r.sessionId);
+          this.changed();
+          return r;
+        }
+        case Commands.stopWatch: {
+          await this.stopAll();
+          this.changed();
+          return { stopped: true };
+        }
+        case Commands.showFunction: {
+          if (typeof args[0] !== 'string') throw new Error('flame.showFunction takes a function name');
+          const r = await this.link.request<P.Callers.Result>(P.Callers.method, { function: args[0] });
+          void this.lsp.window.showInformationMessage(callersText(r).replace(/\n+/g, ' · '));
+          return r;
+        }
+        case Commands.exportSvg: {
+          const r = await this.link.request<P.Export.Result>(P.Export.method, { format: 'svg' });
+          const out = path.join(this.link.workspaceRoot ?? this.link.cwd, 'target', 'flame', 'flamegraph.svg');
+          mkdirSync(path.dirname(out), { recursive: true });
+          writeFileSync(out, r.data);
+          return { path: out, profile: r.profile };
+        }
+        default:
+          throw new Error(`unknown command ${command}; flame's commands are ${COMMAND_IDS.join(', ')}`);
+      }
+    } catch (err) {
+      const msg = `flame: ${(err as Error).message}`;
+      void this.lsp.window.showErrorMessage(msg);
+      return { error: msg };
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of [...this.sessions]) {
+      await this.link.request(P.WatchStop.method, { sessionId: id }).catch(() => {});
+      this.sessions.delete(id);
+    }
+  }
+}
