@@ -139,6 +139,12 @@ if (PEERS) {
     row(`analysis of the ${label}: flame record --perf-data vs flamegraph --perfdata (inline frames)`, fmt(f), cfText, ratio);
   }
 }
+// One-shot against cargo-flamegraph on the fixture, and the sampling overhead.
+{
+  const { benchOneShot } = await import('./oneshot.js');
+  console.log('');
+  for (const r of await benchOneShot({ runs: RUNS, peers: PEERS })) row(...r);
+}
 // 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
 if (args.includes('--daemon')) {
   const { benchDaemon } = await import('./daemon.js');
