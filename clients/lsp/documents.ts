@@ -2,7 +2,7 @@
 // the profile's annotations through their edits. vscode-languageserver-textdocument is not a
 // dependency; buffers are kept as arrays of lines, which is also what the tracker needs.
 import { fileURLToPath } from 'node:url';
-import { applyChange, fullChange, identity, type LineMap } from './track.js';
+import { applyChange, identity, lineChanges, type LineMap } from './track.js';
 
 export interface Doc {
   uri: string;
@@ -56,12 +56,15 @@ export class Documents {
     const doc = this.docs.get(uri);
     if (!doc) return undefined;
     for (const ch of changes) {
-      const c = ch.range
-        ? { startLine: ch.range.start.line, startChar: ch.range.start.character, endLine: ch.range.end.line, endChar: ch.range.end.character, text: ch.text }
-        : fullChange(doc.lines, ch.text);
+      if (!ch.range) {
+        const old = doc.lines;
+        for (const c of lineChanges(old, ch.text)) doc.map = applyChange(doc.map, c, (l) => old[l]?.length ?? 0);
+        doc.lines = split(ch.text);
+        continue;
+      }
+      const c = { startLine: ch.range.start.line, startChar: ch.range.start.character, endLine: ch.range.end.line, endChar: ch.range.end.character, text: ch.text };
       doc.map = applyChange(doc.map, c, (l) => doc.lines[l]?.length ?? 0);
-      if (ch.range) doc.lines = spliceText(doc.lines, c.startLine, c.startChar, c.endLine, c.endChar, c.text);
-      else doc.lines = split(ch.text);
+      doc.lines = spliceText(doc.lines, c.startLine, c.startChar, c.endLine, c.endChar, c.text);
     }
     doc.version = version;
     return doc;

@@ -24,7 +24,7 @@ import { ProgressReporter } from './features/progress.js';
 import { ProfileState, type Loaded } from './profile-state.js';
 import { DEFAULTS, parseSettings, type Settings } from './settings.js';
 import { crateOf, runnables } from './targets.js';
-import { applyChange, fullChange, identity } from './track.js';
+import { applyChange, identity, lineChanges } from './track.js';
 
 export function startServer(lsp: Connection): void {
   const docs = new Documents();
@@ -85,8 +85,7 @@ export function startServer(lsp: Connection): void {
     doc.map = identity();
     try {
       const disk = readFileSync(doc.path!, 'utf8').split(/\r\n|\n|\r/);
-      const c = fullChange(disk, doc.lines.join('\n'));
-      doc.map = applyChange(doc.map, c, (n) => disk[n]?.length ?? 0);
+      for (const c of lineChanges(disk, doc.lines)) doc.map = applyChange(doc.map, c, (n) => disk[n]?.length ?? 0);
     } catch {
       // The file is gone from disk: the buffer is all there is.
     }

@@ -82,20 +82,56 @@ export function applyChange(map: LineMap, c: Change, lineLength: (line: number) 
   return out;
 }
 
+/** The largest middle (old × new lines) compared line by line; past it the middle is one change. */
+const MAX_CELLS = 4_000_000;
+
 /**
- * A full-text replacement as one ranged change: the lines both texts share at the start and
- * at the end are kept, the rest is replaced. Editors without incremental sync send these.
+ * A full-text replacement as ranged changes of whole lines, last first so that each one's
+ * lines are still those of the old text: the shared start and end are kept, and the middle is
+ * aligned by a longest common subsequence of lines. Editors without incremental sync send
+ * these, and a new profile's view of a file is aligned with an edited buffer this way.
  */
-export function fullChange(oldLines: string[], newText: string): Change {
-  const newLines = newText.split(/\r\n|\n|\r/);
+export function lineChanges(oldLines: string[], newText: string | string[]): Change[] {
+  const b = typeof newText === 'string' ? newText.split(/\r\n|\n|\r/) : newText;
+  const a = oldLines;
   let pre = 0;
-  const max = Math.min(oldLines.length, newLines.length);
-  while (pre < max && oldLines[pre] === newLines[pre]) pre++;
+  const max = Math.min(a.length, b.length);
+  while (pre < max && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < max - pre && oldLines[oldLines.length - 1 - suf] === newLines[newLines.length - 1 - suf]) suf++;
-  if (pre === oldLines.length && pre === newLines.length) return { startLine: 0, startChar: 0, endLine: 0, endChar: 0, text: '' };
-  // Replace old lines [pre, oldLen - suf) by new lines [pre, newLen - suf), whole lines with their newlines.
-  const oldEnd = oldLines.length - suf;
-  const inserted = newLines.slice(pre, newLines.length - suf);
-  return { startLine: pre, startChar: 0, endLine: oldEnd, endChar: 0, text: inserted.map((l) => `${l}\n`).join('') };
+  while (suf < max - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const n = a.length - pre - suf;
+  const m = b.length - pre - suf;
+  if (n === 0 && m === 0) return [];
+  const whole = (oa: number, ob: number, na: number, nb: number): Change => ({ startLine: oa, startChar: 0, endLine: ob, endChar: 0, text: b.slice(na, nb).map((l) => `${l}\n`).join('') });
+  if (n * m > MAX_CELLS || n === 0 || m === 0) return [whole(pre, pre + n, pre, pre + m)];
+  // lcs[i][j]: the longest common subsequence of a[pre+i..] and b[pre+j..] (the middles).
+  const w = m + 1;
+  const lcs = new Uint32Array((n + 1) * w);
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i * w + j] = a[pre + i] === b[pre + j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+    }
+  }
+  const out: Change[] = [];
+  let i = 0;
+  let j = 0;
+  let runA = -1;
+  let runB = -1;
+  const flush = () => {
+    if (runA >= 0) out.push(whole(pre + runA, pre + i, pre + runB, pre + j));
+    runA = runB = -1;
+  };
+  while (i < n || j < m) {
+    if (i < n && j < m && a[pre + i] === b[pre + j]) {
+      flush();
+      i++;
+      j++;
+      continue;
+    }
+    if (runA < 0) [runA, runB] = [i, j];
+    if (j < m && (i === n || lcs[i * w + j + 1]! >= lcs[(i + 1) * w + j]!)) j++;
+    else i++;
+  }
+  flush();
+  return out.reverse();
 }
