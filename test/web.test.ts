@@ -1,0 +1,186 @@
+// The web page end to end: a real daemon on a copy of the hotspots fixture, real cargo and perf,
+// `flame web` for the address, and Debian's Chromium driven by playwright-core: the graph
+// renders, search, zoom, source heat, diff, history, and a new profile arriving live.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { connect, type Connection } from '../clients/connect.js';
+import * as P from '../protocol/methods.js';
+import { FIXTURES, FLAME_BIN, REPO, runFlame } from './helpers.js';
+
+// Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+
+const SHOTS = path.join(REPO, 'test-output', 'web');
+let work: string;
+let runtime: string;
+let daemon: ChildProcess | undefined;
+let c: Connection;
+let browser: Browser;
+let page: Page;
+let first: P.ProfileOnce.Result;
+let url: string;
+const env = () => ({ FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3' });
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  work = mkdtempSync(path.join(os.tmpdir(), 'flame-web-ws-'));
+  runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-web-rt-'));
+  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env() }, stdio: 'ignore' });
+  await waitForSocket(env().FLAME_SOCKET);
+  const saved = { ...process.env };
+  Object.assign(process.env, env());
+  try {
+    c = await connect({ cwd: work, spawn: false, clientName: 'web-test' });
+  } finally {
+    process.env = saved;
+  }
+  first = await c.conn.sendRequest(P.ProfileOnce.type, {});
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(30_000);
+});
+
+after(async () => {
+  await browser?.close();
+  c?.close();
+  daemon?.kill('SIGTERM');
+});
+
+function waitForSocket(socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 20_000;
+    const poll = () => {
+      const s = net.connect(socket);
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
+    };
+    poll();
+  });
+}
+
+/** Count the canvas's pixels that are not the white background. */
+function inkedPixels(p: Page): Promise<number> {
+  return p.evaluate(() => {
+    const cv = document.getElementById('flame');
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) n++;
+    return n;
+  });
+}
+
+/** Click the middle of the widest frame with this name, as a person would. */
+async function clickFrame(p: Page, name: string): Promise<void> {
+  const box = await p.evaluate((n) => (window as unknown as { flame: { graph: { frameBox(n: string): { x: number; y: number; w: number; h: number } | undefined } } }).flame.graph.frameBox(n), name);
+  assert.ok(box, `frame ${name} is drawn`);
+  const cv = await p.locator('#flame').boundingBox();
+  await p.mouse.click(cv!.x + box.x + box.w / 2, cv!.y + box.y + box.h / 2);
+}
+
+test('flame web prints a loopback address with a token, the same one each time', async () => {
+  const r = await runFlame(['web', '--json'], { cwd: work, env: env() });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as P.WebUrl.Result;
+  assert.match(j.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
+  assert.equal(new URL(j.url).port, String(j.port));
+  const again = await runFlame(['web'], { cwd: work, env: env() });
+  assert.equal(again.stdout.trim(), j.url);
+  url = j.url;
+});
+
+test('the page draws the latest profile, and the token leaves the address bar', async () => {
+  await page.goto(url);
+  await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, first.id);
+  assert.equal(new URL(page.url()).search, '', 'the token is dropped from the URL');
+  await page.waitForFunction(() => ((window as unknown as { flame: { graph: { nodeCount: number } } }).flame.graph.nodeCount > 3));
+  assert.ok((await inkedPixels(page)) > 10_000, 'the canvas is not blank');
+  // The page is a client of the daemon, so it keeps the daemon from idling out.
+  const status = await c.conn.sendRequest(P.Status.type, {});
+  assert.ok(status.clients >= 2, `the page counts as a client (${status.clients})`);
+  await page.screenshot({ path: path.join(SHOTS, 'flame-graph.png') });
+});
+
+test('search finds hotspots::mix and shows its share', async () => {
+  await page.fill('#search', '^hotspots::mix$');
+  await page.waitForFunction(() => Number(document.getElementById('search-share')?.dataset.share) > 0);
+  const share = Number(await page.locator('#search-share').getAttribute('data-share'));
+  assert.ok(share > 0.3 && share <= 1, `mix holds most samples (${share})`);
+  assert.match((await page.textContent('#search-share')) ?? '', /matched \d/);
+  await page.screenshot({ path: path.join(SHOTS, 'search.png') });
+  await page.fill('#search', '');
+});
+
+test('clicking a frame zooms (the breadcrumb follows) and opens its callers and hot source line', async () => {
+  const before = await page.textContent('#breadcrumb');
+  await clickFrame(page, 'hotspots::mix');
+  await page.waitForFunction((b) => document.getElementById('breadcrumb')?.textContent !== b && /hotspots::mix$/.test(document.getElementById('breadcrumb')!.textContent!), before);
+  const crumbs = await page.locator('#breadcrumb a').allTextContents();
+  assert.equal(crumbs[0], 'all');
+  assert.ok(crumbs.includes('hotspots::hash_chain'), crumbs.join(' › '));
+  // The sandwich: mix is called from hash_chain.
+  await page.waitForSelector('#sandwich-function');
+  assert.match((await page.textContent('#sandwich')) ?? '', /hotspots::hash_chain/);
+  // The source panel opens src/lib.rs at mix's hottest line (10–12).
+  await page.waitForSelector('#source .hot');
+  const hot = await page.locator('#source .hot').getAttribute('id');
+  const line = Number(hot!.replace('source-line-', ''));
+  assert.ok(line >= 10 && line <= 12, `hot line ${line} is in mix`);
+  assert.match((await page.locator('#source .hot').textContent()) ?? '', /wrapping_mul|>>|\^/);
+  await page.screenshot({ path: path.join(SHOTS, 'zoom-source.png'), fullPage: true });
+  // Zoom back out through the breadcrumb.
+  await page.locator('#breadcrumb a').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('#breadcrumb a').length === 1);
+});
+
+test('icicle orientation flips the graph', async () => {
+  const flameBox = await page.evaluate(() => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y);
+  await page.selectOption('#orientation', 'icicle');
+  const icicleBox = await page.evaluate(() => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y);
+  assert.ok(flameBox > 0 && icicleBox === 0, `root at the bottom (${flameBox}) then at the top (${icicleBox})`);
+  assert.ok((await inkedPixels(page)) > 10_000);
+  await page.selectOption('#orientation', 'flame');
+});
+
+test('a new profile arrives live, without reloading; diff and history show both', async () => {
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  const second = await c.conn.sendRequest(P.ProfileOnce.type, {});
+  assert.notEqual(second.id, first.id);
+  await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, second.id, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload');
+
+  await page.selectOption('#diff-base', 'previous');
+  await page.waitForFunction(() => /→/.test(document.getElementById('diff-info')?.textContent ?? ''));
+  assert.match((await page.textContent('#diff-info')) ?? '', new RegExp(`${first.id} → ${second.id}`));
+  // Diff colours: every drawn frame is white-ish, red or blue, none of the warm palette's orange.
+  assert.ok((await inkedPixels(page)) > 10_000);
+  await page.screenshot({ path: path.join(SHOTS, 'diff.png') });
+  await page.selectOption('#diff-base', '');
+
+  await page.click('button[data-tab=history]');
+  await page.waitForSelector(`#history-table tr[data-id="${first.id}"]`);
+  assert.equal(await page.locator('#history-table tr[data-id]').count(), 2);
+  await page.screenshot({ path: path.join(SHOTS, 'history.png') });
+  // Open the older one: the page pins it.
+  await page.locator(`#history-table tr[data-id="${first.id}"] button`).first().click();
+  await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, first.id);
+
+  await page.click('button[data-tab=functions]');
+  await page.waitForSelector('#functions-table tr.row');
+  assert.equal(await page.locator('#functions-table tr.row td').first().textContent(), 'hotspots::mix', 'sorted by self: mix first');
+  await page.click('#functions-table th[data-sort=name]');
+  const names = await page.locator('#functions-table tr.row td:first-child').allTextContents();
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)), 'sorted by name after a header click');
+  await page.screenshot({ path: path.join(SHOTS, 'functions.png') });
+});
