@@ -168,6 +168,10 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
   split.end();
   if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
   if ((r as { code?: string }).code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`)');
+  if (r.signal) {
+    // perf maps the file: a recording cut short (disk full, a killed perf record) ends in SIGBUS.
+    throw new FlameError(ErrorCodes.BadInput, `perf script died of ${r.signal} reading ${perfData}: the file is probably truncated (an interrupted or partly copied recording); record it again`);
+  }
   if (r.exitCode !== 0) {
     const msg = String(r.stderr ?? '').trim();
     if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
