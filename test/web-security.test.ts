@@ -1,0 +1,213 @@
+// The web page's guards, one test per rule, against a real daemon: whoever reaches the page can
+// make the daemon build and run code, so it is loopback-only, token-guarded, checks Host and
+// Origin, reads sources only inside the workspace and offers only read-only methods.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { connect, type Connection } from '../clients/connect.js';
+import * as P from '../protocol/methods.js';
+import { WebServer } from '../daemon/web.js';
+import { FIXTURES, FLAME_BIN } from './helpers.js';
+
+let work: string;
+let outside: string;
+let runtime: string;
+let daemon: ChildProcess | undefined;
+let c: Connection;
+let port: number;
+let token: string;
+const env = () => ({ FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache') });
+
+before(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-ws-'));
+  outside = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-out-'));
+  runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-rt-'));
+  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  writeFileSync(path.join(outside, 'secret.txt'), 'not for the page\n');
+  symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'src', 'leak.rs'));
+  symlinkSync(outside, path.join(work, 'outdir'));
+  daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env() }, stdio: 'ignore' });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(env().FLAME_SOCKET);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('daemon did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const saved = { ...process.env };
+  Object.assign(process.env, env());
+  try {
+    c = await connect({ cwd: work, spawn: false, clientName: 'web-security-test' });
+  } finally {
+    process.env = saved;
+  }
+  const r = await c.conn.sendRequest(P.WebUrl.type, {});
+  port = r.port;
+  token = new URL(r.url).searchParams.get('token')!;
+});
+
+after(() => {
+  c?.close();
+  daemon?.kill('SIGTERM');
+});
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw GET to the page's server with exactly these headers. */
+function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, method: 'GET', headers: { Host: `127.0.0.1:${port}`, ...headers }, setHost: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const cookie = () => ({ Cookie: `flame_token=${token}` });
+
+/** Open the WebSocket with these headers; resolves with the socket, or the refusal's status. */
+function openSocket(headers: Record<string, string>): Promise<{ ws?: WebSocket; status?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc`, { headers: { Host: `127.0.0.1:${port}`, ...headers } });
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode });
+      res.resume();
+    });
+    ws.once('error', () => resolve({}));
+  });
+}
+
+function rpc(ws: WebSocket, id: number, method: string, params: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+  return new Promise((resolve) => {
+    const on = (data: Buffer) => {
+      const msg = JSON.parse(data.toString('utf8')) as { id?: number };
+      if (msg.id === id) {
+        ws.off('message', on);
+        resolve(msg as never);
+      }
+    };
+    ws.on('message', on);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
+}
+
+test('without the token every request is refused with 403', async () => {
+  for (const p of ['/', '/app.js', '/source?file=src/lib.rs']) {
+    const r = await get(p);
+    assert.equal(r.status, 403, p);
+    assert.match(r.body, /token/);
+  }
+  assert.equal((await get('/?token=wrong')).status, 403);
+  assert.equal((await get('/', { Cookie: 'flame_token=wrong' })).status, 403);
+});
+
+test('the token sets an HttpOnly SameSite=Strict cookie and redirects to drop it from the URL', async () => {
+  const r = await get(`/?token=${token}`);
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.location, '/');
+  const set = String(r.headers['set-cookie']);
+  assert.match(set, new RegExp(`flame_token=${token}`));
+  assert.match(set, /HttpOnly/);
+  assert.match(set, /SameSite=Strict/);
+  const page = await get('/', cookie());
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<canvas id="flame"/);
+  assert.equal((await get('/nope', cookie())).status, 404);
+});
+
+test('a foreign Host header is refused (DNS rebinding), loopback names are accepted', async () => {
+  for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.2:${port}`, `10.0.0.1:${port}`]) {
+    const r = await get('/', { ...cookie(), Host: host });
+    assert.equal(r.status, 403, host);
+    assert.match(r.body, /Host/);
+  }
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) assert.equal((await get('/', { ...cookie(), Host: host })).status, 200, host);
+});
+
+test('a WebSocket from a foreign Origin is refused; the page own origin gets read-only methods', async () => {
+  for (const origin of ['http://evil.example', `http://evil.example:${port}`, `http://127.0.0.1:${port + 1}`, 'null']) {
+    const r = await openSocket({ ...cookie(), Origin: origin });
+    assert.equal(r.ws, undefined, origin);
+    assert.equal(r.status, 403, origin);
+  }
+  assert.equal((await openSocket({ Origin: `http://127.0.0.1:${port}` })).status, 403, 'no cookie, no socket');
+  assert.equal((await openSocket({ ...cookie() })).status, 403, 'no Origin, no socket');
+
+  const { ws } = await openSocket({ ...cookie(), Origin: `http://127.0.0.1:${port}` });
+  assert.ok(ws, 'the page own origin connects');
+  try {
+    const init = await rpc(ws, 1, 'initialize', { clientName: 't', clientVersion: '0', protocolVersion: 1 });
+    assert.ok(init.result);
+    assert.ok((await rpc(ws, 2, 'profile/list', {})).result);
+    // Nothing that builds, runs, watches or stops.
+    let id = 3;
+    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url']) {
+      const r = await rpc(ws, id++, m, {});
+      assert.equal(r.error?.code, -32912, m);
+      assert.match(r.error!.message, /not available to the web page/);
+    }
+    const status = await c.conn.sendRequest(P.Status.type, {});
+    assert.equal(status.state, 'idle', 'nothing was started');
+  } finally {
+    ws.close();
+  }
+});
+
+test('source files: inside the workspace only; ../, absolute paths and symlinks out are refused', async () => {
+  const ok = await get(`/source?file=${encodeURIComponent(path.join(work, 'src', 'lib.rs'))}`, cookie());
+  assert.equal(ok.status, 200);
+  assert.match(ok.body, /pub fn mix/);
+  assert.equal((await get('/source?file=src/lib.rs', cookie())).status, 200);
+  const refused = [
+    '../../../../etc/passwd',
+    'src/../../../etc/passwd',
+    '/etc/passwd',
+    path.join(outside, 'secret.txt'),
+    `${work}/../${path.basename(outside)}/secret.txt`,
+    'src/leak.rs',
+    'outdir/secret.txt',
+  ];
+  for (const f of refused) {
+    const r = await get(`/source?file=${encodeURIComponent(f)}`, cookie());
+    assert.equal(r.status, 403, f);
+    assert.doesNotMatch(r.body, /not for the page|root:/);
+  }
+  assert.equal((await get('/source?file=src/missing.rs', cookie())).status, 404);
+  assert.equal((await get('/source', cookie())).status, 400);
+  assert.equal((await get('/source?file=src%00/lib.rs', cookie())).status, 400);
+});
+
+test('the server binds loopback only: another address cannot be asked for nor reached', async () => {
+  for (const host of ['0.0.0.0', '::', '192.168.1.10']) assert.throws(() => new WebServer({ workspaceRoot: work, attach: () => {}, host }), /loopback only/);
+  // Every non-loopback address of this machine refuses the port.
+  const addrs = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+  for (const a of addrs) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: a, port });
+      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('error', () => resolve(true));
+    });
+    assert.ok(refused, `${a}:${port} refuses`);
+  }
+  // And the daemon outlived all of the above.
+  assert.equal((await c.conn.sendRequest(P.Status.type, {})).pid, daemon!.pid);
+});
