@@ -28,6 +28,8 @@ export interface ConnectOptions {
   clientName?: string;
   /** Start the daemon when none runs (default true). */
   spawn?: boolean;
+  /** The workspace root when the caller knows it (skips `cargo locate-project`). */
+  workspaceRoot?: string;
 }
 
 const FLAME_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'flame.js');
@@ -66,7 +68,7 @@ export function spawnDaemon(root: string): void {
 /** Connect (starting the daemon if needed) and shake hands. */
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const root = await workspaceRootOf(cwd, opts.manifestPath);
+  const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
   const { socket } = daemonPaths(root);
   let sock = await tryConnect(socket);
   if (!sock) {

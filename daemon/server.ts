@@ -1,5 +1,6 @@
 // JSON-RPC handlers: translate protocol requests into store lookups and pure queries, and the
 // session manager's events into notifications. Nothing else lives here.
+import path from 'node:path';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
@@ -121,6 +122,11 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   handle<P.ProfileOnce.Params, P.ProfileOnce.Result>(P.ProfileOnce.type, (p) => {
     checkSpec(p);
     return ctx.sessions.once(p);
+  });
+  handle<P.ProfileImport.Params, P.ProfileImport.Result>(P.ProfileImport.type, (p) => {
+    check(p, { perfData: 'string' });
+    if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidRequest, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
+    return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options });
   });
   handle<P.ProfileList.Params, P.ProfileList.Result>(P.ProfileList.type, () => ({ profiles: ctx.store.list() }));
 

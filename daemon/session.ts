@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SessionSpec, ProfileMeta, DaemonState } from '../protocol/types.js';
+import { analyzePerfData } from './analyze.js';
 import { ErrorCodes, FlameError } from './errors.js';
+import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
 import { topFunctions } from './query.js';
 import { recordOnce, type RecordProgress } from './record.js';
@@ -17,7 +19,8 @@ export interface SessionEvents {
   recordStarted(sessionId: string, executable: string): void;
   recordFinished(sessionId: string, r: { durationMs: number; exitCode?: number; signal?: string }): void;
   progress(sessionId: string, p: RecordProgress): void;
-  profileReady(sessionId: string, meta: ProfileMeta): void;
+  /** A stored profile; sessionId is undefined for an imported recording. */
+  profileReady(sessionId: string | undefined, meta: ProfileMeta): void;
   error(sessionId: string, code: number, message: string): void;
   stateChanged(): void;
 }
@@ -121,6 +124,22 @@ export class SessionManager {
     const p = new Promise<ProfileMeta>((resolve, reject) => s!.waiters.push({ resolve, reject }));
     this.schedule();
     return p;
+  }
+
+  /** Analyse a perf.data recorded by a client and store it as the latest profile. */
+  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }): Promise<ProfileMeta> {
+    const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols') });
+    const meta = await this.store.add(
+      {
+        target: extra.target,
+        options: extra.options,
+        source: await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir),
+        summary: topFunctions(profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total })),
+      },
+      profile,
+    );
+    this.events.profileReady(undefined, meta);
+    return meta;
   }
 
   /** Sources changed: every session is stale; a run in progress is now building old code. */

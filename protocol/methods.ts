@@ -81,6 +81,20 @@ export namespace ProfileOnce {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/** Analyse a perf.data that a client recorded itself (`flame record`) and keep it in the history. */
+export namespace ProfileImport {
+  export const method = 'profile/import';
+  export interface Params {
+    /** Absolute path of a readable perf.data. */
+    perfData: string;
+    /** What was recorded, kept with the profile (opaque). */
+    target?: unknown;
+    options?: unknown;
+  }
+  export type Result = ProfileMeta;
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace ProfileList {
   export const method = 'profile/list';
   export type Params = Record<string, never>;
@@ -316,5 +330,5 @@ export namespace SessionError {
 }
 
 /** Every request method, for capabilities and the documentation test. */
-export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
+export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
 export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError].map((n) => n.method);

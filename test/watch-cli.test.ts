@@ -129,3 +129,23 @@ test('a broken build shows up as an error event with the compiler message', asyn
   w.child.kill('SIGINT');
   assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
 });
+
+test('flame record hands its recording to the running daemon, so every client sees it', async () => {
+  const r = await runFlame(['record', '--example', 'spin', '-o', path.join(work, 'spin.svg')], { cwd: work, env });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const m = /added to the workspace daemon's history as (\S+)/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const list = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as { profiles: Array<{ id: string; target?: { kind?: string; name?: string } }> };
+  const stored = list.profiles.at(-1)!;
+  assert.equal(stored.id, m[1]);
+  assert.equal(stored.target?.kind, 'example');
+  const top = JSON.parse((await runFlame(['top', '--profile', m[1]!, '--json', '--limit', '1'], { cwd: work, env })).stdout) as { functions: Array<{ name: string }> };
+  assert.equal(top.functions[0]!.name, 'hotspots::mix');
+  // A bad import request is refused with a reason, and the daemon lives on.
+  const bad = await runFlame(['query', 'profile/import', '{"perfData": "relative/perf.data"}'], { cwd: work, env });
+  assert.equal(bad.exitCode, 1);
+  assert.match(bad.stderr, /must be an absolute path/);
+  const missing = await runFlame(['query', 'profile/import', JSON.stringify({ perfData: path.join(work, 'nope.data') })], { cwd: work, env });
+  assert.equal(missing.exitCode, 1);
+  assert.match(missing.stderr, /nope\.data does not exist/);
+});

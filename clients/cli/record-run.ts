@@ -7,6 +7,8 @@ import { foldedStacks, topFunctions } from '../../daemon/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
 import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
 import { functionTable, Progress, qualityLine, warn } from './render.js';
+import { connect, request } from '../connect.js';
+import * as P from '../../protocol/methods.js';
 
 export interface OutputOptions {
   svg: string;
@@ -102,6 +104,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     process.stdout.write(functionTable(top, profile.totalSamples, profile.unit));
   }
   if (out.open) openInBrowser(svgPath);
+  if (result.build) await shareWithDaemon(result, out.json ?? false);
   if (result.program?.failed && !req.record?.ignoreStatus) {
     process.stderr.write(
       `error: the program ${result.program.signal ? `died of ${result.program.signal}` : `exited with status ${result.program.exitCode}`}; the flame graph of its run was still written (pass --ignore-status to exit 0)\n`,
@@ -123,3 +126,25 @@ export function openInBrowser(file: string): void {
   }
 }
 
+
+/**
+ * When the workspace's daemon runs, hand it the recording so the editor, the web page and
+ * `flame profiles` see it too. Never starts a daemon, never fails the record.
+ */
+async function shareWithDaemon(result: RecordResult, quiet: boolean): Promise<void> {
+  let c;
+  try {
+    c = await connect({ workspaceRoot: result.build!.workspaceRoot, spawn: false, clientName: 'flame-record' });
+  } catch {
+    return; // no daemon: nothing to share with
+  }
+  try {
+    const t = result.build!.target;
+    const meta = await request<P.ProfileImport.Result>(c, P.ProfileImport.method, { perfData: result.perfData, target: { ...t, executable: result.build!.executable }, options: { source: 'flame record' } });
+    if (!quiet) process.stderr.write(`flame: added to the workspace daemon's history as ${meta.id}\n`);
+  } catch (err) {
+    warn(`the workspace daemon could not take this recording: ${(err as Error).message}`);
+  } finally {
+    c.close();
+  }
+}
