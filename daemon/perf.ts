@@ -175,7 +175,7 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
   if (r.exitCode !== 0) {
     const msg = String(r.stderr ?? '').trim();
     if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
-    throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a perf.data file?`);
+    throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a whole perf.data file? A recording cut short has to be made again`);
   }
 }
 

@@ -4,13 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { connect, type Connection } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
-import { FIXTURES, FLAME_BIN } from './helpers.js';
+import { FIXTURES, FLAME_BIN, scratch } from './helpers.js';
 
 let work: string;
 let runtime: string;
@@ -79,8 +78,8 @@ function next<T>(c: Connection, method: string, pred: (p: T) => boolean = () => 
 }
 
 before(async () => {
-  work = mkdtempSync(path.join(os.tmpdir(), 'flame-daemon-ws-'));
-  runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-daemon-rt-'));
+  work = scratch('flame-daemon-ws-');
+  runtime = scratch('flame-daemon-rt-');
   cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
   await startDaemon();
 });

@@ -2,10 +2,9 @@
 // installed, a truncated perf.data. Each gives a message that says what to do, never a crash.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hotspotsCopy, perfRecordTo, runFlame } from './helpers.js';
+import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';
 
 let dir: string;
 let perfData: string;
@@ -13,7 +12,7 @@ let bin: string;
 const env = () => ({ FLAME_CACHE_DIR: path.join(dir, 'cache') });
 
 before(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'flame-faults-'));
+  dir = scratch('flame-faults-');
   bin = hotspotsCopy(dir);
   perfData = path.join(dir, 'perf.data');
   await perfRecordTo(perfData, [bin], { FLAME_FIXTURE_SCALE: '0.5' });
@@ -37,7 +36,7 @@ test('a recording whose binary is gone: a warning that says so, and perf\'s view
 });
 
 test('perf not installed: the error names the package to install', async () => {
-  const empty = mkdtempSync(path.join(os.tmpdir(), 'flame-nopath-'));
+  const empty = scratch('flame-nopath-');
   const r = await runFlame(['top', '--perf-data', perfData], { cwd: dir, env: { ...env(), PATH: empty } });
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /^error: perf is not installed: install it \(Debian: `apt-get install linux-perf`/m);
@@ -48,13 +47,14 @@ test('a truncated perf.data fails with a message about the file, not a stack tra
   const bytes = readFileSync(perfData);
   writeFileSync(cut, bytes.subarray(0, Math.floor(statSync(perfData).size / 3)));
   const r = await runFlame(['top', '--perf-data', cut], { cwd: dir, env: env() });
-  // perf maps the file and dies of SIGBUS past its end; flame says what that means.
+  // Depending on where the cut falls, perf dies of SIGBUS past the mapped end or stops at a
+  // broken record; either way flame names the file and says to record again.
   assert.equal(r.exitCode, 1, r.stderr);
-  assert.match(r.stderr, /^error: perf script died of SIGBUS reading .*cut\.data: the file is probably truncated .*record it again/m);
+  assert.match(r.stderr, /^error: perf script (died of SIGBUS reading .*cut\.data: the file is probably truncated .*record it again|could not read .*cut\.data: .*A recording cut short has to be made again)/m);
   assert.doesNotMatch(r.stderr, /internal error|    at /);
   const junk = path.join(dir, 'junk.data');
   writeFileSync(junk, 'this is not a perf.data file\n');
   const j = await runFlame(['top', '--perf-data', junk], { cwd: dir, env: env() });
   assert.equal(j.exitCode, 1);
-  assert.match(j.stderr, /^error: perf script could not read .*junk\.data.*is it a perf\.data file\?/m);
+  assert.match(j.stderr, /^error: perf script could not read .*junk\.data.*is it a whole perf\.data file\?/m);
 });

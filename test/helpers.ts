@@ -1,6 +1,7 @@
 // Shared test helpers: paths to the repo, fixtures and the corpus; running the real CLI.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,4 +86,16 @@ export function hotspotsCopy(dir: string): string {
     if (/\.debug_line/.test(execFileSync('readelf', ['-SW', copy], { encoding: 'utf8', maxBuffer: 64 << 20 }))) return copy;
   }
   throw new Error('could not get a build of the hotspots fixture with debug info');
+}
+
+const scratchDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test file's process exits (recordings are large). */
+export function scratch(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
 }

@@ -3,15 +3,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { buildHotspots, perfRecordTo, runCmd, runFlame } from './helpers.js';
+import { buildHotspots, perfRecordTo, runCmd, runFlame, scratch } from './helpers.js';
 
 let perfData: string;
 let cacheDir: string;
 
 before(async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'flame-parity-'));
+  const dir = scratch('flame-parity-');
   perfData = path.join(dir, 'perf.data');
   cacheDir = path.join(dir, 'cache');
   const bin = await buildHotspots();

@@ -3,17 +3,16 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildHotspots, FIXTURES, FLAME_BIN, runFlame } from './helpers.js';
+import { buildHotspots, FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
 
 const MANIFEST = path.join(FIXTURES, 'hotspots', 'Cargo.toml');
 let dir: string;
 const env = () => ({ FLAME_CACHE_DIR: path.join(dir, 'cache') });
 
 before(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'flame-record-'));
+  dir = scratch('flame-record-');
   await buildHotspots();
 });
 
@@ -150,7 +149,7 @@ test('analyse an existing perf.data with --perf-data, and a missing one fails cl
 });
 
 test('outside a cargo project, record says what to do', async () => {
-  const empty = mkdtempSync(path.join(os.tmpdir(), 'flame-empty-'));
+  const empty = scratch('flame-empty-');
   const r = await runFlame(['record'], { cwd: empty, env: env() });
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /^error: .*(cargo project|Cargo\.toml).*--manifest-path/m);

@@ -4,17 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, FLAME_BIN, runFlame } from './helpers.js';
+import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
 
 before(() => {
-  work = mkdtempSync(path.join(os.tmpdir(), 'flame-watch-cli-'));
-  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-watch-rt-'));
+  work = scratch('flame-watch-cli-');
+  const runtime = scratch('flame-watch-rt-');
   cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
   env = { FLAME_RUNTIME_DIR: runtime, FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3', FLAME_DEBOUNCE_MS: '300' };
 });
