@@ -3,7 +3,7 @@
 // function's callers, export the flame graph as an SVG file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Connection as LspConnection } from 'vscode-languageserver/node.js';
+import { MessageType, ShowMessageNotification, type Connection as LspConnection } from 'vscode-languageserver/node.js';
 import * as P from '../../../protocol/methods.js';
 import type { SessionSpec } from '../../../protocol/types.js';
 import type { DaemonLink } from '../daemon-link.js';
@@ -65,7 +65,7 @@ export class CommandRunner {
         case Commands.showFunction: {
           if (typeof args[0] !== 'string') throw new Error('flame.showFunction takes a function name');
           const r = await this.link.request<P.Callers.Result>(P.Callers.method, { function: args[0] });
-          void this.lsp.window.showInformationMessage(callersText(r).replace(/\n+/g, ' · '));
+          this.show(MessageType.Info, callersText(r).replace(/\n+/g, ' · '));
           return r;
         }
         case Commands.exportSvg: {
@@ -80,9 +80,14 @@ export class CommandRunner {
       }
     } catch (err) {
       const msg = `flame: ${(err as Error).message}`;
-      void this.lsp.window.showErrorMessage(msg);
+      this.show(MessageType.Error, msg);
       return { error: msg };
     }
+  }
+
+  /** A message the editor shows; a notification, so that nothing waits for the user. */
+  private show(type: MessageType, message: string): void {
+    void this.lsp.sendNotification(ShowMessageNotification.type, { type, message }).catch(() => {});
   }
 
   async stopAll(): Promise<void> {

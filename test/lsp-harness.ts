@@ -1,0 +1,131 @@
+// Shared by the language-server tests and bench: a private daemon on a temp copy of the
+// hotspots fixture, and a real `flame lsp` child process driven by a real LSP client connection.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node.js';
+import type { MessageConnection } from 'vscode-jsonrpc';
+import { connect, type Connection } from '../clients/connect.js';
+import { FIXTURES, FLAME_BIN } from './helpers.js';
+
+export interface Workspace {
+  work: string;
+  runtime: string;
+  env: NodeJS.ProcessEnv;
+  daemon: ChildProcess;
+  stop(): void;
+}
+
+/** Copy the fixture, start a daemon for it on a private socket and wait until it listens. */
+export async function startWorkspace(prefix: string, scale = '0.3'): Promise<Workspace> {
+  const work = mkdtempSync(path.join(os.tmpdir(), `${prefix}-ws-`));
+  const runtime = mkdtempSync(path.join(os.tmpdir(), `${prefix}-rt-`));
+  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  const env = { ...process.env, FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: scale, FLAME_DEBOUNCE_MS: '300' };
+  const daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(env.FLAME_SOCKET);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('the daemon did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { work, runtime, env, daemon, stop: () => daemon.kill('SIGTERM') };
+}
+
+/** A protocol client of the workspace's daemon (the test's own, beside the language server's). */
+export async function daemonClient(ws: Workspace): Promise<Connection> {
+  const saved = { ...process.env };
+  Object.assign(process.env, ws.env);
+  try {
+    return await connect({ cwd: ws.work, spawn: false, clientName: 'lsp-test' });
+  } finally {
+    process.env = saved;
+  }
+}
+
+export interface Message {
+  method: string;
+  params: unknown;
+  at: number;
+}
+
+/** A real `flame lsp --stdio` child and an LSP client connection to it that records what the server sends. */
+export class LspClient {
+  readonly child: ChildProcess;
+  readonly conn: ProtocolConnection;
+  readonly received: Message[] = [];
+  stderr = '';
+  private waiters: Array<{ pred: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
+  /** Called on each workspace/inlayHint/refresh request before it is answered. */
+  onInlayRefresh: (() => void) | undefined;
+
+  constructor(env: NodeJS.ProcessEnv, cwd: string) {
+    this.child = spawn(process.execPath, [FLAME_BIN, 'lsp', '--stdio'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.conn = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    const record = (method: string, params: unknown) => {
+      const m = { method, params, at: performance.now() };
+      this.received.push(m);
+      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+    };
+    // One catch-all per kind: vscode-jsonrpc keeps one handler per method.
+    const star = this.conn as unknown as MessageConnection;
+    star.onNotification((method: string, params: unknown) => record(method, params));
+    // $/progress goes to per-token handlers; none are registered, so all of it lands here.
+    star.onUnhandledProgress((p: unknown) => record('$/progress', p));
+    star.onRequest((method: string, params: unknown) => {
+      if (method === 'workspace/inlayHint/refresh') this.onInlayRefresh?.();
+      record(method, params);
+      return null;
+    });
+    this.conn.listen();
+  }
+
+  async initialize(root: string, initializationOptions: unknown = {}): Promise<unknown> {
+    const r = await this.conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(root).href,
+      workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'ws' }],
+      initializationOptions,
+      capabilities: {
+        workspace: { inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true }, configuration: false },
+        window: { workDoneProgress: true },
+        textDocument: { inlayHint: {}, codeLens: {}, hover: { contentFormat: ['markdown'] }, publishDiagnostics: {} },
+      },
+    });
+    await this.conn.sendNotification('initialized', {});
+    return r;
+  }
+
+  /** The first message (already received or to come) after index `from` that satisfies `pred`. */
+  next(pred: (m: Message) => boolean, timeoutMs = 60000, from = 0): Promise<Message> {
+    const seen = this.received.slice(from).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no matching message from the language server in ${timeoutMs} ms; got ${this.received.map((m) => m.method).join(', ')}; stderr: ${this.stderr}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
+      await this.conn.sendNotification('exit');
+    } catch {
+      // The server is gone already.
+    }
+    const exited = this.child.exitCode !== null || this.child.signalCode !== null ? Promise.resolve() : new Promise((r) => this.child.once('exit', r));
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(t);
+    this.conn.dispose();
+  }
+}

@@ -1,0 +1,162 @@
+// `flame lsp` at the protocol level: a real LSP client connection to a real `flame lsp` child
+// over stdio, a real daemon on a private socket and a temp copy of the hotspots fixture with a
+// profile made first. Hints, lenses, hovers and diagnostics carry the daemon's numbers; they
+// follow edits; a new profile makes the server ask the client to refresh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
+import type { Connection } from '../clients/connect.js';
+import { pct } from '../clients/lsp/convert.js';
+import * as P from '../protocol/methods.js';
+import { daemonClient, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
+
+let ws: Workspace;
+let daemon: Connection;
+let lsp: LspClient;
+let lib: string;
+let uri: string;
+let lines: P.Lines.Result;
+let top: P.Top.Result;
+let version = 1;
+
+const labelOf = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
+const hints = () => lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } } }) as Promise<InlayHint[]>;
+const lenses = () => lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as Promise<CodeLens[]>;
+const edit = (range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string) =>
+  lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ range, text }] });
+const pos = (line: number, character = 0) => ({ line, character });
+
+before(async () => {
+  ws = await startWorkspace('flame-lsp');
+  lib = path.join(ws.work, 'src', 'lib.rs');
+  uri = pathToFileURL(lib).href;
+  daemon = await daemonClient(ws);
+  await daemon.conn.sendRequest(P.ProfileOnce.type, {});
+  lines = await daemon.conn.sendRequest(P.Lines.type, { file: lib, limit: 1000 });
+  top = await daemon.conn.sendRequest(P.Top.type, { limit: 1000 });
+  lsp = new LspClient(ws.env, ws.work);
+  await lsp.initialize(ws.work);
+  await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'rust', version, text: readFileSync(lib, 'utf8') } });
+});
+
+after(async () => {
+  await lsp?.close();
+  daemon?.close();
+  ws?.stop();
+});
+
+test('the hot lines of mix carry inlay hints with the daemon\'s shares', async () => {
+  const mixLines = lines.lines.filter((l) => l.line >= 10 && l.line <= 12 && l.self > 0);
+  assert.ok(mixLines.length > 0, 'the profile has samples on the lines of mix');
+  const hottest = mixLines.sort((a, b) => b.self - a.self)[0]!;
+  const got = await hints();
+  const h = got.find((x) => x.position.line === hottest.line - 1);
+  assert.ok(h, `a hint on line ${hottest.line}: ${JSON.stringify(got)}`);
+  assert.ok(labelOf(h).startsWith(`🔥 ${pct(hottest.self / lines.samples)}`), labelOf(h));
+  // At the end of the line, and never on lines outside the workspace's sources.
+  assert.equal(h.position.character, readFileSync(lib, 'utf8').split('\n')[hottest.line - 1]!.length);
+});
+
+test('code lenses: mix has its shares above its declaration; main-less lib.rs has no target lens', async () => {
+  const mix = top.functions.find((f) => f.name === 'hotspots::mix')!;
+  const got = await lenses();
+  const lens = got.find((l) => l.command?.title.includes('hotspots::mix'));
+  assert.ok(lens, JSON.stringify(got.map((l) => l.command?.title)));
+  assert.equal(lens.range.start.line, mix.line! - 1);
+  assert.ok(lens.command!.title.includes(`${pct(mix.self / top.samples)} self`), lens.command!.title);
+  assert.ok(lens.command!.title.includes(`(${mix.self} / ${mix.total} samples)`), lens.command!.title);
+  assert.ok(!got.some((l) => l.command?.title.startsWith('▶')), 'lib.rs has no fn main or #[test]');
+});
+
+test('main.rs gets lenses that profile its binary once or watch it', async () => {
+  const main = path.join(ws.work, 'src', 'main.rs');
+  const muri = pathToFileURL(main).href;
+  await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: muri, languageId: 'rust', version: 1, text: readFileSync(main, 'utf8') } });
+  const got = (await lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: muri } })) as CodeLens[];
+  const once = got.find((l) => l.command?.command === 'flame.profileOnce');
+  assert.ok(once && got.some((l) => l.command?.command === 'flame.watch'), JSON.stringify(got));
+  assert.equal(once.range.start.line, readFileSync(main, 'utf8').split('\n').findIndex((l) => l.startsWith('fn main')));
+  assert.deepEqual((once.command!.arguments![0] as { target: { bin: string } }).target.bin, 'hotspots');
+  await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: muri } });
+});
+
+test('hover on the hot line: counts, shares, callers and callees', async () => {
+  const hottest = [...lines.lines].filter((l) => l.line >= 10 && l.line <= 12).sort((a, b) => b.self - a.self)[0]!;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(hottest.line - 1, 4) })) as Hover;
+  const text = (h.contents as { value: string }).value;
+  assert.match(text, new RegExp(`line ${hottest.line}\\*\\*: ${hottest.self} samples self`));
+  assert.match(text, /hotspots::mix/);
+  assert.match(text, /Callers:\n- `hotspots::hash_chain`/);
+  const none = await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(0, 0) });
+  assert.equal(none, null);
+});
+
+test('diagnostics are published: the function\'s share on its declaration, each hot line\'s share', async () => {
+  const mix = top.functions.find((f) => f.name === 'hotspots::mix')!;
+  const m = await lsp.next((x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { uri: string; diagnostics: Diagnostic[] }).diagnostics.length > 0);
+  const diags = (m.params as { diagnostics: Diagnostic[] }).diagnostics;
+  const decl = diags.find((d) => d.range.start.line === mix.line! - 1);
+  assert.ok(decl, JSON.stringify(diags));
+  assert.ok(decl.message.startsWith(`hotspots::mix: ${pct(mix.self / top.samples)} self (${mix.self} samples)`), decl.message);
+  const hottest = [...lines.lines].sort((a, b) => b.self - a.self)[0]!;
+  const line = diags.find((d) => d.range.start.line === hottest.line - 1 && d.code === 'hot-line');
+  assert.ok(line?.message.startsWith(`line: ${pct(hottest.self / lines.samples)} self`), JSON.stringify(diags));
+});
+
+test('edits: hints follow inserted lines; an edited hot line loses its hint', async () => {
+  const before = await hints();
+  await edit({ start: pos(0), end: pos(0) }, '// one\n// two\n');
+  const moved = await hints();
+  assert.deepEqual(moved.map((h) => [h.position.line, labelOf(h)]), before.map((h) => [h.position.line + 2, labelOf(h)]));
+  const hottest = [...lines.lines].filter((l) => l.line >= 10 && l.line <= 12).sort((a, b) => b.self - a.self)[0]!;
+  const line = hottest.line - 1 + 2;
+  await edit({ start: pos(line, 4), end: pos(line, 4) }, 'black_box(0); ');
+  const after = await hints();
+  assert.ok(!after.some((h) => h.position.line === line), JSON.stringify(after));
+  assert.equal(after.length, moved.length - 1);
+  // The diagnostics follow too.
+  const m = await lsp.next((x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { version?: number }).version === version);
+  assert.ok(!(m.params as { diagnostics: Diagnostic[] }).diagnostics.some((d) => d.range.start.line === line));
+});
+
+test('bad requests get errors or nothing, and the server lives on', async () => {
+  const unknownDoc = await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: 'file:///nowhere.rs' }, range: { start: pos(0), end: pos(5) } });
+  assert.deepEqual(unknownDoc, []);
+  await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///nowhere.rs', version: 3 }, contentChanges: [{ text: 'x' }] });
+  const r = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.nonsense', arguments: [] })) as { error: string };
+  assert.match(r.error, /unknown command flame\.nonsense; flame's commands are/);
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: { hints: { minShare: 'lots' } } } });
+  assert.ok((await hints()).length > 0, 'a malformed setting falls back to its default');
+});
+
+test('settings: a higher threshold hides cooler hints; a new profile from a lens command refreshes the client', async () => {
+  const all = await hints();
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: { hints: { minShare: 0.3 } } } });
+  const hot = await hints();
+  assert.ok(hot.length >= 1 && hot.length < all.length, `${hot.length} of ${all.length}`);
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: {} } });
+
+  const from = lsp.received.length;
+  const meta = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.profileOnce', arguments: [{ target: { bin: 'hotspots' } }] })) as P.ProfileOnce.Result;
+  assert.ok(meta.id, JSON.stringify(meta));
+  // Progress: created, begun, ended; the end comes with profile/ready, the refreshes after the new profile is loaded.
+  await lsp.next((m) => m.method === 'window/workDoneProgress/create', 60000, from);
+  const end = await lsp.next((m) => m.method === '$/progress' && (m.params as { value: { kind: string } }).value.kind === 'end', 60000, from);
+  const afterEnd = lsp.received.indexOf(end) + 1;
+  await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, afterEnd);
+  await lsp.next((m) => m.method === 'workspace/codeLens/refresh', 60000, afterEnd);
+  // The hints now show the new profile, still placed through the unsaved edits of the buffer.
+  const newLines = await daemon.conn.sendRequest(P.Lines.type, { profile: meta.id, file: lib, limit: 1000 });
+  // Line 10 of mix (1-based) sits two lines down in the buffer; the edited line 12 has no hint.
+  const h = newLines.lines.find((l) => l.line === 10);
+  assert.ok(h && h.self / newLines.samples >= 0.01, JSON.stringify(newLines.lines.slice(0, 5)));
+  const got = await hints();
+  {
+    const hint = got.find((x) => x.position.line === h.line - 1 + 2);
+    assert.ok(hint && labelOf(hint).startsWith(`🔥 ${pct(h.self / newLines.samples)}`), `${JSON.stringify(h)} of ${newLines.samples} (${newLines.profile} vs ${meta.id}): ${JSON.stringify(got)}`);
+  }
+  assert.ok(!got.some((x) => x.position.line === 12 - 1 + 2), JSON.stringify(got));
+});
