@@ -1,0 +1,167 @@
+// Web page benchmark: a generated profile whose call tree has about 200,000 nodes, served by a
+// real daemon to headless Chromium: time to first paint, the tree answer's size, and the
+// canvas render time per frame while zooming (goal: under 16 ms).
+//
+// Standalone: `node dist/bench/web.js` (FLAME_BENCH_WEB_RUNS sets the runs, default 3). As a
+// library: benchWeb({ runs }) returns rows of cells.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { connect, type Connection } from '../clients/connect.js';
+import * as P from '../protocol/methods.js';
+import { ProfileStore } from '../daemon/store.js';
+import { buildProfile, generateCounts, generateShape } from './daemon.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
+const TARGET_NODES = 200_000;
+const ZOOM_STEPS = 12;
+
+// Page-side code runs in Chromium; this file's lib has no DOM types.
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const q = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+};
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+function countNodes(t: P.TreeNode): number {
+  let n = 1;
+  for (const c of t.children) n += countNodes(c);
+  return n;
+}
+
+function waitForSocket(socket: string, child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 30_000;
+    const poll = () => {
+      if (child.exitCode !== null) return reject(new Error(`daemon exited with ${child.exitCode}`));
+      const s = net.connect(socket);
+      s.once('connect', () => (s.destroy(), resolve()));
+      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
+    };
+    poll();
+  });
+}
+
+/** Zoom down the widest path and back out, animating; returns every frame's render time. */
+async function zoomFrames(page: Page): Promise<number[]> {
+  return page.evaluate(async (steps: number) => {
+    const g = window.flame.graph;
+    g.frameTimes.length = 0;
+    const settle = () => new Promise((r) => setTimeout(r, 250));
+    let node = 0;
+    const path: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      // The widest child of node (children follow their parent in pre-order; end[] skips subtrees).
+      let best = -1;
+      let bestTotal = -1;
+      for (let c = node + 1; c < g.end[node]; c = g.end[c]) if (g.total[c] > bestTotal) ((best = c), (bestTotal = g.total[c]));
+      if (best < 0) break;
+      node = best;
+      path.push(node);
+      g.zoomTo(node);
+      await settle();
+    }
+    for (const n of [...path].reverse().slice(1)) {
+      g.zoomTo(n);
+      await settle();
+    }
+    g.zoomTo(0);
+    await settle();
+    return [...g.frameTimes];
+  }, ZOOM_STEPS);
+}
+
+export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
+  const runs = Math.max(1, Math.floor(opts.runs));
+  const rows: string[][] = [];
+  const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-web-ws-'));
+  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-web-rt-'));
+  const env = { FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache') };
+  const savedEnv = { ...process.env };
+  let daemon: ChildProcess | undefined;
+  let c: Connection | undefined;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    cpSync(path.join(REPO, 'examples', 'wordfreq'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+    const store = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
+    const shape = generateShape(42);
+    await store.add({ target: { bench: 'web' } }, buildProfile(shape, generateCounts(shape.fns.length, 0)));
+    daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    await waitForSocket(env.FLAME_SOCKET, daemon);
+    Object.assign(process.env, env);
+    c = await connect({ cwd: work, spawn: false, clientName: 'bench-web' });
+
+    // Pick the minShare whose tree has about TARGET_NODES nodes (the page's default prunes more).
+    let minShare = 0;
+    let nodes = 0;
+    let bytes = 0;
+    let treeMs = 0;
+    for (const candidate of [1e-5, 1.25e-5, 1.5e-5, 1.75e-5, 2e-5, 3e-5]) {
+      const t = performance.now();
+      const tree = await c.conn.sendRequest(P.Tree.type, { minShare: candidate });
+      treeMs = performance.now() - t;
+      nodes = countNodes(tree.root);
+      bytes = Buffer.byteLength(JSON.stringify(tree));
+      minShare = candidate;
+      if (nodes <= TARGET_NODES * 1.2) break;
+    }
+    const defaultTree = await c.conn.sendRequest(P.Tree.type, { minShare: 0.00002 });
+    rows.push([
+      `setup: generated profile (1,000,000 samples, 200,000 unique stacks); tree at minShare ${minShare}`,
+      `${nodes.toLocaleString('en')} nodes`,
+      `answer ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+      `profile/tree ${ms(treeMs)} (node client)`,
+      `page default minShare 0.00002: ${countNodes(defaultTree.root).toLocaleString('en')} nodes`,
+    ]);
+
+    const { url } = await c.conn.sendRequest(P.WebUrl.type, {});
+    const paints: number[] = [];
+    const frames: number[] = [];
+    const rootDraws: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const t0 = performance.now();
+      await page.goto(`${url}#minShare=${minShare}`);
+      await page.waitForFunction(() => window.flame?.graph?.nodeCount > 0 && window.flame.graph.frameTimes.length > 0, undefined, { timeout: 120_000 });
+      paints.push(performance.now() - t0);
+      const count = await page.evaluate(() => window.flame.graph.nodeCount as number);
+      if (Math.abs(count - nodes) > 1) throw new Error(`the page holds ${count} nodes, the tree ${nodes}`);
+      // A full redraw of the unzoomed graph, a few times.
+      rootDraws.push(...(await page.evaluate(() => Array.from({ length: 20 }, () => window.flame.graph.draw() as number))));
+      frames.push(...(await zoomFrames(page)));
+      await page.close();
+    }
+    rows.push([`time to first paint (navigation → tree fetched, flattened, drawn; ${nodes.toLocaleString('en')} nodes), median of ${runs}`, ms(median(paints)), `min ${ms(Math.min(...paints))}`, `max ${ms(Math.max(...paints))}`]);
+    rows.push([`render, unzoomed full redraw (${rootDraws.length} draws)`, `median ${ms(median(rootDraws))}`, `p95 ${ms(q(rootDraws, 0.95))}`, `max ${ms(Math.max(...rootDraws))}`]);
+    rows.push([`render per frame while zooming (${frames.length} animation frames)`, `median ${ms(median(frames))}`, `p95 ${ms(q(frames, 0.95))}`, `max ${ms(Math.max(...frames))}`, `goal < 16 ms: ${median(frames) < 16 ? 'met' : 'missed'}`]);
+  } finally {
+    await browser.close();
+    c?.close();
+    if (daemon && daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon!.once('exit', r));
+      daemon.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+    }
+    process.env = savedEnv;
+    rmSync(work, { recursive: true, force: true });
+    rmSync(runtime, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const rows = await benchWeb({ runs: Number(process.env.FLAME_BENCH_WEB_RUNS ?? 3) });
+  for (const r of rows) console.log(r.join(' | '));
+}
