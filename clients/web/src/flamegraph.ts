@@ -2,6 +2,7 @@
 // drawing walks only the visible frames and skips whole subtrees narrower than a pixel — no DOM
 // node per frame, smooth at hundreds of thousands of frames.
 import type { TreeNode } from '../../../protocol/methods.js';
+import { BUCKETS, DIFF_HALF, DIFF_STEPS, HOVER, MATCH, PALETTE, WARM, warmBucket } from './palette.js';
 
 export type Orientation = 'flame' | 'icicle';
 
@@ -38,7 +39,12 @@ export class FlameGraph {
   private parent = new Int32Array(0);
   private files: Array<string | undefined> = [];
   private lines: Array<number | undefined> = [];
-  private nameColor: string[] = [];
+  private nameBucket = new Uint8Array(0);
+  private visible = new Int32Array(0);
+  private visX = new Float32Array(0);
+  private visW = new Float32Array(0);
+  private visBucket = new Uint8Array(0);
+  private order = new Int32Array(0);
   private matched = new Uint8Array(0);
   private maxDepth = 0;
   private zoomed = 0;
@@ -46,7 +52,7 @@ export class FlameGraph {
   private view = { x0: 0, w: 1 };
   private anim?: number;
   private readonly ctx: CanvasRenderingContext2D;
-  private charWidth = 7;
+  private charWidth = 0;
   private hovered = -1;
   orientation: Orientation = 'flame';
   /** Per-name change (-1..1, normalised) when showing a diff; frames are then red/blue. */
@@ -150,7 +156,7 @@ export class FlameGraph {
         kidIndex.pop();
       }
     }
-    this.nameColor = this.names.map(warmColor);
+    this.nameBucket = Uint8Array.from(this.names, warmBucket);
     this.canvas.style.height = `${(this.maxDepth + 1) * ROW}px`;
     this.zoomed = this.findPath(keep);
     this.view = { x0: this.start[this.zoomed]!, w: Math.max(1, this.total[this.zoomed]!) };
@@ -308,14 +314,20 @@ export class FlameGraph {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, W, H);
-    if (this.nodeCount === 0) return 0;
-    ctx.font = '12px ui-monospace, monospace';
-    ctx.textBaseline = 'middle';
-    this.charWidth = ctx.measureText('mmmmmmmmmm').width / 10;
+    const n = this.nodeCount;
+    if (n === 0) return 0;
+    if (this.visible.length < n) {
+      this.visible = new Int32Array(n);
+      this.visX = new Float32Array(n);
+      this.visW = new Float32Array(n);
+      this.visBucket = new Uint8Array(n);
+    }
     const scale = W / this.view.w;
     const x0 = this.view.x0;
     const zd = this.depth[this.zoomed]!;
-    const n = this.nodeCount;
+    // Pass 1: the visible frames, each with its colour bucket.
+    const counts = new Int32Array(BUCKETS + 1);
+    let m = 0;
     for (let i = 0; i < n; ) {
       const pw = this.total[i]! * scale;
       let px = (this.start[i]! - x0) * scale;
@@ -329,56 +341,60 @@ export class FlameGraph {
         px = 0;
       }
       if (px + w > W) w = W - px;
-      const d = this.depth[i]!;
-      const y = this.rowY(d);
-      ctx.fillStyle = this.color(i, d < zd);
-      ctx.fillRect(px, y, Math.max(w - 0.5, 0.5), ROW - 1);
-      if (w > this.charWidth * 3) {
-        const name = this.names[this.nameOf[i]!]!;
-        const fit = Math.floor((w - 6) / this.charWidth);
-        ctx.fillStyle = '#000000';
-        ctx.fillText(name.length <= fit ? name : `${name.slice(0, Math.max(fit - 1, 1))}…`, px + 3, y + ROW / 2);
-      }
+      const b = this.bucket(i, this.depth[i]! < zd);
+      this.visible[m] = i;
+      this.visX[m] = px;
+      this.visW[m] = w;
+      this.visBucket[m] = b;
+      counts[b + 1]!++;
+      m++;
       i++;
+    }
+    // Pass 2: one path and one fill per colour, not one fillStyle per frame.
+    for (let b = 1; b <= BUCKETS; b++) counts[b]! += counts[b - 1]!;
+    const order = this.order.length >= m ? this.order : (this.order = new Int32Array(n));
+    const next = counts.slice(0, BUCKETS);
+    for (let k = 0; k < m; k++) order[next[this.visBucket[k]!]!++] = k;
+    for (let b = 0; b < BUCKETS; b++) {
+      if (counts[b + 1] === counts[b]) continue;
+      ctx.fillStyle = PALETTE[b]!;
+      ctx.beginPath();
+      for (let o = counts[b]!; o < counts[b + 1]!; o++) {
+        const k = order[o]!;
+        ctx.rect(this.visX[k]!, this.rowY(this.depth[this.visible[k]!]!), Math.max(this.visW[k]! - 0.5, 0.5), ROW - 1);
+      }
+      ctx.fill();
+    }
+    // Pass 3: labels where they fit.
+    ctx.font = '12px ui-monospace, monospace';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = '#000000';
+    if (this.charWidth === 0) this.charWidth = ctx.measureText('mmmmmmmmmm').width / 10;
+    const minLabel = this.charWidth * 3;
+    for (let k = 0; k < m; k++) {
+      const w = this.visW[k]!;
+      if (w <= minLabel) continue;
+      const i = this.visible[k]!;
+      const name = this.names[this.nameOf[i]!]!;
+      const fit = Math.floor((w - 6) / this.charWidth);
+      ctx.fillText(name.length <= fit ? name : `${name.slice(0, Math.max(fit - 1, 1))}…`, this.visX[k]! + 3, this.rowY(this.depth[i]!) + ROW / 2);
     }
     const ms = performance.now() - t0;
     this.frameTimes.push(ms);
-    if (this.frameTimes.length > 1000) this.frameTimes.splice(0, 500);
+    if (this.frameTimes.length > 5000) this.frameTimes.splice(0, 2500);
     return ms;
   }
 
-  private color(i: number, ancestor: boolean): string {
-    if (i === this.hovered) return '#ffd75e';
-    if (this.matched[i]) return '#e040fb';
-    let c: string;
+  private bucket(i: number, ancestor: boolean): number {
+    if (i === this.hovered) return HOVER;
+    if (this.matched[i]) return MATCH;
+    let b: number;
     if (this.diff) {
       const d = this.diff.get(this.names[this.nameOf[i]!]!) ?? 0;
-      c = diffColor(d);
-    } else c = this.nameColor[this.nameOf[i]!]!;
-    return ancestor ? shade(c) : c;
+      b = WARM * 2 + Math.round(Math.max(-1, Math.min(1, d)) * DIFF_HALF) + DIFF_HALF;
+      return ancestor ? b + DIFF_STEPS : b;
+    }
+    b = this.nameBucket[this.nameOf[i]!]!;
+    return ancestor ? b + WARM : b;
   }
-}
-
-/** A warm colour from the name's hash, stable across profiles. */
-function warmColor(name: string): string {
-  let h = 2166136261;
-  for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 16777619);
-  const v = (h >>> 0) / 4294967296;
-  const r = 205 + Math.floor(50 * v);
-  const g = 80 + Math.floor(150 * ((h >>> 8) & 255) / 255);
-  const b = 40 + Math.floor(40 * ((h >>> 16) & 255) / 255);
-  return `rgb(${r},${g},${b})`;
-}
-
-/** Red for growth, blue for shrinkage, white for no change; d is normalised to -1..1. */
-export function diffColor(d: number): string {
-  const a = Math.min(1, Math.abs(d));
-  const fade = Math.round(255 - 200 * a);
-  return d > 0 ? `rgb(255,${fade},${fade})` : d < 0 ? `rgb(${fade},${fade},255)` : 'rgb(235,235,235)';
-}
-
-function shade(c: string): string {
-  const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(c);
-  if (!m) return c;
-  return `rgb(${Math.round(Number(m[1]) * 0.8)},${Math.round(Number(m[2]) * 0.8)},${Math.round(Number(m[3]) * 0.8)})`;
 }

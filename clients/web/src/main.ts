@@ -55,12 +55,17 @@ const graph = new FlameGraph($<HTMLCanvasElement>('flame'), {
   },
   onContext: (f) => void select(f),
 });
-// For tests and the benchmark: where a frame is drawn, and the render times.
-(window as unknown as { flame: unknown }).flame = { graph, state };
+// For tests and the benchmark: where a frame is drawn, and the render and load times.
+const timings: Array<{ profile: string; fetchMs: number; layoutAndDrawMs: number; nodes: number }> = [];
+(window as unknown as { flame: unknown }).flame = { graph, state, timings };
 
+let retries = 0;
 const rpc = new Rpc(onNotification, (up) => {
-  $('conn').textContent = up ? 'live' : 'disconnected: run `flame web` again';
+  $('conn').textContent = up ? 'live' : 'disconnected; retrying (if the daemon stopped, run `flame web` again)';
   $('conn').classList.toggle('down', !up);
+  if (up) retries = 0;
+  // The daemon may be restarting; try again for a minute.
+  else if (retries++ < 30) setTimeout(() => rpc.connect().then(() => show(), () => {}), 2000);
 });
 
 function setError(text: string): void {
@@ -71,6 +76,7 @@ function setError(text: string): void {
 async function show(): Promise<void> {
   const ref = state.pinned ?? 'latest';
   let tree: P.Tree.Result;
+  const t0 = performance.now();
   try {
     tree = await rpc.request<P.Tree.Result>('profile/tree', { profile: ref, minShare: MIN_SHARE });
   } catch (err) {
@@ -78,7 +84,9 @@ async function show(): Promise<void> {
     setError(`${(err as Error).message}\nNo profile yet? Run \`flame watch\` or \`flame record\` in the workspace; this page updates when one lands.`);
     return;
   }
+  const t1 = performance.now();
   graph.setTree(tree.root);
+  timings.push({ profile: tree.profile, fetchMs: t1 - t0, layoutAndDrawMs: performance.now() - t1, nodes: graph.nodeCount });
   state.shown = tree.profile;
   $('profile-id').textContent = tree.profile;
   const meta = state.profiles.find((m) => m.id === tree.profile);
