@@ -97,7 +97,7 @@ export class LspClient {
       initializationOptions,
       capabilities: {
         workspace: { inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true }, configuration: false },
-        window: { workDoneProgress: true },
+        window: { workDoneProgress: true, showDocument: { support: true } },
         textDocument: { inlayHint: {}, codeLens: {}, hover: { contentFormat: ['markdown'] }, publishDiagnostics: {} },
       },
     });

@@ -4,7 +4,7 @@
 // follow edits; a new profile makes the server ask the client to refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
@@ -159,4 +159,45 @@ test('settings: a higher threshold hides cooler hints; a new profile from a lens
     assert.ok(hint && labelOf(hint).startsWith(`🔥 ${pct(h.self / newLines.samples)}`), `${JSON.stringify(h)} of ${newLines.samples} (${newLines.profile} vs ${meta.id}): ${JSON.stringify(got)}`);
   }
   assert.ok(!got.some((x) => x.position.line === 12 - 1 + 2), JSON.stringify(got));
+});
+
+test('a significant change against the previous profile: "(was …)" hints and regressed-line diagnostics', async () => {
+  // Less hashing, more prime counting: count_primes' lines get much hotter.
+  const main = path.join(ws.work, 'src', 'main.rs');
+  writeFileSync(main, readFileSync(main, 'utf8').replace('150_000_000.0 * s', '10_000_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
+  const from = lsp.received.length;
+  const meta = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.profileOnce', arguments: [] })) as P.ProfileOnce.Result;
+  const end = await lsp.next((m) => m.method === '$/progress' && (m.params as { value: { kind: string; message?: string } }).value.message?.includes(meta.id) === true, 60000, from);
+  await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, lsp.received.indexOf(end) + 1);
+  const diff = await daemon.conn.sendRequest(P.Diff.type, { current: meta.id, limit: 1000 });
+  const up = diff.lines.filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0).sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
+  assert.ok(up, `some line of lib.rs got significantly hotter: ${JSON.stringify(diff.lines.slice(0, 5))}`);
+  const got = await hints();
+  // The buffer still has the two comment lines inserted at the top.
+  const hint = got.find((h) => h.position.line === up.line - 1 + 2);
+  assert.ok(hint, JSON.stringify(got));
+  assert.ok(labelOf(hint).startsWith(`🔥 ${pct(up.current.selfShare)}`), labelOf(hint));
+  assert.ok(labelOf(hint).endsWith(`(was ${pct(up.base.selfShare)})`), labelOf(hint));
+  const m = await lsp.next((x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { diagnostics: Diagnostic[] }).diagnostics.some((d) => d.code === 'regressed-line'), 30000, from);
+  const reg = (m.params as { diagnostics: Diagnostic[] }).diagnostics.find((d) => d.range.start.line === up.line - 1 + 2);
+  assert.equal(reg?.message, `line: ${pct(up.current.selfShare)} self, up from ${pct(up.base.selfShare)} in the previous profile`);
+});
+
+test('commands: open the flame graph (window/showDocument of the live page), watch and stop watching', async () => {
+  const from = lsp.received.length;
+  const r = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.openFlameGraph', arguments: [] })) as { url: string };
+  assert.match(r.url, /^(http:\/\/127\.0\.0\.1:\d+\/|file:\/\/)/);
+  const shown = await lsp.next((m) => m.method === 'window/showDocument', 10000, from);
+  assert.deepEqual(shown.params, { uri: r.url, external: true });
+
+  const w = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.watch', arguments: [] })) as P.WatchStart.Result;
+  assert.ok(w.sessionId, JSON.stringify(w));
+  const status = await daemon.conn.sendRequest(P.Status.type, {});
+  assert.ok(status.sessions.some((s) => s.id === w.sessionId));
+  assert.ok((await lenses()).some((l) => l.command?.command === 'flame.stopWatch'));
+  await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.stopWatch', arguments: [] });
+  assert.ok(!(await lenses()).some((l) => l.command?.command === 'flame.stopWatch'));
+  const deadline = Date.now() + 20000;
+  while ((await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  assert.ok(!(await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
 });

@@ -34,7 +34,7 @@ export function startServer(lsp: Connection): void {
   let state: ProfileState | undefined;
   let commands: CommandRunner | undefined;
   let progress: ProgressReporter | undefined;
-  let caps = { inlayRefresh: false, lensRefresh: false, progress: false };
+  let caps = { inlayRefresh: false, lensRefresh: false, progress: false, showDocument: false };
   const log = (msg: string) => lsp.console.log(msg);
   const fail = (what: string, err: unknown) => lsp.console.error(`flame: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
 
@@ -100,11 +100,18 @@ export function startServer(lsp: Connection): void {
       inlayRefresh: !!c.workspace?.inlayHint?.refreshSupport,
       lensRefresh: !!c.workspace?.codeLens?.refreshSupport,
       progress: !!c.window?.workDoneProgress,
+      showDocument: !!c.window?.showDocument?.support,
     };
     link = new DaemonLink(root, log);
     state = new ProfileState(link);
     progress = new ProgressReporter(lsp, caps.progress);
-    commands = new CommandRunner(lsp, link, () => settings, () => caps.lensRefresh && void lsp.sendRequest(CodeLensRefreshRequest.type).catch(() => {}));
+    commands = new CommandRunner(
+      lsp,
+      link,
+      () => settings,
+      () => caps.lensRefresh && void lsp.sendRequest(CodeLensRefreshRequest.type).catch(() => {}),
+      () => caps.showDocument,
+    );
     link.onNotification((method, p) => {
       progress!.notify(method, p);
       if (method === P.ProfileReady.method) void showProfile((p as P.ProfileReady.Params).id).catch((err) => fail('loading the new profile', err));

@@ -1,9 +1,10 @@
 // The commands behind the lenses and the editor's own command palette, run through
 // workspace/executeCommand: profile a target once, start or stop watching it, show a
-// function's callers, export the flame graph as an SVG file.
+// function's callers, export the flame graph as an SVG file or open the daemon's live page.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MessageType, ShowMessageNotification, type Connection as LspConnection } from 'vscode-languageserver/node.js';
+import { pathToFileURL } from 'node:url';
+import { MessageType, ShowDocumentRequest, ShowMessageNotification, type Connection as LspConnection } from 'vscode-languageserver/node.js';
 import * as P from '../../../protocol/methods.js';
 import type { SessionSpec } from '../../../protocol/types.js';
 import type { DaemonLink } from '../daemon-link.js';
@@ -16,6 +17,7 @@ export const Commands = {
   stopWatch: 'flame.stopWatch',
   showFunction: 'flame.showFunction',
   exportSvg: 'flame.exportSvg',
+  openFlameGraph: 'flame.openFlameGraph',
 } as const;
 
 export const COMMAND_IDS = Object.values(Commands);
@@ -31,6 +33,8 @@ export class CommandRunner {
     private readonly link: DaemonLink,
     private readonly settings: () => Settings,
     private readonly changed: () => void,
+    /** The client opens URLs for the server (window/showDocument, LSP 3.16). */
+    private readonly canShowDocument: () => boolean,
   ) {}
 
   /** The spec a command runs: its argument (from a lens) or the settings' target. */
@@ -68,12 +72,17 @@ export class CommandRunner {
           this.show(MessageType.Info, callersText(r).replace(/\n+/g, ' · '));
           return r;
         }
-        case Commands.exportSvg: {
-          const r = await this.link.request<P.Export.Result>(P.Export.method, { format: 'svg' });
-          const out = path.join(this.link.workspaceRoot ?? this.link.cwd, 'target', 'flame', 'flamegraph.svg');
-          mkdirSync(path.dirname(out), { recursive: true });
-          writeFileSync(out, r.data);
-          return { path: out, profile: r.profile };
+        case Commands.exportSvg:
+          return await this.exportSvg();
+        case Commands.openFlameGraph: {
+          // The daemon's live page when it serves one, else the latest profile as an SVG file.
+          const c = await this.link.connection();
+          const target = c.info.capabilities.methods.includes(P.WebUrl.method)
+            ? { url: (await this.link.request<P.WebUrl.Result>(P.WebUrl.method, {})).url }
+            : { url: pathToFileURL((await this.exportSvg()).path).href };
+          if (this.canShowDocument()) await this.lsp.sendRequest(ShowDocumentRequest.type, { uri: target.url, external: true });
+          else this.show(MessageType.Info, `flame graph: ${target.url}`);
+          return target;
         }
         default:
           throw new Error(`unknown command ${command}; flame's commands are ${COMMAND_IDS.join(', ')}`);
@@ -83,6 +92,14 @@ export class CommandRunner {
       this.show(MessageType.Error, msg);
       return { error: msg };
     }
+  }
+
+  private async exportSvg(): Promise<{ path: string; profile: string }> {
+    const r = await this.link.request<P.Export.Result>(P.Export.method, { format: 'svg' });
+    const out = path.join(this.link.workspaceRoot ?? this.link.cwd, 'target', 'flame', 'flamegraph.svg');
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, r.data);
+    return { path: out, profile: r.profile };
   }
 
   /** A message the editor shows; a notification, so that nothing waits for the user. */

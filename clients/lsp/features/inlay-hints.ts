@@ -9,11 +9,12 @@ import type { Settings } from '../settings.js';
 
 /** "🔥 12.4% (was 3.1%)"; "🔥 0.0% self, 85.0% total" for a line whose cost is in its calls. */
 export function hintLabel(h: LineHeat, samples: number): string {
-  const parts = [`🔥 ${pct(h.selfShare)}`];
   // Total is worth showing when the calls on the line cost at least half a percent more.
-  if (h.total - h.self >= Math.max(1, samples * 0.005)) parts[0] += ` self, ${pct(h.totalShare)} total`;
-  if (h.was?.significant) parts.push(`(was ${pct(h.total - h.self >= Math.max(1, samples * 0.005) && h.self === 0 ? h.was.totalShare : h.was.selfShare)})`);
-  return parts.join(' ');
+  const withTotal = h.total - h.self >= Math.max(1, samples * 0.005);
+  let label = `🔥 ${pct(h.selfShare)}${withTotal ? ` self, ${pct(h.totalShare)} total` : ''}`;
+  // A line whose cost is all in its calls compares totals; any other line its self share.
+  if (h.was?.significant) label += ` (was ${pct(withTotal && h.self === 0 ? h.was.totalShare : h.was.selfShare)})`;
+  return label;
 }
 
 export function inlayHints(doc: Doc, heat: FileHeat, range: Range, settings: Settings): InlayHint[] {
