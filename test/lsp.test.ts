@@ -126,6 +126,13 @@ test('bad requests get errors or nothing, and the server lives on', async () => 
   const unknownDoc = await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: 'file:///nowhere.rs' }, range: { start: pos(0), end: pos(5) } });
   assert.deepEqual(unknownDoc, []);
   await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///nowhere.rs', version: 3 }, contentChanges: [{ text: 'x' }] });
+  // Nonsense ranges in a buffer of the workspace: clamped, reversed, or not even objects.
+  const scratch = pathToFileURL(path.join(ws.work, 'src', 'scratch.rs')).href;
+  await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: scratch, languageId: 'rust', version: 1, text: 'fn a() {}\n' } });
+  await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: scratch, version: 2 }, contentChanges: [{ range: { start: pos(999, 3), end: { line: -5, character: -1 } }, text: 'x' }, null, { text: 42 }] });
+  assert.deepEqual(await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: scratch }, range: { start: pos(0), end: pos(5) } }), []);
+  await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: -3, character: 'x' } }).catch(() => undefined);
+  await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: scratch } });
   const r = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.nonsense', arguments: [] })) as { error: string };
   assert.match(r.error, /unknown command flame\.nonsense; flame's commands are/);
   await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: { hints: { minShare: 'lots' } } } });

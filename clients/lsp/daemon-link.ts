@@ -3,17 +3,23 @@
 // handler that fans out to the features (vscode-jsonrpc keeps one handler per method).
 import { connect, type Connection } from '../connect.js';
 
+const RETRY_MS = 10_000;
+
 export type NotificationListener = (method: string, params: unknown) => void;
 
 export class DaemonLink {
   private conn: Connection | undefined;
   private pending: Promise<Connection> | undefined;
   private listeners = new Set<NotificationListener>();
+  /** The last failure to connect, given again for a while instead of retrying on every keystroke. */
+  private failed: { at: number; err: unknown } | undefined;
+  private connects = 0;
 
   constructor(
     readonly cwd: string,
     private readonly log: (msg: string) => void,
-    private readonly onConnected: (c: Connection) => void = () => {},
+    /** Called after each successful connect, with how many came before (0: the first). */
+    private readonly onConnected: (c: Connection, previous: number) => void = () => {},
   ) {}
 
   onNotification(fn: NotificationListener): void {
@@ -31,10 +37,12 @@ export class DaemonLink {
 
   async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
+    if (!this.pending && this.failed && Date.now() - this.failed.at < RETRY_MS) throw this.failed.err;
     this.pending ??= connect({ cwd: this.cwd, clientName: 'flame-lsp' }).then(
       (c) => {
         this.conn = c;
         this.pending = undefined;
+        this.failed = undefined;
         c.conn.onNotification((method: string, params: unknown) => {
           for (const l of [...this.listeners]) {
             try {
@@ -48,11 +56,13 @@ export class DaemonLink {
           if (this.conn === c) this.conn = undefined;
           this.log('flame: the daemon connection closed; it reconnects on the next request');
         });
-        this.onConnected(c);
+        this.onConnected(c, this.connects++);
         return c;
       },
       (err: unknown) => {
         this.pending = undefined;
+        this.failed = { at: Date.now(), err };
+        this.log(`flame: cannot reach the daemon for ${this.cwd}: ${(err as Error).message}`);
         throw err;
       },
     );

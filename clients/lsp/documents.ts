@@ -58,11 +58,19 @@ export class Documents {
     for (const ch of changes) {
       if (!ch.range) {
         const old = doc.lines;
-        for (const c of lineChanges(old, ch.text)) doc.map = applyChange(doc.map, c, (l) => old[l]?.length ?? 0);
-        doc.lines = split(ch.text);
+        const text = String(ch.text ?? '');
+        for (const c of lineChanges(old, text)) doc.map = applyChange(doc.map, c, (l) => old[l]?.length ?? 0);
+        doc.lines = split(text);
         continue;
       }
-      const c = { startLine: ch.range.start.line, startChar: ch.range.start.character, endLine: ch.range.end.line, endChar: ch.range.end.character, text: ch.text };
+      // Positions past the end are clamped as LSP says; negative ones (a client's bug) to 0.
+      const last = doc.lines.length - 1;
+      const clamp = (p: { line: number; character: number }) =>
+        p.line > last ? { line: last, character: doc.lines[last]!.length } : { line: Math.max(0, p.line | 0), character: Math.max(0, p.character | 0) };
+      let s = clamp(ch.range.start);
+      let e = clamp(ch.range.end);
+      if (e.line < s.line || (e.line === s.line && e.character < s.character)) [s, e] = [e, s];
+      const c = { startLine: s.line, startChar: s.character, endLine: e.line, endChar: e.character, text: String(ch.text ?? '') };
       doc.map = applyChange(doc.map, c, (l) => doc.lines[l]?.length ?? 0);
       doc.lines = spliceText(doc.lines, c.startLine, c.startChar, c.endLine, c.endChar, c.text);
     }
@@ -71,11 +79,8 @@ export class Documents {
   }
 }
 
-/** Replace a range of a buffer held as lines; positions past the end are clamped as LSP says. */
+/** Replace a range (within the buffer) of a buffer held as lines. */
 function spliceText(lines: string[], sl: number, sc: number, el: number, ec: number, text: string): string[] {
-  const last = lines.length - 1;
-  if (sl > last) [sl, sc] = [last, lines[last]!.length];
-  if (el > last) [el, ec] = [last, lines[last]!.length];
   const head = lines[sl]!.slice(0, Math.min(sc, lines[sl]!.length));
   const tail = lines[el]!.slice(Math.min(ec, lines[el]!.length));
   const mid = split(head + text + tail);

@@ -102,7 +102,8 @@ export function startServer(lsp: Connection): void {
       progress: !!c.window?.workDoneProgress,
       showDocument: !!c.window?.showDocument?.support,
     };
-    link = new DaemonLink(root, log);
+    // After a reconnect (the daemon was restarted), profiles may have landed meanwhile.
+    link = new DaemonLink(root, log, (_c, previous) => previous > 0 && void showProfile('latest').catch((err) => fail('reloading the profile', err)));
     state = new ProfileState(link);
     progress = new ProgressReporter(lsp, caps.progress);
     commands = new CommandRunner(
