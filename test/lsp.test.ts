@@ -90,6 +90,10 @@ test('hover on the hot line: counts, shares, callers and callees', async () => {
   assert.match(text, new RegExp(`line ${hottest.line}\\*\\*: ${hottest.self} samples self`));
   assert.match(text, /hotspots::mix/);
   assert.match(text, /Callers:\n- `hotspots::hash_chain`/);
+  // On the declaration of mix: the function's own numbers.
+  const mix = top.functions.find((f) => f.name === 'hotspots::mix')!;
+  const d = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(mix.line! - 1, 8) })) as Hover;
+  assert.match((d.contents as { value: string }).value, new RegExp(`\\*\\*\`hotspots::mix\`\\*\\*: ${mix.self} samples self \\(${pct(mix.self / top.samples).replace('.', '\\.')}\\), ${mix.total} total`));
   const none = await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(0, 0) });
   assert.equal(none, null);
 });

@@ -2,7 +2,7 @@
 // `#[test]` and `#[bench]` items commands to profile that target once or watch it; and a
 // "profile now" lens while the workspace has no profile.
 import type { CodeLens } from 'vscode-languageserver';
-import type { FileHeat } from '../annotations.js';
+import type { FileHeat, FunctionHeat } from '../annotations.js';
 import { pct } from '../convert.js';
 import type { Doc } from '../documents.js';
 import { placedFunctions } from '../placed.js';
@@ -12,8 +12,9 @@ import { Commands } from './commands.js';
 
 const range = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
 
-export function functionLensTitle(name: string, f: { self: number; total: number; selfShare: number; totalShare: number }): string {
-  return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples)`;
+export function functionLensTitle(name: string, f: FunctionHeat): string {
+  const was = f.was?.significant ? `, was ${pct(f.was.selfShare)} self` : '';
+  return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples${was})`;
 }
 
 export function codeLenses(doc: Doc, heat: FileHeat | undefined, runnables: Runnable[], settings: Settings, opts: { hasProfile: boolean; watching: boolean }): CodeLens[] {
