@@ -144,6 +144,37 @@ test('clicking a frame zooms (the breadcrumb follows) and opens its callers and 
   await page.waitForFunction(() => document.querySelectorAll('#breadcrumb a').length === 1);
 });
 
+test('zooming into a frame whose small children were pruned fetches its subtree', async () => {
+  // Find a frame X and a child c, and a minShare m, such that the page's first tree has X but
+  // not c (c < m of all samples) and X's own subtree at m has c (c >= m of X).
+  const full = await c.conn.sendRequest(P.Tree.type, {});
+  const R = full.root.total;
+  let pick: { name: string; m: number } | undefined;
+  const walk = (x: P.TreeNode, depth: number) => {
+    for (const ch of x.children) {
+      const lo = ch.total / R;
+      const hi = Math.min(x.total / R, ch.total / x.total);
+      if (!pick && depth >= 1 && lo < hi) pick = { name: x.name, m: (lo + hi) / 2 };
+      walk(ch, depth + 1);
+    }
+  };
+  walk(full.root, 0);
+  assert.ok(pick, 'the fixture profile has a frame with a prunable child');
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const coarse = await ctx.newPage();
+  try {
+    await coarse.goto(`${url}#minShare=${pick.m}`);
+    await coarse.waitForFunction(() => window.flame?.graph?.nodeCount > 1);
+    const before = await coarse.evaluate(() => window.flame.graph.nodeCount);
+    await clickFrame(coarse, pick.name);
+    await coarse.waitForFunction((n) => window.flame.graph.nodeCount > n, before);
+    const crumbs = await coarse.locator('#breadcrumb a').allTextContents();
+    assert.equal(crumbs.at(-1), pick.name, 'the zoom stays on the frame after the graft');
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('icicle orientation flips the graph', async () => {
   const flameBox = await page.evaluate(() => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y);
   await page.selectOption('#orientation', 'icicle');

@@ -2,6 +2,7 @@
 // drawing walks only the visible frames and skips whole subtrees narrower than a pixel — no DOM
 // node per frame, smooth at hundreds of thousands of frames.
 import type { TreeNode } from '../../../protocol/methods.js';
+import { flatten } from './layout.js';
 import { BUCKETS, DIFF_HALF, DIFF_STEPS, HOVER, MATCH, PALETTE, WARM, warmBucket } from './palette.js';
 
 export type Orientation = 'flame' | 'icicle';
@@ -31,6 +32,9 @@ const ZOOM_FRAMES = 10;
 export class FlameGraph {
   private names: string[] = [];
   private nameOf = new Int32Array(0);
+  /** The answer's node objects by index, so a refined subtree can be grafted in. */
+  private nodes: TreeNode[] = [];
+  private rootNode?: TreeNode;
   private depth = new Uint16Array(0);
   private start = new Float64Array(0);
   private total = new Float64Array(0);
@@ -95,67 +99,9 @@ export class FlameGraph {
   /** Replace the tree; keeps the zoom on the same frame path when it still exists. */
   setTree(root: TreeNode): void {
     const keep = this.zoomed > 0 ? this.pathNames(this.zoomed) : [];
-    let n = 0;
-    const count = (t: TreeNode) => {
-      n++;
-      for (const c of t.children) count(c);
-    };
-    count(root);
-    this.nameOf = new Int32Array(n);
-    this.depth = new Uint16Array(n);
-    this.start = new Float64Array(n);
-    this.total = new Float64Array(n);
-    this.self = new Float64Array(n);
-    this.end = new Int32Array(n);
-    this.parent = new Int32Array(n);
-    this.files = new Array<string | undefined>(n);
-    this.lines = new Array<number | undefined>(n);
-    this.matched = new Uint8Array(n);
-    const nameIds = new Map<string, number>();
-    this.names = [];
-    this.maxDepth = 0;
-    let next = 0;
-    // Explicit stack: trees can be deeper than the JS call stack likes.
-    const stack: Array<{ node: TreeNode; depth: number; x: number; parent: number; i: number; childX: number; kids?: TreeNode[] }> = [];
-    const push = (node: TreeNode, depth: number, x: number, par: number) => {
-      const i = next++;
-      let id = nameIds.get(node.name);
-      if (id === undefined) {
-        id = this.names.length;
-        this.names.push(node.name);
-        nameIds.set(node.name, id);
-      }
-      this.nameOf[i] = id;
-      this.depth[i] = depth;
-      this.start[i] = x;
-      this.total[i] = node.total;
-      this.self[i] = node.self;
-      this.parent[i] = par;
-      this.files[i] = node.file;
-      this.lines[i] = node.line;
-      if (depth > this.maxDepth) this.maxDepth = depth;
-      // Alphabetical order keeps a frame in place from one profile to the next.
-      const kids = node.children.length > 1 ? [...node.children].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : node.children;
-      stack.push({ node, depth, x, parent: par, i, childX: x, kids });
-    };
-    push(root, 0, 0, -1);
-    const kidIndex: number[] = [0];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const k = kidIndex[stack.length - 1]!;
-      if (k < top.kids!.length) {
-        kidIndex[stack.length - 1] = k + 1;
-        const child = top.kids![k]!;
-        const x = top.childX;
-        top.childX += child.total;
-        push(child, top.depth + 1, x, top.i);
-        kidIndex[stack.length - 1] = 0;
-      } else {
-        this.end[top.i] = next;
-        stack.pop();
-        kidIndex.pop();
-      }
-    }
+    Object.assign(this, flatten(root));
+    this.matched = new Uint8Array(this.nameOf.length);
+    this.rootNode = root;
     this.nameBucket = Uint8Array.from(this.names, warmBucket);
     this.canvas.style.height = `${(this.maxDepth + 1) * ROW}px`;
     this.zoomed = this.findPath(keep);
@@ -163,6 +109,23 @@ export class FlameGraph {
     if (this.searchRe) this.search(this.searchRe);
     this.draw();
     this.cb.onZoom(this.zoomPath());
+  }
+
+  /** True when frames under i were left out of the answer (minShare) and may be fetched. */
+  pruned(i: number): boolean {
+    const node = this.nodes[i];
+    if (!node) return false;
+    let sum = node.self;
+    for (const c of node.children) sum += c.total;
+    return sum < node.total;
+  }
+
+  /** Replace frame i's children with a finer answer for its subtree (same counts, more frames). */
+  graft(i: number, sub: TreeNode): void {
+    const node = this.nodes[i];
+    if (!node || !this.rootNode || sub.total !== node.total) return;
+    node.children = sub.children;
+    this.setTree(this.rootNode);
   }
 
   setOrientation(o: Orientation): void {

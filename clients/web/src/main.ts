@@ -36,7 +36,10 @@ const graph = new FlameGraph($<HTMLCanvasElement>('flame'), {
       crumbs.append(a);
     });
     const last = path.at(-1);
-    if (last && path.length > 1) void select(last);
+    if (last && path.length > 1) {
+      if (last.name !== state.selected) void select(last);
+      void refine(path);
+    }
   },
   onHover: (f, x, y) => {
     if (!f) {
@@ -161,6 +164,18 @@ async function loadDiff(): Promise<void> {
     graph.setDiff(undefined);
     $('diff-info').textContent = (err as Error).message;
   }
+}
+
+/** Zoomed into a frame whose small children were pruned: fetch its subtree at the same minShare. */
+const refined = new Set<string>();
+async function refine(path: FrameInfo[]): Promise<void> {
+  const last = path.at(-1)!;
+  const key = `${state.shown} ${path.map((f) => f.name).join('\u0000')}`;
+  if (!graph.pruned(last.index) || refined.has(key)) return;
+  refined.add(key);
+  const profile = state.shown;
+  const sub = await rpc.request<P.Tree.Result>('profile/tree', { profile, path: path.slice(1).map((f) => f.name), minShare: MIN_SHARE }).catch(() => undefined);
+  if (sub && state.shown === profile && sub.profile === profile) graph.graft(last.index, sub.root);
 }
 
 /** Open a function in the sandwich and its file in the source panel. */
