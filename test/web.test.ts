@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -214,4 +214,22 @@ test('a new profile arrives live, without reloading; diff and history show both'
   const names = await page.locator('#functions-table tr.row td:first-child').allTextContents();
   assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)), 'sorted by name after a header click');
   await page.screenshot({ path: path.join(SHOTS, 'functions.png') });
+});
+
+test('a broken build shows the compiler errors on the page; the last good profile stays', async () => {
+  await page.click('button[data-tab=graph]');
+  const { sessionId } = await c.conn.sendRequest(P.WatchStart.type, {});
+  try {
+    const lib = path.join(work, 'src', 'lib.rs');
+    const src = readFileSync(lib, 'utf8');
+    writeFileSync(lib, `${src}\nfn broken() -> u32 { "not a number" }\n`);
+    await page.waitForFunction(() => /mismatched types/.test(document.getElementById('errors')?.textContent ?? ''), undefined, { timeout: 90_000 });
+    assert.match((await page.textContent('#state')) ?? '', /build failed/);
+    assert.match((await page.textContent('#errors')) ?? '', /last good profile/);
+    await page.screenshot({ path: path.join(SHOTS, 'build-error.png') });
+    writeFileSync(lib, src);
+    await page.waitForFunction(() => (document.getElementById('errors')?.textContent ?? '') === '', undefined, { timeout: 90_000 });
+  } finally {
+    await c.conn.sendRequest(P.WatchStop.type, { sessionId });
+  }
 });

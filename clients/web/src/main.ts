@@ -1,5 +1,6 @@
 // The page's wiring: connect to the daemon over the WebSocket, show the latest profile (or a
 // chosen one) in the flame graph and the views, and follow the daemon's notifications live.
+import { ErrorCodes } from '../../../protocol/errors.js';
 import type * as P from '../../../protocol/methods.js';
 import type { ProfileMeta } from '../../../protocol/types.js';
 import { FlameGraph, type FrameInfo } from './flamegraph.js';
@@ -240,10 +241,14 @@ function onNotification(method: string, params: unknown): void {
     case 'progress':
       busy(`${(params as P.Progress.Params).stage}: ${(params as P.Progress.Params).message}`);
       return;
-    case 'session/error':
-      busy('idle');
-      setError((params as P.SessionError.Params).message);
+    case 'session/error': {
+      const p = params as P.SessionError.Params;
+      // A failed build also ends its run with an error; build/finished already showed the compiler's errors.
+      if (p.code === ErrorCodes.BuildFailed) return;
+      busy('run failed');
+      setError(p.message);
       return;
+    }
     case 'profile/ready':
       busy('idle');
       setError('');
