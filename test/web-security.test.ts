@@ -172,6 +172,23 @@ test('a WebSocket from a foreign Origin is refused; the page own origin gets rea
   }
 });
 
+test('garbage on the WebSocket closes that socket only; the daemon lives on', async () => {
+  const origin = { ...cookie(), Origin: `http://127.0.0.1:${port}` };
+  const payloads: Array<string | Buffer> = ['{not json', 'null', '[1,2]', Buffer.from([0, 1, 2]), 'x'.repeat(200 * 1024), JSON.stringify({ jsonrpc: '2.0', id: { weird: 1 }, method: 'profile/top', params: 7 })];
+  for (const data of payloads) {
+    const { ws } = await openSocket(origin);
+    assert.ok(ws);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.send(data);
+    // A well-formed request after the garbage either is answered or finds the socket closed.
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'daemon/status', params: {} }));
+    await Promise.race([closed, new Promise((r) => ws.on('message', (m: Buffer) => JSON.parse(m.toString()).id === 99 && r(undefined)))]);
+    ws.terminate();
+  }
+  const status = await c.conn.sendRequest(P.Status.type, {});
+  assert.equal(status.pid, daemon!.pid);
+});
+
 test('source files: inside the workspace only; ../, absolute paths and symlinks out are refused', async () => {
   const ok = await get(`/source?file=${encodeURIComponent(path.join(work, 'src', 'lib.rs'))}`, cookie());
   assert.equal(ok.status, 200);
