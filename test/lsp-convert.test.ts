@@ -1,0 +1,80 @@
+// The language server's pure pieces, with data: which paths may be annotated, how shares and
+// hints read, how settings are parsed, and how a file's heat is put together.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileHeat } from '../clients/lsp/annotations.js';
+import { isWorkspaceSource, pct } from '../clients/lsp/convert.js';
+import { hintLabel } from '../clients/lsp/features/inlay-hints.js';
+import { DEFAULTS, parseSettings } from '../clients/lsp/settings.js';
+
+test('only the workspace\'s own sources are annotated', () => {
+  const root = '/home/u/app';
+  const cases: Array<[string, boolean]> = [
+    ['/home/u/app/src/lib.rs', true],
+    ['/home/u/app/crates/x/src/main.rs', true],
+    ['/home/u/app', false],
+    ['/home/u/application/src/lib.rs', false],
+    ['/home/u/app/target/release/build/x/out/gen.rs', false],
+    ['/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/num/uint_macros.rs', false],
+    ['/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/rand-0.8.5/src/lib.rs', false],
+    ['/home/u/app/.cargo/vendor/x/src/lib.rs', false],
+    ['./libio/./libio/fileops.c', false],
+    ['src/lib.rs', false],
+  ];
+  for (const [file, want] of cases) assert.equal(isWorkspaceSource(root, file), want, file);
+});
+
+test('shares read as percentages with one decimal, two below 0.1%', () => {
+  assert.deepEqual([0, 0.1234, 1, 0.0005, 0.999].map(pct), ['0.0%', '12.3%', '100.0%', '0.05%', '99.9%']);
+});
+
+test('hint labels: self share, total when calls cost more, the previous share when significant', () => {
+  const h = (self: number, total: number, was?: { selfShare: number; totalShare: number; significant: boolean }) => ({ line: 1, self, total, selfShare: self / 1000, totalShare: total / 1000, was });
+  assert.equal(hintLabel(h(124, 124), 1000), '🔥 12.4%');
+  assert.equal(hintLabel(h(124, 126), 1000), '🔥 12.4%', 'two samples more is not worth a total');
+  assert.equal(hintLabel(h(0, 850), 1000), '🔥 0.0% self, 85.0% total');
+  assert.equal(hintLabel(h(124, 124, { selfShare: 0.031, totalShare: 0.031, significant: true }), 1000), '🔥 12.4% (was 3.1%)');
+  assert.equal(hintLabel(h(124, 124, { selfShare: 0.12, totalShare: 0.12, significant: false }), 1000), '🔥 12.4%');
+  assert.equal(hintLabel(h(0, 850, { selfShare: 0, totalShare: 0.5, significant: true }), 1000), '🔥 0.0% self, 85.0% total (was 50.0%)');
+});
+
+test('settings: the section or an object holding it; malformed values fall back; percentages accepted', () => {
+  assert.deepEqual(parseSettings(undefined), DEFAULTS);
+  assert.deepEqual(parseSettings('nonsense'), DEFAULTS);
+  const s = parseSettings({ flame: { hints: { minShare: 5, enabled: 'yes' }, diagnostics: { severity: 'hint', minShare: -1 }, target: { bin: 'server' }, programArgs: ['--fast', 3] } });
+  assert.equal(s.hints.minShare, 0.05);
+  assert.equal(s.hints.enabled, true);
+  assert.equal(s.diagnostics.severity, 'hint');
+  assert.equal(s.diagnostics.minShare, DEFAULTS.diagnostics.minShare);
+  assert.deepEqual(s.target, { bin: 'server' });
+  assert.deepEqual(s.programArgs, ['--fast']);
+  assert.equal(parseSettings({ lenses: { targets: false } }).lenses.targets, false);
+});
+
+test('a file\'s heat keeps its own lines and functions, with the diff\'s base shares', () => {
+  const file = '/ws/src/lib.rs';
+  const heat = fileHeat({
+    profile: 'p2',
+    samples: 200,
+    file,
+    lines: [
+      { file, line: 12, self: 100, total: 100 },
+      { file, line: 0, self: 3, total: 3 },
+      { file: '/rustc/x/core.rs', line: 5, self: 40, total: 40 },
+    ],
+    functions: [
+      { name: 'a::cold', self: 1, total: 1, file, line: 30 },
+      { name: 'a::hot', self: 100, total: 120, file, line: 9 },
+      { name: 'core::x', self: 40, total: 40, file: '/rustc/x/core.rs', line: 2 },
+    ],
+    diff: {
+      base: { id: 'p1', samples: 100 },
+      current: { id: 'p2', samples: 200 },
+      functions: [{ name: 'a::hot', base: { self: 10, total: 12, selfShare: 0.1, totalShare: 0.12 }, current: { self: 100, total: 120, selfShare: 0.5, totalShare: 0.6 }, deltaSelfShare: 0.4, deltaTotalShare: 0.48, significant: true }],
+      lines: [{ file, line: 12, base: { self: 10, total: 10, selfShare: 0.1, totalShare: 0.1 }, current: { self: 100, total: 100, selfShare: 0.5, totalShare: 0.5 }, deltaSelfShare: 0.4, deltaTotalShare: 0.4, significant: true }],
+    },
+  });
+  assert.deepEqual([...heat.lines.keys()], [12]);
+  assert.deepEqual(heat.lines.get(12), { line: 12, self: 100, total: 100, selfShare: 0.5, totalShare: 0.5, was: { selfShare: 0.1, totalShare: 0.1, significant: true } });
+  assert.deepEqual(heat.functions.map((f) => [f.name, f.line, f.was?.selfShare]), [['a::hot', 9, 0.1], ['a::cold', 30, undefined]]);
+});
