@@ -81,6 +81,26 @@ function inkedPixels(p: Page): Promise<number> {
   });
 }
 
+/** Pixels of the warm palette (orange/yellow), of diff red (g = b) and of diff blue. */
+function colourCounts(p: Page): Promise<{ warm: number; red: number; blue: number }> {
+  return p.evaluate(() => {
+    const cv = document.getElementById('flame');
+    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let warm = 0;
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const r = d[i];
+      const g = d[i + 1];
+      const b = d[i + 2];
+      if (r > 150 && g - b > 30 && b <= 90) warm++;
+      else if (r > b + 40 && Math.abs(g - b) <= 2) red++;
+      else if (b > r + 40 && Math.abs(r - g) <= 2) blue++;
+    }
+    return { warm, red, blue };
+  });
+}
+
 /** Click the middle of the widest frame with this name, as a person would. */
 async function clickFrame(p: Page, name: string): Promise<void> {
   const box = await p.evaluate((n) => (window as unknown as { flame: { graph: { frameBox(n: string): { x: number; y: number; w: number; h: number } | undefined } } }).flame.graph.frameBox(n), name);
@@ -191,11 +211,15 @@ test('a new profile arrives live, without reloading; diff and history show both'
   await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, second.id, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload');
 
+  const plain = await colourCounts(page);
+  assert.ok(plain.warm > 10_000 && plain.red + plain.blue === 0, `warm palette without a diff (${JSON.stringify(plain)})`);
   await page.selectOption('#diff-base', 'previous');
   await page.waitForFunction(() => /→/.test(document.getElementById('diff-info')?.textContent ?? ''));
   assert.match((await page.textContent('#diff-info')) ?? '', new RegExp(`${first.id} → ${second.id}`));
-  // Diff colours: every drawn frame is white-ish, red or blue, none of the warm palette's orange.
-  assert.ok((await inkedPixels(page)) > 10_000);
+  // Diff colours: frames are red, blue or grey, none of the warm palette's oranges remain.
+  const diffColours = await colourCounts(page);
+  assert.equal(diffColours.warm, 0, 'no warm-palette pixels in diff mode');
+  assert.ok(diffColours.red + diffColours.blue > 100, `red or blue frames (${JSON.stringify(diffColours)})`);
   await page.screenshot({ path: path.join(SHOTS, 'diff.png') });
   await page.selectOption('#diff-base', '');
 
