@@ -66,6 +66,8 @@ export class LspClient {
   private waiters: Array<{ pred: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
   /** Called on each workspace/inlayHint/refresh request before it is answered. */
   onInlayRefresh: (() => void) | undefined;
+  /** The "flame" section this client answers workspace/configuration with (the pull model). */
+  config: unknown = {};
 
   constructor(env: NodeJS.ProcessEnv, cwd: string) {
     this.child = spawn(process.execPath, [FLAME_BIN, 'lsp', '--stdio'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -84,6 +86,7 @@ export class LspClient {
     star.onRequest((method: string, params: unknown) => {
       if (method === 'workspace/inlayHint/refresh') this.onInlayRefresh?.();
       record(method, params);
+      if (method === 'workspace/configuration') return (params as { items: unknown[] }).items.map(() => this.config);
       return null;
     });
     this.conn.listen();
@@ -96,7 +99,7 @@ export class LspClient {
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'ws' }],
       initializationOptions,
       capabilities: {
-        workspace: { inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true }, configuration: false },
+        workspace: { inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true }, configuration: true },
         window: { workDoneProgress: true, showDocument: { support: true } },
         textDocument: { inlayHint: {}, codeLens: {}, hover: { contentFormat: ['markdown'] }, publishDiagnostics: {} },
       },

@@ -148,6 +148,16 @@ test('settings: a higher threshold hides cooler hints; a new profile from a lens
   await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: { hints: { minShare: 0.3 } } } });
   const hot = await hints();
   assert.ok(hot.length >= 1 && hot.length < all.length, `${hot.length} of ${all.length}`);
+  // The pull model: no settings in the notification, the server asks for the section.
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: {} } });
+  assert.equal((await hints()).length, all.length);
+  lsp.config = { hints: { minShare: 0.3 } };
+  const asked = lsp.received.length;
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  await lsp.next((m) => m.method === 'workspace/configuration', 10000, asked);
+  await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 10000, asked);
+  assert.equal((await hints()).length, hot.length);
+  lsp.config = {};
   await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: {} } });
 
   const from = lsp.received.length;

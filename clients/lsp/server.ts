@@ -34,7 +34,7 @@ export function startServer(lsp: Connection): void {
   let state: ProfileState | undefined;
   let commands: CommandRunner | undefined;
   let progress: ProgressReporter | undefined;
-  let caps = { inlayRefresh: false, lensRefresh: false, progress: false, showDocument: false };
+  let caps = { inlayRefresh: false, lensRefresh: false, progress: false, showDocument: false, configuration: false };
   const log = (msg: string) => lsp.console.log(msg);
   const fail = (what: string, err: unknown) => lsp.console.error(`flame: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
 
@@ -101,6 +101,7 @@ export function startServer(lsp: Connection): void {
       lensRefresh: !!c.workspace?.codeLens?.refreshSupport,
       progress: !!c.window?.workDoneProgress,
       showDocument: !!c.window?.showDocument?.support,
+      configuration: !!c.workspace?.configuration,
     };
     // After a reconnect (the daemon was restarted), profiles may have landed meanwhile.
     link = new DaemonLink(root, log, (_c, previous) => previous > 0 && void showProfile('latest').catch((err) => fail('reloading the profile', err)));
@@ -137,8 +138,13 @@ export function startServer(lsp: Connection): void {
       .catch((err) => fail(`connecting to the flame daemon for ${root}`, err));
   });
 
-  lsp.onDidChangeConfiguration((p) => {
-    settings = parseSettings(p.settings);
+  lsp.onDidChangeConfiguration(async (p) => {
+    // Clients of the pull model send no settings here: ask for the section.
+    const pushed = p.settings !== null && typeof p.settings === 'object' && Object.keys(p.settings as object).length > 0;
+    if (!pushed && caps.configuration) {
+      const [section] = await lsp.workspace.getConfiguration([{ section: 'flame' }]).catch(() => [undefined]);
+      settings = parseSettings(section);
+    } else settings = parseSettings(p.settings);
     refreshAll();
   });
 
