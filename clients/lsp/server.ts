@@ -56,9 +56,13 @@ export function startServer(lsp: Connection): void {
   };
 
   const publish = async (doc: Doc) => {
-    const heat = await heatFor(doc);
-    if (docs.get(doc.uri) !== doc) return;
-    lsp.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: heat ? diagnostics(doc, heat, settings) : [] });
+    try {
+      const heat = await heatFor(doc);
+      if (docs.get(doc.uri) !== doc) return;
+      await lsp.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: heat ? diagnostics(doc, heat, settings) : [] });
+    } catch (err) {
+      fail(`publishing diagnostics for ${doc.uri}`, err);
+    }
   };
 
   const refreshAll = () => {

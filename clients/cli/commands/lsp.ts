@@ -22,6 +22,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   // createConnection reads --stdio from process.argv; give it the streams explicitly instead.
   const conn = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  // A bug in one handler must not take the editor's annotations down: log it and go on.
+  const report = (err: unknown) => process.stderr.write(`flame lsp: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.on('unhandledRejection', report);
+  process.on('uncaughtException', report);
   startServer(conn);
   return new Promise<number>(() => {});
 }
