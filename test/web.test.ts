@@ -248,7 +248,7 @@ test('a broken build shows the compiler errors on the page; the last good profil
     const src = readFileSync(lib, 'utf8');
     writeFileSync(lib, `${src}\nfn broken() -> u32 { "not a number" }\n`);
     await page.waitForFunction(() => /mismatched types/.test(document.getElementById('errors')?.textContent ?? ''), undefined, { timeout: 90_000 });
-    assert.match((await page.textContent('#state')) ?? '', /build failed/);
+    await page.waitForFunction(() => /build failed/.test(document.getElementById('state')?.textContent ?? ''));
     assert.match((await page.textContent('#errors')) ?? '', /last good profile/);
     await page.screenshot({ path: path.join(SHOTS, 'build-error.png') });
     writeFileSync(lib, src);

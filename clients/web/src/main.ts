@@ -221,37 +221,46 @@ const busy = (text: string) => {
   $('state').classList.toggle('busy', text !== 'idle');
 };
 
+/** Sessions whose last build failed: their stale progress until the next build must not hide that. */
+const failedBuild = new Set<string>();
+
 function onNotification(method: string, params: unknown): void {
+  const sid = (params as { sessionId?: string } | undefined)?.sessionId;
+  const stale = sid !== undefined && failedBuild.has(sid);
   switch (method) {
     case 'build/started':
+      if (sid !== undefined) failedBuild.delete(sid);
       busy(`building ${(params as P.BuildStarted.Params).target}…`);
       return;
     case 'build/finished': {
       const p = params as P.BuildFinished.Params;
+      if (!p.ok) failedBuild.add(p.sessionId);
       busy(p.ok ? 'built' : 'build failed');
       setError(p.ok ? '' : `build failed; showing the last good profile\n\n${p.errors.map((e) => e.rendered || e.message).join('\n') || (p.message ?? '')}`);
       return;
     }
     case 'record/started':
-      busy('recording…');
+      if (!stale) busy('recording…');
       return;
     case 'record/finished':
-      busy('analysing…');
+      if (!stale) busy('analysing…');
       return;
     case 'progress':
-      busy(`${(params as P.Progress.Params).stage}: ${(params as P.Progress.Params).message}`);
+      if (!stale) busy(`${(params as P.Progress.Params).stage}: ${(params as P.Progress.Params).message}`);
       return;
     case 'session/error': {
       const p = params as P.SessionError.Params;
       // A failed build also ends its run with an error; build/finished already showed the compiler's errors.
-      if (p.code === ErrorCodes.BuildFailed) return;
+      if (p.code === ErrorCodes.BuildFailed || stale) return;
       busy('run failed');
       setError(p.message);
       return;
     }
     case 'profile/ready':
-      busy('idle');
-      setError('');
+      if (!stale) {
+        busy('idle');
+        setError('');
+      }
       if (!state.pinned) void show();
       else void loadHistory();
       return;
