@@ -157,4 +157,15 @@ if (args.includes('--watch')) {
   console.log('');
   for (const r of await benchWatch({ runs: RUNS })) row(...r);
 }
+// 6. The editor and the web page: profile-ready → refreshed annotations; canvas render times.
+if (args.includes('--lsp')) {
+  const { benchLsp } = await import('./lsp.js');
+  console.log('');
+  for (const r of await benchLsp({ runs: RUNS })) row(...r);
+}
+if (args.includes('--web')) {
+  const { benchWeb } = await import('./web.js');
+  console.log('');
+  for (const r of await benchWeb({ runs: Math.min(RUNS, 3) })) row(...r);
+}
 rmSync(tmp, { recursive: true, force: true });
