@@ -3,19 +3,19 @@
 //
 // Standalone: `node dist/bench/daemon.js` (FLAME_BENCH_DAEMON_REQUESTS sets requests per method,
 // default 200). As a library: benchDaemon({ runs }) with runs = requests per method.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
+import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
+import { quantile } from './stats.js';
+import { mulberry32 } from '../test/helpers.js';
 import * as P from '../protocol/methods.js';
 import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
 import { ProfileStore, type ProfileMeta } from '../daemon/store.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
 
 const SAMPLES = 1_000_000;
 const STACKS = 200_000;
@@ -28,18 +28,6 @@ const STORE_CACHE_SIZE = 2;
 /** Stop a method's latency loop after this long even if fewer requests were made. */
 const METHOD_BUDGET_MS = 30_000;
 const IDLE_MS = 10_000;
-
-/** Small seeded PRNG, so every run generates the same profiles. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Shape {
   /** Per unique stack: function ids (root first) and line choice per frame, and its thread. */
@@ -140,9 +128,6 @@ export function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
   return b.finish();
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
@@ -158,21 +143,6 @@ function cpuTicks(pid: number): number {
   return Number(rest[11]) + Number(rest[12]);
 }
 
-function waitForSocket(socket: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = () => {
-      if (child.exitCode !== null) return reject(new Error(`daemon exited with ${child.exitCode}`));
-      const s = net.connect(socket);
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
-    };
-    poll();
-  });
-}
 
 export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
   const requests = Math.max(1, Math.floor(opts.runs));
@@ -181,10 +151,7 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     rows.push(cells);
   };
   const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-daemon-ws-'));
-  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-daemon-rt-'));
-  const env = { FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache') };
-  const savedEnv = { ...process.env };
-  let daemon: ChildProcess | undefined;
+  let daemon: TestDaemon | undefined;
   let c: Connection | undefined;
   try {
     cpSync(path.join(REPO, 'examples', 'wordfreq'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
@@ -225,16 +192,11 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
 
     // Start the daemon as the tests do.
     t0 = performance.now();
-    daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    await waitForSocket(env.FLAME_SOCKET, daemon);
-    const pid = daemon.pid!;
+    daemon = await startDaemon({ prefix: 'flame-bench-daemon', workspace: work });
+    const pid = daemon.child.pid!;
     row('daemon start → socket accepts', ms(performance.now() - t0), `RSS ${(procStatus(pid, 'VmRSS') / 2 ** 20).toFixed(0)} MiB`);
 
-    Object.assign(process.env, env);
-    c = await connect({ cwd: work, spawn: false, clientName: 'bench-daemon' });
+    c = await daemon.client('bench-daemon');
     const conn = c.conn;
     const latest = metas.at(-1)!.id;
     const previous = metas.at(-2)!.id;
@@ -297,15 +259,9 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     row(`daemon idle CPU over ${(wall / 1000).toFixed(0)} s (no client, no session; utime+stime)`, `${(((b - a) / tick / (wall / 1000)) * 100).toFixed(2)} % of one core`, `${b - a} ticks`);
   } finally {
     c?.close();
-    if (daemon && daemon.exitCode === null) {
-      const exited = new Promise((r) => daemon!.once('exit', r));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    }
-    process.env = savedEnv;
+    await daemon?.stop();
     rmSync(work, { recursive: true, force: true });
-    rmSync(runtime, { recursive: true, force: true });
+    if (daemon) rmSync(daemon.runtime, { recursive: true, force: true });
   }
   return rows;
 }

@@ -9,19 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { InlayHint } from 'vscode-languageserver-protocol';
 import * as P from '../protocol/methods.js';
 import { daemonClient, LspClient, startWorkspace } from '../test/lsp-harness.js';
+import { stat, type Stat } from './stats.js';
 
 const PAD = 5000;
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function stat(xs: number[]): Stat {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
-}
 
 const ms = (s: Stat) => [`${s.median.toFixed(1)} ms`, `${s.min.toFixed(1)}–${s.max.toFixed(1)} ms`];
 

@@ -12,6 +12,7 @@ import { analyzePerfData } from '../daemon/analyze.js';
 import { foldText } from '../daemon/fold.js';
 import { foldedStacks } from '../daemon/query.js';
 import { renderSvg } from '../daemon/svg.js';
+import { stat, type Stat } from './stats.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CORPUS = process.env.FLAME_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
@@ -21,16 +22,6 @@ const PEERS = args.includes('--peers');
 const RUNS = Number(process.env.FLAME_BENCH_RUNS ?? 5);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-'));
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function stat(xs: number[]): Stat {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
-}
 
 const fmt = (s: Stat, unit = 's', scale = 1000) => `${(s.median / scale).toFixed(3)} ${unit} (${(s.min / scale).toFixed(3)}–${(s.max / scale).toFixed(3)})`;
 

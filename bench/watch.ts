@@ -1,18 +1,15 @@
 // Watch-mode figures: for a recording of about 10,000 samples, the time from the program's exit
 // (record/finished) to profile/ready, and from a saved edit to the new profile, split into the
 // incremental build, the program's run and flame's own overhead. Real daemon, cargo and perf.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
+import { startDaemon } from '../test/daemon-fixture.js';
+import { median } from './stats.js';
 import * as P from '../protocol/methods.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
 
 interface Run {
   saveToReady: number;
@@ -22,35 +19,15 @@ interface Run {
   samples: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-watch-ws-'));
-  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-watch-rt-'));
-  cpSync(path.join(REPO, 'test', 'fixtures', 'hotspots'), work, { recursive: true, filter: (s) => !s.includes(`${path.sep}target`) });
   // About two seconds of the fixture on two threads at 4999 Hz: some 10,000 samples.
-  const env = { FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '5' };
-  const saved = { ...process.env };
-  let daemon: ChildProcess | undefined;
+  const daemon = await startDaemon({ prefix: 'flame-bench-watch', env: { FLAME_FIXTURE_SCALE: '5' } });
+  const work = daemon.work;
   let c: Connection | undefined;
   try {
-    daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    for (let i = 0; i < 300; i++) {
-      const up = await new Promise<boolean>((r) => {
-        const s = net.connect(env.FLAME_SOCKET);
-        s.once('connect', () => (s.destroy(), r(true)));
-        s.once('error', () => r(false));
-      });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    Object.assign(process.env, env);
-    c = await connect({ cwd: work, spawn: false, clientName: 'bench-watch' });
+    c = await daemon.client('bench-watch');
     const at: Record<string, number> = {};
     const got: Record<string, unknown> = {};
     let wake: (() => void) | undefined;
@@ -82,15 +59,10 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
       [`watch: save → new profile`, `median ${ms(m('saveToReady'))}`, `incremental build ${ms(m('build'))} + program run under perf ${ms(m('program'))} + flame ${ms(m('saveToReady') - m('build') - m('program'))} (debounce, source hash, analysis, store)`],
     ];
   } finally {
-    process.env = saved;
     c?.close();
-    if (daemon && daemon.exitCode === null) {
-      const exited = new Promise((r) => daemon!.once('exit', r));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
+    await daemon.stop();
     rmSync(work, { recursive: true, force: true });
-    rmSync(runtime, { recursive: true, force: true });
+    rmSync(daemon.runtime, { recursive: true, force: true });
   }
 }
 

@@ -4,34 +4,26 @@
 //
 // Standalone: `node dist/bench/web.js` (FLAME_BENCH_WEB_RUNS sets the runs, default 3). As a
 // library: benchWeb({ runs }) returns rows of cells.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
+import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
+import { median, quantile } from './stats.js';
 import * as P from '../protocol/methods.js';
 import { ProfileStore } from '../daemon/store.js';
 import { buildProfile, generateCounts, generateShape } from './daemon.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
 const TARGET_NODES = 200_000;
 const ZOOM_STEPS = 12;
 
 // Page-side code runs in Chromium; this file's lib has no DOM types.
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
-};
+const q = (xs: number[], p: number) => quantile([...xs].sort((a, b) => a - b), p);
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 function countNodes(t: P.TreeNode): number {
@@ -40,18 +32,6 @@ function countNodes(t: P.TreeNode): number {
   return n;
 }
 
-function waitForSocket(socket: string, child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 30_000;
-    const poll = () => {
-      if (child.exitCode !== null) return reject(new Error(`daemon exited with ${child.exitCode}`));
-      const s = net.connect(socket);
-      s.once('connect', () => (s.destroy(), resolve()));
-      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
-    };
-    poll();
-  });
-}
 
 /** Zoom down the widest path and back out, animating; returns every frame's render time. */
 async function zoomFrames(page: Page): Promise<number[]> {
@@ -86,10 +66,7 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
   const runs = Math.max(1, Math.floor(opts.runs));
   const rows: string[][] = [];
   const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-web-ws-'));
-  const runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-web-rt-'));
-  const env = { FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache') };
-  const savedEnv = { ...process.env };
-  let daemon: ChildProcess | undefined;
+  let daemon: TestDaemon | undefined;
   let c: Connection | undefined;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
@@ -97,10 +74,8 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
     const store = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
     const shape = generateShape(42);
     await store.add({ target: { bench: 'web' } }, buildProfile(shape, generateCounts(shape.fns.length, 0)));
-    daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    await waitForSocket(env.FLAME_SOCKET, daemon);
-    Object.assign(process.env, env);
-    c = await connect({ cwd: work, spawn: false, clientName: 'bench-web' });
+    daemon = await startDaemon({ prefix: 'flame-bench-web', workspace: work });
+    c = await daemon.client('bench-web');
 
     // Pick the minShare whose tree has about TARGET_NODES nodes (the page's default prunes more).
     let minShare = 0;
@@ -153,15 +128,9 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
   } finally {
     await browser.close();
     c?.close();
-    if (daemon && daemon.exitCode === null) {
-      const exited = new Promise((r) => daemon!.once('exit', r));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    }
-    process.env = savedEnv;
+    await daemon?.stop();
     rmSync(work, { recursive: true, force: true });
-    rmSync(runtime, { recursive: true, force: true });
+    if (daemon) rmSync(daemon.runtime, { recursive: true, force: true });
   }
   return rows;
 }

@@ -3,48 +3,17 @@
 // malformed requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
-import { FIXTURES, FLAME_BIN, scratch } from './helpers.js';
+import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 
+let d: TestDaemon;
 let work: string;
-let runtime: string;
-let daemon: ChildProcess | undefined;
-const env = () => ({ ...process.env, FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3', FLAME_DEBOUNCE_MS: '300' });
 
-function startDaemon(): Promise<void> {
-  daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 20000;
-    const poll = () => {
-      const s = net.connect(path.join(runtime, socketName()));
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
-    };
-    poll();
-  });
-}
-
-function socketName(): string {
-  return 'd.sock';
-}
-
-async function client(name = 'test'): Promise<Connection> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env());
-  try {
-    return await connect({ cwd: work, spawn: false, clientName: name });
-  } finally {
-    process.env = saved;
-  }
-}
+const client = (name = 'test') => d.client(name);
 
 // vscode-jsonrpc keeps one handler per method, so tests listen through one catch-all handler
 // per connection and fan out to as many listeners as they like.
@@ -78,14 +47,12 @@ function next<T>(c: Connection, method: string, pred: (p: T) => boolean = () => 
 }
 
 before(async () => {
-  work = scratch('flame-daemon-ws-');
-  runtime = scratch('flame-daemon-rt-');
-  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
-  await startDaemon();
+  d = await startDaemon({ prefix: 'flame-daemon', env: { FLAME_FIXTURE_SCALE: '0.3', FLAME_DEBOUNCE_MS: '300' } });
+  work = d.work;
 });
 
 after(async () => {
-  daemon?.kill('SIGTERM');
+  await d?.stop();
 });
 
 test('handshake, status, and a private socket', async () => {
@@ -94,7 +61,7 @@ test('handshake, status, and a private socket', async () => {
     assert.equal(c.info.workspaceRoot, work);
     assert.ok(c.info.capabilities.methods.includes('profile/top'));
     const s = await c.conn.sendRequest(P.Status.type, {});
-    assert.equal(s.pid, daemon!.pid);
+    assert.equal(s.pid, d.child.pid);
     assert.equal(s.state, 'idle');
     assert.equal(statSync(s.socket).mode & 0o777, 0o600);
     assert.equal(statSync(path.dirname(s.socket)).mode & 0o777, 0o700);
@@ -104,7 +71,7 @@ test('handshake, status, and a private socket', async () => {
 });
 
 test('a client of another protocol version gets an error saying what to do', async () => {
-  const sock = net.connect(path.join(runtime, socketName()));
+  const sock = net.connect(d.socket);
   const reply = await rawRequest(sock, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientName: 'old', clientVersion: '0.0.1', protocolVersion: 999 } });
   assert.equal(reply.error.code, -32910);
   assert.match(reply.error.message, /flame daemon stop/);
@@ -112,7 +79,7 @@ test('a client of another protocol version gets an error saying what to do', asy
 });
 
 test('malformed JSON, unknown methods and bad params get errors and the daemon lives on', async () => {
-  const sock = net.connect(path.join(runtime, socketName()));
+  const sock = net.connect(d.socket);
   const init = await rawRequest(sock, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientName: 'raw', clientVersion: '0', protocolVersion: 1 } });
   assert.ok(init.result);
   const unknown = await rawRequest(sock, { jsonrpc: '2.0', id: 2, method: 'profile/frobnicate', params: {} });
@@ -123,7 +90,7 @@ test('malformed JSON, unknown methods and bad params get errors and the daemon l
   const badRegex = await rawRequest(sock, { jsonrpc: '2.0', id: 4, method: 'profile/top', params: { filter: '(' } });
   assert.equal(badRegex.error.code, -32912);
   // Garbage framing: the daemon drops this connection, not itself.
-  const junk = net.connect(path.join(runtime, socketName()));
+  const junk = net.connect(d.socket);
   await new Promise((r) => junk.once('connect', r));
   junk.write('Content-Length: 12\r\n\r\n{not json!!}');
   junk.write('complete nonsense without headers\r\n\r\n');
@@ -132,7 +99,7 @@ test('malformed JSON, unknown methods and bad params get errors and the daemon l
   sock.destroy();
   const c = await client();
   const s = await c.conn.sendRequest(P.Status.type, {});
-  assert.equal(s.pid, daemon!.pid);
+  assert.equal(s.pid, d.child.pid);
   c.close();
 });
 
@@ -223,8 +190,8 @@ test('a restart keeps the history', async () => {
   assert.ok(before.length >= 3);
   await c.conn.sendRequest(P.Shutdown.type, {});
   c.close();
-  await new Promise((r) => daemon!.once('exit', r));
-  await startDaemon();
+  await new Promise((r) => d.child.once('exit', r));
+  await d.restart();
   c = await client();
   const afterIds = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.map((p) => p.id);
   assert.deepEqual(afterIds, before);

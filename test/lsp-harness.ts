@@ -1,15 +1,12 @@
 // Shared by the language-server tests and bench: a private daemon on a temp copy of the
 // hotspots fixture, and a real `flame lsp` child process driven by a real LSP client connection.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node.js';
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { connect, type Connection } from '../clients/connect.js';
-import { FIXTURES, FLAME_BIN } from './helpers.js';
+import { startDaemon } from './daemon-fixture.js';
+import { FLAME_BIN } from './helpers.js';
 
 export interface Workspace {
   work: string;
@@ -21,23 +18,8 @@ export interface Workspace {
 
 /** Copy the fixture, start a daemon for it on a private socket and wait until it listens. */
 export async function startWorkspace(prefix: string, scale = '0.3'): Promise<Workspace> {
-  const work = mkdtempSync(path.join(os.tmpdir(), `${prefix}-ws-`));
-  const runtime = mkdtempSync(path.join(os.tmpdir(), `${prefix}-rt-`));
-  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
-  const env = { ...process.env, FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: scale, FLAME_DEBOUNCE_MS: '300' };
-  const daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env, stdio: ['ignore', 'ignore', 'ignore'] });
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(env.FLAME_SOCKET);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('the daemon did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { work, runtime, env, daemon, stop: () => daemon.kill('SIGTERM') };
+  const d = await startDaemon({ prefix, env: { FLAME_FIXTURE_SCALE: scale, FLAME_DEBOUNCE_MS: '300' } });
+  return { work: d.work, runtime: d.runtime, env: { ...process.env, ...d.env }, daemon: d.child, stop: () => void d.stop() };
 }
 
 /** A protocol client of the workspace's daemon (the test's own, beside the language server's). */

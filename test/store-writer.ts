@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
 import { ProfileStore } from '../daemon/store.js';
+import { mulberry32 } from './helpers.js';
 
 export interface SyntheticOptions {
   seed: number;
@@ -52,17 +53,6 @@ export function syntheticProfile(o: SyntheticOptions): ProfileData {
     b.add(stack, thread, n, n * 1000, { unknown: stack[1]! % 7 === 0, truncated: false });
   }
   return b.finish();
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The meta.options the writer stores, from which a test rebuilds the exact profile. */

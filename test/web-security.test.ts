@@ -3,54 +3,33 @@
 // Origin, reads sources only inside the workspace and offers only read-only methods.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
 import { WebServer } from '../daemon/web.js';
-import { FIXTURES, FLAME_BIN } from './helpers.js';
+import { startDaemon, type TestDaemon } from './daemon-fixture.js';
+import { scratch } from './helpers.js';
 
 let work: string;
 let outside: string;
-let runtime: string;
-let daemon: ChildProcess | undefined;
+let d: TestDaemon;
 let c: Connection;
 let port: number;
 let token: string;
-const env = () => ({ FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache') });
 
 before(async () => {
-  work = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-ws-'));
-  outside = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-out-'));
-  runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-websec-rt-'));
-  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  outside = scratch('flame-websec-out-');
   writeFileSync(path.join(outside, 'secret.txt'), 'not for the page\n');
+  d = await startDaemon({ prefix: 'flame-websec' });
+  work = d.work;
   symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'src', 'leak.rs'));
   symlinkSync(outside, path.join(work, 'outdir'));
-  daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env() }, stdio: 'ignore' });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(env().FLAME_SOCKET);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('daemon did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const saved = { ...process.env };
-  Object.assign(process.env, env());
-  try {
-    c = await connect({ cwd: work, spawn: false, clientName: 'web-security-test' });
-  } finally {
-    process.env = saved;
-  }
+  c = await d.client('web-security-test');
   const r = await c.conn.sendRequest(P.WebUrl.type, {});
   port = r.port;
   token = new URL(r.url).searchParams.get('token')!;
@@ -58,7 +37,7 @@ before(async () => {
 
 after(() => {
   c?.close();
-  daemon?.kill('SIGTERM');
+  void d?.stop();
 });
 
 interface Reply {
@@ -186,7 +165,7 @@ test('garbage on the WebSocket closes that socket only; the daemon lives on', as
     ws.terminate();
   }
   const status = await c.conn.sendRequest(P.Status.type, {});
-  assert.equal(status.pid, daemon!.pid);
+  assert.equal(status.pid, d.child.pid);
 });
 
 test('source files: inside the workspace only; ../, absolute paths and symlinks out are refused', async () => {
@@ -226,5 +205,5 @@ test('the server binds loopback only: another address cannot be asked for nor re
     assert.ok(refused, `${a}:${port} refuses`);
   }
   // And the daemon outlived all of the above.
-  assert.equal((await c.conn.sendRequest(P.Status.type, {})).pid, daemon!.pid);
+  assert.equal((await c.conn.sendRequest(P.Status.type, {})).pid, d.child.pid);
 });

@@ -3,15 +3,13 @@
 // renders, search, zoom, source heat, diff, history, and a new profile arriving live.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { connect, type Connection } from '../clients/connect.js';
+import type { Connection } from '../clients/connect.js';
+import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import * as P from '../protocol/methods.js';
-import { FIXTURES, FLAME_BIN, REPO, runFlame } from './helpers.js';
+import { REPO, runFlame } from './helpers.js';
 
 // Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -19,30 +17,20 @@ declare const document: any;
 declare const window: any;
 
 const SHOTS = path.join(REPO, 'test-output', 'web');
+let d: TestDaemon;
 let work: string;
-let runtime: string;
-let daemon: ChildProcess | undefined;
 let c: Connection;
 let browser: Browser;
 let page: Page;
 let first: P.ProfileOnce.Result;
 let url: string;
-const env = () => ({ FLAME_RUNTIME_DIR: runtime, FLAME_SOCKET: path.join(runtime, 'd.sock'), FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3' });
+const env = () => d.env;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  work = mkdtempSync(path.join(os.tmpdir(), 'flame-web-ws-'));
-  runtime = mkdtempSync(path.join(os.tmpdir(), 'flame-web-rt-'));
-  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
-  daemon = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work, '--idle-timeout', '0'], { env: { ...process.env, ...env() }, stdio: 'ignore' });
-  await waitForSocket(env().FLAME_SOCKET);
-  const saved = { ...process.env };
-  Object.assign(process.env, env());
-  try {
-    c = await connect({ cwd: work, spawn: false, clientName: 'web-test' });
-  } finally {
-    process.env = saved;
-  }
+  d = await startDaemon({ prefix: 'flame-web', env: { FLAME_FIXTURE_SCALE: '0.3' } });
+  work = d.work;
+  c = await d.client('web-test');
   first = await c.conn.sendRequest(P.ProfileOnce.type, {});
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -52,23 +40,9 @@ before(async () => {
 after(async () => {
   await browser?.close();
   c?.close();
-  daemon?.kill('SIGTERM');
+  await d?.stop();
 });
 
-function waitForSocket(socket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 20_000;
-    const poll = () => {
-      const s = net.connect(socket);
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error('daemon did not start')) : setTimeout(poll, 100)));
-    };
-    poll();
-  });
-}
 
 /** Count the canvas's pixels that are not the white background. */
 function inkedPixels(p: Page): Promise<number> {
