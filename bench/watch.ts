@@ -17,6 +17,12 @@ interface Run {
   program: number;
   exitToReady: number;
   samples: number;
+  /** Program exit → symbolization starts: perf script and parsing. */
+  script: number;
+  /** Symbolizing the freshly built binary (its build-id is new after every edit). */
+  symbolize: number;
+  /** Model and store. */
+  rest: number;
 }
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -34,6 +40,11 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
     c.conn.onNotification((method: string, params: unknown) => {
       at[method] = performance.now();
       got[method] = params;
+      // When each analysis stage begins: perf script, then symbolization, then the model.
+      if (method === P.Progress.method) {
+        const stage = (params as P.Progress.Params).stage;
+        if (at[`stage:${stage}`] === undefined) at[`stage:${stage}`] = performance.now();
+      }
       if (method === P.ProfileReady.method || method === P.SessionError.method) wake?.();
     });
     const nextProfile = () => new Promise<void>((r) => (wake = r));
@@ -44,6 +55,7 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
     const lib = path.join(work, 'src', 'lib.rs');
     for (let i = 0; i < opts.runs; i++) {
       ready = nextProfile();
+      for (const k of Object.keys(at)) if (k.startsWith('stage:')) delete at[k];
       const saveAt = performance.now();
       appendFileSync(lib, `\n// edit ${i}\n`);
       await ready;
@@ -51,11 +63,15 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
       const build = got[P.BuildFinished.method] as P.BuildFinished.Params;
       const rec = got[P.RecordFinished.method] as P.RecordFinished.Params;
       const prof = got[P.ProfileReady.method] as P.ProfileReady.Params;
-      runs.push({ saveToReady: at[P.ProfileReady.method]! - saveAt, build: build.durationMs, program: rec.durationMs, exitToReady: at[P.ProfileReady.method]! - at[P.RecordFinished.method]!, samples: prof.samples });
+      runs.push({ saveToReady: at[P.ProfileReady.method]! - saveAt, build: build.durationMs, program: rec.durationMs, exitToReady: at[P.ProfileReady.method]! - at[P.RecordFinished.method]!, samples: prof.samples,
+        script: at['stage:symbolize']! - at[P.RecordFinished.method]!,
+        symbolize: at['stage:model']! - at['stage:symbolize']!,
+        rest: at[P.ProfileReady.method]! - at['stage:model']!,
+      });
     }
     const m = (k: keyof Run) => median(runs.map((r) => r[k]));
     return [
-      [`watch, ${runs.length} edits of the fixture, ~${Math.round(m('samples')).toLocaleString('en')} samples each: program exit → profile/ready (perf script, symbols from the cache, model, store)`, `median ${ms(m('exitToReady'))}`, `range ${ms(Math.min(...runs.map((r) => r.exitToReady)))}–${ms(Math.max(...runs.map((r) => r.exitToReady)))}`],
+      [`watch, ${runs.length} edits of the fixture, ~${Math.round(m('samples')).toLocaleString('en')} samples each: program exit → profile/ready`, `median ${ms(m('exitToReady'))}`, `range ${ms(Math.min(...runs.map((r) => r.exitToReady)))}–${ms(Math.max(...runs.map((r) => r.exitToReady)))}`, `perf script ${ms(m('script'))} + symbolizing the rebuilt binary ${ms(m('symbolize'))} + model and store ${ms(m('rest'))}`],
       [`watch: save → new profile`, `median ${ms(m('saveToReady'))}`, `incremental build ${ms(m('build'))} + program run under perf ${ms(m('program'))} + flame ${ms(m('saveToReady') - m('build') - m('program'))} (debounce, source hash, analysis, store)`],
     ];
   } finally {

@@ -2,9 +2,8 @@
 // resolve inline chains and source lines per binary in one batch each, then build the profile.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
-import { perfScript, perfScriptSlices } from './perf.js';
-import { PerfScriptParser, type ParseStats, type RawSample } from './perfscript.js';
+import { perfScript } from './perf.js';
+import { PerfScriptParser, type RawSample } from './perfscript.js';
 import { ProfileBuilder, type ProfileData } from './profile.js';
 import { Symbolizer, type SourceFrame } from './symbolize.js';
 import { FlameError, ErrorCodes } from './errors.js';
@@ -16,21 +15,6 @@ export interface AnalyzeOptions {
   noSymbolize?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: AnalyzeProgress) => void;
-  /** perf script processes over time slices (default: up to 2, one per core). */
-  slices?: number;
-}
-
-/** The stats of several slices' parsers as one. */
-function mergeStats(all: ParseStats[]): ParseStats {
-  const out: ParseStats = { samples: 0, malformedLines: 0, lostEvents: 0, otherEventSamples: 0 };
-  for (const s of all) {
-    out.samples += s.samples;
-    out.malformedLines += s.malformedLines;
-    out.lostEvents += s.lostEvents;
-    out.otherEventSamples += s.otherEventSamples;
-    if (!out.firstMalformed && s.firstMalformed) out.firstMalformed = s.firstMalformed;
-  }
-  return out;
 }
 
 export interface AnalyzeProgress {
@@ -64,12 +48,9 @@ export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {
   }
   const collector = new RawCollector();
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
-  // perf script's DWARF unwinding dominates; time slices unwind on separate cores. Samples reach
-  // the collector in arrival order, which only changes the order of its (deduplicated) stacks.
-  const slices = await perfScriptSlices(perfData, opts.slices ?? Math.min(2, os.availableParallelism()));
-  const parsers = slices.map(() => new PerfScriptParser((s) => collector.add(s)));
-  await Promise.all(slices.map((time, i) => perfScript(perfData, (l) => parsers[i]!.line(l), { signal: opts.signal, time })));
-  const stats = mergeStats(parsers.map((p) => p.end()));
+  const parser = new PerfScriptParser((s) => collector.add(s));
+  await perfScript(perfData, (l) => parser.line(l), { signal: opts.signal });
+  const stats = parser.end();
   const warnings: string[] = [];
   if (stats.malformedLines > 0) {
     const f = stats.firstMalformed!;

@@ -149,13 +149,10 @@ export const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
 
 /**
  * Run `perf script --no-inline` over a perf.data file, handing each line (without its newline)
- * to `onLine` synchronously as the bytes arrive; resolves when perf has exited. `time` limits it
- * to a `--time` range (see perfScriptSlices).
+ * to `onLine` synchronously as the bytes arrive; resolves when perf has exited.
  */
-export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal; time?: string } = {}): Promise<void> {
-  const args = ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS, '-i', perfData];
-  if (opts.time !== undefined) args.push('--time', opts.time);
-  const child = execa('perf', args, {
+export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const child = execa('perf', ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS, '-i', perfData], {
     reject: false,
     buffer: { stdout: false, stderr: true },
     stdin: 'ignore',
@@ -177,31 +174,4 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
     if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
     throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a whole perf.data file? A recording cut short has to be made again`);
   }
-}
-
-/**
- * `--time` ranges that cut a recording into `n` disjoint slices covering it whole: perf script's
- * DWARF unwinding is the slow part of analysis and runs only for the samples in range, so slices
- * unwind on separate cores. One open range (no slicing) when the header has no sample times.
- */
-export async function perfScriptSlices(perfData: string, n: number): Promise<Array<string | undefined>> {
-  if (n <= 1) return [undefined];
-  const r = await execa('perf', ['script', '--header-only', '-i', perfData], { reject: false, stdin: 'ignore' });
-  // Each slice's parser keeps the first event it sees: with several events, slicing could pick
-  // different ones, so a multi-event recording is read whole.
-  if ((String(r.stdout ?? '').match(/^# event : /gm) ?? []).length > 1) return [undefined];
-  const first = /time of first sample : (\d+)\.(\d+)/.exec(String(r.stdout ?? ''));
-  const last = /time of last sample : (\d+)\.(\d+)/.exec(String(r.stdout ?? ''));
-  if (!first || !last) return [undefined];
-  // In nanoseconds. The header's times are rounded, so the first and last slices are open-ended.
-  const ns = (m: RegExpExecArray) => BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]!.padEnd(9, '0').slice(0, 9));
-  const a = ns(first);
-  const b = ns(last);
-  if (b - a < BigInt(n) * 1000n) return [undefined];
-  const fmt = (t: bigint) => `${t / 1_000_000_000n}.${String(t % 1_000_000_000n).padStart(9, '0')}`;
-  const cuts = Array.from({ length: n - 1 }, (_, i) => a + ((b - a) * BigInt(i + 1)) / BigInt(n));
-  // Both ends of a perf --time range are inclusive: slice i is (cut[i-1], cut[i]].
-  const ranges = cuts.map((c, i) => `${i === 0 ? '' : fmt(cuts[i - 1]! + 1n)},${fmt(c)}`);
-  ranges.push(`${fmt(cuts[n - 2]! + 1n)},`);
-  return ranges;
 }

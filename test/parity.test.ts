@@ -84,16 +84,3 @@ test('with inline frames, the inlined helper gets the self samples of its lines'
   assert.ok(chain && chain.total >= mix.total, 'hash_chain is on the stack of every mix sample');
   assert.match(mix.file ?? '', /hotspots\/src\/lib\.rs$/);
 });
-
-test('time-sliced perf script (one process per core) gives exactly the profile of one pass', async () => {
-  const { analyzePerfData } = await import('../daemon/analyze.js');
-  const { foldedStacks, hotLines } = await import('../daemon/query.js');
-  const whole = (await analyzePerfData(perfData, { cacheDir, slices: 1 })).profile;
-  for (const slices of [2, 3]) {
-    const cut = (await analyzePerfData(perfData, { cacheDir, slices })).profile;
-    assert.equal(cut.totalSamples, whole.totalSamples, `${slices} slices`);
-    assert.equal(cut.totalPeriod, whole.totalPeriod);
-    assert.deepEqual(Object.fromEntries([...foldedStacks(cut)].sort()), Object.fromEntries([...foldedStacks(whole)].sort()));
-    assert.deepEqual(hotLines(cut), hotLines(whole));
-  }
-});
