@@ -101,12 +101,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   // The web page's WebSockets are clients like the socket's (web.ts); started on first web/url.
   const web = new WebServer({ workspaceRoot: root, attach: (reader, writer) => accept(reader, writer) });
   const ctx: ServerContext = { workspaceRoot: root, socket: opts.stdio ? 'stdio' : paths.socket, logFile: paths.logFile, startedAt: Date.now(), idleTimeoutMs, store, sessions, shutdown, webUrl: () => web.url() };
-  const accept = (reader: MessageReader, writer: MessageWriter) => {
+  // `last`: the stdio client, whose leaving ends a `--stdio` daemon (a web page's does not).
+  const accept = (reader: MessageReader, writer: MessageWriter, last = false) => {
     const conn = createMessageConnection(reader, writer);
     serve(conn, ctx, clients);
     conn.onClose(() => {
       touch();
-      if (opts.stdio) shutdown();
+      if (last) shutdown();
     });
     conn.listen();
     touch();
@@ -114,7 +115,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   await watcher.ready();
   if (opts.stdio) {
-    accept(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    accept(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), true);
   } else {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {
