@@ -181,7 +181,7 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
       addMs += performance.now() - a;
     }
     const fnCount = first!.functions.length;
-    const stackCount = first!.stacks.length;
+    const stackCount = first!.stacks.thread.length;
     first = undefined;
     row(
       `setup: ${PROFILES} generated profiles (${SAMPLES.toLocaleString('en')} samples, ${stackCount.toLocaleString('en')} unique stacks, depth 20–40, ${fnCount} functions, ${THREADS} threads; same stacks, counts differ)`,

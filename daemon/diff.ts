@@ -88,7 +88,7 @@ function flatOf(p: ProfileData, f: StackFilter): Flat {
   let flat = perThread.get(key);
   if (!flat) {
     const filter: StackFilter = f.thread === undefined ? {} : { thread: f.thread };
-    const samples = f.thread === undefined ? p.totalSamples : selectStacks(p, filter).reduce((a, s) => a + s.samples, 0);
+    const samples = f.thread === undefined ? p.totalSamples : selectStacks(p, filter).reduce((a, si) => a + p.stacks.samples[si]!, 0);
     flat = { samples, functions: topFunctions(p, filter), lines: hotLines(p, filter) };
     perThread.set(key, flat);
   }

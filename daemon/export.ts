@@ -2,7 +2,7 @@
 // format, and pprof's profile.proto, so users can open flame's recordings where they like.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location as PLocation, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import type { ProfileData, StackRecord } from './profile.js';
+import { stackLocs, type ProfileData } from './profile.js';
 import { foldedStacks, selectStacks, type FoldedOptions, type StackFilter } from './query.js';
 import { FLAME_VERSION } from '../protocol/version.js';
 
@@ -59,22 +59,22 @@ export function toSpeedscope(p: ProfileData, name: string, opts: SpeedscopeOptio
     if (f.line !== undefined) fr.line = f.line;
     return fr;
   });
-  const groups = new Map<number, StackRecord[]>();
-  for (const s of selectStacks(p, opts)) {
-    const g = opts.combineThreads ? -1 : s.thread;
+  const groups = new Map<number, number[]>();
+  for (const si of selectStacks(p, opts)) {
+    const g = opts.combineThreads ? -1 : p.stacks.thread[si]!;
     let list = groups.get(g);
     if (!list) groups.set(g, (list = []));
-    list.push(s);
+    list.push(si);
   }
   const profiles: SpeedscopeSampledProfile[] = [];
   for (const [thread, stacks] of groups) {
     const samples: number[][] = new Array(stacks.length);
     const weights: number[] = new Array(stacks.length);
     let sum = 0;
-    stacks.forEach((s, i) => {
-      samples[i] = s.locs.map((l) => p.locations[l]!.fn);
-      weights[i] = s.samples;
-      sum += s.samples;
+    stacks.forEach((si, i) => {
+      samples[i] = Array.from(stackLocs(p, si), (l) => p.locations[l]!.fn);
+      weights[i] = p.stacks.samples[si]!;
+      sum += weights[i]!;
     });
     const t = p.threads[thread];
     profiles.push({ type: 'sampled', name: t ? `${t.comm} (tid ${t.tid})` : name, unit: 'none', startValue: 0, endValue: sum, samples, weights });
@@ -109,8 +109,8 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
   const singleIds = new Int32Array(p.locations.length);
   const chainIds = new Map<string, number>();
   /** The pprof Location of ProfileData locations locs[from..to), an outer frame and its inlinees. */
-  const locationOf = (locs: number[], from: number, to: number): number => {
-    const key = to - from === 1 ? '' : locs.slice(from, to).join(',');
+  const locationOf = (locs: Uint32Array, from: number, to: number): number => {
+    const key = to - from === 1 ? '' : locs.subarray(from, to).join(',');
     let id = key === '' ? singleIds[locs[from]!]! || undefined : chainIds.get(key);
     if (id === undefined) {
       id = locations.length + 1;
@@ -128,9 +128,9 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
   const threadKey = strings.dedup('thread');
   const tidKey = strings.dedup('thread_id');
   const samples: Sample[] = [];
-  for (const s of selectStacks(p, opts)) {
+  for (const si of selectStacks(p, opts)) {
     const ids: number[] = [];
-    const locs = s.locs;
+    const locs = stackLocs(p, si);
     for (let start = 0; start < locs.length; ) {
       let end = start + 1;
       while (end < locs.length && p.locations[locs[end]!]!.inlined) end++;
@@ -138,8 +138,8 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
       start = end;
     }
     ids.reverse(); // pprof lists the leaf first
-    const t = p.threads[s.thread]!;
-    samples.push(new Sample({ locationId: ids, value: [s.samples], label: [new Label({ key: threadKey, str: strings.dedup(t.comm) }), new Label({ key: tidKey, num: t.tid })] }));
+    const t = p.threads[p.stacks.thread[si]!]!;
+    samples.push(new Sample({ locationId: ids, value: [p.stacks.samples[si]!], label: [new Label({ key: threadKey, str: strings.dedup(t.comm) }), new Label({ key: tidKey, num: t.tid })] }));
   }
   const profile = new Profile({
     sampleType: [new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],

@@ -1,6 +1,8 @@
 // The in-memory profile: interned functions, source locations and unique stacks, built once
 // from symbolized samples. Every view (top, lines, folded, call tree, diff) is a pure query
-// over this data, and the whole thing serializes to JSON for the store.
+// over this data. The stacks, which are nearly all of it, are columns of typed arrays: a
+// million-sample profile takes tens of megabytes instead of the hundreds that an object per
+// stack costs, and the store writes and reads the columns as they are (store-format.ts).
 
 /** Counts are in samples; `period` keeps perf's summed event period beside them. */
 export type CountUnit = 'samples';
@@ -29,25 +31,40 @@ export interface ThreadInfo {
   tid: number;
 }
 
-export interface StackRecord {
-  /** Location ids, root first. */
-  locs: number[];
-  thread: number;
-  samples: number;
-  period: number;
+/**
+ * The unique stacks as columns: stack i has the location ids locs[start[i] .. start[i + 1]),
+ * root first, and its thread, sample count and summed period at index i.
+ */
+export interface StackColumns {
+  start: Uint32Array;
+  locs: Uint32Array;
+  thread: Uint32Array;
+  samples: Float64Array;
+  period: Float64Array;
+}
+
+/** How many stacks a profile has. */
+export function stackCount(p: ProfileData): number {
+  return p.stacks.thread.length;
+}
+
+/** Stack i's location ids, root first (a view, not a copy). */
+export function stackLocs(p: ProfileData, i: number): Uint32Array {
+  const s = p.stacks;
+  return s.locs.subarray(s.start[i]!, s.start[i + 1]!);
 }
 
 export type { UnwindQuality } from '../protocol/types.js';
 import type { UnwindQuality } from '../protocol/types.js';
 
 export interface ProfileData {
-  format: 'flame-profile/1';
+  format: 'flame-profile/2';
   unit: CountUnit;
   event: string;
   functions: FunctionInfo[];
   locations: Location[];
   threads: ThreadInfo[];
-  stacks: StackRecord[];
+  stacks: StackColumns;
   totalSamples: number;
   totalPeriod: number;
   quality: UnwindQuality;
@@ -61,7 +78,7 @@ export class ProfileBuilder {
   private readonly locIndex = new Map<string, number>();
   private readonly threads: ThreadInfo[] = [];
   private readonly threadIndex = new Map<string, number>();
-  private readonly stacks: StackRecord[] = [];
+  private readonly stacks = new StackColumnsBuilder();
   private readonly stackIndex = new Map<string, number>();
   private totalSamples = 0;
   private totalPeriod = 0;
@@ -113,16 +130,13 @@ export class ProfileBuilder {
   }
 
   /** Add `samples` samples (summing to `period`) of one stack, root first. */
-  add(locs: number[], thread: number, samples: number, period: number, flags: { unknown: boolean; truncated: boolean }): void {
-    const key = `${thread}:${locs.join(',')}`;
+  add(locs: ArrayLike<number>, thread: number, samples: number, period: number, flags: { unknown: boolean; truncated: boolean }): void {
+    const key = `${thread}:${Array.prototype.join.call(locs, ',')}`;
     const id = this.stackIndex.get(key);
     if (id === undefined) {
-      this.stackIndex.set(key, this.stacks.length);
-      this.stacks.push({ locs, thread, samples, period });
+      this.stackIndex.set(key, this.stacks.push(locs, thread, samples, period));
     } else {
-      const s = this.stacks[id]!;
-      s.samples += samples;
-      s.period += period;
+      this.stacks.addTo(id, samples, period);
     }
     this.totalSamples += samples;
     this.totalPeriod += period;
@@ -133,13 +147,13 @@ export class ProfileBuilder {
   finish(): ProfileData {
     const n = this.totalSamples;
     return {
-      format: 'flame-profile/1',
+      format: 'flame-profile/2',
       unit: 'samples',
       event: this.event,
       functions: this.functions,
       locations: this.locations,
       threads: this.threads,
-      stacks: this.stacks,
+      stacks: this.stacks.finish(),
       totalSamples: n,
       totalPeriod: this.totalPeriod,
       quality: {
@@ -150,4 +164,56 @@ export class ProfileBuilder {
       },
     };
   }
+}
+
+/** Growable stack columns; finish() trims them to size. */
+export class StackColumnsBuilder {
+  private start = new Uint32Array(1025);
+  private locs = new Uint32Array(8192);
+  private thread = new Uint32Array(1024);
+  private samples = new Float64Array(1024);
+  private period = new Float64Array(1024);
+  private n = 0;
+  private m = 0;
+
+  /** Append a stack; returns its index. */
+  push(locs: ArrayLike<number>, thread: number, samples: number, period: number): number {
+    const i = this.n++;
+    if (this.n >= this.thread.length) {
+      const cap = this.thread.length * 2;
+      this.start = resized(this.start, cap + 1);
+      this.thread = resized(this.thread, cap);
+      this.samples = resized(this.samples, cap);
+      this.period = resized(this.period, cap);
+    }
+    if (this.m + locs.length > this.locs.length) this.locs = resized(this.locs, Math.max(this.locs.length * 2, this.m + locs.length));
+    for (let k = 0; k < locs.length; k++) this.locs[this.m + k] = locs[k]!;
+    this.m += locs.length;
+    this.start[i + 1] = this.m;
+    this.thread[i] = thread;
+    this.samples[i] = samples;
+    this.period[i] = period;
+    return i;
+  }
+
+  addTo(i: number, samples: number, period: number): void {
+    this.samples[i] += samples;
+    this.period[i] += period;
+  }
+
+  finish(): StackColumns {
+    return {
+      start: this.start.slice(0, this.n + 1),
+      locs: this.locs.slice(0, this.m),
+      thread: this.thread.slice(0, this.n),
+      samples: this.samples.slice(0, this.n),
+      period: this.period.slice(0, this.n),
+    };
+  }
+}
+
+function resized<T extends Uint32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a.subarray(0, Math.min(a.length, n)));
+  return b;
 }

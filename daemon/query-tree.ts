@@ -1,7 +1,7 @@
 // Call-tree views (the flame graph as a tree, the subtree at a frame path, callers and callees of
 // one function), answered from indexes built once per profile and thread so that each query
 // costs what its answer costs, not what the profile costs.
-import type { ProfileData, StackRecord } from './profile.js';
+import type { ProfileData, StackColumns } from './profile.js';
 import { selectStacks, type StackFilter } from './query.js';
 import { FlameError, ErrorCodes } from './errors.js';
 
@@ -39,14 +39,10 @@ export interface CallersOptions extends StackFilter {
 /** The name of the tree's root, above every thread's outermost frames (as flame graphs call it). */
 export const ROOT_NAME = 'all';
 
-/**
- * Build the whole-profile indexes now (a second or so on a million samples) so that the first
- * query does not pay for them; the daemon calls this when it loads a profile.
- */
+/** Build the call-tree index now (about a second on a million samples) so that the first tree query does not pay for it. */
 export function prepareTreeQueries(p: ProfileData, opts: StackFilter = {}): void {
   const ix = indexOf(p);
   treeOf(p, ix, opts);
-  callsOf(p, ix, opts);
 }
 
 /** The flame graph as a tree: frames merged by function name under each parent. */
@@ -65,8 +61,8 @@ export function subtree(p: ProfileData, path: string[], opts: TreeOptions = {}):
     let next = -1;
     if (want !== undefined) {
       for (let c = t.childStart[node]!; c < t.childStart[node + 1]!; c++) {
-        if (t.name[t.childList[c]!] === want) {
-          next = t.childList[c]!;
+        if (t.name[c] === want) {
+          next = c;
           break;
         }
       }
@@ -86,13 +82,24 @@ export function subtree(p: ProfileData, path: string[], opts: TreeOptions = {}):
   return emit(ix, t, node, opts);
 }
 
-/** Who calls `fnName` directly and whom it calls directly, by samples. */
+/**
+ * Who calls `fnName` directly and whom it calls directly, by samples. Answered by one pass over
+ * the stacks (tens of milliseconds on a million samples) and kept per function: an index of all
+ * caller/callee pairs cost more memory than the profile itself.
+ */
 export function callersCallees(p: ProfileData, fnName: string, opts: CallersOptions = {}): CallersCallees {
   const ix = indexOf(p);
   const id = ix.nameIndex.get(fnName);
-  const c = callsOf(p, ix, opts);
-  if (id === undefined || c.total[id] === 0) {
-    const like = ix.names.filter((n, i) => c.total[i]! > 0 && n.includes(fnName)).slice(0, 5);
+  const key = `${threadKey(opts)}\u0000${fnName}`;
+  let c = id === undefined ? undefined : ix.calls.get(key);
+  if (c === undefined && id !== undefined) {
+    c = scanCalls(ix, p.stacks, selectStacks(p, opts), id);
+    if (ix.calls.size >= CALLS_KEPT) ix.calls.delete(ix.calls.keys().next().value!);
+    ix.calls.set(key, c);
+  }
+  if (id === undefined || c === undefined || c.total === 0) {
+    const present = namesPresent(ix, p.stacks, selectStacks(p, opts));
+    const like = ix.names.filter((n, i) => present[i] === 1 && n.includes(fnName)).slice(0, 5);
     const scope = opts.thread === undefined ? 'the profile' : `the samples of thread ${opts.thread}`;
     throw new FlameError(
       ErrorCodes.InvalidRequest,
@@ -100,16 +107,11 @@ export function callersCallees(p: ProfileData, fnName: string, opts: CallersOpti
       { data: { name: fnName, candidates: like } },
     );
   }
-  const rows = (start: Int32Array, list: Int32Array, other: Int32Array): CallRow[] => {
-    const end = opts.limit === undefined ? start[id + 1]! : Math.min(start[id + 1]!, start[id]! + opts.limit);
-    const out: CallRow[] = [];
-    for (let k = start[id]!; k < end; k++) out.push({ name: ix.names[other[list[k]!]!]!, count: c.count[list[k]!]! });
-    return out;
-  };
+  const limit = opts.limit ?? Infinity;
   return {
-    function: { name: fnName, self: c.self[id]!, total: c.total[id]! },
-    callers: rows(c.callerStart, c.callerList, c.pairCaller),
-    callees: rows(c.calleeStart, c.calleeList, c.pairCallee),
+    function: { name: fnName, self: c.self, total: c.total },
+    callers: c.callers.slice(0, limit),
+    callees: c.callees.slice(0, limit),
   };
 }
 
@@ -129,29 +131,29 @@ interface ProfileIndex {
   calls: Map<string, Calls>;
 }
 
-/** Nodes in creation order (0 is the root); children as ranges of childList, by total desc. */
+/**
+ * Nodes in breadth-first order with each node's children sorted (total desc, then name), so the
+ * children of node i are simply the nodes childStart[i] .. childStart[i + 1] - 1 and no child
+ * list or self count need be kept (self is total less the children's totals): 13 bytes a node.
+ */
 interface Tree {
   name: Int32Array;
   /** Whole sample counts: 32 bits hold 4 billion samples at half the memory of doubles. */
-  self: Uint32Array;
   total: Uint32Array;
   inlined: Uint8Array;
   childStart: Int32Array;
-  childList: Int32Array;
 }
 
-/** Distinct (caller, callee) name pairs with sample counts, listed per callee and per caller. */
+/** One function's direct callers and callees, sorted by count (then name). */
 interface Calls {
-  self: Float64Array;
-  total: Float64Array;
-  pairCaller: Int32Array;
-  pairCallee: Int32Array;
-  count: Float64Array;
-  callerStart: Int32Array;
-  callerList: Int32Array;
-  calleeStart: Int32Array;
-  calleeList: Int32Array;
+  self: number;
+  total: number;
+  callers: CallRow[];
+  callees: CallRow[];
 }
+
+/** Answers of callersCallees kept per profile (hovers ask for the same few functions again). */
+const CALLS_KEPT = 256;
 
 const cache = new WeakMap<ProfileData, ProfileIndex>();
 
@@ -197,50 +199,61 @@ function treeOf(p: ProfileData, ix: ProfileIndex, f: StackFilter): Tree {
   const key = threadKey(f);
   let t = ix.trees.get(key);
   if (!t) {
-    t = buildTree(ix, selectStacks(p, f));
+    t = buildTree(ix, p.stacks, selectStacks(p, f));
     ix.trees.set(key, t);
   }
   return t;
 }
 
-function buildTree(ix: ProfileIndex, stacks: StackRecord[]): Tree {
+function buildTree(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Tree {
+  const { start, locs, samples } = cols;
   // At most one node per frame: sizing for that up front saves rehashing a table of millions.
   let frames = 1;
-  for (const s of stacks) frames += s.locs.length;
+  for (const si of ids) frames += start[si + 1]! - start[si]!;
   const nodes = new PairTable(Math.min(frames, 1 << 22));
-  let self = new Uint32Array(nodes.a.length);
   let total = new Uint32Array(nodes.a.length);
   let outlined = new Uint8Array(nodes.a.length); // 1 when some frame merged here was not inlined
   const root = nodes.intern(-1, -1);
   outlined[root] = 1;
-  for (const s of stacks) {
+  for (const si of ids) {
     let node = root;
-    total[root] += s.samples;
-    for (const l of s.locs) {
+    const n = samples[si]!;
+    total[root] += n;
+    for (let k = start[si]!; k < start[si + 1]!; k++) {
+      const l = locs[k]!;
       const child = nodes.intern(node, ix.locName[l]!);
       if (child >= total.length) {
         total = grow(total);
-        self = grow(self);
         outlined = grow(outlined);
       }
-      total[child] += s.samples;
+      total[child] += n;
       if (ix.locInlined[l] === 0) outlined[child] = 1;
       node = child;
     }
-    self[node] += s.samples;
   }
   const n = nodes.size;
   const parent = nodes.a.subarray(0, n);
-  const inlined = new Uint8Array(n);
-  for (let i = 0; i < n; i++) inlined[i] = outlined[i] ? 0 : 1;
-  const name = nodes.b.slice(0, n);
-  const { start, list } = groupBy(parent, n + 1, (i) => parent[i]! + 1);
-  // groupBy keys by parent + 1 so the root's -1 parent fits; shift back so node i's children
-  // are childList[childStart[i] .. childStart[i + 1]).
-  const childStart = start.subarray(1);
-  const byName = (a: number, b: number) => (ix.names[name[a]!]! < ix.names[name[b]!]! ? -1 : 1);
-  sortRanges(childStart, list, n, (a, b) => total[b]! - total[a]! || byName(a, b));
-  return { name, self: self.slice(0, n), total: total.slice(0, n), inlined, childStart, childList: list };
+  const oldName = nodes.b.subarray(0, n);
+  // groupBy keys by parent + 1 so the root's -1 parent fits: node i's children (creation ids)
+  // are list[start[i + 1] .. start[i + 2]).
+  const { start: first, list } = groupBy(parent, n + 1, (i) => parent[i]! + 1);
+  const byName = (a: number, b: number) => (ix.names[oldName[a]!]! < ix.names[oldName[b]!]! ? -1 : 1);
+  sortRanges(first.subarray(1), list, n, (a, b) => total[b]! - total[a]! || byName(a, b));
+  // Renumber breadth-first: order[k] is the creation id of the k-th node.
+  const order = new Int32Array(n);
+  order[0] = root;
+  const t: Tree = { name: new Int32Array(n), total: new Uint32Array(n), inlined: new Uint8Array(n), childStart: new Int32Array(n + 1) };
+  let next = 1;
+  for (let k = 0; k < n; k++) {
+    const old = order[k]!;
+    t.name[k] = oldName[old]!;
+    t.total[k] = total[old]!;
+    t.inlined[k] = outlined[old] ? 0 : 1;
+    t.childStart[k] = next;
+    for (let c = first[old + 1]!; c < first[old + 2]!; c++) order[next++] = list[c]!;
+  }
+  t.childStart[n] = next;
+  return t;
 }
 
 function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeNode {
@@ -248,7 +261,9 @@ function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeN
   const floor = (opts.minShare ?? 0) * t.total[node]!;
   const go = (n: number, depth: number): TreeNode => {
     const id = t.name[n]!;
-    const out: TreeNode = { name: id < 0 ? ROOT_NAME : ix.names[id]!, self: t.self[n]!, total: t.total[n]!, children: [] };
+    let self = t.total[n]!;
+    for (let c = t.childStart[n]!; c < t.childStart[n + 1]!; c++) self -= t.total[c]!;
+    const out: TreeNode = { name: id < 0 ? ROOT_NAME : ix.names[id]!, self, total: t.total[n]!, children: [] };
     if (id >= 0) {
       if (ix.nameFile[id] !== undefined) out.file = ix.nameFile[id];
       if (ix.nameLine[id] !== undefined) out.line = ix.nameLine[id];
@@ -256,9 +271,8 @@ function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeN
     }
     if (depth < maxDepth) {
       for (let c = t.childStart[n]!; c < t.childStart[n + 1]!; c++) {
-        const child = t.childList[c]!;
-        if (t.total[child]! < floor) break; // children are sorted by total
-        out.children.push(go(child, depth + 1));
+        if (t.total[c]! < floor) break; // children are sorted by total
+        out.children.push(go(c, depth + 1));
       }
     }
     return out;
@@ -268,67 +282,63 @@ function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeN
 
 function childNames(ix: ProfileIndex, t: Tree, node: number, limit: number): string[] {
   const out: string[] = [];
-  for (let c = t.childStart[node]!; c < t.childStart[node + 1]! && out.length < limit; c++) out.push(ix.names[t.name[t.childList[c]!]!]!);
+  for (let c = t.childStart[node]!; c < t.childStart[node + 1]! && out.length < limit; c++) out.push(ix.names[t.name[c]!]!);
   return out;
 }
 
-function callsOf(p: ProfileData, ix: ProfileIndex, f: StackFilter): Calls {
-  const key = threadKey(f);
-  let c = ix.calls.get(key);
-  if (!c) {
-    c = buildCalls(ix, selectStacks(p, f));
-    ix.calls.set(key, c);
-  }
-  return c;
-}
-
-function buildCalls(ix: ProfileIndex, stacks: StackRecord[]): Calls {
+function scanCalls(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array, id: number): Calls {
+  const { start, locs, samples } = cols;
+  const locName = ix.locName;
   const nNames = ix.names.length;
-  const self = new Float64Array(nNames);
-  const total = new Float64Array(nNames);
-  const seenName = new Int32Array(nNames).fill(-1);
-  const pairs = new PairTable();
-  let count = new Float64Array(1024);
-  let seenPair = new Int32Array(1024).fill(-1);
-  for (let si = 0; si < stacks.length; si++) {
-    const s = stacks[si]!;
-    const locs = s.locs;
-    if (locs.length === 0) continue;
-    self[ix.locName[locs[locs.length - 1]!]!] += s.samples;
-    let prev = -1;
-    for (let i = 0; i < locs.length; i++) {
-      const cur = ix.locName[locs[i]!]!;
-      if (seenName[cur] !== si) {
-        seenName[cur] = si;
-        total[cur] += s.samples;
+  const callerCount = new Float64Array(nNames);
+  const calleeCount = new Float64Array(nNames);
+  // Under recursion a caller (or callee) counts once per sample: remember the last stack seen.
+  const callerSeen = new Int32Array(nNames).fill(-1);
+  const calleeSeen = new Int32Array(nNames).fill(-1);
+  let self = 0;
+  let total = 0;
+  for (const si of ids) {
+    const a = start[si]!;
+    const b = start[si + 1]!;
+    const n = samples[si]!;
+    let hit = false;
+    for (let i = a; i < b; i++) {
+      if (locName[locs[i]!] !== id) continue;
+      if (!hit) {
+        hit = true;
+        total += n;
       }
-      if (prev >= 0) {
-        const pid = pairs.intern(prev, cur);
-        if (pid >= count.length) {
-          count = grow(count);
-          const old = seenPair.length;
-          seenPair = grow(seenPair);
-          seenPair.fill(-1, old);
-        }
-        if (seenPair[pid] !== si) {
-          seenPair[pid] = si;
-          count[pid] += s.samples;
+      if (i > a) {
+        const x = locName[locs[i - 1]!]!;
+        if (callerSeen[x] !== si) {
+          callerSeen[x] = si;
+          callerCount[x] += n;
         }
       }
-      prev = cur;
+      if (i + 1 < b) {
+        const x = locName[locs[i + 1]!]!;
+        if (calleeSeen[x] !== si) {
+          calleeSeen[x] = si;
+          calleeCount[x] += n;
+        }
+      } else {
+        self += n;
+      }
     }
   }
-  const n = pairs.size;
-  const pairCaller = pairs.a.slice(0, n);
-  const pairCallee = pairs.b.slice(0, n);
-  const callers = groupBy(pairCallee, nNames, (i) => pairCallee[i]!);
-  sortRanges(callers.start, callers.list, nNames, (a, b) => count[b]! - count[a]! || (ix.names[pairCaller[a]!]! < ix.names[pairCaller[b]!]! ? -1 : 1));
-  const callees = groupBy(pairCaller, nNames, (i) => pairCaller[i]!);
-  sortRanges(callees.start, callees.list, nNames, (a, b) => count[b]! - count[a]! || (ix.names[pairCallee[a]!]! < ix.names[pairCallee[b]!]! ? -1 : 1));
-  return {
-    self, total, pairCaller, pairCallee, count: count.slice(0, n),
-    callerStart: callers.start, callerList: callers.list, calleeStart: callees.start, calleeList: callees.list,
+  const rows = (count: Float64Array): CallRow[] => {
+    const out: CallRow[] = [];
+    for (let x = 0; x < nNames; x++) if (count[x]! > 0) out.push({ name: ix.names[x]!, count: count[x]! });
+    return out.sort((p, q) => q.count - p.count || (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
   };
+  return { self, total, callers: rows(callerCount), callees: rows(calleeCount) };
+}
+
+/** 1 for each name that some selected stack contains. */
+function namesPresent(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Uint8Array {
+  const present = new Uint8Array(ix.names.length);
+  for (const si of ids) for (let i = cols.start[si]!; i < cols.start[si + 1]!; i++) present[ix.locName[cols.locs[i]!]!] = 1;
+  return present;
 }
 
 // ---- small integer structures ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Pure queries over a ProfileData: hottest functions, hot source lines, folded stacks.
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
-import type { ProfileData, StackRecord } from './profile.js';
+import { stackCount, type ProfileData } from './profile.js';
 
 // The rows are wire types: the protocol declares them, the queries fill them.
 export type { FunctionRow, LineRow } from '../protocol/types.js';
@@ -21,15 +21,26 @@ export interface TopOptions extends StackFilter {
   sortBy?: 'self' | 'total';
 }
 
-/** Stacks passing the filter. */
-export function selectStacks(p: ProfileData, f: StackFilter = {}): StackRecord[] {
-  if (f.thread === undefined) return p.stacks;
+/** Indexes of the stacks passing the filter, in order. */
+export function selectStacks(p: ProfileData, f: StackFilter = {}): Uint32Array {
+  const n = stackCount(p);
+  if (f.thread === undefined) {
+    const all = new Uint32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    return all;
+  }
   const want = f.thread;
-  const ok = new Set<number>();
+  const ok = new Uint8Array(p.threads.length);
   p.threads.forEach((t, i) => {
-    if (typeof want === 'number' ? t.tid === want : t.comm === want || String(t.tid) === want) ok.add(i);
+    if (typeof want === 'number' ? t.tid === want : t.comm === want || String(t.tid) === want) ok[i] = 1;
   });
-  return p.stacks.filter((s) => ok.has(s.thread));
+  const thread = p.stacks.thread;
+  let k = 0;
+  for (let i = 0; i < n; i++) if (ok[thread[i]!]) k++;
+  const ids = new Uint32Array(k);
+  k = 0;
+  for (let i = 0; i < n; i++) if (ok[thread[i]!]) ids[k++] = i;
+  return ids;
 }
 
 /**
@@ -54,19 +65,26 @@ function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array;
     const self = new Float64Array(p.functions.length);
     const total = new Float64Array(p.functions.length);
     const seen = new Int32Array(p.functions.length).fill(-1);
-    const stacks = selectStacks(p, opts);
-    for (let si = 0; si < stacks.length; si++) {
-      const s = stacks[si]!;
-      const locs = s.locs;
-      if (locs.length === 0) continue;
-      let leaf = locs.length - 1;
-      if (opts.noInline) while (leaf > 0 && p.locations[locs[leaf]!]!.inlined) leaf--;
-      self[p.locations[locs[leaf]!]!.fn] += s.samples;
-      for (const l of locs) {
-        const fn = p.locations[l]!.fn;
+    const { start, locs, samples } = p.stacks;
+    const locFn = new Uint32Array(p.locations.length);
+    const locInlined = new Uint8Array(p.locations.length);
+    p.locations.forEach((l, i) => {
+      locFn[i] = l.fn;
+      locInlined[i] = l.inlined ? 1 : 0;
+    });
+    for (const si of selectStacks(p, opts)) {
+      const a = start[si]!;
+      const b = start[si + 1]!;
+      if (a === b) continue;
+      const n = samples[si]!;
+      let leaf = b - 1;
+      if (opts.noInline) while (leaf > a && locInlined[locs[leaf]!]) leaf--;
+      self[locFn[locs[leaf]!]!] += n;
+      for (let k = a; k < b; k++) {
+        const fn = locFn[locs[k]!]!;
         if (seen[fn] !== si) {
           seen[fn] = si;
-          total[fn] += s.samples;
+          total[fn] += n;
         }
       }
     }
@@ -137,18 +155,19 @@ export interface FoldedOptions extends StackFilter {
 export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<string, number> {
   const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
   const out = new Map<string, number>();
-  for (const s of selectStacks(p, opts)) {
+  const { start, locs, thread, samples } = p.stacks;
+  for (const si of selectStacks(p, opts)) {
     const parts: string[] = [];
     if (opts.threads) {
-      const t = p.threads[s.thread]!;
+      const t = p.threads[thread[si]!]!;
       parts.push(`${t.comm.replace(/[; ]/g, '_')}-${t.tid}`);
     }
-    for (const l of s.locs) {
-      const loc = p.locations[l]!;
+    for (let k = start[si]!; k < start[si + 1]!; k++) {
+      const loc = p.locations[locs[k]!]!;
       parts.push(opts.markInlined && loc.inlined ? `${names[loc.fn]}_[i]` : names[loc.fn]!);
     }
     const key = parts.join(';');
-    out.set(key, (out.get(key) ?? 0) + s.samples);
+    out.set(key, (out.get(key) ?? 0) + samples[si]!);
   }
   return out;
 }
@@ -170,18 +189,19 @@ function countLines(p: ProfileData, opts: StackFilter): LineRow[] {
     rowOf[i] = r;
   });
   const seen = new Int32Array(rows.length).fill(-1);
-  const stacks = selectStacks(p, opts);
-  for (let si = 0; si < stacks.length; si++) {
-    const s = stacks[si]!;
-    const locs = s.locs;
-    for (let i = 0; i < locs.length; i++) {
+  const { start, locs, samples } = p.stacks;
+  for (const si of selectStacks(p, opts)) {
+    const a = start[si]!;
+    const b = start[si + 1]!;
+    const n = samples[si]!;
+    for (let i = a; i < b; i++) {
       const r = rowOf[locs[i]!]!;
       if (r < 0) continue;
       if (seen[r] !== si) {
         seen[r] = si;
-        rows[r]!.total += s.samples;
+        rows[r]!.total += n;
       }
-      if (i === locs.length - 1) rows[r]!.self += s.samples;
+      if (i === b - 1) rows[r]!.self += n;
     }
   }
   return rows;

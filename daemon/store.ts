@@ -2,22 +2,23 @@
 // target directory, written so that a kill at any moment leaves each listed profile whole.
 //
 // Layout of the store directory:
-//   <id>.profile.json.gz   the ProfileData, gzipped JSON (written first)
-//   <id>.meta.json         { format, data: { bytes }, meta } — the commit point (written last)
+//   <id>.profile.gz        the ProfileData in format 2 (store-format.ts), gzipped (written first)
+//   <id>.profile.json.gz   the same in format 1, gzipped JSON, as stores written before format 2
+//                          hold it; read, never written
+//   <id>.meta.json         { format, data: { bytes, format }, meta } — the commit point (written last)
 //   quarantine/            meta files that could not be read, with their data, for a person to look at
 // A profile is listed exactly when its meta file exists and its data file has the recorded size.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createGzip, gunzip as gunzipCb } from 'node:zlib';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ErrorCodes, FlameError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 import { logger } from './log.js';
 import type { ProfileData } from './profile.js';
+import { decodeProfile, encodeProfile, isFormat2, upgradeFormat1 } from './store-format.js';
 
 /** What the store knows about one profile without reading it: the wire type, sent as is. */
 export type { ProfileMeta } from '../protocol/types.js';
@@ -64,6 +65,8 @@ export class ProfileStore {
   /** Most recently used last; promises so concurrent gets of one profile share a read. */
   private readonly cache = new Map<string, Promise<ProfileData>>();
   private lastIdMs = 0;
+  /** Ids whose data is format 1 (LEGACY_SUFFIX). */
+  private readonly legacy = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, retention: number, cacheSize: number, log: Logger) {
@@ -160,13 +163,13 @@ export class ProfileStore {
         } satisfies ProfileMeta),
       ) as ProfileMeta,
     );
-    const data = await gzipJson(profile);
+    const data = await gzip(Buffer.concat(encodeProfile(profile)), { level: GZIP_LEVEL });
     // Again, in case `cargo clean` removed the directory since open().
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.dataPath(id), data);
     // The data's rename must be durable before the meta that lists it can be.
     await syncDir(this.dir);
-    const record: MetaRecord = { format: META_FORMAT, data: { bytes: data.length }, meta };
+    const record: MetaRecord = { format: META_FORMAT, data: { bytes: data.length, format: DATA_FORMAT }, meta };
     await writeFileAtomic(this.metaPath(id), JSON.stringify(record, null, 1) + '\n');
     await syncDir(this.dir);
     this.metas.push(meta);
@@ -184,13 +187,14 @@ export class ProfileStore {
       // Meta first: a crash before the data goes leaves an unlisted file that open() removes.
       await rm(this.metaPath(old.id), { force: true });
       await rm(this.dataPath(old.id), { force: true });
+      this.legacy.delete(old.id);
     }
   }
 
   private async load(): Promise<void> {
     const names = await readdir(this.dir);
     const metaIds: string[] = [];
-    const dataIds = new Set<string>();
+    const dataFiles = new Map<string, string>();
     for (const name of names) {
       if (name.includes('.tmp-')) {
         // An interrupted writeFileAtomic: never renamed, so never visible.
@@ -199,24 +203,26 @@ export class ProfileStore {
       } else if (name.endsWith(META_SUFFIX)) {
         metaIds.push(name.slice(0, -META_SUFFIX.length));
       } else if (name.endsWith(DATA_SUFFIX)) {
-        dataIds.add(name.slice(0, -DATA_SUFFIX.length));
+        dataFiles.set(name.slice(0, -DATA_SUFFIX.length), name);
+      } else if (name.endsWith(LEGACY_SUFFIX)) {
+        dataFiles.set(name.slice(0, -LEGACY_SUFFIX.length), name);
       }
     }
     const loaded = await Promise.all(metaIds.map(async (id) => ({ id, result: await this.readMeta(id) })));
     for (const { id, result } of loaded) {
       if (typeof result === 'string') {
         this.log.warn({ id, reason: result }, 'unreadable profile meta moved to quarantine/');
-        await this.quarantine(id, dataIds.has(id));
-        dataIds.delete(id);
+        await this.quarantine(id, dataFiles.get(id));
+        dataFiles.delete(id);
         continue;
       }
       this.metas.push(result);
       this.byId.set(id, result);
-      dataIds.delete(id);
+      dataFiles.delete(id);
     }
-    for (const id of dataIds) {
+    for (const [id, name] of dataFiles) {
       // Data whose meta never landed (crash mid-add) or was already retired (crash mid-retention).
-      await rm(this.dataPath(id), { force: true });
+      await rm(path.join(this.dir, name), { force: true });
       this.log.info({ id }, 'removed profile data without meta');
     }
     this.metas.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -236,6 +242,9 @@ export class ProfileStore {
     const m = record?.meta;
     if (record?.format !== META_FORMAT || typeof record.data?.bytes !== 'number') return 'not a flame store meta file';
     if (!ID_RE.test(id) || m?.id !== id) return `id does not match the file name`;
+    const format = record.data.format ?? LEGACY_FORMAT;
+    if (format === LEGACY_FORMAT) this.legacy.add(id);
+    else if (format !== DATA_FORMAT) return `data format '${String(format)}' is not one this flame reads (${DATA_FORMAT}); a newer flame wrote it`;
     if (typeof m.createdAt !== 'string' || typeof m.samples !== 'number' || typeof m.unit !== 'string' || typeof m.event !== 'string' || typeof m.quality !== 'object' || m.quality === null) {
       return 'meta lacks required fields';
     }
@@ -248,11 +257,12 @@ export class ProfileStore {
     return deepFreeze(m);
   }
 
-  private async quarantine(id: string, withData: boolean): Promise<void> {
+  private async quarantine(id: string, dataFile: string | undefined): Promise<void> {
     const q = path.join(this.dir, 'quarantine');
     await mkdir(q, { recursive: true, mode: 0o700 });
     await rename(this.metaPath(id), path.join(q, `${id}${META_SUFFIX}`));
-    if (withData) await rename(this.dataPath(id), path.join(q, `${id}${DATA_SUFFIX}`));
+    if (dataFile !== undefined) await rename(path.join(this.dir, dataFile), path.join(q, dataFile));
+    this.legacy.delete(id);
   }
 
   private async readData(id: string): Promise<ProfileData> {
@@ -272,9 +282,9 @@ export class ProfileStore {
     }
     try {
       // gunzip checks the CRC-32 and length in the gzip trailer, so damage shows up here.
-      const profile = JSON.parse((await gunzip(raw)).toString('utf8')) as ProfileData;
-      if (profile?.format !== 'flame-profile/1') throw new Error(`format is ${String(profile?.format)}`);
-      return profile;
+      const bytes = await gunzip(raw);
+      if (isFormat2(bytes)) return decodeProfile(bytes);
+      return upgradeFormat1(JSON.parse(bytes.toString('utf8')));
     } catch (err) {
       throw new FlameError(ErrorCodes.BadInput, `profile '${id}' is damaged on disk (${this.dataPath(id)}); delete it or record again`, { cause: err });
     }
@@ -283,6 +293,7 @@ export class ProfileStore {
   private forget(id: string): void {
     this.metas = this.metas.filter((m) => m.id !== id);
     this.byId.delete(id);
+    this.legacy.delete(id);
   }
 
   private remember(id: string, p: Promise<ProfileData>): void {
@@ -302,26 +313,30 @@ export class ProfileStore {
   }
 
   private dataPath(id: string): string {
-    return path.join(this.dir, `${id}${DATA_SUFFIX}`);
+    return path.join(this.dir, `${id}${this.legacy.has(id) ? LEGACY_SUFFIX : DATA_SUFFIX}`);
   }
 }
 
 const META_FORMAT = 'flame-store-meta/1';
 const META_SUFFIX = '.meta.json';
-const DATA_SUFFIX = '.profile.json.gz';
+const DATA_SUFFIX = '.profile.gz';
+const DATA_FORMAT = 'flame-profile/2';
+/** Data of stores written before format 2: read (and upgraded in memory), never written. */
+const LEGACY_SUFFIX = '.profile.json.gz';
+const LEGACY_FORMAT = 'flame-profile/1';
 const ID_RE = /^\d{8}T\d{6}\.\d{3}-[0-9a-f]{4}$/;
-/** Level 1: a 44 MB profile JSON gives 16.0 MB in 0.55 s; level 6 gives 14.6 MB in 2.1 s. */
+/** Level 1: the stack columns of a million-sample profile compress enough, and level 6 costs several times the time. */
 const GZIP_LEVEL = 1;
-/** Array elements per JSON chunk, so no single string holds the whole profile. */
-const CHUNK = 4096;
 
 interface MetaRecord {
   format: typeof META_FORMAT;
-  data: { bytes: number };
+  /** `format` is absent in records written before format 2 (their data is format 1). */
+  data: { bytes: number; format?: string };
   meta: ProfileMeta;
 }
 
 const gunzip = promisify(gunzipCb);
+const gzip = promisify(gzipCb);
 
 function notFound(id: string): FlameError {
   return new FlameError(ErrorCodes.ProfileNotFound, `no profile '${id}'; \`flame profiles\` lists them`);
@@ -335,34 +350,6 @@ function idStamp(ms: number): string {
 function idMs(id: string): number {
   const s = id.slice(0, 19);
   return Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}${s.slice(15)}Z`);
-}
-
-/** The profile as gzipped JSON, built from chunks (the big arrays piecewise). */
-async function gzipJson(profile: ProfileData): Promise<Buffer> {
-  const out: Buffer[] = [];
-  await pipeline(Readable.from(jsonChunks(profile)), createGzip({ level: GZIP_LEVEL }), async (gz: AsyncIterable<Buffer>) => {
-    for await (const b of gz) out.push(b);
-  });
-  return Buffer.concat(out);
-}
-
-function* jsonChunks(value: ProfileData): Generator<string> {
-  let sep = '{';
-  for (const [key, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    if (Array.isArray(v) && v.length > CHUNK) {
-      yield `${sep}${JSON.stringify(key)}:[`;
-      for (let i = 0; i < v.length; i += CHUNK) {
-        const part = JSON.stringify(v.slice(i, i + CHUNK));
-        yield (i === 0 ? '' : ',') + part.slice(1, -1);
-      }
-      yield ']';
-    } else {
-      yield `${sep}${JSON.stringify(key)}:${JSON.stringify(v)}`;
-    }
-    sep = ',';
-  }
-  yield sep === '{' ? '{}' : '}';
 }
 
 async function syncDir(dir: string): Promise<void> {

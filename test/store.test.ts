@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { ErrorCodes, isFlameError } from '../daemon/errors.js';
 import type { ProfileData } from '../daemon/profile.js';
 import { ProfileStore, type ProfileMeta } from '../daemon/store.js';
@@ -90,7 +91,7 @@ test('ids are unique and ordered within a run, across reopens, and when the cloc
   const last = ids[4]!;
   const record = JSON.parse(await readFile(path.join(dir, `${last}.meta.json`), 'utf8'));
   record.meta.id = future;
-  await rename(path.join(dir, `${last}.profile.json.gz`), path.join(dir, `${future}.profile.json.gz`));
+  await rename(path.join(dir, `${last}.profile.gz`), path.join(dir, `${future}.profile.gz`));
   await writeFile(path.join(dir, `${future}.meta.json`), JSON.stringify(record));
   await rm(path.join(dir, `${last}.meta.json`));
   store = await ProfileStore.open(dir);
@@ -119,7 +120,7 @@ test('retention keeps the newest profiles, on disk too, and applies again on ope
   assert.deepEqual(store.list(), metas.slice(2));
   await assert.rejects(store.get(metas[0]!.id), isCode(ErrorCodes.ProfileNotFound));
   const files = (await readdir(dir)).sort();
-  assert.deepEqual(files, metas.slice(2).flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.json.gz`]).sort());
+  assert.deepEqual(files, metas.slice(2).flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`]).sort());
 
   const fewer = await ProfileStore.open(dir, { retention: 2 });
   assert.deepEqual(fewer.list(), metas.slice(3));
@@ -186,13 +187,13 @@ test('open removes temp files and data without meta, and leaves listed profiles 
   const store = await ProfileStore.open(dir);
   const kept = await store.add({}, small(1));
   const orphan = '20260101T000000.000-0001';
-  await copyFile(path.join(dir, `${kept.id}.profile.json.gz`), path.join(dir, `${orphan}.profile.json.gz`));
+  await copyFile(path.join(dir, `${kept.id}.profile.gz`), path.join(dir, `${orphan}.profile.gz`));
   await writeFile(path.join(dir, `${orphan}.meta.json.tmp-123-abcdef`), '{"format":"flame-st');
-  await writeFile(path.join(dir, `${orphan}.profile.json.gz.tmp-123-fedcba`), 'partial');
+  await writeFile(path.join(dir, `${orphan}.profile.gz.tmp-123-fedcba`), 'partial');
   await writeFile(path.join(dir, 'README'), 'not ours');
   const reopened = await ProfileStore.open(dir);
   assert.deepEqual(reopened.list(), [kept]);
-  assert.deepEqual((await readdir(dir)).sort(), [`${kept.id}.meta.json`, `${kept.id}.profile.json.gz`, 'README'].sort());
+  assert.deepEqual((await readdir(dir)).sort(), [`${kept.id}.meta.json`, `${kept.id}.profile.gz`, 'README'].sort());
   assert.deepEqual(await reopened.get(kept.id), small(1));
 });
 
@@ -216,8 +217,8 @@ test('unreadable metas and truncated data are quarantined, not listed and not fa
   const store = await ProfileStore.open(dir);
   const [good, garbled, truncated, otherId] = [await store.add({}, small(1)), await store.add({}, small(2)), await store.add({}, small(3)), await store.add({}, small(4))];
   await writeFile(path.join(dir, `${garbled.id}.meta.json`), '{"format": "flame-store-meta/1", "me');
-  const data = await readFile(path.join(dir, `${truncated.id}.profile.json.gz`));
-  await writeFile(path.join(dir, `${truncated.id}.profile.json.gz`), data.subarray(0, data.length >> 1));
+  const data = await readFile(path.join(dir, `${truncated.id}.profile.gz`));
+  await writeFile(path.join(dir, `${truncated.id}.profile.gz`), data.subarray(0, data.length >> 1));
   // A meta that names another profile's id.
   const rec = JSON.parse(await readFile(path.join(dir, `${otherId.id}.meta.json`), 'utf8'));
   rec.meta.id = good.id;
@@ -227,20 +228,41 @@ test('unreadable metas and truncated data are quarantined, not listed and not fa
   assert.deepEqual(reopened.list(), [good]);
   assert.deepEqual(await reopened.get(good.id), small(1));
   const q = (await readdir(path.join(dir, 'quarantine'))).sort();
-  assert.deepEqual(q, [garbled, truncated, otherId].flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.json.gz`]).sort());
+  assert.deepEqual(q, [garbled, truncated, otherId].flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`]).sort());
 });
 
 test('damaged data of the right size is reported when read, as BadInput', async () => {
   const dir = await tempStore();
   const store = await ProfileStore.open(dir);
   const m = await store.add({}, syntheticProfile({ seed: 5, stacks: 3000, samples: 9000 }));
-  const file = path.join(dir, `${m.id}.profile.json.gz`);
+  const file = path.join(dir, `${m.id}.profile.gz`);
   const data = await readFile(file);
   data[data.length >> 1] ^= 0xff;
   await writeFile(file, data);
   const reopened = await ProfileStore.open(dir);
   assert.equal(reopened.list().length, 1, 'same size, so listed; the gzip CRC catches it on read');
   await assert.rejects(reopened.get(m.id), (err: unknown) => isFlameError(err, ErrorCodes.BadInput) && /damaged on disk/.test(err.message));
+});
+
+test('a store written in format 1 (gzipped JSON, before format 2) is still read, and retired as usual', async () => {
+  const dir = await tempStore();
+  await ProfileStore.open(dir, { retention: 2 });
+  const profile = small(7);
+  const s = profile.stacks;
+  const records = Array.from(s.thread, (thread, i) => ({ locs: Array.from(s.locs.subarray(s.start[i]!, s.start[i + 1]!)), thread, samples: s.samples[i]!, period: s.period[i]! }));
+  const old = { ...profile, format: 'flame-profile/1', stacks: records };
+  const id = '20250101T000000.000-abcd';
+  const data = gzipSync(JSON.stringify(old));
+  await writeFile(path.join(dir, `${id}.profile.json.gz`), data);
+  const meta = { id, createdAt: '2025-01-01T00:00:00.000Z', target: {}, samples: profile.totalSamples, unit: profile.unit, event: profile.event, quality: profile.quality };
+  await writeFile(path.join(dir, `${id}.meta.json`), JSON.stringify({ format: 'flame-store-meta/1', data: { bytes: data.length }, meta }));
+  const store = await ProfileStore.open(dir, { retention: 2 });
+  assert.deepEqual(store.list().map((m) => m.id), [id]);
+  assert.deepEqual(await store.get(id), profile, 'upgraded in memory to the same profile');
+  await store.add({}, small(8));
+  await store.add({}, small(9));
+  const files = await readdir(dir);
+  assert.ok(!files.some((f) => f.startsWith(id)), `the old profile's files were retired: ${files.join(', ')}`);
 });
 
 interface WriterRun {
@@ -298,12 +320,12 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
     totalAcked += run.acked.length;
     const before = await readdir(dir);
     leftovers += before.filter((n) => n.includes('.tmp-')).length;
-    orphans += before.filter((n) => n.endsWith('.profile.json.gz') && !before.includes(n.replace('.profile.json.gz', '.meta.json'))).length;
+    orphans += before.filter((n) => n.endsWith('.profile.gz') && !before.includes(n.replace('.profile.gz', '.meta.json'))).length;
 
     // At every instant, before any cleanup: each meta on disk has its whole data file beside it.
     for (const n of before.filter((n) => n.endsWith('.meta.json'))) {
       const rec = JSON.parse(await readFile(path.join(dir, n), 'utf8')) as { data: { bytes: number } };
-      const data = path.join(dir, n.replace('.meta.json', '.profile.json.gz'));
+      const data = path.join(dir, n.replace('.meta.json', '.profile.gz'));
       assert.equal((await stat(data).catch(() => ({ size: -1 }))).size, rec.data.bytes, `${n} has its data (round ${round}, delay ${delay})`);
     }
     const store = await ProfileStore.open(dir, { retention });
@@ -320,7 +342,7 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
     }
     const after = await readdir(dir);
     assert.deepEqual(after.filter((n) => n.includes('.tmp-')), []);
-    assert.deepEqual(after.filter((n) => n !== 'quarantine').sort(), listed.flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.json.gz`]).sort());
+    assert.deepEqual(after.filter((n) => n !== 'quarantine').sort(), listed.flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`]).sort());
     assert.ok(!after.includes('quarantine'), 'nothing was unreadable');
     // Each round's new profiles sort after everything listed before: ids stay ordered across restarts.
     const newest = [...everListed].sort().at(-1) ?? '';
@@ -333,14 +355,15 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
 test('a large profile: 1,000,000 samples over 200,000 stacks of depth 20-40', async (t) => {
   const dir = await tempStore();
   const profile = syntheticProfile({ seed: 42, stacks: 200_000, samples: 1_000_000, minDepth: 20, maxDepth: 40 });
-  assert.equal(profile.stacks.length, 200_000);
+  assert.equal(profile.stacks.thread.length, 200_000);
   assert.equal(profile.totalSamples, 1_000_000);
   const store = await ProfileStore.open(dir);
   let t0 = performance.now();
   const meta = await store.add({}, profile);
   const addMs = performance.now() - t0;
-  const bytes = (await stat(path.join(dir, `${meta.id}.profile.json.gz`))).size;
-  const jsonBytes = Buffer.byteLength(JSON.stringify(profile));
+  const bytes = (await stat(path.join(dir, `${meta.id}.profile.gz`))).size;
+  const s = profile.stacks;
+  const rawBytes = s.start.byteLength + s.locs.byteLength + s.thread.byteLength + s.samples.byteLength + s.period.byteLength;
   const reopened = await ProfileStore.open(dir);
   t0 = performance.now();
   const loaded = await reopened.get(meta.id);
@@ -350,6 +373,6 @@ test('a large profile: 1,000,000 samples over 200,000 stacks of depth 20-40', as
   const cachedMs = performance.now() - t0;
   assert.deepEqual(loaded, profile);
   t.diagnostic(
-    `json ${(jsonBytes / 1e6).toFixed(1)} MB, on disk ${(bytes / 1e6).toFixed(1)} MB (gzip level 1); add ${addMs.toFixed(0)} ms, load ${loadMs.toFixed(0)} ms, cached ${cachedMs.toFixed(2)} ms`,
+    `stack columns ${(rawBytes / 1e6).toFixed(1)} MB, on disk ${(bytes / 1e6).toFixed(1)} MB (gzip level 1); add ${addMs.toFixed(0)} ms, load ${loadMs.toFixed(0)} ms, cached ${cachedMs.toFixed(2)} ms`,
   );
 });

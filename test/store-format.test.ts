@@ -1,0 +1,46 @@
+// The on-disk profile format 2 against data: round trips of odd shapes, and every kind of damage
+// that a gzip CRC cannot catch (a file written wrong, or by a buggy flame) rejected on read.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
+import { decodeProfile, encodeProfile } from '../daemon/store-format.js';
+import { syntheticProfile } from './store-writer.js';
+
+const bytes = (p: ProfileData): Buffer => Buffer.concat(encodeProfile(p));
+
+test('round trip: empty, odd and even column counts, non-ASCII names, a misaligned buffer', () => {
+  const empty = new ProfileBuilder().finish();
+  assert.deepEqual(decodeProfile(bytes(empty)), empty);
+  for (const stacks of [1, 2, 3, 17]) {
+    const p = syntheticProfile({ seed: stacks, stacks, samples: stacks * 3, minDepth: 1, maxDepth: 5 });
+    p.functions[0]!.name = 'crate::ünïcode::<Ж>';
+    assert.deepEqual(decodeProfile(bytes(p)), p, `${stacks} stacks`);
+    const shifted = Buffer.alloc(bytes(p).length + 3);
+    bytes(p).copy(shifted, 3);
+    assert.deepEqual(decodeProfile(shifted.subarray(3)), p, 'copied when not 8-byte aligned');
+  }
+});
+
+test('damage is rejected with a reason, never returned as a profile', () => {
+  const p = syntheticProfile({ seed: 3, stacks: 50, samples: 200, minDepth: 2, maxDepth: 6 });
+  const good = bytes(p);
+  const cases: Array<[string, (b: Buffer) => Buffer, RegExp]> = [
+    ['magic', (b) => (b.write('XXXX', 0), b), /bad magic/],
+    ['truncated', (b) => b.subarray(0, b.length - 8), /size .* expected/],
+    ['header length', (b) => (b.writeUInt32LE(b.length, 8), b), /bad header length/],
+    ['location out of range', (b) => {
+      const hlen = b.readUInt32LE(8);
+      const off = 16 + hlen + (p.stacks.start.length + 1) * 4; // the second frame
+      b.writeUInt32LE(p.locations.length + 5, off);
+      return b;
+    }, /names location/],
+    ['thread out of range', (b) => {
+      const hlen = b.readUInt32LE(8);
+      b.writeUInt32LE(99, 16 + hlen + (p.stacks.start.length + p.stacks.locs.length) * 4);
+      return b;
+    }, /names thread/],
+  ];
+  for (const [what, damage, re] of cases) {
+    assert.throws(() => decodeProfile(damage(Buffer.from(good))), re, what);
+  }
+});
