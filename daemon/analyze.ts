@@ -46,29 +46,79 @@ export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {
   if (!existsSync(perfData)) {
     throw new FlameError(ErrorCodes.BadInput, `${perfData} does not exist; record one with \`flame record\` or pass an existing file to --perf-data`);
   }
-  const collector = new RawCollector();
+  const analysis = new Analysis(opts);
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
-  const parser = new PerfScriptParser((s) => collector.add(s));
-  await perfScript(perfData, (l) => parser.line(l), { signal: opts.signal });
-  const stats = parser.end();
-  const warnings: string[] = [];
-  if (stats.malformedLines > 0) {
-    const f = stats.firstMalformed!;
-    warnings.push(`perf script printed ${stats.malformedLines} line(s) flame could not read (first, line ${f.lineNo}: ${JSON.stringify(f.text)}); they were skipped`);
-  }
-  if (stats.otherEventSamples > 0) {
-    warnings.push(`${stats.otherEventSamples} sample(s) of events other than '${collector.event}' were left out`);
-  }
-  if (stats.samples === 0) {
-    throw new FlameError(ErrorCodes.NoSamples, `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`);
+  await perfScript(perfData, analysis.line, { signal: opts.signal });
+  return analysis.finish(perfData);
+}
+
+/**
+ * An analysis fed perf script's lines as they come: from a finished file (analyzePerfData), or
+ * following a recording while the program runs (perf-follow.ts); finish() does the rest.
+ */
+export class Analysis {
+  private readonly collector = new RawCollector();
+  private readonly parser = new PerfScriptParser((s) => this.collector.add(s));
+  private symbolizer: Symbolizer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private prefetching: Promise<void> | undefined;
+
+  constructor(private readonly opts: AnalyzeOptions = {}) {}
+
+  /**
+   * While lines still stream in (the program is running), resolve the addresses seen so far
+   * every `everyMs`, through symbolizers kept running: after the end only new addresses remain.
+   */
+  prefetchSymbols(everyMs = 250): void {
+    if (this.opts.noSymbolize || this.timer) return;
+    this.symbolizer ??= new Symbolizer({ cacheDir: this.opts.cacheDir, keepAlive: true, signal: this.opts.signal });
+    const symbolizer = this.symbolizer;
+    this.timer = setInterval(() => {
+      this.prefetching ??= this.collector.prefetch(symbolizer).finally(() => {
+        this.prefetching = undefined;
+      });
+    }, everyMs);
+    this.timer.unref();
   }
 
-  const expansions = opts.noSymbolize
-    ? new Map<number, SourceFrame[]>()
-    : await collector.symbolize(opts, warnings);
-  opts.onProgress?.({ stage: 'model', message: 'building the profile' });
-  const profile = collector.build(expansions, stats.lostEvents);
-  return { profile, warnings };
+  /** One line of `perf script` output (SCRIPT_ARGS), without its newline. */
+  readonly line = (l: string): void => this.parser.line(l);
+
+  /** Stop prefetching and end its symbolizers, when the lines will never be finished. */
+  async dispose(): Promise<void> {
+    clearInterval(this.timer);
+    await this.prefetching?.catch(() => {});
+    await this.symbolizer?.close();
+  }
+
+  /** All lines are in: symbolize and build the profile. `perfData` names the source in messages. */
+  async finish(perfData: string): Promise<AnalyzeResult> {
+    const { collector, opts } = this;
+    clearInterval(this.timer);
+    await this.prefetching?.catch(() => {});
+    const stats = this.parser.end();
+    const warnings: string[] = [];
+    if (stats.malformedLines > 0) {
+      const f = stats.firstMalformed!;
+      warnings.push(`perf script printed ${stats.malformedLines} line(s) flame could not read (first, line ${f.lineNo}: ${JSON.stringify(f.text)}); they were skipped`);
+    }
+    if (stats.otherEventSamples > 0) {
+      warnings.push(`${stats.otherEventSamples} sample(s) of events other than '${collector.event}' were left out`);
+    }
+    if (stats.samples === 0) {
+      throw new FlameError(ErrorCodes.NoSamples, `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`);
+    }
+    const symbolizer = this.symbolizer ?? new Symbolizer({ cacheDir: opts.cacheDir });
+    let expansions: Map<number, SourceFrame[]>;
+    try {
+      expansions = opts.noSymbolize ? new Map() : await collector.symbolize(opts, warnings, symbolizer);
+    } finally {
+      await symbolizer.close();
+    }
+    opts.onProgress?.({ stage: 'model', message: 'building the profile' });
+    const profile = collector.build(expansions, stats.lostEvents);
+    return { profile, warnings };
+  }
 }
 
 /** Interns raw frames and stacks as samples stream by, so symbolization sees each address once. */
@@ -122,7 +172,28 @@ class RawCollector {
   }
 
   /** Resolve every (frame, leaf or caller) lookup; key = frame id * 2 + (caller ? 1 : 0). */
-  async symbolize(opts: AnalyzeOptions, warnings: string[]): Promise<Map<number, SourceFrame[]>> {
+  /** Frames (by id) below this were handed to prefetch() already. */
+  private prefetched = 0;
+
+  /** Resolve the addresses of frames first seen since the last call (errors wait for symbolize()). */
+  async prefetch(symbolizer: Symbolizer): Promise<void> {
+    const end = this.frames.length;
+    const perDso = new Map<number, number[]>();
+    for (let id = this.prefetched; id < end; id++) {
+      const f = this.frames[id]!;
+      if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') continue;
+      let list = perDso.get(f.dsoIdx);
+      if (!list) perDso.set(f.dsoIdx, (list = []));
+      if (this.leafFrames.has(id)) list.push(f.offset);
+      if (this.callerFrames.has(id)) list.push(f.offset - 1);
+    }
+    this.prefetched = end;
+    await Promise.all(
+      [...perDso].map(([i, offs]) => (existsSync(this.dsos[i]!) ? symbolizer.resolve(this.dsos[i]!, offs).catch(() => {}) : undefined)),
+    );
+  }
+
+  async symbolize(opts: AnalyzeOptions, warnings: string[], symbolizer: Symbolizer): Promise<Map<number, SourceFrame[]>> {
     const perDso: number[][] = this.dsos.map(() => []);
     const wanted: Array<[number, number, number]> = []; // [key, dsoIdx, lookup offset]
     const want = (id: number, caller: boolean) => {
@@ -137,29 +208,24 @@ class RawCollector {
     for (const id of this.callerFrames) want(id, true);
     const total = wanted.length;
     opts.onProgress?.({ stage: 'symbolize', message: `resolving ${total} addresses in ${this.dsos.length} binaries`, done: 0, total });
-    const symbolizer = new Symbolizer({ cacheDir: opts.cacheDir });
     const resolved: Array<Map<number, SourceFrame[]>> = [];
     let done = 0;
-    try {
-      await Promise.all(
-        this.dsos.map(async (dso, i) => {
-          if (perDso[i]!.length === 0) {
-            resolved[i] = new Map();
-            return;
-          }
-          if (!existsSync(dso)) {
-            warnings.push(`${dso} is gone, so its frames have no inline frames or lines; re-run the recording with the binary in place`);
-            resolved[i] = new Map();
-            return;
-          }
-          resolved[i] = await symbolizer.resolve(dso, perDso[i]!);
-          done += perDso[i]!.length;
-          opts.onProgress?.({ stage: 'symbolize', message: path.basename(dso), done, total });
-        }),
-      );
-    } finally {
-      await symbolizer.close();
-    }
+    await Promise.all(
+      this.dsos.map(async (dso, i) => {
+        if (perDso[i]!.length === 0) {
+          resolved[i] = new Map();
+          return;
+        }
+        if (!existsSync(dso)) {
+          warnings.push(`${dso} is gone, so its frames have no inline frames or lines; re-run the recording with the binary in place`);
+          resolved[i] = new Map();
+          return;
+        }
+        resolved[i] = await symbolizer.resolve(dso, perDso[i]!);
+        done += perDso[i]!.length;
+        opts.onProgress?.({ stage: 'symbolize', message: path.basename(dso), done, total });
+      }),
+    );
     const out = new Map<number, SourceFrame[]>();
     for (const [key, dsoIdx, off] of wanted) {
       const chain = resolved[dsoIdx]!.get(off);

@@ -1,7 +1,9 @@
 // Runs perf: `perf record` around a program (or attached to a pid) and `perf script` as a
 // line stream. The only module that knows perf's flags and its error messages.
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
@@ -27,7 +29,7 @@ export interface RecordOutcome {
   perfMessages: string[];
 }
 
-/** Arguments for `perf record`, without the command. */
+/** Arguments for `perf record`, without the command; output '-' is pipe format on stdout. */
 export function recordArgs(opts: RecordOptions, output: string): string[] {
   const args = ['record', '-o', output, '-F', String(opts.frequency ?? DEFAULT_FREQUENCY)];
   const cg = opts.callGraph ?? 'dwarf';
@@ -88,20 +90,32 @@ export async function perfRecord(
     signal?: AbortSignal;
     cwd?: string;
     env?: NodeJS.ProcessEnv;
+    /**
+     * Write perf's pipe format (a stream that can be read while it grows; see perf-follow.ts)
+     * instead of the seekable file format. perf then writes the data to its stdout, so the
+     * program's stdout is handed to it as fd 3 and put back in place by `sh` before exec.
+     */
+    pipeFormat?: boolean;
   },
 ): Promise<RecordOutcome> {
-  const args = recordArgs(opts, output);
+  const pipe = io.pipeFormat === true;
+  const args = recordArgs(opts, pipe ? '-' : output);
   if (opts.pid !== undefined) {
     if (opts.durationSec !== undefined) args.push('--', 'sleep', String(opts.durationSec));
+  } else if (pipe) {
+    args.push('--', 'sh', '-c', io.programStdout === 'ignore' ? 'exec "$@" >/dev/null' : 'exec "$@" >&3 3>&-', 'sh', ...command);
   } else {
     args.push('--', ...command);
   }
+  if (pipe && opts.pid === undefined) await checkRunnable(command[0] ?? '', io.cwd ?? process.cwd(), io.env?.PATH ?? process.env.PATH ?? '');
   const perfMessages: string[] = [];
+  const programStdout = io.programStdout === 'stderr' ? ['pipe'] : io.programStdout ?? 'inherit';
+  const dataFd = pipe ? openSync(output, 'w', 0o644) : undefined;
+  const stdout = dataFd ?? programStdout;
+  const fd3 = !pipe || io.programStdout === 'ignore' ? 'ignore' : io.programStdout === 'stderr' ? 2 : 1;
   const child = execa('perf', args, {
     reject: false,
-    stdin: io.stdin ?? 'inherit',
-    stdout: io.programStdout === 'stderr' ? ['pipe'] : io.programStdout ?? 'inherit',
-    stderr: 'pipe',
+    stdio: [io.stdin ?? 'inherit', stdout as 'inherit', 'pipe', fd3],
     buffer: false,
     cwd: io.cwd,
     env: io.env,
@@ -110,7 +124,7 @@ export async function perfRecord(
     // Ctrl-C is delivered by the terminal to perf directly; flame must not kill perf for it.
     cleanup: true,
   });
-  if (io.programStdout === 'stderr') child.stdout?.pipe(process.stderr, { end: false });
+  if (io.programStdout === 'stderr' && !pipe) (child.stdout as NodeJS.ReadableStream | null)?.pipe(process.stderr, { end: false });
   const tail: string[] = [];
   const stderr = lineSplitter((l) => {
     tail.push(l);
@@ -120,7 +134,9 @@ export async function perfRecord(
     else process.stderr.write(`${l}\n`);
   });
   child.stderr?.on('data', stderr.push);
-  const result = await child;
+  const result = await child.finally(() => {
+    if (dataFd !== undefined) closeSync(dataFd);
+  });
   stderr.end();
   const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
   if (result.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'recording cancelled');
@@ -138,6 +154,26 @@ export async function perfRecord(
   return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages };
 }
 
+/**
+ * Under `sh` a missing program is sh's "not found" and status 127, not perf's clear complaint:
+ * look it up first, as exec would (a path as given, a bare name on PATH).
+ */
+async function checkRunnable(program: string, cwd: string, searchPath: string): Promise<void> {
+  const candidates = program.includes('/') ? [path.resolve(cwd, program)] : searchPath.split(':').filter(Boolean).map((d) => path.join(d, program));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      if ((await stat(c)).isFile()) return;
+    } catch {
+      // not this one
+    }
+  }
+  throw new FlameError(
+    ErrorCodes.PerfFailed,
+    `perf could not start the program: ${program === '' ? 'no command given' : `${program}: ${program.includes('/') ? 'no such executable file' : 'not found on PATH'}`}; check the command and its path`,
+  );
+}
+
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
 
 function lastLines(text: string): string {
@@ -146,13 +182,15 @@ function lastLines(text: string): string {
 
 /** The fields flame parses (see daemon/perfscript.ts). */
 export const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
+/** `perf script` as flame runs it, less the input. */
+export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS];
 
 /**
  * Run `perf script --no-inline` over a perf.data file, handing each line (without its newline)
  * to `onLine` synchronously as the bytes arrive; resolves when perf has exited.
  */
 export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
-  const child = execa('perf', ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS, '-i', perfData], {
+  const child = execa('perf', [...SCRIPT_ARGS, '-i', perfData], {
     reject: false,
     buffer: { stdout: false, stderr: true },
     stdin: 'ignore',

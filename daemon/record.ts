@@ -1,14 +1,16 @@
 // The one-shot pipeline behind `flame record` and `flame exec`: build the cargo target (or take
 // a command), perf record it, then analyse the perf.data into a profile. Clients render the result.
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { analyzePerfData, type AnalyzeProgress } from './analyze.js';
+import { Analysis, analyzePerfData, type AnalyzeProgress, type AnalyzeResult } from './analyze.js';
+import { followPerfData, type PerfFollower } from './perf-follow.js';
 import { buildTarget, type BuildResult, type Diagnostic } from './cargo.js';
 import { readMetadata, selectTarget, type TargetOptions } from './cargo-target.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { cacheDir } from './fsutil.js';
+import { logger } from './log.js';
 import { checkPerfUsable, perfRecord, type RecordOptions } from './perf.js';
 import type { ProfileData } from './profile.js';
 
@@ -44,6 +46,8 @@ export interface RecordResult {
   durationMs: number;
   /** From the end of recording to the profile, in ms. */
   analysisMs: number;
+  /** performance.now() when the recording ended (or the analysis started, for --perf-data). */
+  endedAt: number;
 }
 
 export type RecordProgress =
@@ -70,6 +74,8 @@ export interface RecordHooks {
 export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): Promise<RecordResult> {
   const cwd = path.resolve(req.cwd ?? process.cwd());
   const warnings: string[] = [];
+  const analyzeOpts = { cacheDir: cacheDir('symbols'), signal: hooks.signal, onProgress: hooks.onProgress };
+  let live: LiveAnalysis | undefined;
   let perfData: string;
   let build: BuildResult | undefined;
   let program: ProgramOutcome | undefined;
@@ -111,16 +117,30 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     // one is kept as perf.data.old, as perf does), so a failed run never clobbers a good file.
     const tmp = `${perfData}.tmp-${process.pid}`;
     let outcome;
+    // perf writes its pipe format, which perf script reads while it is written: by the time the
+    // program ends, nearly all of the analysis is done.
+    live = { analysis: new Analysis(analyzeOpts), follower: undefined };
+    await writeFile(tmp, '', { mode: 0o644 });
     try {
       hooks.onRecordStarted?.(command);
-      outcome = await perfRecord(req.record ?? {}, command, tmp, {
+      const recording = perfRecord(req.record ?? {}, command, tmp, {
         programStdout: hooks.detached ? 'ignore' : hooks.programStdout,
         programStderr: hooks.detached?.programOutput,
         stdin: hooks.detached ? 'ignore' : 'inherit',
         signal: hooks.signal,
         cwd,
+        pipeFormat: true,
       });
+      live.follower = followPerfData(tmp, live.analysis.line, { signal: hooks.signal });
+      live.analysis.prefetchSymbols();
+      try {
+        outcome = await recording;
+      } finally {
+        live.follower.recordingDone();
+      }
     } catch (err) {
+      await live.follower?.done.catch(() => {});
+      await live.analysis.dispose();
       await rm(tmp, { force: true });
       throw err;
     }
@@ -140,7 +160,8 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
   const t1 = performance.now();
   let analysis;
   try {
-    analysis = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal: hooks.signal, onProgress: hooks.onProgress });
+    analysis = await finishLive(live, perfData, hooks);
+    analysis ??= await analyzePerfData(perfData, analyzeOpts);
   } catch (err) {
     if (program?.failed && err instanceof FlameError && err.code === ErrorCodes.NoSamples) {
       throw new FlameError(ErrorCodes.ProgramFailed, `the program failed (${program.signal ?? `exit status ${program.exitCode}`}) before perf took any sample; fix the program or its arguments and try again`, { cause: err });
@@ -149,8 +170,31 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
   }
   warnings.push(...analysis.warnings);
   const analysisMs = performance.now() - t1;
-  const result: RecordResult = { perfData, profile: analysis.profile, warnings, durationMs, analysisMs };
+  const result: RecordResult = { perfData, profile: analysis.profile, warnings, durationMs, analysisMs, endedAt: t1 };
   if (build) result.build = build;
   if (program) result.program = program;
   return result;
+}
+
+interface LiveAnalysis {
+  analysis: Analysis;
+  follower: PerfFollower | undefined;
+}
+
+/**
+ * The analysis that followed the recording, finished; undefined when there was none or it
+ * failed (the caller then reads the finished file the usual way, so nothing is lost).
+ */
+async function finishLive(live: LiveAnalysis | undefined, perfData: string, hooks: RecordHooks): Promise<AnalyzeResult | undefined> {
+  if (live?.follower === undefined) return undefined;
+  hooks.onProgress?.({ stage: 'script', message: 'finishing perf script' });
+  try {
+    await live.follower.done;
+  } catch (err) {
+    if (err instanceof FlameError && err.code === ErrorCodes.Cancelled) throw err;
+    logger('record').warn({ err }, 'perf script following the recording failed; reading the finished file instead');
+    await live.analysis.dispose();
+    return undefined;
+  }
+  return live.analysis.finish(perfData);
 }

@@ -3,9 +3,10 @@
 // remembering every answer on disk per build-id so no library is resolved twice.
 import { availableParallelism } from 'node:os';
 import { fileOffsetToVaddr, readElfInfo, type ElfInfo } from './elf.js';
-import { isFlameError } from './errors.js';
+import { ErrorCodes, FlameError, isFlameError } from './errors.js';
 import { logger } from './log.js';
 import { cacheKeyFor, SymbolCache, type CacheEntries } from './symbolize-cache.js';
+import { SymbolizerSession } from './symbolize-session.js';
 import { findTool, runTool, type SourceFrame, type Tool, type ToolName } from './symbolize-tool.js';
 
 export type { SourceFrame, ToolName } from './symbolize-tool.js';
@@ -26,6 +27,11 @@ export interface SymbolizeOptions {
   searchPath?: string;
   /** Kills running symbolizers; resolve() then rejects with ErrorCodes.Cancelled. */
   signal?: AbortSignal;
+  /**
+   * Keep one llvm-symbolizer per binary running until close(), so that resolving more addresses
+   * of a binary later costs no new process or DWARF parse (the live analysis asks repeatedly).
+   */
+  keepAlive?: boolean;
 }
 
 /** Counters for tests and `flame doctor`: what was spawned, sent and answered from cache. */
@@ -48,6 +54,7 @@ export class Symbolizer {
   private tool: Promise<Tool> | undefined;
   private readonly log = logger('symbolize');
   private closed = false;
+  private readonly sessions = new Map<string, SymbolizerSession>();
 
   constructor(private readonly opts: SymbolizeOptions = {}) {
     this.cache = new SymbolCache(opts.cacheDir);
@@ -103,6 +110,8 @@ export class Symbolizer {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.locks.values()]);
+    await Promise.allSettled([...this.sessions.values()].map((t) => t.close()));
+    this.sessions.clear();
   }
 
   private async symbolize(info: ElfInfo, offsets: readonly number[], known: CacheEntries, progress: () => void): Promise<void> {
@@ -118,18 +127,39 @@ export class Symbolizer {
     this.stats.spawned++;
     this.stats.sent += byVaddr.size;
     const vaddrs = [...byVaddr.keys()];
+    const onAnswer = (vaddr: number, frames: SourceFrame[]): void => {
+      const o = byVaddr.get(vaddr);
+      if (o === undefined || known.has(o)) return;
+      known.set(o, frames);
+      progress();
+    };
+    if (this.opts.keepAlive && tool.name === 'llvm-symbolizer') {
+      let session = this.sessions.get(info.path);
+      if (!session) {
+        this.sessions.set(info.path, (session = new SymbolizerSession(tool, info.path)));
+        this.opts.signal?.addEventListener('abort', () => void session!.close(), { once: true });
+      } else {
+        this.stats.spawned--;
+      }
+      try {
+        await session.query(vaddrs, onAnswer);
+      } catch (err) {
+        this.sessions.delete(info.path);
+        void session.close();
+        if (this.opts.signal?.aborted) throw new FlameError(ErrorCodes.Cancelled, `symbolizing ${info.path} was cancelled`, { cause: err });
+        if (isFlameError(err) && err.code === ErrorCodes.ToolMissing) this.tool = undefined;
+        const unanswered = vaddrs.filter((v) => !known.has(byVaddr.get(v)!)).length;
+        this.warn(`${(err as Error).message}; ${unanswered} of ${vaddrs.length} addresses unanswered`);
+      }
+      return;
+    }
     let result;
     try {
       result = await runTool(
         tool,
         info.path,
         vaddrs,
-        (vaddr, frames) => {
-          const o = byVaddr.get(vaddr);
-          if (o === undefined || known.has(o)) return;
-          known.set(o, frames);
-          progress();
-        },
+        onAnswer,
         this.opts.signal,
       );
     } catch (err) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildHotspots, FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
+import { buildHotspots, FIXTURES, FLAME_BIN, runCmd, runFlame, scratch } from './helpers.js';
 
 const MANIFEST = path.join(FIXTURES, 'hotspots', 'Cargo.toml');
 let dir: string;
@@ -136,6 +136,17 @@ test('flame exec records any command', async () => {
   const bad = await runFlame(['exec', '--', '/nonexistent/program'], { cwd: dir, env: env() });
   assert.equal(bad.exitCode, 1);
   assert.match(bad.stderr, /could not start the program/);
+});
+
+test('--light records at 99 Hz (the cheap mode), and -F still wins over it', async () => {
+  const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
+  for (const [flags, hz] of [[['--light'], 99], [['--light', '-F', '499'], 499]] as const) {
+    const d = scratch('flame-light-');
+    const r = await runFlame(['exec', ...flags, '-o', path.join(d, 'light.svg'), '--json', '--', bin], { cwd: d, env: env() });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const evlist = await runCmd('perf', ['evlist', '-F', '-i', path.join(d, 'perf.data')], { cwd: d });
+    assert.match(evlist.stdout, new RegExp(`sample_freq=${hz}\\b`), evlist.stdout);
+  }
 });
 
 test('analyse an existing perf.data with --perf-data, and a missing one fails clearly', async () => {

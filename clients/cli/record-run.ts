@@ -78,6 +78,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     const lines = [...stacks].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k} ${v}\n`);
     await writeFileAtomic(foldedPath, lines);
   }
+  // From the program's end to the graph on disk: what a person waits for after their program.
+  const afterProgramMs = performance.now() - result.endedAt;
   const top = topFunctions(profile, { limit: 10 });
   if (out.json) {
     const json: Record<string, unknown> = {
@@ -88,6 +90,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
       unit: profile.unit,
       durationMs: Math.round(result.durationMs),
       analysisMs: Math.round(result.analysisMs),
+      afterProgramMs: Math.round(afterProgramMs),
       quality: profile.quality,
       top,
       warnings: result.warnings,
