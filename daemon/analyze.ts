@@ -86,16 +86,19 @@ export class Analysis {
 
   /** Stop prefetching and end its symbolizers, when the lines will never be finished. */
   async dispose(): Promise<void> {
+    await this.stopPrefetch();
+    await this.symbolizer?.close();
+  }
+
+  private async stopPrefetch(): Promise<void> {
     clearInterval(this.timer);
     await this.prefetching?.catch(() => {});
-    await this.symbolizer?.close();
   }
 
   /** All lines are in: symbolize and build the profile. `perfData` names the source in messages. */
   async finish(perfData: string): Promise<AnalyzeResult> {
     const { collector, opts } = this;
-    clearInterval(this.timer);
-    await this.prefetching?.catch(() => {});
+    await this.stopPrefetch();
     const stats = this.parser.end();
     const warnings: string[] = [];
     if (stats.malformedLines > 0) {
@@ -171,21 +174,34 @@ class RawCollector {
     return i;
   }
 
-  /** Resolve every (frame, leaf or caller) lookup; key = frame id * 2 + (caller ? 1 : 0). */
   /** Frames (by id) below this were handed to prefetch() already. */
   private prefetched = 0;
+
+  /**
+   * The file offset to look frame `id` up at, or undefined when it cannot be symbolized. A
+   * caller frame's address is the return address: look up the call instruction before it.
+   */
+  private lookupOffset(id: number, caller: boolean): number | undefined {
+    const f = this.frames[id]!;
+    if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return undefined;
+    return caller ? f.offset - 1 : f.offset;
+  }
 
   /** Resolve the addresses of frames first seen since the last call (errors wait for symbolize()). */
   async prefetch(symbolizer: Symbolizer): Promise<void> {
     const end = this.frames.length;
     const perDso = new Map<number, number[]>();
+    const add = (id: number, caller: boolean): void => {
+      const off = this.lookupOffset(id, caller);
+      if (off === undefined) return;
+      const dsoIdx = this.frames[id]!.dsoIdx;
+      let list = perDso.get(dsoIdx);
+      if (!list) perDso.set(dsoIdx, (list = []));
+      list.push(off);
+    };
     for (let id = this.prefetched; id < end; id++) {
-      const f = this.frames[id]!;
-      if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') continue;
-      let list = perDso.get(f.dsoIdx);
-      if (!list) perDso.set(f.dsoIdx, (list = []));
-      if (this.leafFrames.has(id)) list.push(f.offset);
-      if (this.callerFrames.has(id)) list.push(f.offset - 1);
+      if (this.leafFrames.has(id)) add(id, false);
+      if (this.callerFrames.has(id)) add(id, true);
     }
     this.prefetched = end;
     await Promise.all(
@@ -193,16 +209,16 @@ class RawCollector {
     );
   }
 
+  /** Resolve every (frame, leaf or caller) lookup; key = frame id * 2 + (caller ? 1 : 0). */
   async symbolize(opts: AnalyzeOptions, warnings: string[], symbolizer: Symbolizer): Promise<Map<number, SourceFrame[]>> {
     const perDso: number[][] = this.dsos.map(() => []);
     const wanted: Array<[number, number, number]> = []; // [key, dsoIdx, lookup offset]
     const want = (id: number, caller: boolean) => {
-      const f = this.frames[id]!;
-      if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return;
-      // A caller frame's address is the return address: look up the call instruction before it.
-      const off = caller ? f.offset - 1 : f.offset;
-      perDso[f.dsoIdx]!.push(off);
-      wanted.push([id * 2 + (caller ? 1 : 0), f.dsoIdx, off]);
+      const off = this.lookupOffset(id, caller);
+      if (off === undefined) return;
+      const dsoIdx = this.frames[id]!.dsoIdx;
+      perDso[dsoIdx]!.push(off);
+      wanted.push([id * 2 + (caller ? 1 : 0), dsoIdx, off]);
     };
     for (const id of this.leafFrames) want(id, false);
     for (const id of this.callerFrames) want(id, true);

@@ -3,6 +3,7 @@
 // line for line (including its quirks) so the output matches; see fold.ts for the public API.
 import { frameNames, isSpace, stackLineParts, trimSpace, type FrameRules } from './fold-names.js';
 import { copyString, LineCache, type StackTable } from './fold-stacks.js';
+import { grown } from './int-tables.js';
 
 export interface ParserOptions extends FrameRules {
   pid: boolean;
@@ -265,7 +266,7 @@ export class SampleParser {
       // while the frames agree, and hash only below that.
       const ids = this.ids;
       let prev = this.prevNodes;
-      if (prev.length < depth + 1) prev = this.prevNodes = growTo(prev, depth + 1);
+      if (prev.length < depth + 1) prev = this.prevNodes = grown(prev, depth + 1);
       const prevIds = this.prevIds;
       let node = 0;
       let same = root === this.prevRoot;
@@ -302,8 +303,8 @@ export class SampleParser {
   }
 
   private growIds(): void {
-    this.ids = growTo(this.ids, this.ids.length * 2);
-    this.prevIds = growTo(this.prevIds, this.ids.length);
+    this.ids = grown(this.ids);
+    this.prevIds = grown(this.prevIds, this.ids.length);
   }
 }
 
@@ -339,12 +340,6 @@ export function eventLineParts(line: string): { comm: string; pid: string; tid: 
 
 function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-function growTo(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 /** An unsigned 64-bit decimal, as Rust's u64 parser accepts it; NO_PERIOD otherwise. */

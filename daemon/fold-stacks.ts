@@ -1,6 +1,7 @@
 // Counting stacks without building a string per sample: frames are interned to ids and stacks
 // are nodes of a prefix tree kept in typed arrays, so a sample costs one probe per frame and the
 // joined "a;b;c" strings are built once per distinct stack, at the end.
+import { grown } from './int-tables.js';
 
 /** A StackTable as plain data, for moving it between threads. */
 export interface TableParts {
@@ -103,11 +104,9 @@ export class StackTable {
   private create(slot: number, node: number, frame: number): number {
     const n = this.nodes++;
     if (n >= this.parent.length) {
-      this.parent = grow(this.parent);
-      this.frame = grow(this.frame);
-      const c = new Float64Array(this.count.length * 2);
-      c.set(this.count);
-      this.count = c;
+      this.parent = grown(this.parent);
+      this.frame = grown(this.frame);
+      this.count = grown(this.count);
     }
     this.parent[n] = node;
     this.frame[n] = frame;
@@ -130,12 +129,6 @@ export class StackTable {
     this.slots = slots;
     this.mask = mask;
   }
-}
-
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** A flat copy of `s`, so a slice of a big chunk string does not keep the chunk alive. */

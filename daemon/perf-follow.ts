@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
-import { SCRIPT_ARGS } from './perf.js';
+import { lastLines, SCRIPT_ARGS } from './perf.js';
 
 export interface PerfFollower {
   /** The recorder has exited: read what is left, then let perf script finish. */
@@ -88,7 +88,7 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     split.end();
     if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
     if (r.signal || r.exitCode !== 0) {
-      const msg = String(r.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+      const msg = lastLines(String(r.stderr ?? '').trim());
       throw new FlameError(ErrorCodes.PerfFailed, `perf script following the recording failed (${r.signal ?? `exit code ${r.exitCode}`})${msg ? `: ${msg}` : ''}`);
     }
   })();

@@ -176,7 +176,8 @@ async function checkRunnable(program: string, cwd: string, searchPath: string): 
 
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
 
-function lastLines(text: string): string {
+/** The last three non-empty lines of a tool's output, joined for a one-line message. */
+export function lastLines(text: string): string {
   return text.split('\n').filter(Boolean).slice(-3).join(' | ');
 }
 

@@ -3,6 +3,7 @@
 // over this data. The stacks, which are nearly all of it, are columns of typed arrays: a
 // million-sample profile takes tens of megabytes instead of the hundreds that an object per
 // stack costs, and the store writes and reads the columns as they are (store-format.ts).
+import { grown } from './int-tables.js';
 
 /** Counts are in samples; `period` keeps perf's summed event period beside them. */
 export type CountUnit = 'samples';
@@ -180,13 +181,12 @@ export class StackColumnsBuilder {
   push(locs: ArrayLike<number>, thread: number, samples: number, period: number): number {
     const i = this.n++;
     if (this.n >= this.thread.length) {
-      const cap = this.thread.length * 2;
-      this.start = resized(this.start, cap + 1);
-      this.thread = resized(this.thread, cap);
-      this.samples = resized(this.samples, cap);
-      this.period = resized(this.period, cap);
+      this.start = grown(this.start);
+      this.thread = grown(this.thread);
+      this.samples = grown(this.samples);
+      this.period = grown(this.period);
     }
-    if (this.m + locs.length > this.locs.length) this.locs = resized(this.locs, Math.max(this.locs.length * 2, this.m + locs.length));
+    if (this.m + locs.length > this.locs.length) this.locs = grown(this.locs, this.m + locs.length);
     for (let k = 0; k < locs.length; k++) this.locs[this.m + k] = locs[k]!;
     this.m += locs.length;
     this.start[i + 1] = this.m;
@@ -210,10 +210,4 @@ export class StackColumnsBuilder {
       period: this.period.slice(0, this.n),
     };
   }
-}
-
-function resized<T extends Uint32Array | Float64Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a.subarray(0, Math.min(a.length, n)));
-  return b;
 }

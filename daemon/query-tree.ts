@@ -4,6 +4,7 @@
 import type { ProfileData, StackColumns } from './profile.js';
 import { selectStacks, type StackFilter } from './query.js';
 import { FlameError, ErrorCodes } from './errors.js';
+import { groupBy, grown, PairTable, sortRanges } from './int-tables.js';
 
 // A node of the call tree is a wire type (protocol/methods.ts): self counts samples whose
 // innermost frame is the node; total, samples through it; file/line, the function's declaration;
@@ -223,8 +224,8 @@ function buildTree(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Tree
       const l = locs[k]!;
       const child = nodes.intern(node, ix.locName[l]!);
       if (child >= total.length) {
-        total = grow(total);
-        outlined = grow(outlined);
+        total = grown(total);
+        outlined = grown(outlined);
       }
       total[child] += n;
       if (ix.locInlined[l] === 0) outlined[child] = 1;
@@ -339,86 +340,4 @@ function namesPresent(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): U
   const present = new Uint8Array(ix.names.length);
   for (const si of ids) for (let i = cols.start[si]!; i < cols.start[si + 1]!; i++) present[ix.locName[cols.locs[i]!]!] = 1;
   return present;
-}
-
-// ---- small integer structures ----------------------------------------------------------------
-
-/** Interns (a, b) integer pairs to dense ids 0.., by open addressing over typed arrays. */
-class PairTable {
-  a: Int32Array;
-  b: Int32Array;
-  size = 0;
-  private slots: Int32Array;
-
-  constructor(expected = 512) {
-    let cap = 1024;
-    while (cap < expected * 2) cap *= 2;
-    this.a = new Int32Array(cap / 2);
-    this.b = new Int32Array(cap / 2);
-    this.slots = new Int32Array(cap).fill(-1);
-  }
-
-  intern(a: number, b: number): number {
-    let mask = this.slots.length - 1;
-    let h = hash(a, b) & mask;
-    for (;;) {
-      const id = this.slots[h]!;
-      if (id < 0) break;
-      if (this.a[id] === a && this.b[id] === b) return id;
-      h = (h + 1) & mask;
-    }
-    const id = this.size++;
-    if (id >= this.a.length) {
-      this.a = grow(this.a);
-      this.b = grow(this.b);
-    }
-    this.a[id] = a;
-    this.b[id] = b;
-    if (this.size * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      mask = this.slots.length - 1;
-      for (let i = 0; i < this.size; i++) this.place(i, mask);
-    } else {
-      this.slots[h] = id;
-    }
-    return id;
-  }
-
-  private place(id: number, mask: number): void {
-    let h = hash(this.a[id]!, this.b[id]!) & mask;
-    while (this.slots[h]! >= 0) h = (h + 1) & mask;
-    this.slots[h] = id;
-  }
-}
-
-function hash(a: number, b: number): number {
-  let h = Math.imul(a + 1, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca77);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
-
-function grow<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(arr: T): T {
-  const next = new (arr.constructor as new (n: number) => T)(arr.length * 2);
-  next.set(arr);
-  return next;
-}
-
-/** Items 0..n-1 grouped by key(i) in 0..nKeys-1: group k is list[start[k] .. start[k + 1]). */
-function groupBy(items: Int32Array, nKeys: number, key: (i: number) => number): { start: Int32Array; list: Int32Array } {
-  const n = items.length;
-  const start = new Int32Array(nKeys + 1);
-  for (let i = 0; i < n; i++) start[key(i) + 1]++;
-  for (let k = 0; k < nKeys; k++) start[k + 1] += start[k]!;
-  const fill = start.slice(0, nKeys);
-  const list = new Int32Array(n);
-  for (let i = 0; i < n; i++) list[fill[key(i)]++] = i;
-  return { start, list };
-}
-
-function sortRanges(start: Int32Array, list: Int32Array, nKeys: number, cmp: (a: number, b: number) => number): void {
-  for (let k = 0; k < nKeys; k++) {
-    const s = start[k]!;
-    const e = start[k + 1]!;
-    if (e - s > 1) list.subarray(s, e).sort(cmp);
-  }
 }

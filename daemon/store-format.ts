@@ -17,6 +17,7 @@ type Header = Omit<ProfileData, 'stacks'> & { stackCount: number; locCount: numb
 
 /** The profile in format 2, as the pieces to write in order (no copy of the columns). */
 export function encodeProfile(p: ProfileData): Buffer[] {
+  assertLittleEndian();
   const s = p.stacks;
   const { stacks: _, ...rest } = p;
   const header: Header = { ...rest, stackCount: s.thread.length, locCount: s.locs.length };
@@ -29,7 +30,7 @@ export function encodeProfile(p: ProfileData): Buffer[] {
   const view = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   const u32 = s.start.length + s.locs.length + s.thread.length;
   const pad = Buffer.alloc((u32 % 2) * 4);
-  return [head, json, view(le(s.start)), view(le(s.locs)), view(le(s.thread)), pad, view(le(s.samples)), view(le(s.period))];
+  return [head, json, view(s.start), view(s.locs), view(s.thread), pad, view(s.samples), view(s.period)];
 }
 
 /** Whether a (decompressed) data file is format 2. */
@@ -43,7 +44,7 @@ export function isFormat2(buf: Buffer): boolean {
  */
 export function decodeProfile(buf: Buffer): ProfileData {
   if (!isFormat2(buf)) throw new Error('not a flame profile (format 2): bad magic');
-  if (!BIG_ENDIAN_SAFE) throw new Error('format 2 profiles are little-endian; this machine is not');
+  assertLittleEndian();
   const hlen = buf.readUInt32LE(8);
   if (hlen % 8 !== 0 || 16 + hlen > buf.length) throw new Error(`bad header length ${hlen}`);
   const header = JSON.parse(buf.toString('utf8', 16, 16 + hlen)) as Header;
@@ -100,10 +101,7 @@ function checkColumns(s: StackColumns, locations: number, threads: number): void
   for (let k = 0; k < s.locs.length; k++) if (s.locs[k]! >= locations) throw new Error(`frame ${k} names location ${s.locs[k]} of ${locations}`);
 }
 
-/** Typed arrays are written in the machine's byte order; format 2 says little-endian. */
-const BIG_ENDIAN_SAFE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function le<T extends ArrayBufferView>(a: T): T {
-  if (!BIG_ENDIAN_SAFE) throw new Error('format 2 profiles are little-endian; this machine is not');
-  return a;
+/** Typed arrays are read and written in the machine's byte order; format 2 is little-endian. */
+function assertLittleEndian(): void {
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('format 2 profiles are little-endian; this machine is not');
 }

@@ -124,7 +124,6 @@ export class Symbolizer {
     if (byVaddr.size === 0) return;
     this.tool ??= findTool(this.opts.tool, this.opts.searchPath);
     const tool = await this.tool;
-    this.stats.spawned++;
     this.stats.sent += byVaddr.size;
     const vaddrs = [...byVaddr.keys()];
     const onAnswer = (vaddr: number, frames: SourceFrame[]): void => {
@@ -136,10 +135,9 @@ export class Symbolizer {
     if (this.opts.keepAlive && tool.name === 'llvm-symbolizer') {
       let session = this.sessions.get(info.path);
       if (!session) {
+        this.stats.spawned++;
         this.sessions.set(info.path, (session = new SymbolizerSession(tool, info.path)));
         this.opts.signal?.addEventListener('abort', () => void session!.close(), { once: true });
-      } else {
-        this.stats.spawned--;
       }
       try {
         await session.query(vaddrs, onAnswer);
@@ -153,6 +151,7 @@ export class Symbolizer {
       }
       return;
     }
+    this.stats.spawned++;
     let result;
     try {
       result = await runTool(
