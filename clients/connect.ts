@@ -1,7 +1,7 @@
 // Connect to the workspace's daemon, starting it when none runs, and shake hands. Shared by
 // every client (CLI verbs, the language server, scripts).
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,14 +62,19 @@ export function spawnDaemon(root: string): void {
   ensurePrivateDir(paths.dir);
   const out = openSync(`${paths.logFile}.stderr`, 'a', 0o600);
   const child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', root], { cwd: root, detached: true, stdio: ['ignore', out, out], env: process.env });
+  closeSync(out); // the daemon has its own copy; ours would leak one descriptor per spawn
   child.unref();
 }
 
 /** Connect (starting the daemon if needed) and shake hands. */
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
+  return connectOnce(opts, false);
+}
+
+async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Connection> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
-  const { socket } = daemonPaths(root);
+  const { socket, logFile } = daemonPaths(root);
   let sock = await tryConnect(socket);
   if (!sock) {
     if (opts.spawn === false) throw new FlameError(ErrorCodes.InvalidRequest, `no flame daemon runs for ${root}; start one with \`flame daemon start\``);
@@ -79,7 +84,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
       await new Promise((r) => setTimeout(r, 50));
       sock = await tryConnect(socket);
     }
-    if (!sock) throw new FlameError(ErrorCodes.Internal, `the flame daemon did not start; see ${daemonPaths(root).logFile}.stderr and \`flame daemon status\``);
+    if (!sock) throw new FlameError(ErrorCodes.Internal, `the flame daemon did not start; see ${logFile}.stderr and \`flame daemon status\``);
   }
   const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
   conn.listen();
@@ -89,7 +94,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   } catch (err) {
     conn.dispose();
     sock.destroy();
-    if (err instanceof ResponseError && err.code === ErrorCodes.VersionMismatch) {
+    if (err instanceof ResponseError && err.code === ErrorCodes.VersionMismatch && !replaced) {
       // An older or newer daemon: replace it with ours, once.
       const old = await tryConnect(socket);
       if (old) {
@@ -99,7 +104,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
         c.dispose();
         old.destroy();
         await new Promise((r) => setTimeout(r, 300));
-        return connect(opts);
+        return connectOnce({ ...opts, workspaceRoot: root }, true);
       }
     }
     throw toFlameError(err);

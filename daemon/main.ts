@@ -59,12 +59,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
   const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? (process.env.FLAME_DEBOUNCE_MS ? Number(process.env.FLAME_DEBOUNCE_MS) : undefined) });
   watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
-  watcher.on('error', (err: Error) => log.warn({ err }, 'watcher error'));
 
   let stopping = false;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let server: net.Server | undefined;
+  const sockets = new Set<net.Socket>();
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
@@ -73,6 +73,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await sessions.close();
       await watcher.close();
       for (const c of clients.all.values()) c.dispose();
+      // Disposing a connection leaves its socket open, and an open socket keeps the process
+      // alive: drop any client still connected once queued answers (daemon/shutdown's) are out.
+      setTimeout(() => {
+        for (const sock of sockets) sock.destroy();
+      }, 500).unref();
       await web.close();
       if (server) {
         server.close();
@@ -120,6 +125,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {
       sock.on('error', (err) => log.debug({ err }, 'socket error'));
+      sockets.add(sock);
+      sock.once('close', () => sockets.delete(sock));
       accept(new StreamMessageReader(sock), new StreamMessageWriter(sock));
     });
     touch();

@@ -2,8 +2,7 @@
 // line stream. The only module that knows perf's flags and its error messages.
 import { execa } from 'execa';
 import { closeSync, openSync } from 'node:fs';
-import { access, constants, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
@@ -72,50 +71,42 @@ function perfNotPermitted(value: number | undefined): FlameError {
 }
 
 /**
- * Record `command` (or the pid in opts) into `output`. The program's stdout goes to `programStdout`
- * (our stderr when stdout must stay clean for JSON); its stderr passes through to ours, minus
- * perf's own lines, which are collected. Ctrl-C reaches perf and the program through the
- * terminal's process group; perf still writes the file.
+ * Record `command` (or the pid in opts) into `output`, in perf's pipe format: a stream that can
+ * be read while it is written (perf-follow.ts), which perf writes to its stdout (here, the file).
+ * perf then hands the program's stdout to its own stderr, so both of the program's streams come
+ * through perf's stderr: its lines go to `programOutput` (default: our stderr), perf's own lines
+ * are collected. Ctrl-C reaches perf and the program through the terminal's process group; perf
+ * still writes the file.
  */
 export async function perfRecord(
   opts: RecordOptions,
   command: string[],
   output: string,
   io: {
-    programStdout?: 'inherit' | 'stderr' | 'ignore';
-    /** Where the program's stderr lines go (default: our stderr). */
-    programStderr?: (line: string) => void;
+    /** Where the program's output lines go (default: our stderr). */
+    programOutput?: (line: string) => void;
     /** The daemon has no terminal to hand over. */
     stdin?: 'inherit' | 'ignore';
     signal?: AbortSignal;
     cwd?: string;
     env?: NodeJS.ProcessEnv;
-    /**
-     * Write perf's pipe format (a stream that can be read while it grows; see perf-follow.ts)
-     * instead of the seekable file format. perf then writes the data to its stdout, so the
-     * program's stdout is handed to it as fd 3 and put back in place by `sh` before exec.
-     */
-    pipeFormat?: boolean;
   },
 ): Promise<RecordOutcome> {
-  const pipe = io.pipeFormat === true;
-  const args = recordArgs(opts, pipe ? '-' : output);
+  // A program run through a wrapper that execs it (sh -c 'exec "$@"') was tried to keep its
+  // stdout apart: perf then sometimes unwinds with the wrapper's stale maps and loses the
+  // outermost frames. perf's own redirection has no such cost.
+  const args = recordArgs(opts, '-');
   if (opts.pid !== undefined) {
     if (opts.durationSec !== undefined) args.push('--', 'sleep', String(opts.durationSec));
-  } else if (pipe) {
-    args.push('--', 'sh', '-c', io.programStdout === 'ignore' ? 'exec "$@" >/dev/null' : 'exec "$@" >&3 3>&-', 'sh', ...command);
   } else {
     args.push('--', ...command);
   }
-  if (pipe && opts.pid === undefined) await checkRunnable(command[0] ?? '', io.cwd ?? process.cwd(), io.env?.PATH ?? process.env.PATH ?? '');
   const perfMessages: string[] = [];
-  const programStdout = io.programStdout === 'stderr' ? ['pipe'] : io.programStdout ?? 'inherit';
-  const dataFd = pipe ? openSync(output, 'w', 0o644) : undefined;
-  const stdout = dataFd ?? programStdout;
-  const fd3 = !pipe || io.programStdout === 'ignore' ? 'ignore' : io.programStdout === 'stderr' ? 2 : 1;
+  const dataFd = openSync(output, 'w', 0o644);
   const child = execa('perf', args, {
     reject: false,
-    stdio: [io.stdin ?? 'inherit', stdout as 'inherit', 'pipe', fd3],
+    // The file's descriptor itself: perf writes to disk directly, never waiting on this process.
+    stdio: [io.stdin ?? 'inherit', dataFd as unknown as 'inherit', 'pipe'],
     buffer: false,
     cwd: io.cwd,
     env: io.env,
@@ -124,19 +115,16 @@ export async function perfRecord(
     // Ctrl-C is delivered by the terminal to perf directly; flame must not kill perf for it.
     cleanup: true,
   });
-  if (io.programStdout === 'stderr' && !pipe) (child.stdout as NodeJS.ReadableStream | null)?.pipe(process.stderr, { end: false });
   const tail: string[] = [];
   const stderr = lineSplitter((l) => {
     tail.push(l);
     if (tail.length > 20) tail.shift();
     if (PERF_LINE.test(l)) perfMessages.push(l);
-    else if (io.programStderr) io.programStderr(l);
+    else if (io.programOutput) io.programOutput(l);
     else process.stderr.write(`${l}\n`);
   });
   child.stderr?.on('data', stderr.push);
-  const result = await child.finally(() => {
-    if (dataFd !== undefined) closeSync(dataFd);
-  });
+  const result = await child.finally(() => closeSync(dataFd));
   stderr.end();
   const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
   if (result.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'recording cancelled');
@@ -152,26 +140,6 @@ export async function perfRecord(
   }
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
   return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages };
-}
-
-/**
- * Under `sh` a missing program is sh's "not found" and status 127, not perf's clear complaint:
- * look it up first, as exec would (a path as given, a bare name on PATH).
- */
-async function checkRunnable(program: string, cwd: string, searchPath: string): Promise<void> {
-  const candidates = program.includes('/') ? [path.resolve(cwd, program)] : searchPath.split(':').filter(Boolean).map((d) => path.join(d, program));
-  for (const c of candidates) {
-    try {
-      await access(c, constants.X_OK);
-      if ((await stat(c)).isFile()) return;
-    } catch {
-      // not this one
-    }
-  }
-  throw new FlameError(
-    ErrorCodes.PerfFailed,
-    `perf could not start the program: ${program === '' ? 'no command given' : `${program}: ${program.includes('/') ? 'no such executable file' : 'not found on PATH'}`}; check the command and its path`,
-  );
 }
 
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;

@@ -58,8 +58,6 @@ export type RecordProgress =
 export interface RecordHooks {
   onProgress?: (p: RecordProgress) => void;
   signal?: AbortSignal;
-  /** Where the program's stdout goes: ours (default) or our stderr (when stdout carries JSON). */
-  programStdout?: 'inherit' | 'stderr';
   /** Each compiler diagnostic as the build emits it. */
   onDiagnostic?: (d: Diagnostic) => void;
   /** The daemon runs programs without a terminal: no stdin, output to its log. */
@@ -97,6 +95,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       const tb = performance.now();
       try {
         build = await buildTarget(target, topts, {
+          metadata,
           signal: hooks.signal,
           onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message }),
           onDiagnostic: hooks.onDiagnostic,
@@ -124,12 +123,10 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     try {
       hooks.onRecordStarted?.(command);
       const recording = perfRecord(req.record ?? {}, command, tmp, {
-        programStdout: hooks.detached ? 'ignore' : hooks.programStdout,
-        programStderr: hooks.detached?.programOutput,
+        programOutput: hooks.detached?.programOutput,
         stdin: hooks.detached ? 'ignore' : 'inherit',
         signal: hooks.signal,
         cwd,
-        pipeFormat: true,
       });
       live.follower = followPerfData(tmp, live.analysis.line, { signal: hooks.signal });
       live.analysis.prefetchSymbols();

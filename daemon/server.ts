@@ -36,7 +36,8 @@ export class Clients {
   broadcast<T>(type: { method: string }, params: T): void {
     for (const c of this.all.values()) {
       try {
-        void c.sendNotification(type.method, params);
+        // A write to a client that is going away rejects (EPIPE); its close event drops it.
+        c.sendNotification(type.method, params).catch(() => {});
       } catch {
         // A client that went away is dropped on its close event.
       }

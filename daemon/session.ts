@@ -3,11 +3,13 @@
 // starts again from the new sources, so a profile never comes from stale code.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { SessionSpec, ProfileMeta, DaemonState } from '../protocol/types.js';
+import type { BuildFinished } from '../protocol/methods.js';
+import type { SessionSpec, ProfileMeta, DaemonState, BuildDiagnostic } from '../protocol/types.js';
 import { analyzePerfData } from './analyze.js';
-import { ErrorCodes, FlameError } from './errors.js';
+import { ErrorCodes, FlameError, isFlameError } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
+import type { ProfileData } from './profile.js';
 import { topFunctions } from './query.js';
 import { recordOnce, type RecordProgress } from './record.js';
 import { sourceState } from './source-state.js';
@@ -15,7 +17,7 @@ import type { ProfileStore } from './store.js';
 
 export interface SessionEvents {
   buildStarted(sessionId: string, target: string): void;
-  buildFinished(sessionId: string, r: { ok: boolean; durationMs: number; errors: Array<{ level: string; message: string; rendered: string; file?: string; line?: number; column?: number }>; message?: string }): void;
+  buildFinished(sessionId: string, r: Omit<BuildFinished.Params, 'sessionId'>): void;
   recordStarted(sessionId: string, executable: string): void;
   recordFinished(sessionId: string, r: { durationMs: number; exitCode?: number; signal?: string }): void;
   progress(sessionId: string, p: RecordProgress): void;
@@ -133,8 +135,8 @@ export class SessionManager {
       {
         target: extra.target,
         options: extra.options,
-        source: await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir),
-        summary: topFunctions(profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total })),
+        source: await this.sourceState(),
+        summary: summaryOf(profile),
       },
       profile,
     );
@@ -187,7 +189,8 @@ export class SessionManager {
     this.running = { session: next, abort };
     void this.run(next, abort.signal).finally(() => {
       this.running = undefined;
-      if (!next.watch && next.waiters.length === 0 && next.clients.size === 0) this.sessions.delete(next.id);
+      // Only if it is still this session: a dropped one may have been replaced under the same id.
+      if (this.sessions.get(next.id) === next && !next.watch && next.waiters.length === 0 && next.clients.size === 0) this.sessions.delete(next.id);
       this.schedule();
     });
   }
@@ -199,11 +202,15 @@ export class SessionManager {
     }
   }
 
+  private sourceState(): ReturnType<typeof sourceState> {
+    return sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir);
+  }
+
   private async run(s: Session, signal: AbortSignal): Promise<void> {
     const programLog = logger('program');
     try {
       this.setState('building');
-      const source = await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir);
+      const source = await this.sourceState();
       const targetName = describeTarget(s.spec);
       this.events.buildStarted(s.id, targetName);
       const result = await recordOnce(
@@ -225,7 +232,7 @@ export class SessionManager {
             const err = r.error as FlameError | undefined;
             // A cancelled build is superseded by the next one, not a failure to report.
             if (signal.aborted || (err instanceof FlameError && err.code === ErrorCodes.Cancelled)) return;
-            const diags = (err?.data as { diagnostics?: Array<{ level: string; message: string; rendered: string; file?: string; line?: number; column?: number }> } | undefined)?.diagnostics ?? [];
+            const diags = (err?.data as { diagnostics?: BuildDiagnostic[] } | undefined)?.diagnostics ?? [];
             this.events.buildFinished(s.id, {
               ok: r.ok,
               durationMs: Math.round(r.durationMs),
@@ -253,14 +260,14 @@ export class SessionManager {
           source,
           durationMs: Math.round(result.durationMs),
           program: result.program,
-          summary: topFunctions(result.profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total })),
+          summary: summaryOf(result.profile),
         },
         result.profile,
       );
       this.events.profileReady(s.id, meta);
       for (const w of s.waiters.splice(0)) w.resolve(meta);
     } catch (err) {
-      const cancelled = err instanceof FlameError && err.code === ErrorCodes.Cancelled;
+      const cancelled = isFlameError(err, ErrorCodes.Cancelled);
       if (cancelled || signal.aborted) {
         this.log.info({ session: s.id }, 'run cancelled');
         return; // the session is stale again and runs anew
@@ -279,4 +286,9 @@ export function describeTarget(spec: SessionSpec): string {
   const kinds: Array<[keyof typeof t, string]> = [['bin', 'bin'], ['example', 'example'], ['test', 'test'], ['bench', 'bench'], ['unitTest', 'unit-test'], ['unitBench', 'unit-bench']];
   for (const [k, label] of kinds) if (t[k] !== undefined) return `${label} ${t[k] === true ? '' : String(t[k])}`.trim();
   return t.package ? `package ${t.package}` : 'default target';
+}
+
+/** The ten hottest functions, as a profile's meta carries them. */
+function summaryOf(profile: ProfileData): Array<{ name: string; self: number; total: number }> {
+  return topFunctions(profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total }));
 }

@@ -2,7 +2,7 @@
 // WebSocket that is a JSON-RPC connection of the daemon. Started lazily on the first `web/url`
 // request, on 127.0.0.1 and an ephemeral port; every request passes web-security.ts's checks.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,11 +135,12 @@ export class WebServer {
     if (!r.ok) return send(res, r.status, r.message);
     let text: Buffer;
     try {
+      // Size first: target/ is inside the workspace, and a binary there need not be read to be refused.
+      if ((await stat(r.path)).size > MAX_SOURCE) return send(res, 400, 'the file is larger than 4 MiB; not shown');
       text = await readFile(r.path);
     } catch {
       return send(res, 404, `cannot read ${requested}`);
     }
-    if (text.length > MAX_SOURCE) return send(res, 400, 'the file is larger than 4 MiB; not shown');
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
     res.end(text);
   }

@@ -188,9 +188,11 @@ test('a restart keeps the history', async () => {
   let c = await client();
   const before = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.map((p) => p.id);
   assert.ok(before.length >= 3);
+  // Listen before asking: the daemon now drops its clients' sockets and may exit at once.
+  const exited = new Promise((r) => d.child.once('exit', r));
   await c.conn.sendRequest(P.Shutdown.type, {});
   c.close();
-  await new Promise((r) => d.child.once('exit', r));
+  await exited;
   await d.restart();
   c = await client();
   const afterIds = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.map((p) => p.id);

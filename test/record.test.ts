@@ -138,6 +138,22 @@ test('flame exec records any command', async () => {
   assert.match(bad.stderr, /could not start the program/);
 });
 
+test('recordings unwind to the entry point: every run, the samples under main reach _start', async () => {
+  // A wrapper that exec'd the program (tried once, to keep its stdout apart from perf's stream)
+  // made about every other run lose the outermost frames; several runs catch such a regression.
+  const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
+  for (let run = 0; run < 4; run++) {
+    const d = scratch('flame-unwind-');
+    const r = await runFlame(['exec', '-o', path.join(d, 'u.svg'), '--folded', path.join(d, 'u.folded'), '--json', '--', bin], { cwd: d, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const lines = readFileSync(path.join(d, 'u.folded'), 'utf8').trim().split('\n');
+    const count = (pred: (stack: string) => boolean) => lines.filter((l) => pred(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const inMain = count((l) => l.includes(';main;') || l.startsWith('main;'));
+    const fromStart = count((l) => l.startsWith('_start;'));
+    assert.ok(inMain > 50 && fromStart >= 0.95 * inMain, `run ${run}: ${fromStart} of ${inMain} samples under main start at _start`);
+  }
+});
+
 test('--light records at 99 Hz (the cheap mode), and -F still wins over it', async () => {
   const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
   for (const [flags, hz] of [[['--light'], 99], [['--light', '-F', '499'], 499]] as const) {

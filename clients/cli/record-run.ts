@@ -1,12 +1,12 @@
 // What `flame record` and `flame exec` share once their flags are parsed: run the pipeline with
 // progress on stderr, write the SVG and folded file atomically, print the summary or the JSON.
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { writeFolded } from '../../daemon/fold.js';
 import { writeFileAtomic } from '../../daemon/fsutil.js';
 import { foldedStacks, topFunctions } from '../../daemon/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
 import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
-import { functionTable, Progress, qualityLine, warn } from './render.js';
+import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 import { connect, request } from '../connect.js';
 import * as P from '../../protocol/methods.js';
 
@@ -43,7 +43,6 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     result = await recordOnce(req, {
       signal: abort.signal,
       onRecordStarted: () => (recording = true),
-      programStdout: out.json ? 'stderr' : 'inherit',
       onProgress: (p) => {
         if (p.stage === 'record') {
           progress.update(p.message);
@@ -75,8 +74,9 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   let foldedPath: string | undefined;
   if (out.folded) {
     foldedPath = path.resolve(out.folded);
-    const lines = [...stacks].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k} ${v}\n`);
-    await writeFileAtomic(foldedPath, lines);
+    const pieces: string[] = [];
+    writeFolded(stacks, (piece) => pieces.push(piece));
+    await writeFileAtomic(foldedPath, pieces);
   }
   // From the program's end to the graph on disk: what a person waits for after their program.
   const afterProgramMs = performance.now() - result.endedAt;
@@ -116,19 +116,6 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   }
   return 0;
 }
-
-/** Open a file with the desktop's default handler, without waiting for it. */
-export function openInBrowser(file: string): void {
-  const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
-  try {
-    const child = spawn(opener, [file], { detached: true, stdio: 'ignore' });
-    child.on('error', () => warn(`could not run ${opener} to open ${file}; open it yourself`));
-    child.unref();
-  } catch {
-    warn(`could not open ${file}; open it yourself`);
-  }
-}
-
 
 /**
  * When the workspace's daemon runs, hand it the recording so the editor, the web page and

@@ -1,5 +1,6 @@
 // Terminal rendering of query results and progress; separate from fetching so that the same
 // rows print the same whether they came from the daemon or an in-process analysis.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { FunctionRow, LineRow } from '../../daemon/query.js';
 import type { UnwindQuality } from '../../daemon/profile.js';
@@ -8,7 +9,8 @@ export function pct(n: number, total: number): string {
   return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-';
 }
 
-function rel(file: string | undefined, base: string): string {
+/** `file` relative to `base` when it lies under it, else as given. */
+export function rel(file: string | undefined, base: string): string {
   if (file === undefined) return '';
   const r = path.relative(base, file);
   return r.startsWith('..') ? file : r;
@@ -80,4 +82,39 @@ export async function analyzeWithProgress(perfData: string): Promise<import('../
 /** `--thread T`: a tid when numeric, else a thread name. */
 export function threadArg(t: string | undefined): number | string | undefined {
   return t === undefined ? undefined : /^\d+$/.test(t) ? Number(t) : t;
+}
+
+/** Open a file with the desktop's default handler, without waiting for it. */
+export function openInBrowser(file: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+  try {
+    const child = spawn(opener, [file], { detached: true, stdio: 'ignore' });
+    child.on('error', () => warn(`could not run ${opener} to open ${file}; open it yourself`));
+    child.unref();
+  } catch {
+    warn(`could not open ${file}; open it yourself`);
+  }
+}
+
+/** Write pieces to stdout in order, waiting for it to drain between them (a pipe may be slow). */
+export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let i = 0;
+    const fail = (err: Error): void => reject(err);
+    const next = (): void => {
+      while (i < pieces.length) {
+        if (!process.stdout.write(pieces[i++]!)) {
+          process.stdout.once('drain', next);
+          return;
+        }
+      }
+      process.stdout.write('', (err) => {
+        process.stdout.off('error', fail);
+        if (err) reject(err);
+        else resolve();
+      });
+    };
+    process.stdout.once('error', fail);
+    next();
+  });
 }

@@ -18,8 +18,8 @@ Output:
   -o, --output FILE      the flame graph (default flamegraph.svg)
   --folded FILE          also write the folded stacks
   --open                 open the flame graph when done
-  --json                 print {perfData, svg, folded, samples, unit, durationMs, quality, top}
-                         on stdout (the program's own stdout goes to stderr)
+  --json                 print {perfData, svg, folded, samples, unit, durationMs, analysisMs,
+                         afterProgramMs, quality, top} on stdout
 
 ${SVG_HELP}`;
 

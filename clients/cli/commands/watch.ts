@@ -4,7 +4,7 @@ import path from 'node:path';
 import { connect, request } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
 import type { FunctionRow } from '../../../protocol/types.js';
-import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
+import { fillOptionalValues, limitArg, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
 import { UsageError } from '../main.js';
 import { pct } from '../render.js';
 
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   const target = targetOptions(values);
   const record = recordOptions(values);
   if (record.pid !== undefined) throw new UsageError('flame watch rebuilds and reruns the target; --pid does not apply');
-  const limit = values.limit === undefined ? 15 : Number(values.limit);
+  const limit = limitArg(values.limit, 15) ?? Infinity;
   const json = values.json || !process.stdout.isTTY;
   const c = await connect({ manifestPath: target.manifestPath, clientName: 'flame-watch' });
   if (target.manifestPath) target.manifestPath = path.resolve(target.manifestPath);
@@ -52,29 +52,49 @@ export async function run(argv: string[]): Promise<number> {
       screen.event('error', { kind: 'query', message: (err as Error).message });
     }
   });
-  const { sessionId, joined } = await request<P.WatchStart.Result>(c, P.WatchStart.method, { target, record, programArgs: programArgs ?? [] });
+  let started: P.WatchStart.Result;
+  try {
+    started = await request<P.WatchStart.Result>(c, P.WatchStart.method, { target, record, programArgs: programArgs ?? [] });
+  } catch (err) {
+    c.close(); // an open socket would keep the process alive after the error is printed
+    throw err;
+  }
+  const { sessionId, joined } = started;
   screen.event('watch', { sessionId, joined, workspace: c.workspaceRoot });
 
   return new Promise<number>((resolve) => {
+    const onKey = (b: Buffer): void => {
+      const k = b.toString();
+      if (k === 'q' || k === '\u0003') void leave();
+    };
+    // Raw, flowing stdin would keep Node running and leave the terminal raw: undo both on the way out.
+    let finished = false;
+    const done = (code: number): void => {
+      if (finished) return;
+      finished = true;
+      if (process.stdin.isTTY) {
+        process.stdin.off('data', onKey);
+        process.stdin.setRawMode(false);
+        process.stdin.pause();
+      }
+      resolve(code);
+    };
     const leave = async () => {
       await request(c, P.WatchStop.method, { sessionId }).catch(() => {});
       screen.close();
       c.close();
-      resolve(0);
+      done(0);
     };
     process.once('SIGINT', () => void leave());
     process.once('SIGTERM', () => void leave());
     c.conn.onClose(() => {
       screen.event('error', { kind: 'daemon', message: 'the daemon went away; run flame watch again to restart it' });
-      resolve(1);
+      done(1);
     });
     if (process.stdin.isTTY) {
       process.stdin.setRawMode(true);
       process.stdin.resume();
-      process.stdin.on('data', (b: Buffer) => {
-        const k = b.toString();
-        if (k === 'q' || k === '\u0003') void leave();
-      });
+      process.stdin.on('data', onKey);
     }
   });
 }

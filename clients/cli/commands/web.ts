@@ -3,7 +3,7 @@
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
-import { openInBrowser } from '../record-run.js';
+import { openInBrowser } from '../render.js';
 
 const HELP = `Usage: flame web [--open] [--json] [--manifest-path PATH]
 

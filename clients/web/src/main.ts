@@ -93,10 +93,12 @@ async function show(): Promise<void> {
   timings.push({ profile: tree.profile, fetchMs: t1 - t0, layoutAndDrawMs: performance.now() - t1, nodes: graph.nodeCount });
   state.shown = tree.profile;
   $('profile-id').textContent = tree.profile;
-  const meta = state.profiles.find((m) => m.id === tree.profile);
-  $('profile-meta').textContent = `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
   runSearch();
-  await Promise.all([loadFunctions(), loadDiff(), loadHistory()]);
+  // The time comes from the history, which a profile that just landed is only in once refreshed.
+  await Promise.all([loadFunctions(), loadDiff(), loadHistory()]).finally(() => {
+    const meta = state.profiles.find((m) => m.id === tree.profile);
+    $('profile-meta').textContent = `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
+  });
 }
 
 async function loadFunctions(): Promise<void> {
