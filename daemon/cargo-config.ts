@@ -144,16 +144,19 @@ export async function rustflags(cwd: string, triple: string, env: NodeJS.Process
   return withLinker({ flags: [], source: 'none' });
 }
 
+/** Each `-C` codegen option in `flags`, in order, in every spelling rustc takes. */
+function* codegenFlags(flags: string[]): Generator<string> {
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const opt = f === '-C' || f === '--codegen' ? flags[++i] : f.startsWith('--codegen=') ? f.slice('--codegen='.length) : f.startsWith('-C') ? f.slice(2) : undefined;
+    if (opt !== undefined) yield opt;
+  }
+}
+
 /** The value of a `-C name=value` codegen option in `flags` (last one wins, as in rustc). */
 export function codegenOption(flags: string[], name: string): string | undefined {
   let value: string | undefined;
-  for (let i = 0; i < flags.length; i++) {
-    const f = flags[i]!;
-    let opt: string | undefined;
-    if (f === '-C' || f === '--codegen') opt = flags[++i];
-    else if (f.startsWith('-C')) opt = f.slice(2);
-    else if (f.startsWith('--codegen=')) opt = f.slice('--codegen='.length);
-    if (opt === undefined) continue;
+  for (const opt of codegenFlags(flags)) {
     if (opt.startsWith(`${name}=`)) value = opt.slice(name.length + 1);
     else if (opt === name) value = '';
   }
@@ -163,12 +166,26 @@ export function codegenOption(flags: string[], name: string): string | undefined
 /** All values of a repeatable `-C name=value` option (link-arg, link-args). */
 export function codegenOptions(flags: string[], name: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < flags.length; i++) {
-    const f = flags[i]!;
-    const opt = f === '-C' || f === '--codegen' ? flags[++i] : f.startsWith('-C') ? f.slice(2) : undefined;
-    if (opt?.startsWith(`${name}=`)) out.push(opt.slice(name.length + 1));
-  }
+  for (const opt of codegenFlags(flags)) if (opt.startsWith(`${name}=`)) out.push(opt.slice(name.length + 1));
   return out;
+}
+
+/** What in rustflags removes debug info, whatever the profile says (rustflags win over profiles). */
+export type DebugInfoBlocker = { kind: 'strip' | 'debuginfo'; flag: string } | { kind: 'link-arg'; flag: string };
+
+/** The first rustflag that removes debug info, or undefined. */
+export function debugInfoBlocker(flags: string[]): DebugInfoBlocker | undefined {
+  const strip = codegenOption(flags, 'strip');
+  if (strip === 'debuginfo' || strip === 'symbols') return { kind: 'strip', flag: `-C strip=${strip}` };
+  const debug = codegenOption(flags, 'debuginfo');
+  if (debug === '0' || debug === 'none') return { kind: 'debuginfo', flag: `-C debuginfo=${debug}` };
+  const arg = codegenOptions(flags, 'link-arg').find((a) => a === '-s' || a === '-Wl,-s' || a === '-Wl,--strip-all' || a === '-Wl,--strip-debug');
+  return arg === undefined ? undefined : { kind: 'link-arg', flag: `-C link-arg=${arg}` };
+}
+
+/** `CARGO_PROFILE_<NAME>_<KEY>`: how cargo takes a profile setting from the environment. */
+export function profileEnvVar(profile: string, key: string): string {
+  return `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_${key}`;
 }
 
 function toFlags(v: TomlValue): string[] {

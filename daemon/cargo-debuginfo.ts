@@ -2,14 +2,15 @@
 // .debug_info in the executable and, when it is missing, say which setting removed it.
 import path from 'node:path';
 import { hasDebugInfo, readElfInfo } from './elf.js';
-import { codegenOption, codegenOptions, profileSettings, readToml, rustflags, stripsDebugInfo } from './cargo-config.js';
+import { debugInfoBlocker, profileEnvVar, rustflags } from './cargo-config.js';
 
 /**
  * undefined when `executable` carries debug info; otherwise one warning naming the cause and its
  * fix. flame already forces `debug = true` and `strip = "none"` for the profile through the
- * environment, so what is left to blame is rustflags (which override profiles) or the manifest.
+ * environment, which overrides the manifest's profiles; what is left to blame is rustflags
+ * (found from `cwd`, as cargo finds its config) or a per-package override.
  */
-export async function debugInfoWarning(executable: string, profile: string, workspaceRoot: string, triple?: string): Promise<string | undefined> {
+export async function debugInfoWarning(executable: string, profile: string, cwd: string, triple?: string): Promise<string | undefined> {
   let ok: boolean;
   try {
     ok = hasDebugInfo(await readElfInfo(executable));
@@ -18,28 +19,17 @@ export async function debugInfoWarning(executable: string, profile: string, work
   }
   if (ok) return undefined;
   const head = `${path.basename(executable)} has no debug info (.debug_info), so the profile will show functions but no source lines`;
-  const flags = await rustflags(workspaceRoot, triple ?? hostTriple());
-  const strip = codegenOption(flags.flags, 'strip');
-  if (strip === 'debuginfo' || strip === 'symbols') {
-    return `${head}: \`-C strip=${strip}\` in ${flags.source} removes it; drop that flag (or set it to none) while profiling`;
+  const flags = await rustflags(cwd, triple ?? hostTriple());
+  const blocker = debugInfoBlocker(flags.flags);
+  switch (blocker?.kind) {
+    case 'strip':
+      return `${head}: \`${blocker.flag}\` in ${flags.source} removes it; drop that flag (or set it to none) while profiling`;
+    case 'debuginfo':
+      return `${head}: \`${blocker.flag}\` in ${flags.source} turns it off; remove it or use -C debuginfo=2`;
+    case 'link-arg':
+      return `${head}: a strip link-arg in ${flags.source} removes it; drop it while profiling`;
   }
-  const debug = codegenOption(flags.flags, 'debuginfo');
-  if (debug === '0' || debug === 'none') {
-    return `${head}: \`-C debuginfo=${debug}\` in ${flags.source} turns it off; remove it or use -C debuginfo=2`;
-  }
-  if (codegenOptions(flags.flags, 'link-arg').some((a) => a === '-s' || a === '-Wl,-s' || a === '-Wl,--strip-all' || a === '-Wl,--strip-debug')) {
-    return `${head}: a strip link-arg in ${flags.source} removes it; drop it while profiling`;
-  }
-  const manifestPath = path.join(workspaceRoot, 'Cargo.toml');
-  const settings = profileSettings(await readToml(manifestPath), profile, manifestPath);
-  if (stripsDebugInfo(settings.strip)) {
-    return `${head}: \`strip = ${JSON.stringify(settings.strip)}\` in ${settings.source} removes it; set \`strip = "none"\` there`;
-  }
-  return `${head}: add \`[profile.${profile}]\` with \`debug = true\` to ${manifestPath} (or set ${envName(profile)}=true)`;
-}
-
-function envName(profile: string): string {
-  return `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_DEBUG`;
+  return `${head}: flame builds with ${profileEnvVar(profile, 'DEBUG')}=true and ${profileEnvVar(profile, 'STRIP')}=none, so look for a \`[profile.${profile}.package.*]\` override or a linker step that strips it`;
 }
 
 /** rustc's host triple for the usual Linux hosts; close enough to pick `target.<triple>` keys. */

@@ -8,6 +8,7 @@ import { ErrorCodes, FlameError } from './errors.js';
 /** What to build and profile: the wire type, so it crosses to the daemon as is. */
 export type { TargetSpec as TargetOptions } from '../protocol/types.js';
 import type { TargetSpec as TargetOptions } from '../protocol/types.js';
+import { within } from './fsutil.js';
 
 export type TargetKind = 'bin' | 'example' | 'test' | 'bench' | 'unit-test' | 'unit-bench';
 
@@ -166,8 +167,7 @@ function scopedPackages(metadata: CargoMetadata, pkg: string | undefined): Cargo
     }
     return found;
   }
-  const root = withSep(metadata.manifestDir);
-  const inside = metadata.packages.filter((p) => withSep(path.dirname(p.manifestPath)).startsWith(root));
+  const inside = metadata.packages.filter((p) => within(path.dirname(p.manifestPath), metadata.manifestDir));
   // A manifest outside every member (e.g. a non-member below the root) falls back to the whole workspace.
   return inside.length > 0 ? inside : metadata.packages;
 }
@@ -220,15 +220,12 @@ function flagList(cs: Candidate[], packageCount: number): string {
   return flags(cs, packageCount).map((f) => `\`${f}\``).join(', ');
 }
 
-function findManifestDir(from: string): string | undefined {
+/** The nearest directory at or above `from` holding a Cargo.toml. */
+export function findManifestDir(from: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'Cargo.toml'))) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
-}
-
-function withSep(dir: string): string {
-  return dir.endsWith(path.sep) ? dir : dir + path.sep;
 }
 
 /** The first line cargo marks as an error, without its `error: ` prefix. */

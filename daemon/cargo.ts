@@ -3,7 +3,10 @@
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCodes, FlameError } from './errors.js';
+import { profileEnvVar } from './cargo-config.js';
 import { debugInfoWarning } from './cargo-debuginfo.js';
+
+export { profileEnvVar };
 import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './cargo-target.js';
 import { logger } from './log.js';
 
@@ -18,8 +21,6 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** The project's metadata when the caller already read it (saves a `cargo metadata`). */
   metadata?: CargoMetadata;
-  /** Extra environment for cargo (merged over the process's). */
-  env?: Record<string, string>;
 }
 
 export interface BuildProgress {
@@ -80,10 +81,6 @@ export function profileOf(target: SelectedTarget, opts: TargetOptions): string {
   return target.kind === 'bench' || target.kind === 'unit-bench' ? 'bench' : 'release';
 }
 
-/** `CARGO_PROFILE_<NAME>_<KEY>`: how cargo takes a profile setting from the environment. */
-export function profileEnvVar(profile: string, key: string): string {
-  return `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_${key}`;
-}
 
 /** The cargo command line that builds `target` (without the program name). */
 export function buildArgs(target: SelectedTarget, opts: TargetOptions): string[] {
@@ -123,7 +120,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   const args = buildArgs(target, opts);
   const key = `${cwd}\0${args.join('\0')}`;
   const total = unitCounts.get(key);
-  log.debug({ args, cwd }, 'cargo build');
+  logger('cargo').debug({ args, cwd }, 'cargo build');
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
   // rustc names files relative to the workspace root, so learn it before the first diagnostic.
   const layout = build.metadata ?? (await readMetadata(opts));
@@ -132,7 +129,6 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   const child = execa('cargo', args, {
     cwd,
     env: {
-      ...build.env,
       [profileEnvVar(profile, 'DEBUG')]: 'true',
       // A stripped binary loses the debug info we just asked for; profiling wants it back.
       [profileEnvVar(profile, 'STRIP')]: 'none',
@@ -203,7 +199,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   }
   unitCounts.set(key, done);
   const warnings: string[] = [];
-  const w = await debugInfoWarning(executable, profile, layout.workspaceRoot, opts.target);
+  const w = await debugInfoWarning(executable, profile, cwd, opts.target);
   if (w !== undefined) warnings.push(w);
   return {
     executable,
@@ -218,7 +214,6 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   };
 }
 
-const log = logger('cargo');
 /** Units of the last successful build per command line: the denominator of the next one's progress. */
 const unitCounts = new Map<string, number>();
 

@@ -1,7 +1,7 @@
 // Two profiles compared as shares of their own totals (so runs of different lengths compare),
 // with a noise threshold that tells a real shift in where time goes from sampling chance.
 import type { ProfileData } from './profile.js';
-import { hotLines, selectStacks, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
+import { hotLines, memoized, selectStacks, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
 
 export interface ShareCounts {
   self: number;
@@ -61,7 +61,6 @@ export function noiseThreshold(baseSamples: number, currentSamples: number, shar
 /** Per-function and per-line changes from `base` to `current`. */
 export function diffProfiles(base: ProfileData, current: ProfileData, opts: DiffOptions = {}): ProfileDiff {
   const full = fullDiff(base, current, opts);
-  if (opts.limit === undefined) return { ...full, functions: full.functions.slice(), lines: full.lines.slice() };
   return { ...full, functions: full.functions.slice(0, opts.limit), lines: full.lines.slice(0, opts.limit) };
 }
 
@@ -74,25 +73,14 @@ interface Flat {
   lines: LineRow[];
 }
 
-const flatCache = new WeakMap<ProfileData, Map<string, Flat>>();
 const diffCache = new WeakMap<ProfileData, WeakMap<ProfileData, Map<string, ProfileDiff>>>();
 
-function threadKey(f: StackFilter): string {
-  return f.thread === undefined ? '*' : `${typeof f.thread}:${f.thread}`;
-}
-
 function flatOf(p: ProfileData, f: StackFilter): Flat {
-  let perThread = flatCache.get(p);
-  if (!perThread) flatCache.set(p, (perThread = new Map()));
-  const key = threadKey(f);
-  let flat = perThread.get(key);
-  if (!flat) {
+  return memoized(p, `diffflat:${threadKey(f)}`, () => {
     const filter: StackFilter = f.thread === undefined ? {} : { thread: f.thread };
     const samples = f.thread === undefined ? p.totalSamples : selectStacks(p, filter).reduce((a, si) => a + p.stacks.samples[si]!, 0);
-    flat = { samples, functions: topFunctions(p, filter), lines: hotLines(p, filter) };
-    perThread.set(key, flat);
-  }
-  return flat;
+    return { samples, functions: topFunctions(p, filter), lines: hotLines(p, filter) };
+  });
 }
 
 function fullDiff(base: ProfileData, current: ProfileData, f: StackFilter): ProfileDiff {

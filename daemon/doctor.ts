@@ -1,15 +1,18 @@
 // `flame doctor`: why a profile would come out empty or nameless, found before the user records.
 // Facts are gathered by running the tools; the verdicts are a pure function over those facts,
 // so every verdict and its fix can be tested with data.
-import { existsSync } from 'node:fs';
-import { access, constants, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { hostTriple } from './cargo-debuginfo.js';
+import { findManifestDir } from './cargo-target.js';
+import { findTool, which } from './symbolize-tool.js';
 import {
   codegenOption,
   codegenOptions,
   debugEnabled,
+  debugInfoBlocker,
   profileSettings,
   readToml,
   rustflags,
@@ -161,8 +164,9 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
     readNumber('/proc/sys/kernel/perf_event_paranoid'),
     readNumber('/proc/sys/kernel/kptr_restrict'),
     readFile('/proc/self/status', 'utf8').catch(() => ''),
-    which(['llvm-symbolizer', ...Array.from({ length: 12 }, (_, i) => `llvm-symbolizer-${21 - i}`)]),
-    which(['addr2line']),
+    // The lookup flame itself uses, so doctor reports the tool records will run.
+    findTool('llvm-symbolizer').then((t) => t.path, () => undefined),
+    findTool('addr2line').then((t) => t.path, () => undefined),
   ]);
   const facts: DoctorFacts = {
     distro: osIds(osRelease),
@@ -179,20 +183,20 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
   if (addr2line !== undefined) facts.addr2line = addr2line;
   if (perfVersion !== undefined) {
     facts.perfVersion = perfVersion;
-    const perfPath = await which(['perf']);
+    const perfPath = await which('perf', (process.env.PATH ?? '').split(path.delimiter).filter(Boolean));
     const owner = perfPath === undefined ? undefined : await output('dpkg-query', ['-S', perfPath], cwd);
     const pkg = owner?.split('\n').find((l) => !l.startsWith('diversion'))?.split(':')[0];
     if (pkg) facts.perfPackage = pkg;
     Object.assign(facts, await perfProbe(cwd));
   }
-  const manifestPath = findManifest(cwd);
-  if (manifestPath !== undefined) {
-    const root = (await workspaceRoot(cwd)) ?? path.dirname(manifestPath);
+  const manifestDir = findManifestDir(cwd);
+  if (manifestDir !== undefined) {
+    const root = (await workspaceRoot(cwd)) ?? manifestDir;
     const rootManifest = path.join(root, 'Cargo.toml');
     facts.project = {
       manifestPath: rootManifest,
       release: profileSettings(await readToml(rootManifest), 'release', rootManifest),
-      rustflags: await rustflags(cwd, facts.rustc?.host ?? 'x86_64-unknown-linux-gnu', env),
+      rustflags: await rustflags(cwd, facts.rustc?.host ?? hostTriple(), env),
     };
   }
   return facts;
@@ -217,9 +221,7 @@ function debugInfoCheck(p: NonNullable<DoctorFacts['project']>): Check {
 
 /** rustflags override profiles, so flame's own debug-info settings cannot undo these. */
 function rustflagsCheck(flags: RustflagsSettings): Check {
-  const strip = codegenOption(flags.flags, 'strip');
-  const debug = codegenOption(flags.flags, 'debuginfo');
-  const bad = strip === 'debuginfo' || strip === 'symbols' ? `-C strip=${strip}` : debug === '0' || debug === 'none' ? `-C debuginfo=${debug}` : undefined;
+  const bad = debugInfoBlocker(flags.flags)?.flag;
   if (bad === undefined) {
     return { name: 'rustflags', ok: true, essential: false, detail: flags.source === 'none' ? 'none set' : `from ${flags.source}: nothing that removes debug info` };
   }
@@ -299,21 +301,6 @@ async function firstLine(cmd: string, args: string[], cwd: string): Promise<stri
   return (await output(cmd, args, cwd))?.split('\n')[0]?.trim() || undefined;
 }
 
-async function which(names: string[]): Promise<string | undefined> {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const name of names) {
-    for (const dir of dirs) {
-      const file = path.join(dir, name);
-      try {
-        await access(file, constants.X_OK);
-        return file;
-      } catch {
-        // Not here.
-      }
-    }
-  }
-  return undefined;
-}
 
 async function readNumber(file: string): Promise<number | undefined> {
   try {
@@ -335,13 +322,6 @@ function hasCap(status: string, bit: number): boolean {
   return hex !== undefined && (BigInt(`0x${hex}`) >> BigInt(bit)) % 2n === 1n;
 }
 
-function findManifest(from: string): string | undefined {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'Cargo.toml');
-    if (existsSync(file)) return file;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
 
 async function workspaceRoot(cwd: string): Promise<string | undefined> {
   const out = await output('cargo', ['locate-project', '--workspace', '--message-format', 'plain'], cwd);

@@ -2,16 +2,14 @@
 // format, and pprof's profile.proto, so users can open flame's recordings where they like.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location as PLocation, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { formatFolded } from './fold.js';
 import { stackLocs, type ProfileData } from './profile.js';
 import { foldedStacks, selectStacks, type FoldedOptions, type StackFilter } from './query.js';
 import { FLAME_VERSION } from '../protocol/version.js';
 
 /** Folded stacks as text: one "a;b;c N" line per stack, sorted, newline-terminated. */
 export function toFolded(p: ProfileData, opts: FoldedOptions = {}): string {
-  const entries = [...foldedStacks(p, opts)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let out = '';
-  for (const [stack, n] of entries) out += `${stack} ${n}\n`;
-  return out;
+  return formatFolded(foldedStacks(p, opts));
 }
 
 export const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
@@ -127,6 +125,8 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
   };
   const threadKey = strings.dedup('thread');
   const tidKey = strings.dedup('thread_id');
+  // The labels depend only on the thread: made once per thread, shared by its samples.
+  const labelsOf: Label[][] = [];
   const samples: Sample[] = [];
   for (const si of selectStacks(p, opts)) {
     const ids: number[] = [];
@@ -138,8 +138,10 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
       start = end;
     }
     ids.reverse(); // pprof lists the leaf first
-    const t = p.threads[p.stacks.thread[si]!]!;
-    samples.push(new Sample({ locationId: ids, value: [p.stacks.samples[si]!], label: [new Label({ key: threadKey, str: strings.dedup(t.comm) }), new Label({ key: tidKey, num: t.tid })] }));
+    const ti = p.stacks.thread[si]!;
+    const t = p.threads[ti]!;
+    const label = (labelsOf[ti] ??= [new Label({ key: threadKey, str: strings.dedup(t.comm) }), new Label({ key: tidKey, num: t.tid })]);
+    samples.push(new Sample({ locationId: ids, value: [p.stacks.samples[si]!], label }));
   }
   const profile = new Profile({
     sampleType: [new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') })],

@@ -4,7 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { collectResult, Folder, parserOptions, type FoldOptions, type FoldResult } from './fold.js';
+import { collectResult, Folder, foldStream, parserOptions, type FoldOptions, type FoldResult } from './fold.js';
 import { SampleParser, type ParserOptions, type ParserStats } from './fold-parse.js';
 import { StackTable, type TableParts } from './fold-stacks.js';
 
@@ -125,7 +125,6 @@ async function readFully(fh: FileHandle, buf: Buffer, pos: number): Promise<numb
 
 async function foldGzip(fh: FileHandle, opts: FoldOptions): Promise<FoldResult> {
   const { createGunzip } = await import('node:zlib');
-  const { foldStream } = await import('./fold.js');
   const gunzip = createGunzip();
   fh.createReadStream({ start: 0, autoClose: false }).pipe(gunzip);
   return foldStream(gunzip, opts);

@@ -4,6 +4,11 @@ import { open, rename, rm, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+/** Whether path `p` is `dir` or lies under it (both absolute and normalised). */
+export function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+}
+
 /** Write `data` to `file` atomically (same directory temp file + rename). */
 export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });

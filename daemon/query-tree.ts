@@ -2,7 +2,7 @@
 // one function), answered from indexes built once per profile and thread so that each query
 // costs what its answer costs, not what the profile costs.
 import type { ProfileData, StackColumns } from './profile.js';
-import { selectStacks, type StackFilter } from './query.js';
+import { selectStacks, threadKey, type StackFilter } from './query.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { groupBy, grown, PairTable, sortRanges } from './int-tables.js';
 
@@ -190,10 +190,6 @@ function indexOf(p: ProfileData): ProfileIndex {
   ix = { names, nameIndex, nameFile, nameLine, locName, locInlined, trees: new Map(), calls: new Map() };
   cache.set(p, ix);
   return ix;
-}
-
-function threadKey(f: StackFilter): string {
-  return f.thread === undefined ? '*' : `${typeof f.thread}:${f.thread}`;
 }
 
 function treeOf(p: ProfileData, ix: ProfileIndex, f: StackFilter): Tree {

@@ -43,13 +43,18 @@ export function selectStacks(p: ProfileData, f: StackFilter = {}): Uint32Array {
   return ids;
 }
 
+/** The thread filter as a cache key (a tid 5 and a name "5" are different filters). */
+export function threadKey(f: StackFilter): string {
+  return f.thread === undefined ? '*' : `${typeof f.thread}:${f.thread}`;
+}
+
 /**
  * Per-profile memo of counting passes, keyed by the options that change the counts. A
  * ProfileData never changes once built, so each pass over its stacks is done once; queries
  * then only filter and sort (what keeps the daemon's repeated queries in milliseconds).
  */
 const memo = new WeakMap<ProfileData, Map<string, unknown>>();
-function memoized<T>(p: ProfileData, key: string, compute: () => T): T {
+export function memoized<T>(p: ProfileData, key: string, compute: () => T): T {
   let m = memo.get(p);
   if (!m) {
     m = new Map();
@@ -61,7 +66,7 @@ function memoized<T>(p: ProfileData, key: string, compute: () => T): T {
 
 /** Self and total per function, for one thread filter and inline mode. */
 function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array; total: Float64Array } {
-  return memoized(p, `fn:${opts.noInline ? 1 : 0}:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => {
+  return memoized(p, `fn:${opts.noInline ? 1 : 0}:${threadKey(opts)}`, () => {
     const self = new Float64Array(p.functions.length);
     const total = new Float64Array(p.functions.length);
     const seen = new Int32Array(p.functions.length).fill(-1);
@@ -98,7 +103,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
   const key = opts.sortBy === 'total' ? 'total' : 'self';
   // The order depends only on the counts, so it is sorted once per profile and options; a query
   // walks it and stops at the limit.
-  const order = memoized(p, `fnorder:${key}:${opts.noInline ? 1 : 0}:${String(opts.thread ?? '')}:${typeof opts.thread}`, () => {
+  const order = memoized(p, `fnorder:${key}:${opts.noInline ? 1 : 0}:${threadKey(opts)}`, () => {
     const ids: number[] = [];
     for (let i = 0; i < p.functions.length; i++) if (total[i]! > 0) ids.push(i);
     const primary = key === 'total' ? total : self;
@@ -128,7 +133,7 @@ export interface LinesOptions extends StackFilter {
 /** Source lines by self count; a line's total counts a sample once even under recursion. */
 export function hotLines(p: ProfileData, opts: LinesOptions = {}): LineRow[] {
   // Counted and sorted once per profile and thread; a query filters the sorted rows up to its limit.
-  const sorted = memoized(p, `lines:${String(opts.thread ?? '')}:${typeof opts.thread}`, () =>
+  const sorted = memoized(p, `lines:${threadKey(opts)}`, () =>
     countLines(p, opts)
       .filter((r) => r.total > 0)
       .sort((a, b) => b.self - a.self || b.total - a.total || a.file.localeCompare(b.file) || a.line - b.line),

@@ -10,6 +10,7 @@ import { isWatchedDir, isWatchedPath, watchRoots, type WatchOptions } from './wa
 /** The sources a profile came from: the wire type, stored with the profile. */
 export type { SourceState } from '../protocol/types.js';
 import type { SourceState } from '../protocol/types.js';
+import { within } from './fsutil.js';
 
 /**
  * The state of the workspace's sources now: the files isWatchedPath accepts below `root` and the
@@ -179,6 +180,3 @@ function limiter(n: number): Run {
   };
 }
 
-function within(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-}

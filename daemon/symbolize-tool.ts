@@ -264,7 +264,8 @@ export function cleanName(name: string): string {
   return n;
 }
 
-async function which(name: string, dirs: readonly string[]): Promise<string | undefined> {
+/** The first executable `name` in `dirs`, as a shell's PATH lookup finds it. */
+export async function which(name: string, dirs: readonly string[]): Promise<string | undefined> {
   for (const d of dirs) {
     const p = path.join(d, name);
     try {

@@ -55,6 +55,8 @@ export class Symbolizer {
   private readonly log = logger('symbolize');
   private closed = false;
   private readonly sessions = new Map<string, SymbolizerSession>();
+  /** ELF headers per path: one Symbolizer serves one analysis, during which binaries stay put. */
+  private readonly elf = new Map<string, Promise<ElfInfo>>();
 
   constructor(private readonly opts: SymbolizeOptions = {}) {
     this.cache = new SymbolCache(opts.cacheDir);
@@ -72,7 +74,7 @@ export class Symbolizer {
     const unique = [...new Set(fileOffsets)].sort((a, b) => a - b);
     let info: ElfInfo;
     try {
-      info = await readElfInfo(dsoPath);
+      info = await this.elfInfo(dsoPath);
     } catch (err) {
       // perf names pseudo-files like [vdso] and //anon: nothing to read there, and not news.
       if (/^(\[|\/\/anon)/.test(dsoPath)) this.log.debug({ dso: dsoPath }, 'not a file');
@@ -173,6 +175,16 @@ export class Symbolizer {
       this.warn(`${tool.name} ${how} on ${info.path} with ${unanswered.length} of ${vaddrs.length} addresses unanswered${why ? `: ${why}` : ''}`);
       // Unanswered addresses stay out of the cache, so a later run tries them again.
     }
+  }
+
+  private elfInfo(dsoPath: string): Promise<ElfInfo> {
+    let p = this.elf.get(dsoPath);
+    if (!p) {
+      p = readElfInfo(dsoPath);
+      this.elf.set(dsoPath, p);
+      p.catch(() => this.elf.delete(dsoPath));
+    }
+    return p;
   }
 
   private entries(key: string): Promise<CacheEntries> {

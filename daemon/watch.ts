@@ -5,6 +5,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { logger } from './log.js';
+import { within } from './fsutil.js';
 
 /** What to watch; plain data, the parts of `cargo metadata` that say where the sources are. Relative paths are relative to `root`. */
 export interface WatchOptions {
@@ -214,6 +215,3 @@ function isEditorTemp(base: string): boolean {
   return /\.sw[a-px]$/.test(base) || base.endsWith('~') || base.startsWith('.#') || base === '4913' || (base.startsWith('#') && base.endsWith('#'));
 }
 
-function within(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-}

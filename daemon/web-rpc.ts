@@ -3,23 +3,14 @@
 import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../protocol/errors.js';
+import * as P from '../protocol/methods.js';
 
 /**
  * What the page may ask. Reads of profiles and status only: no method that builds, records,
  * starts a session, stops the daemon, or takes a command or a path to run. (Watching from the
  * page is left out on purpose: the page follows whatever the editor or `flame watch` runs.)
  */
-export const WEB_METHODS = new Set([
-  'initialize',
-  'daemon/status',
-  'profile/list',
-  'profile/top',
-  'profile/lines',
-  'profile/tree',
-  'profile/callers',
-  'profile/diff',
-  'profile/export',
-]);
+export const WEB_METHODS: ReadonlySet<string> = new Set([P.Initialize, P.Status, P.ProfileList, P.Top, P.Lines, P.Tree, P.Callers, P.Diff, P.Export].map((m) => m.method));
 
 /** Largest message the page may send; its requests are a few hundred bytes. */
 const MAX_MESSAGE = 64 * 1024;

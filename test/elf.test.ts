@@ -6,11 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, hotspotsCopy } from './helpers.js';
+import { hotspotsCopy } from './helpers.js';
 import { fileOffsetToVaddr, findBuildId, findDebugFile, hasDebugInfo, readElfInfo, vaddrToFileOffset, PF_X } from '../daemon/elf.js';
 import { isFlameError, ErrorCodes } from '../daemon/errors.js';
 
-const HOTSPOTS = path.join(FIXTURES, 'hotspots');
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 let tmp: string;
 let bin: string;

@@ -2,9 +2,9 @@
 // close. Keeps each command file about its own flags and rendering.
 import { connect, request } from '../connect.js';
 
-/** Send one request to the workspace's daemon and return its result. */
-export async function ask<R>(method: string, params: unknown, opts: { manifestPath?: string } = {}): Promise<R> {
-  const c = await connect({ manifestPath: opts.manifestPath, clientName: 'flame-cli' });
+/** Send one request to the workspace's daemon and return its result; `spawn: false` never starts one. */
+export async function ask<R>(method: string, params: unknown, opts: { manifestPath?: string; spawn?: boolean } = {}): Promise<R> {
+  const c = await connect({ manifestPath: opts.manifestPath, spawn: opts.spawn, clientName: 'flame-cli' });
   try {
     return await request<R>(c, method, params);
   } finally {

@@ -1,15 +1,10 @@
 // The few conversions between the daemon's world (absolute paths, 1-based lines, shares 0..1)
 // and the editor's (file URIs, 0-based lines, text), kept in one place.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 /** 0.1234 → "12.3%". */
 export function pct(share: number): string {
   return `${(share * 100).toFixed(share !== 0 && share < 0.001 ? 2 : 1)}%`;
-}
-
-export function pathToUri(p: string): string {
-  return pathToFileURL(p).href;
 }
 
 /**

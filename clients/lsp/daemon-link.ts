@@ -31,10 +31,6 @@ export class DaemonLink {
     return this.conn?.workspaceRoot;
   }
 
-  get connected(): boolean {
-    return this.conn !== undefined;
-  }
-
   async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
     if (!this.pending && this.failed && Date.now() - this.failed.at < RETRY_MS) throw this.failed.err;

@@ -10,9 +10,8 @@ export interface Doc {
   path: string | undefined;
   version: number;
   lines: string[];
-  /** Profile line → buffer line since the profile in `profileId` was applied. */
+  /** Profile line → buffer line since the latest profile was applied. */
   map: LineMap;
-  profileId: string | undefined;
 }
 
 export interface ContentChange {
@@ -34,7 +33,7 @@ export class Documents {
   private docs = new Map<string, Doc>();
 
   open(uri: string, version: number, text: string): Doc {
-    const doc: Doc = { uri, path: uriToPath(uri), version, lines: split(text), map: identity(), profileId: undefined };
+    const doc: Doc = { uri, path: uriToPath(uri), version, lines: split(text), map: identity() };
     this.docs.set(uri, doc);
     return doc;
   }

@@ -53,7 +53,7 @@ export class ProfileState {
     return this.loaded;
   }
 
-  /** A file's heat in a profile (default: the shown one). */
+  /** A file's heat in the given profile. */
   heatIn(l: Loaded, file: string): Promise<FileHeat> {
     return heatOf(this.link, l, file);
   }
@@ -61,8 +61,7 @@ export class ProfileState {
   /** A file's heat in the loaded profile. */
   async heat(file: string): Promise<FileHeat | undefined> {
     const l = await this.ensure();
-    if (!l) return undefined;
-    return heatOf(this.link, l, file);
+    return l && this.heatIn(l, file);
   }
 
   private async fetch(id: string): Promise<Loaded | undefined> {

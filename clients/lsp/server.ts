@@ -85,7 +85,6 @@ export function startServer(lsp: Connection): void {
 
   /** The new profile saw the file as it is on disk; unsaved edits since are tracked from there. */
   const retrack = (doc: Doc, l: Loaded) => {
-    doc.profileId = l.id;
     doc.map = identity();
     try {
       const disk = readFileSync(doc.path!, 'utf8').split(/\r\n|\n|\r/);

@@ -23,7 +23,8 @@ export const DEFAULTS: Settings = {
   programArgs: [],
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A plain object (not null, not an array). */
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
 /** Shares are 0..1; a value above 1 is taken as a percentage. */
 const share = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? (v > 1 ? v / 100 : v) : d);

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node.js';
 import { spawnDaemon, workspaceRootOf } from '../connect.js';
 import { daemonPaths } from '../../daemon/paths.js';
+import { FLAME_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 
 const dir = process.argv[2] ?? process.cwd();
 const root = await workspaceRootOf(dir);
@@ -27,7 +28,7 @@ if (!sock) throw new Error(`no daemon at ${socket}`);
 
 const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
 conn.listen();
-await conn.sendRequest('initialize', { clientName: 'hot-functions.ts', clientVersion: '1', protocolVersion: 1 });
+await conn.sendRequest('initialize', { clientName: 'hot-functions.ts', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION });
 const { profiles } = (await conn.sendRequest('profile/list', {})) as { profiles: unknown[] };
 if (profiles.length === 0) {
   console.error('no stored profile yet; profiling the default target once…');

@@ -4,6 +4,7 @@ import { connect, request, workspaceRootOf } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { UsageError } from '../main.js';
+import { ask } from '../daemon-query.js';
 
 const HELP = `Usage: flame daemon <start|stop|status|run> [--manifest-path PATH] [--json]
 
@@ -39,13 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'start':
     case 'status': {
-      const c = await connect({ manifestPath: values['manifest-path'], spawn: sub === 'start', clientName: 'flame-cli' });
-      try {
-        const s = await request<P.Status.Result>(c, P.Status.method, {});
-        printStatus(s, values.json ?? false);
-      } finally {
-        c.close();
-      }
+      printStatus(await ask<P.Status.Result>(P.Status.method, {}, { manifestPath: values['manifest-path'], spawn: sub === 'start' }), values.json ?? false);
       return 0;
     }
     case 'stop': {

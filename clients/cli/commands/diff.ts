@@ -1,10 +1,10 @@
 // `flame diff [A] [B]`: what moved between two stored profiles, per function and per line,
 // as shares of each profile's total (default: the previous profile against the latest).
-import path from 'node:path';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
+import { rel, threadArg } from '../render.js';
 
 const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--manifest-path PATH]
 
@@ -26,13 +26,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive whole number');
   const [a, b] = positionals;
   const params: P.Diff.Params = { limit };
-  if (b !== undefined) {
-    params.base = a;
-    params.current = b;
-  } else if (a !== undefined) {
-    params.base = a;
-  }
-  if (values.thread !== undefined) params.thread = /^\d+$/.test(values.thread) ? Number(values.thread) : values.thread;
+  if (a !== undefined) params.base = a;
+  if (b !== undefined) params.current = b;
+  const thread = threadArg(values.thread);
+  if (thread !== undefined) params.thread = thread;
   const r = await ask<P.Diff.Result>(P.Diff.method, params, { manifestPath: values['manifest-path'] });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -42,8 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${deltaPct(f.deltaSelfShare).padStart(7)}${f.significant ? '*' : ' '} ${f.name}`);
   out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
   for (const l of r.lines) {
-    const rel = path.relative(process.cwd(), l.file);
-    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel.startsWith('..') ? l.file : rel}:${l.line}`);
+    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel(l.file, process.cwd())}:${l.line}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;

@@ -6,6 +6,7 @@ import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
 import { foldFile } from '../../../daemon/fold-parallel.js';
 import { UsageError } from '../main.js';
+import { writeStdout } from '../render.js';
 
 const HELP = `Usage: flame fold [options] [FILE|-]
 
@@ -132,18 +133,5 @@ async function* readStdin(): AsyncGenerator<Buffer> {
 function writeOut(stacks: Map<string, number>): Promise<void> {
   const pieces: string[] = [];
   writeFolded(stacks, (p) => pieces.push(p));
-  return new Promise((resolve, reject) => {
-    let i = 0;
-    const next = (): void => {
-      while (i < pieces.length) {
-        if (!process.stdout.write(pieces[i++]!)) {
-          process.stdout.once('drain', next);
-          return;
-        }
-      }
-      process.stdout.write('', (err) => (err ? reject(err) : resolve()));
-    };
-    process.stdout.once('error', reject);
-    next();
-  });
+  return writeStdout(pieces);
 }

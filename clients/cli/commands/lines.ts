@@ -3,7 +3,6 @@ import { hotLines } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
-import { ask } from '../daemon-query.js';
 import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [--thread T] [--json]
@@ -34,17 +33,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('flame lines takes at most one SOURCE_FILE');
   const limit = limitArg(values.limit, 30);
-  const thread0 = threadArg(values.thread);
+  const query = { file: positionals[0], thread: threadArg(values.thread) };
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
-    const thread = thread0;
-    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, file: positionals[0], limit: limit ?? 100000, thread }, { manifestPath: values['manifest-path'] });
+    // Loaded here: the daemon client (execa, vscode-jsonrpc) costs start-up the local path does not need.
+    const { ask } = await import('../daemon-query.js');
+    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printLines(r, values.json ?? false);
     return 0;
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const thread = thread0;
-  const lines = hotLines(profile, { file: positionals[0], limit, thread });
+  const lines = hotLines(profile, { ...query, limit });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, lines })}\n`);
   } else {

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
 import { UsageError } from '../main.js';
+import { writeStdout } from '../render.js';
 
 type Flags = NonNullable<ParseArgsConfig['options']>;
 
@@ -134,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   if (tree.fractional) process.stderr.write('warning: fractional counts were truncated to whole numbers\n');
   const chunks: Uint8Array[] = [];
   writeSvg(tree, opts, (s) => chunks.push(s));
-  await writeOut(chunks);
+  await writeStdout(chunks);
   if (tree.total <= 0) {
     process.stderr.write('error: No stack counts found in the input (the SVG written says so)\n');
     return 1;
@@ -164,19 +165,3 @@ async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree>
   return readFolded(all(), opts);
 }
 
-function writeOut(chunks: Uint8Array[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let i = 0;
-    const next = (): void => {
-      while (i < chunks.length) {
-        if (!process.stdout.write(chunks[i++]!)) {
-          process.stdout.once('drain', next);
-          return;
-        }
-      }
-      process.stdout.write('', (err) => (err ? reject(err) : resolve()));
-    };
-    process.stdout.once('error', reject);
-    next();
-  });
-}

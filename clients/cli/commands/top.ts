@@ -3,7 +3,6 @@ import { topFunctions } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
-import { ask } from '../daemon-query.js';
 import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
@@ -21,7 +20,7 @@ Functions by self count (samples whose innermost frame is the function).
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
+  const { values } = parse(argv, {
     'perf-data': { type: 'string' },
     profile: { type: 'string' },
     'manifest-path': { type: 'string' },
@@ -46,23 +45,22 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--filter is not a valid regular expression: ${(err as Error).message}`);
     }
   }
-  const thread0 = threadArg(values.thread);
+  const query = {
+    noInline: values['no-inline'] ?? false,
+    filter: values.filter,
+    thread: threadArg(values.thread),
+    sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self',
+  };
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
-    const thread = thread0;
-    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, noInline: values['no-inline'] ?? false, limit: limit ?? 100000, filter: values.filter, thread, sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self' }, { manifestPath: values['manifest-path'] });
+    // Loaded here: the daemon client (execa, vscode-jsonrpc) costs start-up the local path does not need.
+    const { ask } = await import('../daemon-query.js');
+    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printTop(r, values.json ?? false);
     return 0;
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const thread = thread0;
-  const functions = topFunctions(profile, {
-    noInline: values['no-inline'] ?? false,
-    limit,
-    filter: values.filter,
-    thread,
-    sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self',
-  });
+  const functions = topFunctions(profile, { ...query, limit });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, functions })}\n`);
   } else {

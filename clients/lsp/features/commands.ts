@@ -8,7 +8,7 @@ import { MessageType, ShowDocumentRequest, ShowMessageNotification, type Connect
 import * as P from '../../../protocol/methods.js';
 import type { SessionSpec } from '../../../protocol/types.js';
 import type { DaemonLink } from '../daemon-link.js';
-import type { Settings } from '../settings.js';
+import { isObj, type Settings } from '../settings.js';
 import { callersText } from './hover.js';
 
 export const Commands = {
@@ -22,7 +22,6 @@ export const Commands = {
 
 export const COMMAND_IDS = Object.values(Commands);
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class CommandRunner {
   /** Watch sessions this editor started, left on stopWatch and on shutdown. */

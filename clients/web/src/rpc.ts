@@ -1,6 +1,7 @@
 // The page's JSON-RPC client over the daemon's WebSocket: requests by id, one handler for
 // every notification, and reconnection when the daemon restarts its page server.
 import type * as P from '../../../protocol/methods.js';
+import { FLAME_VERSION, PROTOCOL_VERSION } from '../../../protocol/version.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -28,7 +29,7 @@ export class Rpc {
       this.ws = ws;
       ws.onopen = () => {
         this.onState(true);
-        this.request<P.Initialize.Result>('initialize', { clientName: 'flame-web', clientVersion: '0.1.0', protocolVersion: 1 }).then(() => resolve(), reject);
+        this.request<P.Initialize.Result>('initialize', { clientName: 'flame-web', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION }).then(() => resolve(), reject);
       };
       ws.onmessage = (ev) => this.receive(String(ev.data));
       ws.onclose = () => {
