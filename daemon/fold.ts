@@ -201,8 +201,10 @@ export function collectResult(table: StackTable, all: ParserStats[]): FoldResult
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const stacks = new Map<string, number>();
   for (const [key, count, ascii] of entries) {
-    // Byte strings hold UTF-8; decode only the (rare) stacks that are not plain ASCII.
-    stacks.set(ascii ? key : Buffer.from(key, 'latin1').toString('utf8'), count);
+    // Byte strings hold UTF-8; decode only the (rare) stacks that are not plain ASCII. Distinct
+    // paths can join to the same text (a process name with ';' in it): their counts add up.
+    const k = ascii ? key : Buffer.from(key, 'latin1').toString('utf8');
+    stacks.set(k, (stacks.get(k) ?? 0) + count);
   }
   SORTED.set(stacks, stacks.size);
   const first = all[0]!;

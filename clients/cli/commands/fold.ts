@@ -28,8 +28,9 @@ Options:
   --compat perl          follow stackcollapse-perf.pl where it differs from inferno: drop a
                          last sample that has no blank line after it, and tidy Java names only
                          for a process named exactly "java" (default: inferno)
-  -n, --nthreads N       threads for a large file (default 1; pays only with idle cores and
-                         inputs of hundreds of MB; stdin and gzip input use one)
+  -n, --nthreads N       threads for a large file: one part of at least 8 MiB each (default: one
+                         per core in flame's native build, 1 on Node, where a thread pays off
+                         only for inputs of hundreds of MB); stdin and gzip input use one
   -q, --quiet            no warnings
   -h, --help             this help
 `;

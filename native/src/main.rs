@@ -1,0 +1,132 @@
+// flame-native: `flame fold` and `flame svg` without Node's start-up. bin/flame runs this for
+// those two verbs when it is built (npm run build); it prints what the TypeScript commands print,
+// byte for byte, and they remain the reference (test/native.test.ts compares the two).
+mod args;
+mod fold;
+mod fold_names;
+mod fold_par;
+mod help;
+mod input;
+mod svg;
+mod svg_palette;
+mod svg_tree;
+mod util;
+
+use std::process::ExitCode;
+
+/** A failure with its exit code: 2 for a usage mistake, 1 for bad input. */
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+pub fn usage(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
+pub fn bad_input(message: String) -> Failure {
+    Failure { code: 1, message }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let result = match argv.first().map(|s| s.as_str()) {
+        Some("fold") => fold_cmd::run(&argv[1..]),
+        Some("svg") => svg::run(&argv[1..]),
+        _ => Err(usage("flame-native runs `fold` or `svg`; run `flame --help` for everything else".into())),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+mod fold_cmd {
+    use super::{bad_input, usage, Failure};
+    use crate::args::{parse, Spec};
+    use crate::fold::{FoldOptions, Folder};
+    use crate::fold_par::{fold_file, Folded};
+    use crate::fold_names::Rules;
+    use crate::input::{for_each_block, write_stdout};
+    use crate::util::js_num;
+
+    const SPECS: &[Spec] = &[
+        Spec { long: "pid", short: None, takes_value: false },
+        Spec { long: "tid", short: None, takes_value: false },
+        Spec { long: "kernel", short: None, takes_value: false },
+        Spec { long: "jit", short: None, takes_value: false },
+        Spec { long: "all", short: None, takes_value: false },
+        Spec { long: "addrs", short: None, takes_value: false },
+        Spec { long: "event-filter", short: None, takes_value: true },
+        Spec { long: "skip-after", short: None, takes_value: true },
+        Spec { long: "compat", short: None, takes_value: true },
+        Spec { long: "nthreads", short: Some('n'), takes_value: true },
+        Spec { long: "quiet", short: Some('q'), takes_value: false },
+        Spec { long: "help", short: Some('h'), takes_value: false },
+    ];
+
+    pub fn run(argv: &[String]) -> Result<u8, Failure> {
+        let p = parse(SPECS, argv).map_err(|m| usage(format!("{}. Run `flame fold --help` for the options.", m)))?;
+        if p.flag("help") {
+            write_stdout(crate::help::fold().as_bytes()).ok();
+            return Ok(0);
+        }
+        let compat = p.value("compat").unwrap_or("inferno");
+        if compat != "inferno" && compat != "perl" {
+            return Err(usage(format!("--compat takes inferno or perl, not '{}'", compat)));
+        }
+        if let Some(n) = p.value("nthreads") {
+            // As Number(): surrounding whitespace is allowed.
+            let ok = n.trim().parse::<f64>().map(|v| v.fract() == 0.0 && v >= 1.0).unwrap_or(false);
+            if !ok {
+                return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n)));
+            }
+        }
+        if p.positionals.len() > 1 {
+            return Err(usage("flame fold reads one input (a file or -); run it once per file".into()));
+        }
+        let all = p.flag("all");
+        let opts = FoldOptions {
+            pid: p.flag("pid") || p.flag("tid"),
+            tid: p.flag("tid"),
+            rules: Rules { kernel: p.flag("kernel") || all, jit: p.flag("jit") || all, addrs: p.flag("addrs") },
+            event_filter: p.value("event-filter").map(|s| s.as_bytes().to_vec()),
+            skip_after: p.all("skip-after").into_iter().map(|s| s.into_bytes()).collect(),
+            perl: compat == "perl",
+        };
+        let file = p.positionals.first().map(|s| s.as_str()).unwrap_or("-");
+        // One thread per core by default: each part of a big file is read and folded on its own.
+        let threads = match p.value("nthreads") {
+            Some(n) => n.trim().parse::<f64>().unwrap_or(1.0) as usize,
+            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        };
+        let par = if file != "-" && threads > 1 { fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))? } else { None };
+        let Folded { stacks, stats } = match par {
+            Some(f) => f,
+            None => {
+                let mut folder = Folder::new(opts);
+                for_each_block(file, |b| folder.feed(b)).map_err(|e| bad_input(e.0))?;
+                folder.finish();
+                let stacks = folder.stacks();
+                Folded { stacks, stats: folder.stats }
+            }
+        };
+        if !p.flag("quiet") {
+            for w in stats.warnings() {
+                eprintln!("warning: {}", w);
+            }
+        }
+        let mut out = Vec::with_capacity(stacks.iter().map(|s| s.0.len() + 12).sum());
+        for (k, c) in stacks {
+            out.extend_from_slice(&k);
+            out.push(b' ');
+            out.extend_from_slice(js_num(c).as_bytes());
+            out.push(b'\n');
+        }
+        write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", e)))?;
+        Ok(0)
+    }
+}

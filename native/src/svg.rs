@@ -1,0 +1,497 @@
+// `flame svg`: folded stacks to a flame graph SVG, as daemon/svg.ts and svg-writer.ts write it,
+// byte for byte when colours are deterministic (--deterministic, --hash). The stylesheet and
+// script are taken from daemon/svg-script.ts at compile time.
+use crate::args::{parse, Spec};
+use crate::input::{for_each_block, write_stdout};
+use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade, PALETTES};
+use crate::svg_tree::{Builder, Tree};
+use crate::util::{js_num, js_round, json_string, to_fixed};
+use crate::{bad_input, usage, Failure};
+
+const SCRIPT_TS: &str = include_str!("../../daemon/svg-script.ts");
+
+const XPAD: f64 = 10.0;
+const FRAMEPAD: f64 = 1.0;
+
+struct Opts {
+    title: String,
+    subtitle: Option<String>,
+    subtitle_height: f64,
+    inverted: bool,
+    min_width: f64,
+    palette: String,
+    shade: Shade,
+    notes: String,
+    image_width: f64,
+    count_name: String,
+    name_type: String,
+    font_size: f64,
+    font_width: f64,
+    font_type: String,
+    frame_height: f64,
+    search_color: String,
+}
+
+const SPECS: &[Spec] = &[
+    Spec { long: "title", short: None, takes_value: true },
+    Spec { long: "subtitle", short: None, takes_value: true },
+    Spec { long: "inverted", short: Some('i'), takes_value: false },
+    Spec { long: "reverse", short: None, takes_value: false },
+    Spec { long: "min-width", short: None, takes_value: true },
+    Spec { long: "minwidth", short: None, takes_value: true },
+    Spec { long: "palette", short: None, takes_value: true },
+    Spec { long: "colors", short: Some('c'), takes_value: true },
+    Spec { long: "deterministic", short: None, takes_value: false },
+    Spec { long: "hash", short: None, takes_value: false },
+    Spec { long: "flamechart", short: None, takes_value: false },
+    Spec { long: "notes", short: None, takes_value: true },
+    Spec { long: "image-width", short: None, takes_value: true },
+    Spec { long: "width", short: None, takes_value: true },
+    Spec { long: "countname", short: None, takes_value: true },
+    Spec { long: "nametype", short: None, takes_value: true },
+    Spec { long: "font-size", short: None, takes_value: true },
+    Spec { long: "fontsize", short: None, takes_value: true },
+    Spec { long: "font-width", short: None, takes_value: true },
+    Spec { long: "fontwidth", short: None, takes_value: true },
+    Spec { long: "font-type", short: None, takes_value: true },
+    Spec { long: "fonttype", short: None, takes_value: true },
+    Spec { long: "frame-height", short: None, takes_value: true },
+    Spec { long: "height", short: None, takes_value: true },
+    Spec { long: "help", short: Some('h'), takes_value: false },
+];
+
+/** JavaScript's Number(s) for the option values people write (decimal, exponent, 0x/0o/0b). */
+fn js_number(s: &str) -> f64 {
+    let t = s.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}');
+    if t.is_empty() {
+        return 0.0;
+    }
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+        if let Some(d) = t.strip_prefix(prefix) {
+            return u64::from_str_radix(d, radix).map(|v| v as f64).unwrap_or(f64::NAN);
+        }
+    }
+    match t {
+        "Infinity" | "+Infinity" => return f64::INFINITY,
+        "-Infinity" => return f64::NEG_INFINITY,
+        _ => {}
+    }
+    if t.bytes().any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E') {
+        return f64::NAN;
+    }
+    t.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/** A numeric flag checked as svgOptionsFromFlags checks it. */
+fn num(flag: &str, s: Option<&str>, min: f64, integer: bool) -> Result<Option<f64>, Failure> {
+    let s = match s {
+        None => return Ok(None),
+        Some(s) => s,
+    };
+    let n = js_number(if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s });
+    if s.trim().is_empty() || !n.is_finite() || n < min || (integer && n.fract() != 0.0) {
+        let least = if min == MIN_VALUE { "more than 0".to_string() } else { js_num(min) };
+        return Err(usage(format!("{} takes {} of at least {}, not '{}'", flag, if integer { "a whole number" } else { "a number" }, least, s)));
+    }
+    Ok(Some(n))
+}
+
+/** The smallest positive double (JavaScript's Number.MIN_VALUE). */
+const MIN_VALUE: f64 = f64::MIN_POSITIVE * f64::EPSILON;
+
+fn positive(v: Option<f64>, dflt: f64) -> f64 {
+    match v {
+        Some(v) if v.is_finite() && v > 0.0 => v,
+        _ => dflt,
+    }
+}
+
+pub fn run(argv: &[String]) -> Result<u8, Failure> {
+    let p = parse(SPECS, argv).map_err(|m| usage(format!("{}. Run `flame svg --help` for the options.", m)))?;
+    if p.flag("help") {
+        write_stdout(crate::help::svg().as_bytes()).ok();
+        return Ok(0);
+    }
+    let palette = p.value("palette").or(p.value("colors"));
+    if let Some(pal) = palette {
+        if !PALETTES.contains(&pal) {
+            return Err(usage(format!("unknown palette '{}'; choose one of {}", pal, PALETTES.join(", "))));
+        }
+    }
+    let min_width = num("--min-width", p.value("min-width").or(p.value("minwidth")), 0.0, false)?;
+    let width = num("--image-width", p.value("image-width").or(p.value("width")), 21.0, true)?;
+    let font_size = num("--font-size", p.value("font-size").or(p.value("fontsize")), 1.0, false)?;
+    let font_width = num("--font-width", p.value("font-width").or(p.value("fontwidth")), MIN_VALUE, false)?;
+    let frame_height = num("--frame-height", p.value("frame-height").or(p.value("height")), 1.0, true)?;
+    let fs = positive(font_size, 12.0);
+    let subtitle = p.value("subtitle").map(|s| s.to_string());
+    let o = Opts {
+        title: p.value("title").map(|s| s.to_string()).unwrap_or_else(|| if p.flag("flamechart") { "Flame Chart".into() } else { "Flame Graph".into() }),
+        subtitle_height: if subtitle.is_some() { fs * 2.0 } else { 0.0 },
+        subtitle,
+        inverted: p.flag("inverted"),
+        min_width: match min_width {
+            Some(v) if v >= 0.0 => v,
+            _ => 0.01,
+        },
+        palette: palette.unwrap_or("hot").to_string(),
+        shade: if p.flag("hash") {
+            Shade::Hash
+        } else if p.flag("deterministic") {
+            Shade::Deterministic
+        } else {
+            Shade::Random
+        },
+        notes: p.value("notes").unwrap_or("").to_string(),
+        image_width: positive(width, 1200.0).max(2.0 * XPAD + 1.0),
+        count_name: p.value("countname").unwrap_or("samples").to_string(),
+        name_type: p.value("nametype").unwrap_or("Function:").to_string(),
+        font_size: fs,
+        font_width: positive(font_width, 0.59),
+        font_type: p.value("font-type").or(p.value("fonttype")).unwrap_or("monospace").to_string(),
+        frame_height: positive(frame_height, 16.0),
+        search_color: "#e600e6".into(),
+    };
+
+    // Several inputs are read as one stream, as inferno does; a file that does not end in a
+    // newline must not run into the next one (stdin is not followed by one, as in svg.ts).
+    let files: Vec<String> = if p.positionals.is_empty() { vec!["-".into()] } else { p.positionals.clone() };
+    let mut b = Builder::new(p.flag("reverse"), p.flag("flamechart"));
+    let mut carry: Vec<u8> = Vec::new();
+    let take = |b: &mut Builder, block: &[u8], carry: &mut Vec<u8>| {
+        let mut start = 0;
+        while let Some(i) = block[start..].iter().position(|&c| c == b'\n') {
+            let end = start + i;
+            if carry.is_empty() {
+                b.add_line(&String::from_utf8_lossy(&block[start..end]));
+            } else {
+                carry.extend_from_slice(&block[start..end]);
+                b.add_line(&String::from_utf8_lossy(carry));
+                carry.clear();
+            }
+            start = end + 1;
+        }
+        carry.extend_from_slice(&block[start..]);
+    };
+    for f in &files {
+        for_each_block(f, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
+        if f != "-" {
+            take(&mut b, b"\n", &mut carry);
+        }
+    }
+    if !carry.is_empty() {
+        b.add_line(&String::from_utf8_lossy(&carry));
+    }
+    let tree = b.finish();
+    if tree.malformed > 0 {
+        eprintln!(
+            "warning: skipped {} malformed {} (want \"frame;frame COUNT\"), the first: {}",
+            tree.malformed,
+            if tree.malformed == 1 { "line" } else { "lines" },
+            json_string(tree.first_malformed.as_deref().unwrap_or(""))
+        );
+    }
+    if tree.fractional {
+        eprintln!("warning: fractional counts were truncated to whole numbers");
+    }
+    let out = write_svg(&tree, &o);
+    write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", e)))?;
+    if tree.total <= 0.0 {
+        eprintln!("error: No stack counts found in the input (the SVG written says so)");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/** Escape text for XML content and attributes; characters XML 1.0 forbids become U+FFFD. */
+fn escape_xml(s: &str) -> String {
+    if !s.bytes().any(|c| matches!(c, b'&' | b'<' | b'>' | b'"') || is_forbidden(c as u32)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if is_forbidden(c as u32) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_forbidden(c: u32) -> bool {
+    c <= 8 || c == 0x0b || c == 0x0c || (0x0e..=0x1f).contains(&c)
+}
+
+/** An XML comment may not hold "--" nor end with "-". */
+fn comment_safe(s: &str) -> String {
+    let cleaned: Vec<char> = s.chars().map(|c| if is_forbidden(c as u32) { '\u{fffd}' } else { c }).collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in cleaned.iter().enumerate() {
+        out.push(c);
+        if c == '-' && (i + 1 == cleaned.len() || cleaned[i + 1] == '-') {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn cdata_safe(s: &str) -> String {
+    s.replace("]]>", "]]\\u003e")
+}
+
+fn header(o: &Opts, height: f64) -> String {
+    let w = js_num(o.image_width);
+    let h = js_num(height);
+    format!(
+        "<?xml version=\"1.0\" standalone=\"no\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n<svg version=\"1.1\" width=\"{w}\" height=\"{h}\" onload=\"init(evt)\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:fg=\"http://github.com/jonhoo/inferno\">\n<!-- Flame graph rendered by flame. Frame widths are proportional to sample counts; fg:x and fg:w hold them. -->\n<!-- NOTES: {} -->\n",
+        comment_safe(&o.notes)
+    )
+}
+
+fn text(id: &str, x: &str, y: f64, content: &str, extra: &str) -> String {
+    format!("<text id=\"{}\"{} x=\"{}\" y=\"{}\">{}</text>\n", id, extra, x, to_fixed(y, 2), escape_xml(content))
+}
+
+fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String {
+    let (bg1, bg2) = background_for(&o.palette);
+    let fs = o.font_size;
+    let w = o.image_width;
+    let cfg = format!(
+        "{{\"nametype\":{},\"fontsize\":{},\"fontwidth\":{},\"inverted\":{},\"searchcolor\":{}}}",
+        json_string(&o.name_type),
+        js_num(fs),
+        js_num(o.font_width),
+        o.inverted,
+        json_string(&o.search_color)
+    );
+    let font = if matches!(o.font_type.as_str(), "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy") { o.font_type.clone() } else { json_string(&o.font_type) };
+    let bottom = height - ypad2 / 2.0;
+    let style = crate::help::template(SCRIPT_TS, "SVG_STYLE");
+    let script = crate::help::template(SCRIPT_TS, "SVG_SCRIPT");
+    let mut out = String::new();
+    out.push_str(&format!("<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\"><stop stop-color=\"{}\" offset=\"5%\"/><stop stop-color=\"{}\" offset=\"95%\"/></linearGradient></defs>\n", bg1, bg2));
+    out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), js_num(fs), js_num(fs + 5.0), style));
+    out.push_str(&format!("<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n", cdata_safe(&cfg), script));
+    out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"url(#background)\"/>\n", js_num(height)));
+    out.push_str(&text("title", "50%", fs * 2.0, &o.title, ""));
+    if let Some(sub) = &o.subtitle {
+        out.push_str(&text("subtitle", "50%", fs * 4.0, sub, ""));
+    }
+    let xpad = js_num(XPAD);
+    let right = js_num(w - XPAD);
+    let low = if o.inverted { ypad1 - fs } else { bottom };
+    out.push_str(&text("details", &xpad, low, idle, ""));
+    out.push_str(&text("unzoom", &xpad, fs * 2.0, "Reset Zoom", " class=\"hide\""));
+    out.push_str(&text("search", &right, fs * 2.0, "Search", ""));
+    out.push_str(&text("matched", &right, low, " ", ""));
+    out
+}
+
+fn empty_svg(o: &Opts) -> String {
+    let height = o.font_size * 5.0;
+    format!(
+        "{}<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"#f8f8f8\"/>\n<text x=\"50%\" y=\"{}\" text-anchor=\"middle\" font-family=\"{}\" font-size=\"{}\">ERROR: No stack counts found</text>\n</svg>\n",
+        header(o, height),
+        js_num(height),
+        to_fixed(o.font_size * 2.0, 2),
+        escape_xml(&o.font_type),
+        js_num(o.font_size + 5.0)
+    )
+}
+
+/** The number writers of svg-writer.ts, with its float arithmetic. */
+struct Out(Vec<u8>);
+
+impl Out {
+    fn digits(&mut self, mut n: f64) {
+        if n < 10.0 {
+            self.0.push(b'0' + n as u8);
+            return;
+        }
+        let mut count = 1;
+        let mut p = 10.0;
+        while p <= n {
+            count += 1;
+            p *= 10.0;
+        }
+        let at = self.0.len();
+        self.0.resize(at + count, b'0');
+        let mut k = at + count;
+        while n >= 1.0 {
+            let q = (n / 10.0).floor();
+            k -= 1;
+            self.0[k] = b'0' + (n - q * 10.0) as u8;
+            n = q;
+        }
+    }
+    fn fixed(&mut self, v: f64, places: u32) {
+        let scale = 10f64.powi(places as i32);
+        let scaled = js_round(v * scale);
+        let int = (scaled / scale).floor();
+        let frac = scaled - int * scale;
+        self.digits(int);
+        self.0.push(b'.');
+        let mut div = scale / 10.0;
+        for _ in 0..places {
+            self.0.push(b'0' + ((frac / div).floor() % 10.0) as u8);
+            div /= 10.0;
+        }
+    }
+    fn thousands(&mut self, n: f64) {
+        let start = self.0.len();
+        self.digits(n);
+        let ds: Vec<u8> = self.0.split_off(start);
+        let len = ds.len();
+        for (i, &d) in ds.iter().enumerate() {
+            if i > 0 && (len - i) % 3 == 0 {
+                self.0.push(b',');
+            }
+            self.0.push(d);
+        }
+    }
+    fn rgb(&mut self, c: u32) {
+        self.0.extend_from_slice(b"rgb(");
+        self.digits((c >> 16) as f64);
+        self.0.push(b',');
+        self.digits(((c >> 8) & 255) as f64);
+        self.0.push(b',');
+        self.digits((c & 255) as f64);
+        self.0.push(b')');
+    }
+}
+
+struct NameInfo {
+    shown: String,
+    esc: String,
+    /** UTF-16 length of `shown`. */
+    units: usize,
+    color: Option<u32>,
+}
+
+fn write_svg(tree: &Tree, o: &Opts) -> Vec<u8> {
+    let total = tree.total;
+    if total <= 0.0 {
+        return empty_svg(o).into_bytes();
+    }
+    // Pass 1: the frames to draw, in pre-order, and the deepest one.
+    let min_samples = (o.min_width / 100.0) * total;
+    let mut order: Vec<(u32, usize, f64)> = Vec::new();
+    let mut todo: Vec<(u32, usize, f64)> = vec![(0, 0, 0.0)];
+    let mut omitted: u64 = 0;
+    let mut max_depth = 0;
+    while let Some((id, d, x)) = todo.pop() {
+        order.push((id, d, x));
+        max_depth = max_depth.max(d);
+        let n = &tree.nodes[id as usize];
+        let mut end = x + n.total - n.self_;
+        for &k in n.children.iter().rev() {
+            let c = &tree.nodes[k as usize];
+            end -= c.total;
+            if c.total < min_samples || c.total <= 0.0 {
+                if c.total > 0.0 {
+                    omitted += 1;
+                }
+                continue;
+            }
+            todo.push((k, d + 1, end));
+        }
+    }
+
+    let fs = o.font_size;
+    let ypad1 = if o.inverted { fs * 4.0 + o.subtitle_height + 4.0 } else { fs * 3.0 + o.subtitle_height };
+    let ypad2 = if o.inverted { fs + 10.0 } else { fs * 2.0 + 10.0 };
+    let height = (max_depth as f64 + 1.0) * o.frame_height + ypad1 + ypad2;
+    let frames_width = o.image_width - 2.0 * XPAD;
+    let idle = if omitted > 0 { format!("{} {} narrower than {}% of the total omitted", omitted, if omitted == 1 { "frame" } else { "frames" }, js_num(o.min_width)) } else { " ".into() };
+
+    let mut out = Out(Vec::with_capacity(order.len() * 200 + 16384));
+    out.0.extend_from_slice(header(o, height).as_bytes());
+    out.0.extend_from_slice(prelude(o, height, ypad1, ypad2, &idle).as_bytes());
+    out.0.extend_from_slice(format!("<svg id=\"frames\" x=\"{}\" width=\"{}\" total_samples=\"{}\">\n", js_num(XPAD), js_num(frames_width), js_num(total)).as_bytes());
+
+    let rect_height = o.frame_height - FRAMEPAD;
+    let mut y_rect: Vec<String> = Vec::with_capacity(max_depth + 1);
+    let mut y_text: Vec<String> = Vec::with_capacity(max_depth + 1);
+    for d in 0..=max_depth {
+        let y1 = if o.inverted { ypad1 + d as f64 * o.frame_height } else { height - ypad2 - (d as f64 + 1.0) * o.frame_height + FRAMEPAD };
+        y_rect.push(js_num(y1));
+        y_text.push(to_fixed(3.0 + y1 + rect_height / 2.0, 2));
+    }
+    let mut infos: Vec<Option<NameInfo>> = (0..tree.names.len()).map(|_| None).collect();
+    let pct_per_sample = 100.0 / total;
+    let chars_per_pct = frames_width / 100.0 / (fs * o.font_width);
+    let text_shift = 300.0 / frames_width;
+    let unit = format!(" {}, ", escape_xml(&o.count_name));
+    let height_fill = format!("%\" height=\"{}\" fill=\"", js_num(rect_height));
+    let random = o.shade == Shade::Random;
+    let mut rng = Rng::new();
+
+    for &(id, d, x) in &order {
+        let n = &tree.nodes[id as usize];
+        let w = n.total;
+        let name = &tree.names[n.name as usize];
+        let info = infos[n.name as usize].get_or_insert_with(|| {
+            let shown = if d == 0 && name.is_empty() { "all".to_string() } else { display_name(name).to_string() };
+            let esc = escape_xml(&shown);
+            let units = if shown.is_ascii() { shown.len() } else { shown.encode_utf16().count() };
+            let color = if random { None } else { Some(frame_rgb(&o.palette, name, o.shade, &mut rng)) };
+            NameInfo { shown, esc, units, color }
+        });
+        let x_pct = x * pct_per_sample;
+        let w_pct = w * pct_per_sample;
+        let b = &mut out;
+        b.0.extend_from_slice(b"<g><title>");
+        b.0.extend_from_slice(info.esc.as_bytes());
+        b.0.extend_from_slice(b" (");
+        b.thousands(w);
+        b.0.extend_from_slice(unit.as_bytes());
+        if d == 0 {
+            b.0.extend_from_slice(b"100");
+        } else {
+            b.fixed(100.0 * (w / total), 2);
+        }
+        b.0.extend_from_slice(b"%)</title><rect x=\"");
+        b.fixed(x_pct, 4);
+        b.0.extend_from_slice(b"%\" y=\"");
+        b.0.extend_from_slice(y_rect[d].as_bytes());
+        b.0.extend_from_slice(b"\" width=\"");
+        b.fixed(w_pct, 4);
+        b.0.extend_from_slice(height_fill.as_bytes());
+        let color = match info.color {
+            Some(c) => c,
+            None => frame_rgb(&o.palette, name, o.shade, &mut rng),
+        };
+        b.rgb(color);
+        b.0.extend_from_slice(b"\" fg:x=\"");
+        b.digits(x);
+        b.0.extend_from_slice(b"\" fg:w=\"");
+        b.digits(w);
+        b.0.extend_from_slice(b"\"/><text x=\"");
+        b.fixed(x_pct + text_shift, 4);
+        b.0.extend_from_slice(b"%\" y=\"");
+        b.0.extend_from_slice(y_text[d].as_bytes());
+        b.0.extend_from_slice(b"\">");
+        let fit = (w_pct * chars_per_pct).floor();
+        if fit >= 3.0 {
+            let fit = fit as usize;
+            if info.units < fit {
+                b.0.extend_from_slice(info.esc.as_bytes());
+            } else {
+                if info.esc.len() == info.units {
+                    b.0.extend_from_slice(&info.esc.as_bytes()[..fit - 2]);
+                } else {
+                    let units: Vec<u16> = info.shown.encode_utf16().take(fit - 2).collect();
+                    b.0.extend_from_slice(escape_xml(&String::from_utf16_lossy(&units)).as_bytes());
+                }
+                b.0.extend_from_slice(b"..");
+            }
+        }
+        b.0.extend_from_slice(b"</text></g>\n");
+    }
+    out.0.extend_from_slice(b"</svg>\n</svg>\n");
+    out.0
+}

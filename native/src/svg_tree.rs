@@ -1,0 +1,233 @@
+// Folded stacks merged into a call tree: daemon/svg-tree.ts's FlameTreeBuilder. Counts are f64
+// and added in the same order as there, so even sums past 2^53 round the same way.
+use crate::util::FxMap;
+
+pub struct Node {
+    pub name: u32,
+    pub total: f64,
+    pub self_: f64,
+    pub children: Vec<u32>,
+    index: Option<FxMap<u32, u32>>,
+}
+
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    /** Name by id; id 0 is "" (the root's). */
+    pub names: Vec<String>,
+    pub total: f64,
+    pub malformed: u64,
+    pub first_malformed: Option<String>,
+    pub fractional: bool,
+}
+
+const INDEX_AT: usize = 8;
+
+pub struct Builder {
+    reverse: bool,
+    chart: bool,
+    nodes: Vec<Node>,
+    names: Vec<String>,
+    name_ids: FxMap<String, u32>,
+    /** The previous stack's frame names and node path (path[0] is the root). */
+    prev: Vec<u32>,
+    path: Vec<u32>,
+    malformed: u64,
+    first_malformed: Option<String>,
+    fractional: bool,
+    frames: Vec<u32>,
+}
+
+fn new_node(name: u32) -> Node {
+    Node { name, total: 0.0, self_: 0.0, children: Vec::new(), index: None }
+}
+
+fn is_space(c: u8) -> bool {
+    c == b' ' || c == b'\t' || c == b'\r' || c == b'\n'
+}
+
+impl Builder {
+    pub fn new(reverse: bool, chart: bool) -> Builder {
+        let mut name_ids = FxMap::default();
+        name_ids.insert(String::new(), 0);
+        Builder {
+            reverse,
+            chart,
+            nodes: vec![new_node(0)],
+            names: vec![String::new()],
+            name_ids,
+            prev: Vec::new(),
+            path: vec![0],
+            malformed: 0,
+            first_malformed: None,
+            fractional: false,
+            frames: Vec::new(),
+        }
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.name_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /** Add `count` (> 0) samples of `stack` (frames separated by ';', root first). */
+    fn add(&mut self, stack: &str, count: f64) {
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.clear();
+        for f in stack.split(';') {
+            let id = self.intern(f);
+            frames.push(id);
+        }
+        if self.reverse {
+            frames.reverse();
+        }
+        // The frames shared with the previous stack keep their nodes.
+        let mut depth = 0;
+        while depth < frames.len() && depth < self.prev.len() && frames[depth] == self.prev[depth] {
+            depth += 1;
+        }
+        self.path.truncate(depth + 1);
+        let mut node = self.path[depth];
+        for &f in &frames[depth..] {
+            node = self.child(node, f);
+            self.path.push(node);
+        }
+        self.nodes[node as usize].self_ += count;
+        for &n in &self.path {
+            self.nodes[n as usize].total += count;
+        }
+        self.prev.clear();
+        self.prev.extend_from_slice(&frames);
+        self.frames = frames;
+    }
+
+    /**
+     * One folded line: blank lines and "# " comments are ignored; a line without a numeric
+     * trailing count, or with nothing before it, is counted as malformed.
+     */
+    pub fn add_line(&mut self, line: &str) {
+        let b = line.as_bytes();
+        let mut end = b.len();
+        while end > 0 && is_space(b[end - 1]) {
+            end -= 1;
+        }
+        let mut start = 0;
+        while start < end && is_space(b[start]) {
+            start += 1;
+        }
+        if start == end {
+            return;
+        }
+        if b[start] == b'#' && b.get(start + 1) == Some(&b' ') {
+            return;
+        }
+        let mut sp = end as isize - 1;
+        while sp >= start as isize && !is_space(b[sp as usize]) {
+            sp -= 1;
+        }
+        let mut count = 0.0f64;
+        let mut i = (sp + 1) as usize;
+        let mut digits = 0;
+        while i < end && b[i].is_ascii_digit() {
+            count = count * 10.0 + (b[i] - b'0') as f64;
+            digits += 1;
+            i += 1;
+        }
+        if i < end && b[i] == b'.' {
+            i += 1;
+            while i < end && b[i].is_ascii_digit() {
+                if b[i] != b'0' {
+                    self.fractional = true;
+                }
+                i += 1;
+            }
+        }
+        let mut stack_end = sp.max(0) as usize;
+        while stack_end > start && is_space(b[stack_end - 1]) {
+            stack_end -= 1;
+        }
+        if digits == 0 || i < end || stack_end <= start {
+            self.skip(&line[start..end]);
+            return;
+        }
+        if count > 0.0 {
+            self.add(&line[start..stack_end], count);
+        }
+    }
+
+    fn child(&mut self, parent: u32, name: u32) -> u32 {
+        let p = &self.nodes[parent as usize];
+        if self.chart {
+            if let Some(&last) = p.children.last() {
+                if self.nodes[last as usize].name == name {
+                    return last;
+                }
+            }
+        } else if let Some(ix) = &p.index {
+            if let Some(&hit) = ix.get(&name) {
+                return hit;
+            }
+        } else if let Some(&hit) = p.children.iter().find(|&&k| self.nodes[k as usize].name == name) {
+            return hit;
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(new_node(name));
+        let chart = self.chart;
+        let p = &mut self.nodes[parent as usize];
+        p.children.push(n);
+        if chart {
+            return n;
+        }
+        if let Some(ix) = p.index.as_mut() {
+            ix.insert(name, n);
+        } else if p.children.len() >= INDEX_AT {
+            let ix: FxMap<u32, u32> = self.nodes[parent as usize].children.iter().map(|&k| (self.nodes[k as usize].name, k)).collect();
+            self.nodes[parent as usize].index = Some(ix);
+        }
+        n
+    }
+
+    fn skip(&mut self, line: &str) {
+        if self.malformed == 0 {
+            let units: Vec<u16> = line.encode_utf16().collect();
+            self.first_malformed = Some(if units.len() > 200 { format!("{}…", String::from_utf16_lossy(&units[..200])) } else { line.to_string() });
+        }
+        self.malformed += 1;
+    }
+
+    /** Sort children by name (unless a flame chart) and return the tree. */
+    pub fn finish(mut self) -> Tree {
+        if !self.chart {
+            // Each name's rank in JavaScript's string order (UTF-16 code units).
+            let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+            let names = &self.names;
+            order.sort_by(|&a, &b| js_cmp(&names[a as usize], &names[b as usize]));
+            let mut rank = vec![0u32; order.len()];
+            for (r, &id) in order.iter().enumerate() {
+                rank[id as usize] = r as u32;
+            }
+            for i in 0..self.nodes.len() {
+                if self.nodes[i].children.len() > 1 {
+                    let mut kids = std::mem::take(&mut self.nodes[i].children);
+                    kids.sort_by_key(|&k| rank[self.nodes[k as usize].name as usize]);
+                    self.nodes[i].children = kids;
+                }
+            }
+        }
+        let total = self.nodes[0].total;
+        Tree { nodes: self.nodes, names: self.names, total, malformed: self.malformed, first_malformed: self.first_malformed, fractional: self.fractional }
+    }
+}
+
+/** JavaScript's `<` on strings: UTF-16 code unit order (differs from byte order only for astral vs U+E000..U+FFFF). */
+pub fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.as_bytes().cmp(b.as_bytes())
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
+}
