@@ -36,15 +36,22 @@ export class ByteWriter {
     this.bytes(Buffer.from(s, 'utf8'));
   }
 
-  /** A non-negative integer below 2^53. */
+  /** A non-negative integer (exact below 2^53, as String(n) above). */
   uint(n: number): void {
-    this.reserve(16);
+    this.reserve(32);
     this.digits(n);
   }
 
   // Digits only: the public writers reserve room first, so that no flush can come in between.
   private digits(n: number): void {
     const buf = this.buf;
+    if (n >= 2 ** 53) {
+      // Past 2^53 the loop's float division is inexact: write what String(n) writes (digits
+      // below 1e21, an exponent above).
+      const s = String(n);
+      for (let k = 0; k < s.length; k++) buf[this.pos++] = s.charCodeAt(k);
+      return;
+    }
     if (n < 10) {
       buf[this.pos++] = 48 + n;
       return;
@@ -94,11 +101,11 @@ export class ByteWriter {
 
   /** An integer with thousands separators (1,234,567). */
   thousands(n: number): void {
-    this.reserve(32);
+    this.reserve(48);
     const start = this.pos;
     this.digits(n);
     const digits = this.pos - start;
-    const commas = Math.floor((digits - 1) / 3);
+    const commas = n >= 1e21 ? 0 : Math.floor((digits - 1) / 3);
     if (commas === 0) return;
     const buf = this.buf;
     // Spread the digits out from the right, inserting a comma after every third.

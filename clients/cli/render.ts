@@ -118,3 +118,20 @@ export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise
     next();
   });
 }
+
+/**
+ * Why a file could not be read, in a few words. flame-native (native/src/input.rs) words these
+ * the same way, so that `flame fold` and `flame svg` say the same thing on either path.
+ */
+export function ioReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+      return 'permission denied';
+    default:
+      return (err as Error).message;
+  }
+}

@@ -29,6 +29,35 @@ impl Parsed {
     }
 }
 
+/** How parseArgs names an option in its messages: `-n, --nthreads` or `--pid`. */
+fn display(spec: &Spec) -> String {
+    match spec.short {
+        Some(c) => format!("-{}, --{}", c, spec.long),
+        None => format!("--{}", spec.long),
+    }
+}
+
+fn unknown(raw: &str) -> String {
+    format!("Unknown option '{}'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- {}", raw, crate::util::json_string(raw))
+}
+
+/** The next argument as an option's value; one that starts with a dash is refused as ambiguous. */
+fn next_value(args: &[String], i: &mut usize, spec: &Spec, typed: &str) -> Result<String, String> {
+    if *i >= args.len() {
+        return Err(format!("Option '{} <value>' argument missing", display(spec)));
+    }
+    let v = &args[*i];
+    if v.starts_with('-') && v != "-" {
+        let short = if typed.len() == 2 { format!(" or '{}-XYZ'", typed) } else { String::new() };
+        return Err(format!(
+            "Option '{}' argument is ambiguous.\nDid you forget to specify the option argument for '{}'?\nTo specify an option argument starting with a dash use '--{}=-XYZ'{}.",
+            typed, typed, spec.long, short
+        ));
+    }
+    *i += 1;
+    Ok(v.clone())
+}
+
 pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
     let mut out = Parsed::default();
     let mut i = 0;
@@ -44,22 +73,17 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
                 Some(eq) => (&body[..eq], Some(body[eq + 1..].to_string())),
                 None => (body, None),
             };
-            let spec = specs.iter().find(|s| s.long == name).ok_or_else(|| format!("Unknown option '--{}'", name))?;
+            let raw = if name.is_empty() { a.clone() } else { format!("--{}", name) };
+            let spec = specs.iter().find(|s| s.long == name && !name.is_empty()).ok_or_else(|| unknown(&raw))?;
             if spec.takes_value {
                 let v = match inline {
                     Some(v) => v,
-                    None => {
-                        if i >= args.len() {
-                            return Err(format!("Option '--{} <value>' argument missing", name));
-                        }
-                        i += 1;
-                        args[i - 1].clone()
-                    }
+                    None => next_value(args, &mut i, spec, &raw)?,
                 };
                 out.values.entry(spec.long).or_default().push(v);
             } else {
                 if inline.is_some() {
-                    return Err(format!("Option '--{}' does not take an argument", name));
+                    return Err(format!("Option '{}' does not take an argument", display(spec)));
                 }
                 out.flags.insert(spec.long, true);
             }
@@ -70,17 +94,10 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
             let mut k = 0;
             while k < chars.len() {
                 let c = chars[k];
-                let spec = specs.iter().find(|s| s.short == Some(c)).ok_or_else(|| format!("Unknown option '-{}'", c))?;
+                let spec = specs.iter().find(|s| s.short == Some(c)).ok_or_else(|| unknown(&format!("-{}", c)))?;
                 if spec.takes_value {
                     let rest: String = chars[k + 1..].iter().collect();
-                    let v = if !rest.is_empty() {
-                        rest
-                    } else if i < args.len() {
-                        i += 1;
-                        args[i - 1].clone()
-                    } else {
-                        return Err(format!("Option '-{}, --{} <value>' argument missing", c, spec.long));
-                    };
+                    let v = if !rest.is_empty() { rest } else { next_value(args, &mut i, spec, &format!("-{}", c))? };
                     out.values.entry(spec.long).or_default().push(v);
                     break;
                 }

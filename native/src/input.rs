@@ -11,8 +11,11 @@ const BLOCK: usize = 4 << 20;
 pub struct ReadError(pub String);
 
 fn describe(name: &str, err: &io::Error) -> ReadError {
-    let what = match err.kind() {
-        io::ErrorKind::NotFound => "no such file".to_string(),
+    // Worded as ioReason in clients/cli/render.ts.
+    let what = match (err.kind(), err.raw_os_error()) {
+        (io::ErrorKind::NotFound, _) => "no such file".to_string(),
+        (_, Some(21)) => "it is a directory".to_string(),
+        (io::ErrorKind::PermissionDenied, _) => "permission denied".to_string(),
         _ => {
             let s = err.to_string();
             // "Is a directory (os error 21)" → "Is a directory".

@@ -308,6 +308,11 @@ struct Out(Vec<u8>);
 
 impl Out {
     fn digits(&mut self, mut n: f64) {
+        // Past 2^53 the digit loop's float division is inexact: write what String(n) writes.
+        if n >= 9007199254740992.0 {
+            self.0.extend_from_slice(js_num(n).as_bytes());
+            return;
+        }
         if n < 10.0 {
             self.0.push(b'0' + n as u8);
             return;
@@ -342,6 +347,11 @@ impl Out {
         }
     }
     fn thousands(&mut self, n: f64) {
+        if n >= 1e21 {
+            // An exponent ("1.5e+21") takes no separators.
+            self.0.extend_from_slice(js_num(n).as_bytes());
+            return;
+        }
         let start = self.0.len();
         self.digits(n);
         let ds: Vec<u8> = self.0.split_off(start);

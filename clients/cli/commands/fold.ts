@@ -6,7 +6,7 @@ import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
 import { foldFile } from '../../../daemon/fold-parallel.js';
 import { UsageError } from '../main.js';
-import { writeStdout } from '../render.js';
+import { ioReason, writeStdout } from '../render.js';
 
 const HELP = `Usage: flame fold [options] [FILE|-]
 
@@ -99,7 +99,7 @@ function readError(file: string, err: unknown): unknown {
   if (err instanceof FlameError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === undefined || !(code.startsWith('E') || code.startsWith('Z_'))) return err;
-  const what = code === 'ENOENT' ? 'no such file' : code.startsWith('Z_') ? 'not valid gzip' : (err as Error).message;
+  const what = code.startsWith('Z_') ? 'not valid gzip' : ioReason(err);
   return new FlameError(ErrorCodes.BadInput, `cannot read ${file === '-' ? 'stdin' : file}: ${what}`, { cause: err });
 }
 

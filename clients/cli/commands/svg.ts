@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
 import { UsageError } from '../main.js';
-import { writeStdout } from '../render.js';
+import { ioReason, writeStdout } from '../render.js';
 
 type Flags = NonNullable<ParseArgsConfig['options']>;
 
@@ -155,8 +155,7 @@ async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree>
       try {
         for await (const chunk of stream) yield chunk as Uint8Array;
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new FlameError(ErrorCodes.BadInput, `cannot read ${f}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+        throw new FlameError(ErrorCodes.BadInput, `cannot read ${f}: ${ioReason(err)}`, { cause: err });
       }
       // A file that does not end in a newline must not run into the next one.
       yield '\n';
