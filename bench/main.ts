@@ -17,6 +17,8 @@ import { stat, type Stat } from './stats.js';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CORPUS = process.env.FLAME_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
 const FLAME = path.join(REPO, 'bin', 'flame.js');
+// What `flame` on the PATH runs: flame-native for fold and svg when it is built.
+const LAUNCHER = path.join(REPO, 'bin', 'flame');
 const args = process.argv.slice(2);
 const PEERS = args.includes('--peers');
 const RUNS = Number(process.env.FLAME_BENCH_RUNS ?? 5);
@@ -69,7 +71,7 @@ for (const [name, file] of inputs) {
   foldText(buf); // warm up the JIT
   const s = time(() => foldText(buf));
   const mbs = buf.length / 1e6 / (s.median / 1000);
-  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), in-process`, fmt(s), `${mbs.toFixed(0)} MB/s`);
+  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), TypeScript folder in-process (the daemon's)`, fmt(s), `${mbs.toFixed(0)} MB/s`);
 }
 
 // 2. A recording of `cargo build` of a fixture, made on the spot: end of recording → SVG.
@@ -103,18 +105,27 @@ if (PEERS) {
   if (!have('inferno-collapse-perf')) execFileSync('cargo', ['install', 'inferno'], { stdio: 'inherit' });
   if (!have('flamegraph')) execFileSync('cargo', ['install', 'flamegraph'], { stdio: 'inherit' });
   console.log('');
+  const native = existsSync(path.join(REPO, 'native', 'target', 'release', 'flame-native'));
+  if (!native) console.log('(flame-native is not built: `flame fold` and `flame svg` run on Node)');
   for (const [name, file] of inputs) {
     const ours = path.join(tmp, `${name}.flame.folded`);
     const theirs = path.join(tmp, `${name}.inferno.folded`);
-    const f = timeCmd(process.execPath, [FLAME, 'fold', file], ours);
+    const f = timeCmd(LAUNCHER, ['fold', file], ours);
     const i = timeCmd('inferno-collapse-perf', [file], theirs);
     const i1 = timeCmd('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`);
-    const same = readFileSync(ours).equals(readFileSync(theirs));
-    row(`fold ${name}: flame fold vs inferno-collapse-perf`, fmt(f), fmt(i), `ratio ${(f.median / i.median).toFixed(2)}`, same ? 'outputs identical' : 'OUTPUTS DIFFER');
-    row(`fold ${name}: flame fold vs inferno-collapse-perf --nthreads 1`, fmt(f), fmt(i1), `ratio ${(f.median / i1.median).toFixed(2)}`);
-    const fs = timeCmd(process.execPath, [FLAME, 'svg', theirs], path.join(tmp, `${name}.flame.svg`));
+    const f1 = timeCmd(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`);
+    const fn = timeCmd(process.execPath, [FLAME, 'fold', file], `${ours}.node`);
+    const same = [ours, `${ours}.1`, `${ours}.node`].every((o) => readFileSync(o).equals(readFileSync(theirs)));
+    const verdict = same ? 'outputs identical' : 'OUTPUTS DIFFER';
+    row(`fold ${name}: flame fold vs inferno-collapse-perf (both: default threads)`, fmt(f), fmt(i), `ratio ${(f.median / i.median).toFixed(2)}`, verdict);
+    row(`fold ${name}: flame fold --nthreads 1 vs inferno-collapse-perf --nthreads 1`, fmt(f1), fmt(i1), `ratio ${(f1.median / i1.median).toFixed(2)}`);
+    row(`fold ${name}: flame fold on Node (FLAME_NO_NATIVE=1) vs inferno-collapse-perf`, fmt(fn), fmt(i), `ratio ${(fn.median / i.median).toFixed(2)}`);
+    const ourSvg = path.join(tmp, `${name}.flame.svg`);
+    const sv = timeCmd(LAUNCHER, ['svg', theirs], ourSvg);
     const is = timeCmd('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
-    row(`svg ${name}: flame svg vs inferno-flamegraph`, fmt(fs), fmt(is), `ratio ${(fs.median / is.median).toFixed(2)}`);
+    const fsn = timeCmd(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`);
+    row(`svg ${name}: flame svg vs inferno-flamegraph`, fmt(sv), fmt(is), `ratio ${(sv.median / is.median).toFixed(2)}`);
+    row(`svg ${name}: flame svg on Node (FLAME_NO_NATIVE=1) vs inferno-flamegraph`, fmt(fsn), fmt(is), `ratio ${(fsn.median / is.median).toFixed(2)}`);
   }
   // Analysis alone of one and the same perf.data.
   for (const [label, data] of [['cargo build recording', perfData]] as const) {

@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 
 const BLOCK: usize = 4 << 20;
+const FIRST_BLOCK: usize = 64 << 10;
 
 /** Why an input could not be read, in the words of the TypeScript commands. */
 pub struct ReadError(pub String);
@@ -73,39 +74,42 @@ fn open(path: &str) -> Result<(Source, Vec<u8>), ReadError> {
 
 /**
  * Call `each` with blocks of whole lines (the last block may end without a newline), reading
- * `path` ("-" for stdin). Errors name the input.
+ * `path` ("-" for stdin). Errors name the input. The buffer starts small and doubles while
+ * reads fill it, up to BLOCK: a small input costs no large allocation.
  */
 pub fn for_each_block(path: &str, mut each: impl FnMut(&[u8])) -> Result<(), ReadError> {
     let name = if path == "-" { "stdin" } else { path };
     let (mut src, head) = open(path)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 64);
-    buf.extend_from_slice(&head);
+    let mut buf = vec![0u8; FIRST_BLOCK.max(head.len())];
+    buf[..head.len()].copy_from_slice(&head);
+    let mut filled = head.len();
     loop {
-        if buf.capacity() - buf.len() < BLOCK / 2 {
-            buf.reserve(BLOCK);
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
         }
-        let len = buf.len();
-        let cap = buf.capacity();
-        buf.resize(cap, 0);
         let n = loop {
-            match src.reader.read(&mut buf[len..]) {
+            match src.reader.read(&mut buf[filled..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(describe(name, &e)),
             }
         };
-        buf.truncate(len + n);
         if n == 0 {
-            if !buf.is_empty() {
-                each(&buf);
+            if filled > 0 {
+                each(&buf[..filled]);
             }
             break;
         }
-        if let Some(nl) = buf.iter().rposition(|&c| c == b'\n') {
-            if nl + 1 >= BLOCK / 2 || buf.len() >= BLOCK {
-                each(&buf[..=nl]);
-                buf.drain(..=nl);
-            }
+        let was_full = filled + n == buf.len();
+        filled += n;
+        if was_full && buf.len() < BLOCK {
+            // Reads fill the buffer: a big input; read it in bigger blocks.
+            continue;
+        }
+        if let Some(nl) = buf[..filled].iter().rposition(|&c| c == b'\n') {
+            each(&buf[..=nl]);
+            buf.copy_within(nl + 1..filled, 0);
+            filled -= nl + 1;
         }
     }
     if let Some((mut child, feeder)) = src.gunzip.take() {

@@ -5,7 +5,7 @@ use crate::args::{parse, Spec};
 use crate::input::{for_each_block, write_stdout};
 use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade, PALETTES};
 use crate::svg_tree::{Builder, Tree};
-use crate::util::{js_num, js_round, json_string, to_fixed};
+use crate::util::{find_byte, js_num, js_round, json_string, to_fixed};
 use crate::{bad_input, usage, Failure};
 
 const SCRIPT_TS: &str = include_str!("../../daemon/svg-script.ts");
@@ -160,18 +160,42 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     let mut carry: Vec<u8> = Vec::new();
     let take = |b: &mut Builder, block: &[u8], carry: &mut Vec<u8>| {
         let mut start = 0;
-        while let Some(i) = block[start..].iter().position(|&c| c == b'\n') {
-            let end = start + i;
-            if carry.is_empty() {
-                b.add_line(&String::from_utf8_lossy(&block[start..end]));
-            } else {
-                carry.extend_from_slice(&block[start..end]);
-                b.add_line(&String::from_utf8_lossy(carry));
-                carry.clear();
+        if !carry.is_empty() {
+            match find_byte(block, b'\n') {
+                None => {
+                    carry.extend_from_slice(block);
+                    return;
+                }
+                Some(end) => {
+                    carry.extend_from_slice(&block[..end]);
+                    b.add_line(&String::from_utf8_lossy(carry));
+                    carry.clear();
+                    start = end + 1;
+                }
             }
-            start = end + 1;
         }
-        carry.extend_from_slice(&block[start..]);
+        let last = match block[start..].iter().rposition(|&c| c == b'\n') {
+            Some(i) => start + i + 1,
+            None => start,
+        };
+        // Whole lines: valid UTF-8 (the usual case) is checked once for all of them.
+        match std::str::from_utf8(&block[start..last]) {
+            Ok(text) => {
+                let mut p = 0;
+                while let Some(i) = find_byte(&text.as_bytes()[p..], b'\n') {
+                    b.add_line(&text[p..p + i]);
+                    p += i + 1;
+                }
+            }
+            Err(_) => {
+                let mut p = start;
+                while let Some(i) = find_byte(&block[p..last], b'\n') {
+                    b.add_line(&String::from_utf8_lossy(&block[p..p + i]));
+                    p += i + 1;
+                }
+            }
+        }
+        carry.extend_from_slice(&block[last..]);
     };
     for f in &files {
         for_each_block(f, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
@@ -307,43 +331,44 @@ fn empty_svg(o: &Opts) -> String {
 struct Out(Vec<u8>);
 
 impl Out {
-    fn digits(&mut self, mut n: f64) {
+    fn digits(&mut self, n: f64) {
         // Past 2^53 the digit loop's float division is inexact: write what String(n) writes.
+        // Below it, svg-writer.ts's float loop gives the integer's exact digits.
         if n >= 9007199254740992.0 {
             self.0.extend_from_slice(js_num(n).as_bytes());
             return;
         }
-        if n < 10.0 {
-            self.0.push(b'0' + n as u8);
+        self.int(n as u64);
+    }
+    fn int(&mut self, mut v: u64) {
+        let mut tmp = [0u8; 20];
+        let mut k = tmp.len();
+        loop {
+            k -= 1;
+            tmp[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.0.extend_from_slice(&tmp[k..]);
+    }
+    /** As toFixed(places) for the non-negative values drawn (svg-writer.ts's fixed2/fixed4). */
+    fn fixed(&mut self, v: f64, places: u32) {
+        let scale = 10u64.pow(places);
+        let scaled = js_round(v * scale as f64);
+        if scaled >= 9007199254740992.0 {
+            self.0.extend_from_slice(to_fixed(v, places as usize).as_bytes());
             return;
         }
-        let mut count = 1;
-        let mut p = 10.0;
-        while p <= n {
-            count += 1;
-            p *= 10.0;
-        }
-        let at = self.0.len();
-        self.0.resize(at + count, b'0');
-        let mut k = at + count;
-        while n >= 1.0 {
-            let q = (n / 10.0).floor();
-            k -= 1;
-            self.0[k] = b'0' + (n - q * 10.0) as u8;
-            n = q;
-        }
-    }
-    fn fixed(&mut self, v: f64, places: u32) {
-        let scale = 10f64.powi(places as i32);
-        let scaled = js_round(v * scale);
-        let int = (scaled / scale).floor();
-        let frac = scaled - int * scale;
-        self.digits(int);
+        let scaled = scaled as u64;
+        self.int(scaled / scale);
         self.0.push(b'.');
-        let mut div = scale / 10.0;
-        for _ in 0..places {
-            self.0.push(b'0' + ((frac / div).floor() % 10.0) as u8);
-            div /= 10.0;
+        let frac = scaled % scale;
+        let mut div = scale / 10;
+        while div > 0 {
+            self.0.push(b'0' + ((frac / div) % 10) as u8);
+            div /= 10;
         }
     }
     fn thousands(&mut self, n: f64) {

@@ -31,6 +31,9 @@ pub struct Builder {
     /** The previous stack's frame names and node path (path[0] is the root). */
     prev: Vec<u32>,
     path: Vec<u32>,
+    /** Without reverse: the previous stack's text and where each of its frames ends. */
+    prev_text: Vec<u8>,
+    prev_ends: Vec<usize>,
     malformed: u64,
     first_malformed: Option<String>,
     fractional: bool,
@@ -57,6 +60,8 @@ impl Builder {
             name_ids,
             prev: Vec::new(),
             path: vec![0],
+            prev_text: Vec::new(),
+            prev_ends: Vec::new(),
             malformed: 0,
             first_malformed: None,
             fractional: false,
@@ -77,18 +82,53 @@ impl Builder {
     /** Add `count` (> 0) samples of `stack` (frames separated by ';', root first). */
     fn add(&mut self, stack: &str, count: f64) {
         let mut frames = std::mem::take(&mut self.frames);
-        frames.clear();
-        for f in stack.split(';') {
-            let id = self.intern(f);
-            frames.push(id);
-        }
+        let depth;
         if self.reverse {
+            frames.clear();
+            for f in stack.split(';') {
+                let id = self.intern(f);
+                frames.push(id);
+            }
             frames.reverse();
-        }
-        // The frames shared with the previous stack keep their nodes.
-        let mut depth = 0;
-        while depth < frames.len() && depth < self.prev.len() && frames[depth] == self.prev[depth] {
-            depth += 1;
+            // The frames shared with the previous stack keep their nodes.
+            let mut d = 0;
+            while d < frames.len() && d < self.prev.len() && frames[d] == self.prev[d] {
+                d += 1;
+            }
+            depth = d;
+        } else {
+            // Sorted input shares long prefixes: compare the text with the previous stack's and
+            // look up only the frames after the shared ones.
+            let b = stack.as_bytes();
+            let p = &self.prev_text;
+            let n = b.len().min(p.len());
+            let common = b[..n].iter().zip(&p[..n]).position(|(x, y)| x != y).unwrap_or(n);
+            let mut d = 0;
+            while d < self.prev_ends.len() {
+                let e = self.prev_ends[d];
+                if e > common || (e < b.len() && b[e] != b';') {
+                    break;
+                }
+                d += 1;
+            }
+            depth = d;
+            frames.truncate(depth);
+            self.prev_ends.truncate(depth);
+            let mut pos = if depth == 0 { 0 } else { self.prev_ends[depth - 1] + 1 };
+            if depth == 0 || pos <= b.len() {
+                loop {
+                    let end = crate::util::find_byte(&b[pos..], b';').map_or(b.len(), |i| pos + i);
+                    let id = self.intern(&stack[pos..end]);
+                    frames.push(id);
+                    self.prev_ends.push(end);
+                    if end == b.len() {
+                        break;
+                    }
+                    pos = end + 1;
+                }
+            }
+            self.prev_text.clear();
+            self.prev_text.extend_from_slice(b);
         }
         self.path.truncate(depth + 1);
         let mut node = self.path[depth];
@@ -202,18 +242,20 @@ impl Builder {
     /** Sort children by name (unless a flame chart) and return the tree. */
     pub fn finish(mut self) -> Tree {
         if !self.chart {
-            // Each name's rank in JavaScript's string order (UTF-16 code units).
-            let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+            let ascii: Vec<bool> = self.names.iter().map(|n| n.is_ascii()).collect();
             let names = &self.names;
-            order.sort_by(|&a, &b| js_cmp(&names[a as usize], &names[b as usize]));
-            let mut rank = vec![0u32; order.len()];
-            for (r, &id) in order.iter().enumerate() {
-                rank[id as usize] = r as u32;
-            }
             for i in 0..self.nodes.len() {
                 if self.nodes[i].children.len() > 1 {
                     let mut kids = std::mem::take(&mut self.nodes[i].children);
-                    kids.sort_by_key(|&k| rank[self.nodes[k as usize].name as usize]);
+                    let nodes = &self.nodes;
+                    kids.sort_by(|&a, &b| {
+                        let (x, y) = (nodes[a as usize].name as usize, nodes[b as usize].name as usize);
+                        if ascii[x] && ascii[y] {
+                            names[x].as_bytes().cmp(names[y].as_bytes())
+                        } else {
+                            js_cmp(&names[x], &names[y])
+                        }
+                    });
                     self.nodes[i].children = kids;
                 }
             }
