@@ -38,12 +38,12 @@ function time(fn: () => void, runs = RUNS): Stat {
 }
 
 /** Wall time of a whole command, stdout to a file; returns the stat and the last output. */
-function timeCmd(cmd: string, argv: string[], out: string, opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Stat {
+function timeCmd(cmd: string, argv: string[], out: string, opts: { input?: string; env?: NodeJS.ProcessEnv; runs?: number } = {}): Stat {
   return time(() => {
     const r = spawnSync(cmd, argv, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], input: opts.input ? readFileSync(opts.input) : undefined, maxBuffer: 1 << 30, env: { ...process.env, ...opts.env } });
     if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
     writeFileSync(out, r.stdout);
-  });
+  }, opts.runs);
 }
 
 function have(cmd: string): boolean {
@@ -106,24 +106,26 @@ if (PEERS) {
   if (!have('flamegraph')) execFileSync('cargo', ['install', 'flamegraph'], { stdio: 'inherit' });
   console.log('');
   const native = existsSync(path.join(REPO, 'native', 'target', 'release', 'flame-native'));
+  // These commands take milliseconds: more runs, so that the medians hold still.
+  const runs = Math.max(RUNS, 20);
   if (!native) console.log('(flame-native is not built: `flame fold` and `flame svg` run on Node)');
   for (const [name, file] of inputs) {
     const ours = path.join(tmp, `${name}.flame.folded`);
     const theirs = path.join(tmp, `${name}.inferno.folded`);
-    const f = timeCmd(LAUNCHER, ['fold', file], ours);
-    const i = timeCmd('inferno-collapse-perf', [file], theirs);
-    const i1 = timeCmd('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`);
-    const f1 = timeCmd(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`);
-    const fn = timeCmd(process.execPath, [FLAME, 'fold', file], `${ours}.node`);
+    const f = timeCmd(LAUNCHER, ['fold', file], ours, { runs });
+    const i = timeCmd('inferno-collapse-perf', [file], theirs, { runs });
+    const i1 = timeCmd('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`, { runs });
+    const f1 = timeCmd(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`, { runs });
+    const fn = timeCmd(process.execPath, [FLAME, 'fold', file], `${ours}.node`, { runs });
     const same = [ours, `${ours}.1`, `${ours}.node`].every((o) => readFileSync(o).equals(readFileSync(theirs)));
     const verdict = same ? 'outputs identical' : 'OUTPUTS DIFFER';
     row(`fold ${name}: flame fold vs inferno-collapse-perf (both: default threads)`, fmt(f), fmt(i), `ratio ${(f.median / i.median).toFixed(2)}`, verdict);
     row(`fold ${name}: flame fold --nthreads 1 vs inferno-collapse-perf --nthreads 1`, fmt(f1), fmt(i1), `ratio ${(f1.median / i1.median).toFixed(2)}`);
     row(`fold ${name}: flame fold on Node (FLAME_NO_NATIVE=1) vs inferno-collapse-perf`, fmt(fn), fmt(i), `ratio ${(fn.median / i.median).toFixed(2)}`);
     const ourSvg = path.join(tmp, `${name}.flame.svg`);
-    const sv = timeCmd(LAUNCHER, ['svg', theirs], ourSvg);
-    const is = timeCmd('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
-    const fsn = timeCmd(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`);
+    const sv = timeCmd(LAUNCHER, ['svg', theirs], ourSvg, { runs });
+    const is = timeCmd('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`), { runs });
+    const fsn = timeCmd(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`, { runs });
     row(`svg ${name}: flame svg vs inferno-flamegraph`, fmt(sv), fmt(is), `ratio ${(sv.median / is.median).toFixed(2)}`);
     row(`svg ${name}: flame svg on Node (FLAME_NO_NATIVE=1) vs inferno-flamegraph`, fmt(fsn), fmt(is), `ratio ${(fsn.median / is.median).toFixed(2)}`);
   }
