@@ -85,8 +85,8 @@ impl Folder {
             parent: vec![0],
             frame: vec![0],
             count: vec![0.0],
-            children: FxMap::default(),
-            cache: FxMap::default(),
+            children: FxMap::with_capacity_and_hasher(1 << 14, Default::default()),
+            cache: FxMap::with_capacity_and_hasher(1 << 14, Default::default()),
             java_cache: FxMap::default(),
             many: Vec::new(),
             line_no: 0,
@@ -187,7 +187,7 @@ impl Folder {
     }
 
     fn resolve(&mut self, line: &[u8]) -> Resolved {
-        let text = String::from_utf8_lossy(line);
+        let text = lossy(line);
         let parts = match stack_line_parts(text.as_bytes()) {
             None => return Resolved::Weird,
             Some(p) => p,
@@ -219,7 +219,7 @@ impl Folder {
 
     fn event_line(&mut self, raw: &[u8]) {
         self.in_event = true;
-        let text = String::from_utf8_lossy(raw);
+        let text = lossy(raw);
         let line = text.as_bytes();
         let (comm, pid, tid, end) = match event_line_parts(line) {
             None => {
@@ -471,4 +471,12 @@ fn parse_period(s: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(d).ok()?;
     text.parse::<u64>().ok()?;
     text.parse::<f64>().ok()
+}
+
+/** The text as UTF-8, invalid sequences replaced by U+FFFD; valid text (the usual case) is not copied. */
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
