@@ -41,7 +41,10 @@ const READ_SIZE = 1 << 20;
 export async function foldFile(file: string, opts: FoldOptions = {}, par: ParallelOptions = {}): Promise<FoldResult> {
   const fh = await open(file, 'r');
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    // A pipe or device (`<(perf script)`) has no size to split by: read it as a stream.
+    if (!st.isFile()) return await foldStream(fh.createReadStream({ autoClose: false }), opts);
+    const size = st.size;
     const head = Buffer.alloc(Math.min(size, READ_SIZE));
     await readFully(fh, head, 0);
     if (head[0] === 0x1f && head[1] === 0x8b) return await foldGzip(fh, opts);

@@ -219,7 +219,8 @@ export function collectResult(table: StackTable, all: ParserStats[]): FoldResult
     periods ||= s.periods;
     malformed += s.malformed;
     skipped += s.otherEventSamples;
-    for (const e of s.otherEvents) otherEvents.add(e);
+    // A single parser names the first 8 other events: so do the parts (workers) together.
+    for (const e of s.otherEvents) if (otherEvents.size < 8) otherEvents.add(e);
     if (firstBad === undefined && s.firstBad !== undefined) firstBad = s.firstBad;
   }
   const warnings: string[] = [];
@@ -230,12 +231,12 @@ export function collectResult(table: StackTable, all: ParserStats[]): FoldResult
         `first at line ${firstBad.line}: ${JSON.stringify(text)}`,
     );
   }
-  if (skipped > 0 && first.event !== undefined && first.eventDefaulted) {
+  const event = first.event === undefined ? undefined : Buffer.from(first.event, 'latin1').toString('utf8');
+  if (skipped > 0 && event !== undefined && first.eventDefaulted) {
     warnings.push(
-      `folded only events of type '${first.event}' (the first seen); skipped ${skipped} sample${skipped === 1 ? '' : 's'} ` +
+      `folded only events of type '${event}' (the first seen); skipped ${skipped} sample${skipped === 1 ? '' : 's'} ` +
         `of ${[...otherEvents].map((e) => `'${e}'`).join(', ')}; choose one with --event-filter`,
     );
   }
-  const event = first.event === undefined ? undefined : Buffer.from(first.event, 'latin1').toString('utf8');
   return { stacks, samples, unit: periods ? 'period' : 'samples', event, warnings, malformedLines: malformed };
 }

@@ -141,7 +141,8 @@ export class FlameTreeBuilder {
     }
     let stackEnd = sp;
     while (stackEnd > start && isSpace(line.charCodeAt(stackEnd - 1))) stackEnd--;
-    if (digits === 0 || i < end || stackEnd <= start) {
+    // A count too big for a double (Infinity) is as malformed as a missing one.
+    if (digits === 0 || i < end || stackEnd <= start || !Number.isFinite(count)) {
       this.skip(line.slice(start, end));
       return false;
     }
@@ -195,7 +196,11 @@ export class FlameTreeBuilder {
   }
 
   private skip(line: string): void {
-    if (this.malformed === 0) this.firstMalformed = line.length > 200 ? `${line.slice(0, 200)}…` : line;
+    if (this.malformed === 0) {
+      // Cut at 200 UTF-16 units, but not inside a surrogate pair.
+      const cut = line.length > 200 && line.charCodeAt(199) >= 0xd800 && line.charCodeAt(199) < 0xdc00 ? 199 : 200;
+      this.firstMalformed = line.length > 200 ? `${line.slice(0, cut)}…` : line;
+    }
     this.malformed++;
   }
 }

@@ -45,11 +45,10 @@ export class ByteWriter {
   // Digits only: the public writers reserve room first, so that no flush can come in between.
   private digits(n: number): void {
     const buf = this.buf;
-    if (n >= 2 ** 53) {
-      // Past 2^53 the loop's float division is inexact: write what String(n) writes (digits
-      // below 1e21, an exponent above).
-      const s = String(n);
-      for (let k = 0; k < s.length; k++) buf[this.pos++] = s.charCodeAt(k);
+    if (!(n >= 0 && n < 2 ** 53)) {
+      // Past 2^53 the loop's float division is inexact, and a negative x (float error on huge
+      // counts) has no digits: write what String(n) writes (an exponent past 1e21).
+      this.ascii(String(n));
       return;
     }
     if (n < 10) {
@@ -69,8 +68,12 @@ export class ByteWriter {
 
   /** A non-negative number with exactly four decimals (as toFixed(4)). */
   fixed4(v: number): void {
-    this.reserve(24);
+    this.reserve(32);
     const scaled = Math.round(v * 10000);
+    if (!(scaled >= 0 && scaled < 2 ** 53)) {
+      this.ascii(v.toFixed(4));
+      return;
+    }
     const int = Math.floor(scaled / 10000);
     const frac = scaled - int * 10000;
     this.digits(int);
@@ -86,8 +89,12 @@ export class ByteWriter {
 
   /** A non-negative number with exactly two decimals (as toFixed(2)). */
   fixed2(v: number): void {
-    this.reserve(24);
+    this.reserve(32);
     const scaled = Math.round(v * 100);
+    if (!(scaled >= 0 && scaled < 2 ** 53)) {
+      this.ascii(v.toFixed(2));
+      return;
+    }
     const int = Math.floor(scaled / 100);
     const frac = scaled - int * 100;
     this.digits(int);
@@ -105,7 +112,7 @@ export class ByteWriter {
     const start = this.pos;
     this.digits(n);
     const digits = this.pos - start;
-    const commas = n >= 1e21 ? 0 : Math.floor((digits - 1) / 3);
+    const commas = !(n >= 0 && n < 1e21) ? 0 : Math.floor((digits - 1) / 3);
     if (commas === 0) return;
     const buf = this.buf;
     // Spread the digits out from the right, inserting a comma after every third.
@@ -137,6 +144,11 @@ export class ByteWriter {
     buf[this.pos++] = 44;
     this.digits(c & 255);
     buf[this.pos++] = 41;
+  }
+
+  /** An ASCII string of at most 24 chars (a number's text), into the room already reserved. */
+  private ascii(s: string): void {
+    for (let k = 0; k < s.length; k++) this.buf[this.pos++] = s.charCodeAt(k);
   }
 
   /** Hand the bytes written so far to the sink. */

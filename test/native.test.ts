@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { foldText, formatFolded, type FoldOptions } from '../daemon/fold.js';
+import { foldFile } from '../daemon/fold-parallel.js';
 import { corpusCases, expectedLines, FLAMEGRAPH, INFERNO, optionsFrom, readInput } from './corpus.js';
 import { CORPUS, FLAME_BIN, REPO } from './helpers.js';
 
@@ -273,4 +274,88 @@ test('bin/flame runs flame-native for fold and svg, Node for the rest and when F
   const version = run(link, ['--version']);
   assert.equal(version.code, 0);
   assert.match(version.stdout.toString(), /^flame \d/);
+});
+
+// Found by reviewing the port: each case once differed between the two, or broke one of them.
+test('edge cases found in review: both commands agree', () => {
+  const t1 = path.join(tmp, 't1.txt');
+  fs.writeFileSync(t1, 'a 1/2 3.0: 10 cycles:\n\t1234 foo+0x1 (/lib/a.so)\n\t5678 main (/bin/x)\n');
+  // svg does not unpack gzip (a gzip file is malformed folded text), fold does.
+  const gz = path.join(tmp, 'f.folded.gz');
+  fs.writeFileSync(gz, gzipSync('a;b 1\n'));
+  assertSame(['svg', '--hash', gz]);
+  // Arguments that are not UTF-8 are read with U+FFFD.
+  assertSame(['fold', '--event-filter', Buffer.from([0xff]).toString('latin1'), t1]);
+  // Number() syntax for numeric flags, and its refusals.
+  for (const n of ['0x2', '0b1', '0o1', '\ufeff2', ' 2 ', '2.5', '1e0']) assertSame(['fold', '-n', n, t1], undefined, `-n ${JSON.stringify(n)}`);
+  for (const w of ['0x10000000000000000', '0x+100', '\ufeff', '1e3', '0x']) assertSame(['svg', '--hash', '--width', w], 'a;b 1\n', `--width ${JSON.stringify(w)}`);
+  assertSame(['svg', '--hash', '--min-width', '\ufeff'], 'a;b 1\n');
+  // Read errors worded alike.
+  assertSame(['fold', `${t1}/x`]);
+  assertSame(['svg', `${t1}/x`]);
+  // A non-ASCII event name in the warning about other events.
+  assertSame(['fold'], 'p 1 1.0: 1 cycl\u00e9s:\n\t1 f (/m)\n\np 1 1.0: 1 cycles:\n\t1 g (/m)\n\n');
+  // Counts too big for a double are malformed; counts past 2^53 print as String(n) does.
+  assertSame(['svg', '--hash'], `a;b ${'9'.repeat(400)}\nc 1\n`);
+  assertSame(['svg', '--hash'], 'a 9007199254740992\nb 1\nb 1\n');
+  // The first malformed line is cut at 200 UTF-16 units, not inside a surrogate pair.
+  assertSame(['svg', '--hash'], `${'x'.repeat(199)}\u{1F600}yyy\na 1\n`);
+  // A character cut at the end of one input does not join the next.
+  const f1 = path.join(tmp, 'f1');
+  const f2 = path.join(tmp, 'f2');
+  fs.writeFileSync(f1, Buffer.from('a;b\xc3', 'latin1'));
+  fs.writeFileSync(f2, Buffer.from('\xa9 1\nc 2\n', 'latin1'));
+  assertSame(['svg', '--hash', f1, f2]);
+});
+
+test('edge cases found in review: pipes, a directory on stdin, a closed stdout, a full disk', () => {
+  const input = path.join(FLAMEGRAPH, 'perf-vertx-stacks-01.txt');
+  const both: Array<[string, string]> = [
+    ['native', NATIVE],
+    ['node', `${process.execPath} ${FLAME_BIN}`],
+  ];
+  const sh = (cmd: string) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+  const results = both.map(([who, bin]) => ({
+    who,
+    // A pipe as the input file: read as a stream (it has no size to split by).
+    fifo: sh(`${bin} fold <(cat ${input})`).stdout,
+    // A reader that stops early: no error, exit 0.
+    head: sh(`set -o pipefail; ${bin} fold ${input} | head -c 10 >/dev/null; echo "rc=$?"`).stdout,
+    // A full disk: a clear error, exit 1.
+    full: sh(`${bin} fold ${input} >/dev/full; echo "rc=$?"`),
+    // stdin is a directory: an error, not an empty input.
+    dir: sh(`${bin} fold < ${tmp}; echo "rc=$?"`),
+    dirSvg: sh(`${bin} svg < ${tmp} >/dev/null; echo "rc=$?"`),
+  }));
+  const [n, t] = results;
+  assert.equal(n!.fifo, formatFolded(foldText(fs.readFileSync(input)).stacks));
+  assert.equal(t!.fifo, n!.fifo);
+  for (const r of results) {
+    assert.equal(r.head.trim(), 'rc=0', r.who);
+    assert.match(r.full.stdout, /rc=1/, r.who);
+    assert.match(r.full.stderr, /^error: cannot write the output: no space left on device$/m, r.who);
+    assert.match(r.dir.stdout, /rc=1/, r.who);
+    assert.match(r.dir.stderr, /^error: cannot read stdin: it is a directory$/m, r.who);
+    assert.match(r.dirSvg.stdout, /rc=1/, r.who);
+    assert.match(r.dirSvg.stderr, /cannot read stdin: it is a directory/, r.who);
+  }
+});
+
+test('a split fold names the first 8 other events, as one folder does', async () => {
+  // 16 event types over a file big enough to be cut in two: the list must not depend on the cut.
+  const lines: string[] = [];
+  for (let i = 0; i < 16; i++) lines.push(`p 1 1.0: 1 ev${i}:\n\t1 f (/m)\n\n`);
+  const first = 'p 1 1.0: 1 cycles:\n\t1 f (/m)\n\n';
+  const filler = first.repeat(Math.ceil((9 << 20) / first.length));
+  const file = path.join(tmp, 'events.txt');
+  fs.writeFileSync(file, first + lines.slice(0, 8).join('') + filler + filler + lines.slice(8).join(''));
+  const ts = foldText(fs.readFileSync(file));
+  for (const n of ['1', '2', '3']) {
+    const r = native(['fold', '-n', n, file]);
+    assert.deepEqual(warningsOf(r.stderr), ts.warnings, `-n ${n}`);
+  }
+  const split = await foldFile(file, {}, { threads: 2 });
+  assert.deepEqual(split.warnings, ts.warnings, 'the TypeScript folder on worker threads');
+  assert.match(ts.warnings[0]!, /'ev0', .*'ev7';/);
+  assert.doesNotMatch(ts.warnings[0]!, /ev8/);
 });

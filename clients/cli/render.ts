@@ -1,7 +1,9 @@
 // Terminal rendering of query results and progress; separate from fetching so that the same
 // rows print the same whether they came from the daemon or an in-process analysis.
 import { spawn } from 'node:child_process';
+import { fstatSync } from 'node:fs';
 import path from 'node:path';
+import { ErrorCodes, FlameError } from '../../daemon/errors.js';
 import type { FunctionRow, LineRow } from '../../daemon/query.js';
 import type { UnwindQuality } from '../../daemon/profile.js';
 
@@ -100,7 +102,11 @@ export function openInBrowser(file: string): void {
 export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise<void> {
   return new Promise((resolve, reject) => {
     let i = 0;
-    const fail = (err: Error): void => reject(err);
+    // A reader that went away (`| head`) has all it wanted; a full disk is the user's to fix.
+    const fail = (err: Error): void => {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
+      else reject(new FlameError(ErrorCodes.BadInput, `cannot write the output: ${ioReason(err)}`, { cause: err }));
+    };
     const next = (): void => {
       while (i < pieces.length) {
         if (!process.stdout.write(pieces[i++]!)) {
@@ -110,7 +116,7 @@ export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise
       }
       process.stdout.write('', (err) => {
         process.stdout.off('error', fail);
-        if (err) reject(err);
+        if (err) fail(err);
         else resolve();
       });
     };
@@ -119,8 +125,19 @@ export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise
   });
 }
 
+/** stdin, unless it is a directory (Node would read that as empty): an error that says so. */
+export function checkStdin(): void {
+  let dir = false;
+  try {
+    dir = fstatSync(0).isDirectory();
+  } catch {
+    return; // closed or unusual: reading it will tell
+  }
+  if (dir) throw new FlameError(ErrorCodes.BadInput, 'cannot read stdin: it is a directory');
+}
+
 /**
- * Why a file could not be read, in a few words. flame-native (native/src/input.rs) words these
+ * Why a file could not be read or written, in a few words. flame-native (native/src/input.rs) words these
  * the same way, so that `flame fold` and `flame svg` say the same thing on either path.
  */
 export function ioReason(err: unknown): string {
@@ -131,6 +148,14 @@ export function ioReason(err: unknown): string {
       return 'it is a directory';
     case 'EACCES':
       return 'permission denied';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    case 'ENOSPC':
+      return 'no space left on device';
     default:
       return (err as Error).message;
   }

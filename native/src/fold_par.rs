@@ -110,8 +110,9 @@ fn merge(folders: Vec<Folder>, defaulted: bool) -> Folded {
         stats.periods |= s.periods;
         stats.malformed += s.malformed;
         stats.other_event_samples += s.other_event_samples;
+        // A single folder names the first 8 other events: so do the parts together.
         for e in &s.other_events {
-            if !stats.other_events.contains(e) {
+            if stats.other_events.len() < 8 && !stats.other_events.contains(e) {
                 stats.other_events.push(e.clone());
             }
         }

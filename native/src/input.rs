@@ -12,18 +12,25 @@ const FIRST_BLOCK: usize = 64 << 10;
 pub struct ReadError(pub String);
 
 fn describe(name: &str, err: &io::Error) -> ReadError {
-    // Worded as ioReason in clients/cli/render.ts.
-    let what = match (err.kind(), err.raw_os_error()) {
+    ReadError(format!("cannot read {}: {}", name, reason(err)))
+}
+
+/** Why a read or write failed, worded as ioReason in clients/cli/render.ts. */
+pub fn reason(err: &io::Error) -> String {
+    match (err.kind(), err.raw_os_error()) {
         (io::ErrorKind::NotFound, _) => "no such file".to_string(),
         (_, Some(21)) => "it is a directory".to_string(),
+        (_, Some(20)) => "a part of the path is not a directory".to_string(),
+        (_, Some(40)) => "too many levels of symbolic links".to_string(),
+        (_, Some(36)) => "the name is too long".to_string(),
+        (_, Some(28)) => "no space left on device".to_string(),
         (io::ErrorKind::PermissionDenied, _) => "permission denied".to_string(),
         _ => {
+            // "Input/output error (os error 5)" → "Input/output error".
             let s = err.to_string();
-            // "Is a directory (os error 21)" → "Is a directory".
             s.split(" (os error").next().unwrap_or(&s).to_string()
         }
-    };
-    ReadError(format!("cannot read {}: {}", name, what))
+    }
 }
 
 /** A source of bytes plus, for gzip, the gunzip process to check at the end. */
@@ -32,7 +39,7 @@ struct Source {
     gunzip: Option<(Child, Option<JoinHandle<()>>)>,
 }
 
-fn open(path: &str) -> Result<(Source, Vec<u8>), ReadError> {
+fn open(path: &str, gzip: bool) -> Result<(Source, Vec<u8>), ReadError> {
     let name = if path == "-" { "stdin" } else { path };
     let mut reader: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
@@ -52,7 +59,7 @@ fn open(path: &str) -> Result<(Source, Vec<u8>), ReadError> {
         }
     }
     head.truncate(got);
-    if got == 2 && head == [0x1f, 0x8b] {
+    if gzip && got == 2 && head == [0x1f, 0x8b] {
         let mut child = Command::new("gzip")
             .args(["-dc"])
             .stdin(Stdio::piped())
@@ -74,12 +81,12 @@ fn open(path: &str) -> Result<(Source, Vec<u8>), ReadError> {
 
 /**
  * Call `each` with blocks of whole lines (the last block may end without a newline), reading
- * `path` ("-" for stdin). Errors name the input. The buffer starts small and doubles while
+ * `path` ("-" for stdin), unpacking gzip when `gzip`. Errors name the input. The buffer starts small and doubles while
  * reads fill it, up to BLOCK: a small input costs no large allocation.
  */
-pub fn for_each_block(path: &str, mut each: impl FnMut(&[u8])) -> Result<(), ReadError> {
+pub fn for_each_block(path: &str, gzip: bool, mut each: impl FnMut(&[u8])) -> Result<(), ReadError> {
     let name = if path == "-" { "stdin" } else { path };
-    let (mut src, head) = open(path)?;
+    let (mut src, head) = open(path, gzip)?;
     let mut buf = vec![0u8; FIRST_BLOCK.max(head.len())];
     buf[..head.len()].copy_from_slice(&head);
     let mut filled = head.len();

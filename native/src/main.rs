@@ -29,7 +29,8 @@ pub fn bad_input(message: String) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments that are not UTF-8 are read with U+FFFD, as Node reads them.
+    let argv: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let result = match argv.first().map(|s| s.as_str()) {
         Some("fold") => fold_cmd::run(&argv[1..]),
         Some("svg") => svg::run(&argv[1..]),
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            util::say(&format!("error: {}", f.message));
             ExitCode::from(f.code)
         }
     }
@@ -79,9 +80,8 @@ mod fold_cmd {
             return Err(usage(format!("--compat takes inferno or perl, not '{}'", compat)));
         }
         if let Some(n) = p.value("nthreads") {
-            // As Number(): surrounding whitespace is allowed.
-            let ok = n.trim().parse::<f64>().map(|v| v.fract() == 0.0 && v >= 1.0).unwrap_or(false);
-            if !ok {
+            let v = crate::util::js_number(n);
+            if !(v.is_finite() && v.fract() == 0.0 && v >= 1.0) {
                 return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n)));
             }
         }
@@ -99,16 +99,19 @@ mod fold_cmd {
         };
         let file = p.positionals.first().map(|s| s.as_str()).unwrap_or("-");
         // One thread per core by default: each part of a big file is read and folded on its own.
+        // At most two per core, as fold-parallel.ts allows.
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = match p.value("nthreads") {
-            Some(n) => n.trim().parse::<f64>().unwrap_or(1.0) as usize,
-            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        };
+            Some(n) => crate::util::js_number(n).min(1024.0) as usize,
+            None => cores,
+        }
+        .min(cores * 2);
         let par = if file != "-" && threads > 1 { fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))? } else { None };
         let Folded { stacks, stats } = match par {
             Some(f) => f,
             None => {
                 let mut folder = Folder::new(opts);
-                for_each_block(file, |b| folder.feed(b)).map_err(|e| bad_input(e.0))?;
+                for_each_block(file, true, |b| folder.feed(b)).map_err(|e| bad_input(e.0))?;
                 folder.finish();
                 let stacks = folder.stacks();
                 Folded { stacks, stats: folder.stats }
@@ -116,7 +119,7 @@ mod fold_cmd {
         };
         if !p.flag("quiet") {
             for w in stats.warnings() {
-                eprintln!("warning: {}", w);
+                crate::util::say(&format!("warning: {}", w));
             }
         }
         let mut out = Vec::with_capacity(stacks.iter().map(|s| s.0.len() + 12).sum());
@@ -126,7 +129,7 @@ mod fold_cmd {
             out.extend_from_slice(js_num(c).as_bytes());
             out.push(b'\n');
         }
-        write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", e)))?;
+        write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
         Ok(0)
     }
 }

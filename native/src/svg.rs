@@ -5,7 +5,7 @@ use crate::args::{parse, Spec};
 use crate::input::{for_each_block, write_stdout};
 use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade, PALETTES};
 use crate::svg_tree::{Builder, Tree};
-use crate::util::{find_byte, js_num, js_round, json_string, to_fixed};
+use crate::util::{find_byte, js_num, js_number, js_round, js_trim, json_string, say, to_fixed};
 use crate::{bad_input, usage, Failure};
 
 const SCRIPT_TS: &str = include_str!("../../daemon/svg-script.ts");
@@ -60,28 +60,6 @@ const SPECS: &[Spec] = &[
     Spec { long: "help", short: Some('h'), takes_value: false },
 ];
 
-/** JavaScript's Number(s) for the option values people write (decimal, exponent, 0x/0o/0b). */
-fn js_number(s: &str) -> f64 {
-    let t = s.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}');
-    if t.is_empty() {
-        return 0.0;
-    }
-    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
-        if let Some(d) = t.strip_prefix(prefix) {
-            return u64::from_str_radix(d, radix).map(|v| v as f64).unwrap_or(f64::NAN);
-        }
-    }
-    match t {
-        "Infinity" | "+Infinity" => return f64::INFINITY,
-        "-Infinity" => return f64::NEG_INFINITY,
-        _ => {}
-    }
-    if t.bytes().any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E') {
-        return f64::NAN;
-    }
-    t.parse::<f64>().unwrap_or(f64::NAN)
-}
-
 /** A numeric flag checked as svgOptionsFromFlags checks it. */
 fn num(flag: &str, s: Option<&str>, min: f64, integer: bool) -> Result<Option<f64>, Failure> {
     let s = match s {
@@ -89,7 +67,7 @@ fn num(flag: &str, s: Option<&str>, min: f64, integer: bool) -> Result<Option<f6
         Some(s) => s,
     };
     let n = js_number(if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s });
-    if s.trim().is_empty() || !n.is_finite() || n < min || (integer && n.fract() != 0.0) {
+    if js_trim(s).is_empty() || !n.is_finite() || n < min || (integer && n.fract() != 0.0) {
         let least = if min == MIN_VALUE { "more than 0".to_string() } else { js_num(min) };
         return Err(usage(format!("{} takes {} of at least {}, not '{}'", flag, if integer { "a whole number" } else { "a number" }, least, s)));
     }
@@ -198,7 +176,12 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         carry.extend_from_slice(&block[last..]);
     };
     for f in &files {
-        for_each_block(f, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
+        for_each_block(f, false, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
+        // Each input is decoded on its own (svg.ts's decoder per input): a character cut at the
+        // end of one becomes U+FFFD rather than joining the next.
+        if !carry.is_empty() && std::str::from_utf8(&carry).is_err() {
+            carry = String::from_utf8_lossy(&carry).into_owned().into_bytes();
+        }
         if f != "-" {
             take(&mut b, b"\n", &mut carry);
         }
@@ -208,20 +191,20 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     }
     let tree = b.finish();
     if tree.malformed > 0 {
-        eprintln!(
+        say(&format!(
             "warning: skipped {} malformed {} (want \"frame;frame COUNT\"), the first: {}",
             tree.malformed,
             if tree.malformed == 1 { "line" } else { "lines" },
             json_string(tree.first_malformed.as_deref().unwrap_or(""))
-        );
+        ));
     }
     if tree.fractional {
-        eprintln!("warning: fractional counts were truncated to whole numbers");
+        say("warning: fractional counts were truncated to whole numbers");
     }
     let out = write_svg(&tree, &o);
-    write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", e)))?;
+    write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
     if tree.total <= 0.0 {
-        eprintln!("error: No stack counts found in the input (the SVG written says so)");
+        say("error: No stack counts found in the input (the SVG written says so)");
         return Ok(1);
     }
     Ok(0)
@@ -334,7 +317,7 @@ impl Out {
     fn digits(&mut self, n: f64) {
         // Past 2^53 the digit loop's float division is inexact: write what String(n) writes.
         // Below it, svg-writer.ts's float loop gives the integer's exact digits.
-        if n >= 9007199254740992.0 {
+        if !(n >= 0.0 && n < 9007199254740992.0) {
             self.0.extend_from_slice(js_num(n).as_bytes());
             return;
         }
@@ -357,7 +340,7 @@ impl Out {
     fn fixed(&mut self, v: f64, places: u32) {
         let scale = 10u64.pow(places);
         let scaled = js_round(v * scale as f64);
-        if scaled >= 9007199254740992.0 {
+        if !(scaled >= 0.0 && scaled < 9007199254740992.0) {
             self.0.extend_from_slice(to_fixed(v, places as usize).as_bytes());
             return;
         }
@@ -372,7 +355,7 @@ impl Out {
         }
     }
     fn thousands(&mut self, n: f64) {
-        if n >= 1e21 {
+        if !(n >= 0.0 && n < 1e21) {
             // An exponent ("1.5e+21") takes no separators.
             self.0.extend_from_slice(js_num(n).as_bytes());
             return;

@@ -190,7 +190,8 @@ impl Builder {
         while stack_end > start && is_space(b[stack_end - 1]) {
             stack_end -= 1;
         }
-        if digits == 0 || i < end || stack_end <= start {
+        // A count too big for a double (Infinity) is as malformed as a missing one.
+        if digits == 0 || i < end || stack_end <= start || !count.is_finite() {
             self.skip(&line[start..end]);
             return;
         }
@@ -234,7 +235,9 @@ impl Builder {
     fn skip(&mut self, line: &str) {
         if self.malformed == 0 {
             let units: Vec<u16> = line.encode_utf16().collect();
-            self.first_malformed = Some(if units.len() > 200 { format!("{}…", String::from_utf16_lossy(&units[..200])) } else { line.to_string() });
+            // Cut at 200 UTF-16 units, but not inside a surrogate pair.
+            let cut = if units.len() > 200 && (0xd800..0xdc00).contains(&units[199]) { 199 } else { 200 };
+            self.first_malformed = Some(if units.len() > 200 { format!("{}…", String::from_utf16_lossy(&units[..cut])) } else { line.to_string() });
         }
         self.malformed += 1;
     }

@@ -81,6 +81,54 @@ pub fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
     hay[i..].iter().position(|&x| x == c).map(|p| i + p)
 }
 
+/** String.prototype.trim's whitespace: Unicode White_Space without U+0085, plus U+FEFF. */
+pub fn js_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+pub fn js_trim(s: &str) -> &str {
+    s.trim_matches(js_space)
+}
+
+/** JavaScript's Number(s) for the option values people write: decimal, exponent, 0x/0o/0b. */
+pub fn js_number(s: &str) -> f64 {
+    let t = js_trim(s);
+    if t.is_empty() {
+        return 0.0;
+    }
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+        if let Some(d) = t.strip_prefix(prefix) {
+            if d.is_empty() {
+                return f64::NAN;
+            }
+            let mut v = 0.0f64;
+            for c in d.chars() {
+                match c.to_digit(radix) {
+                    Some(x) => v = v * radix as f64 + x as f64,
+                    None => return f64::NAN,
+                }
+            }
+            return v;
+        }
+    }
+    match t {
+        "Infinity" | "+Infinity" => return f64::INFINITY,
+        "-Infinity" => return f64::NEG_INFINITY,
+        _ => {}
+    }
+    if t.bytes().any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E') {
+        return f64::NAN;
+    }
+    t.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/** A line on stderr; a closed stderr is not worth dying for. */
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(line.as_bytes()).and_then(|_| e.write_all(b"\n"));
+}
+
 /** JSON.stringify of a string. */
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

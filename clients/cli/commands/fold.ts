@@ -6,7 +6,7 @@ import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
 import { foldFile } from '../../../daemon/fold-parallel.js';
 import { UsageError } from '../main.js';
-import { ioReason, writeStdout } from '../render.js';
+import { checkStdin, ioReason, writeStdout } from '../render.js';
 
 const HELP = `Usage: flame fold [options] [FILE|-]
 
@@ -85,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   let result;
   try {
     // A file can be cut into parts for worker threads; stdin is read as a stream.
+    if (file === '-') checkStdin();
     result = file === '-' ? await foldStream(readStdin(), opts) : await foldFile(file, opts, { threads });
   } catch (err) {
     throw readError(file, err);

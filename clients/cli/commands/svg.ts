@@ -1,11 +1,12 @@
 // `flame svg`: folded stacks (a file or stdin) to a flame graph SVG on stdout, a drop-in for
 // inferno-flamegraph. The SVG flags are exported so that other verbs (record) accept the same ones.
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
 import { UsageError } from '../main.js';
-import { ioReason, writeStdout } from '../render.js';
+import { checkStdin, ioReason, writeStdout } from '../render.js';
 
 type Flags = NonNullable<ParseArgsConfig['options']>;
 
@@ -145,20 +146,24 @@ export async function run(argv: string[]): Promise<number> {
 
 async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree> {
   // Several inputs are read as one stream, as inferno does, so that merging spans them all.
-  async function* all(): AsyncGenerator<string | Uint8Array> {
+  // Each is decoded on its own: a character cut at the end of one does not join the next.
+  async function* all(): AsyncGenerator<string> {
     for (const f of files) {
+      const decoder = new StringDecoder('utf8');
       if (f === '-') {
-        yield* process.stdin;
+        checkStdin();
+        for await (const chunk of process.stdin) yield decoder.write(chunk as Buffer);
+        yield decoder.end();
         continue;
       }
       const stream = createReadStream(f, { highWaterMark: 1 << 20 });
       try {
-        for await (const chunk of stream) yield chunk as Uint8Array;
+        for await (const chunk of stream) yield decoder.write(chunk as Buffer);
       } catch (err) {
         throw new FlameError(ErrorCodes.BadInput, `cannot read ${f}: ${ioReason(err)}`, { cause: err });
       }
       // A file that does not end in a newline must not run into the next one.
-      yield '\n';
+      yield decoder.end() + '\n';
     }
   }
   return readFolded(all(), opts);
