@@ -7,8 +7,7 @@ import { foldedStacks, topFunctions } from '../../daemon/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
 import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
-import { connect, request } from '../connect.js';
-import * as P from '../../protocol/methods.js';
+import type * as P from '../../protocol/methods.js';
 
 export interface OutputOptions {
   svg: string;
@@ -122,6 +121,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
  * `flame profiles` see it too. Never starts a daemon, never fails the record.
  */
 async function shareWithDaemon(result: RecordResult, quiet: boolean): Promise<void> {
+  // Loaded here, not at start-up: most runs have no daemon to share with.
+  const [{ connect, request }, { ProfileImport }] = await Promise.all([import('../connect.js'), import('../../protocol/methods.js')]);
   let c;
   try {
     c = await connect({ workspaceRoot: result.build!.workspaceRoot, spawn: false, clientName: 'flame-record' });
@@ -130,7 +131,7 @@ async function shareWithDaemon(result: RecordResult, quiet: boolean): Promise<vo
   }
   try {
     const t = result.build!.target;
-    const meta = await request<P.ProfileImport.Result>(c, P.ProfileImport.method, { perfData: result.perfData, target: { ...t, executable: result.build!.executable }, options: { source: 'flame record' } });
+    const meta = await request<P.ProfileImport.Result>(c, ProfileImport.method, { perfData: result.perfData, target: { ...t, executable: result.build!.executable }, options: { source: 'flame record' } });
     if (!quiet) process.stderr.write(`flame: added to the workspace daemon's history as ${meta.id}\n`);
   } catch (err) {
     warn(`the workspace daemon could not take this recording: ${(err as Error).message}`);
