@@ -48,7 +48,14 @@ export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {
   }
   const analysis = new Analysis(opts);
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
-  await perfScript(perfData, analysis.line, { signal: opts.signal });
+  // Symbolize what perf script has printed so far while it goes on: the two overlap on two cores.
+  analysis.prefetchSymbols(100);
+  try {
+    await perfScript(perfData, analysis.line, { signal: opts.signal });
+  } catch (err) {
+    await analysis.dispose();
+    throw err;
+  }
   return analysis.finish(perfData);
 }
 
