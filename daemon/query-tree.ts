@@ -4,7 +4,7 @@
 import type { ProfileData, StackColumns } from './profile.js';
 import { selectStacks, threadKey, type StackFilter } from './query.js';
 import { FlameError, ErrorCodes } from './errors.js';
-import { groupBy, grown, PairTable, sortRanges } from './int-tables.js';
+import { groupBy, grown, sortRanges } from './int-tables.js';
 
 // A node of the call tree is a wire type (protocol/methods.ts): self counts samples whose
 // innermost frame is the node; total, samples through it; file/line, the function's declaration;
@@ -204,33 +204,74 @@ function treeOf(p: ProfileData, ix: ProfileIndex, f: StackFilter): Tree {
 
 function buildTree(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Tree {
   const { start, locs, samples } = cols;
-  // At most one node per frame: sizing for that up front saves rehashing a table of millions.
-  let frames = 1;
-  for (const si of ids) frames += start[si + 1]! - start[si]!;
-  const nodes = new PairTable(Math.min(frames, 1 << 22));
-  let total = new Uint32Array(nodes.a.length);
-  let outlined = new Uint8Array(nodes.a.length); // 1 when some frame merged here was not inlined
-  const root = nodes.intern(-1, -1);
-  outlined[root] = 1;
-  for (const si of ids) {
-    let node = root;
-    const n = samples[si]!;
-    total[root] += n;
-    for (let k = start[si]!; k < start[si + 1]!; k++) {
-      const l = locs[k]!;
-      const child = nodes.intern(node, ix.locName[l]!);
-      if (child >= total.length) {
-        total = grown(total);
-        outlined = grown(outlined);
-      }
-      total[child] += n;
-      if (ix.locInlined[l] === 0) outlined[child] = 1;
-      node = child;
+  const { locName, locInlined } = ix;
+  // Stacks sorted by their frames' names: those that share a prefix are then neighbours, so
+  // each stack reuses the previous one's nodes as far as the names agree and creates the rest
+  // (under that prefix no later stack can need them again). No hash table of (parent, name)
+  // pairs, whose probes missed the cache on every frame: 1.6 s → 0.4 s on 6M frames.
+  const sorted = Uint32Array.from(ids).sort((a, b) => {
+    let i = start[a]!;
+    let j = start[b]!;
+    const ea = start[a + 1]!;
+    const eb = start[b + 1]!;
+    for (; i < ea && j < eb; i++, j++) {
+      const d = locName[locs[i]!]! - locName[locs[j]!]!;
+      if (d !== 0) return d;
     }
+    return ea - i - (eb - j);
+  });
+  let cap = 1024;
+  let parentOf = new Int32Array(cap);
+  let nameOf = new Int32Array(cap);
+  let total = new Uint32Array(cap);
+  let outlined = new Uint8Array(cap); // 1 when some frame merged here was not inlined
+  const root = 0;
+  parentOf[root] = -1;
+  nameOf[root] = -1;
+  outlined[root] = 1;
+  let size = 1;
+  let path = new Int32Array(64); // the previous stack's nodes by depth
+  let pathName = new Int32Array(64);
+  let prevLen = 0;
+  for (const si of sorted) {
+    const s = start[si]!;
+    const len = start[si + 1]! - s;
+    const n = samples[si]!;
+    if (len > path.length) {
+      path = grown(path, len);
+      pathName = grown(pathName, len);
+    }
+    total[root] += n;
+    let same = true;
+    for (let d = 0; d < len; d++) {
+      const l = locs[s + d]!;
+      const name = locName[l]!;
+      let node: number;
+      if (same && d < prevLen && pathName[d] === name) {
+        node = path[d]!;
+      } else {
+        same = false;
+        if (size === cap) {
+          cap *= 2;
+          parentOf = grown(parentOf, cap);
+          nameOf = grown(nameOf, cap);
+          total = grown(total, cap);
+          outlined = grown(outlined, cap);
+        }
+        node = size++;
+        parentOf[node] = d === 0 ? root : path[d - 1]!;
+        nameOf[node] = name;
+        path[d] = node;
+        pathName[d] = name;
+      }
+      total[node] += n;
+      if (locInlined[l] === 0) outlined[node] = 1;
+    }
+    prevLen = len;
   }
-  const n = nodes.size;
-  const parent = nodes.a.subarray(0, n);
-  const oldName = nodes.b.subarray(0, n);
+  const n = size;
+  const parent = parentOf.subarray(0, n);
+  const oldName = nameOf.subarray(0, n);
   // groupBy keys by parent + 1 so the root's -1 parent fits: node i's children (creation ids)
   // are list[start[i + 1] .. start[i + 2]).
   const { start: first, list } = groupBy(parent, n + 1, (i) => parent[i]! + 1);
@@ -243,13 +284,15 @@ function buildTree(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Tree
   let next = 1;
   for (let k = 0; k < n; k++) {
     const old = order[k]!;
-    t.name[k] = oldName[old]!;
-    t.total[k] = total[old]!;
-    t.inlined[k] = outlined[old] ? 0 : 1;
     t.childStart[k] = next;
     for (let c = first[old + 1]!; c < first[old + 2]!; c++) order[next++] = list[c]!;
   }
   t.childStart[n] = next;
+  // The columns are gathered in passes of their own: independent loads, which the CPU overlaps
+  // (one loop touching every column per node waited on a cache miss per column).
+  for (let k = 0; k < n; k++) t.name[k] = oldName[order[k]!]!;
+  for (let k = 0; k < n; k++) t.total[k] = total[order[k]!]!;
+  for (let k = 0; k < n; k++) t.inlined[k] = outlined[order[k]!]! ? 0 : 1;
   return t;
 }
 
