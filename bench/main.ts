@@ -71,7 +71,7 @@ for (const [name, file] of inputs) {
   foldText(buf); // warm up the JIT
   const s = time(() => foldText(buf));
   const mbs = buf.length / 1e6 / (s.median / 1000);
-  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), TypeScript folder in-process (the daemon's)`, fmt(s), `${mbs.toFixed(0)} MB/s`);
+  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), TypeScript folder in-process (flame fold on Node)`, fmt(s), `${mbs.toFixed(0)} MB/s`);
 }
 
 // 2. A recording of `cargo build` of a fixture, made on the spot: end of recording → SVG.
