@@ -20,6 +20,7 @@ const HEALTHY: DoctorFacts = {
   perfSample: { ok: true },
   hardwareCounters: true,
   llvmSymbolizer: '/usr/bin/llvm-symbolizer',
+  nativeBuild: '/opt/flame/native/target/release/flame-native',
 };
 
 function check(facts: Partial<DoctorFacts>, name: string): Check {
@@ -125,12 +126,23 @@ debug = 1
   assert.equal(codegenOption(['-C', 'strip=debuginfo', '-Cstrip=none'], 'strip'), 'none');
 });
 
+test('without the native build, fold and svg run on Node: a warning with the build to run', () => {
+  const { nativeBuild: _, ...without } = HEALTHY;
+  const c = evaluate(without).find((x) => x.name === 'native fold/svg')!;
+  assert.equal(c.ok, false);
+  assert.equal(c.essential, false);
+  assert.match(c.fix!, /npm run build/);
+  assert.ok(allEssentialOk(evaluate(without)));
+  assert.equal(check({}, 'native fold/svg').ok, true);
+});
+
 test('facts gathered on this machine: cargo, perf and a project found from a fixture directory', async () => {
   const facts = await gatherFacts({ cwd: path.join(FIXTURES, 'stripped') });
   assert.match(facts.cargoVersion ?? '', /^cargo \d/);
   assert.match(facts.perfVersion ?? '', /^perf version/);
   assert.equal(facts.project?.manifestPath, path.join(FIXTURES, 'stripped', 'Cargo.toml'));
   assert.deepEqual(facts.project?.rustflags.flags, ['-C', 'strip=debuginfo']);
+  assert.ok(facts.nativeBuild?.endsWith(path.join('native', 'target', 'release', 'flame-native')), 'npm run build built it');
 });
 
 test('flame doctor runs for real and reports perf present', async () => {
