@@ -109,7 +109,7 @@ if (PEERS) {
   console.log('');
   const native = existsSync(path.join(REPO, 'native', 'target', 'release', 'flame-native'));
   // These commands take milliseconds: more runs, so that the medians hold still.
-  const runs = Math.max(RUNS, 20);
+  const runs = Math.max(RUNS, 40);
   if (!native) console.log('(flame-native is not built: `flame fold` and `flame svg` run on Node)');
   for (const [name, file] of inputs) {
     const ours = path.join(tmp, `${name}.flame.folded`);
