@@ -46,6 +46,16 @@ function timeCmd(cmd: string, argv: string[], out: string, opts: { input?: strin
   }, opts.runs);
 }
 
+/** The mean of `runs` runs of a command and its standard error, in ms, as `perf stat` gives them. */
+function perfStat(cmd: string, argv: string[], runs: number): { mean: number; sd: number } {
+  const r = spawnSync('perf', ['stat', '--null', '-r', String(runs), '--', cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const m = /([\d.]+) \+- ([\d.]+) seconds time elapsed/.exec(r.stderr ?? '');
+  if (r.status !== 0 || m === null) throw new Error(`perf stat ${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
+  return { mean: Number(m[1]) * 1000, sd: Number(m[2]) * 1000 };
+}
+
+const fmtMean = (t: { mean: number; sd: number }) => `${(t.mean / 1000).toFixed(4)} s ± ${(t.sd / 1000).toFixed(4)}`;
+
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
@@ -108,28 +118,34 @@ if (PEERS) {
   if (!have('flamegraph')) execFileSync('cargo', ['install', 'flamegraph'], { stdio: 'inherit' });
   console.log('');
   const native = existsSync(path.join(REPO, 'native', 'target', 'release', 'flame-native'));
-  // These commands take milliseconds: more runs, so that the medians hold still.
-  const runs = Math.max(RUNS, 40);
   if (!native) console.log('(flame-native is not built: `flame fold` and `flame svg` run on Node)');
+  // These commands take milliseconds, less than spawning them from Node costs (and varies): they
+  // are timed by `perf stat -r 40 --null` (the mean of 40 runs ± its standard error, stdout to
+  // /dev/null), and run
+  // once more on their own for the outputs that are compared.
+  const timed = (cmd: string, argv: string[], out: string) => {
+    timeCmd(cmd, argv, out, { runs: 1 });
+    return perfStat(cmd, argv, 40);
+  };
   for (const [name, file] of inputs) {
     const ours = path.join(tmp, `${name}.flame.folded`);
     const theirs = path.join(tmp, `${name}.inferno.folded`);
-    const f = timeCmd(LAUNCHER, ['fold', file], ours, { runs });
-    const i = timeCmd('inferno-collapse-perf', [file], theirs, { runs });
-    const i1 = timeCmd('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`, { runs });
-    const f1 = timeCmd(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`, { runs });
-    const fn = timeCmd(process.execPath, [FLAME, 'fold', file], `${ours}.node`, { runs });
+    const f = timed(LAUNCHER, ['fold', file], ours);
+    const i = timed('inferno-collapse-perf', [file], theirs);
+    const i1 = timed('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`);
+    const f1 = timed(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`);
+    const fn = timed(process.execPath, [FLAME, 'fold', file], `${ours}.node`);
     const same = [ours, `${ours}.1`, `${ours}.node`].every((o) => readFileSync(o).equals(readFileSync(theirs)));
     const verdict = same ? 'outputs identical' : 'OUTPUTS DIFFER';
-    row(`fold ${name}: flame fold vs inferno-collapse-perf (both: default threads)`, fmt(f), fmt(i), `ratio ${(f.median / i.median).toFixed(2)}`, verdict);
-    row(`fold ${name}: flame fold --nthreads 1 vs inferno-collapse-perf --nthreads 1`, fmt(f1), fmt(i1), `ratio ${(f1.median / i1.median).toFixed(2)}`);
-    row(`fold ${name}: flame fold on Node (FLAME_NO_NATIVE=1) vs inferno-collapse-perf`, fmt(fn), fmt(i), `ratio ${(fn.median / i.median).toFixed(2)}`);
+    row(`fold ${name}: flame fold vs inferno-collapse-perf (both: default threads)`, fmtMean(f), fmtMean(i), `ratio ${(f.mean / i.mean).toFixed(2)}`, verdict);
+    row(`fold ${name}: flame fold --nthreads 1 vs inferno-collapse-perf --nthreads 1`, fmtMean(f1), fmtMean(i1), `ratio ${(f1.mean / i1.mean).toFixed(2)}`);
+    row(`fold ${name}: flame fold on Node (FLAME_NO_NATIVE=1) vs inferno-collapse-perf`, fmtMean(fn), fmtMean(i), `ratio ${(fn.mean / i.mean).toFixed(2)}`);
     const ourSvg = path.join(tmp, `${name}.flame.svg`);
-    const sv = timeCmd(LAUNCHER, ['svg', theirs], ourSvg, { runs });
-    const is = timeCmd('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`), { runs });
-    const fsn = timeCmd(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`, { runs });
-    row(`svg ${name}: flame svg vs inferno-flamegraph`, fmt(sv), fmt(is), `ratio ${(sv.median / is.median).toFixed(2)}`);
-    row(`svg ${name}: flame svg on Node (FLAME_NO_NATIVE=1) vs inferno-flamegraph`, fmt(fsn), fmt(is), `ratio ${(fsn.median / is.median).toFixed(2)}`);
+    const sv = timed(LAUNCHER, ['svg', theirs], ourSvg);
+    const is = timed('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
+    const fsn = timed(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`);
+    row(`svg ${name}: flame svg vs inferno-flamegraph`, fmtMean(sv), fmtMean(is), `ratio ${(sv.mean / is.mean).toFixed(2)}`);
+    row(`svg ${name}: flame svg on Node (FLAME_NO_NATIVE=1) vs inferno-flamegraph`, fmtMean(fsn), fmtMean(is), `ratio ${(fsn.mean / is.mean).toFixed(2)}`);
   }
   // Analysis alone of one and the same perf.data.
   for (const [label, data] of [['cargo build recording', perfData]] as const) {
