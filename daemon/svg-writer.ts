@@ -68,42 +68,33 @@ export class ByteWriter {
 
   /** A non-negative number with exactly four decimals (as toFixed(4)). */
   fixed4(v: number): void {
-    this.reserve(32);
-    const scaled = Math.round(v * 10000);
-    if (!(scaled >= 0 && scaled < 2 ** 53)) {
-      this.ascii(v.toFixed(4));
-      return;
-    }
-    const int = Math.floor(scaled / 10000);
-    const frac = scaled - int * 10000;
-    this.digits(int);
-    const buf = this.buf;
-    const p = this.pos;
-    buf[p] = 46;
-    buf[p + 1] = 48 + Math.floor(frac / 1000);
-    buf[p + 2] = 48 + (Math.floor(frac / 100) % 10);
-    buf[p + 3] = 48 + (Math.floor(frac / 10) % 10);
-    buf[p + 4] = 48 + (frac % 10);
-    this.pos = p + 5;
+    this.fixed(v, 4);
   }
 
   /** A non-negative number with exactly two decimals (as toFixed(2)). */
   fixed2(v: number): void {
+    this.fixed(v, 2);
+  }
+
+  /** `v` rounded to `places` decimals, all of them written. */
+  private fixed(v: number, places: number): void {
     this.reserve(32);
-    const scaled = Math.round(v * 100);
+    const scale = 10 ** places;
+    const scaled = Math.round(v * scale);
     if (!(scaled >= 0 && scaled < 2 ** 53)) {
-      this.ascii(v.toFixed(2));
+      this.ascii(v.toFixed(places));
       return;
     }
-    const int = Math.floor(scaled / 100);
-    const frac = scaled - int * 100;
+    const int = Math.floor(scaled / scale);
+    let frac = scaled - int * scale;
     this.digits(int);
     const buf = this.buf;
-    const p = this.pos;
-    buf[p] = 46;
-    buf[p + 1] = 48 + Math.floor(frac / 10);
-    buf[p + 2] = 48 + (frac % 10);
-    this.pos = p + 3;
+    buf[this.pos++] = 46;
+    for (let d = scale / 10; d >= 1; d /= 10) {
+      const digit = Math.floor(frac / d);
+      buf[this.pos++] = 48 + digit;
+      frac -= digit * d;
+    }
   }
 
   /** An integer with thousands separators (1,234,567). */
