@@ -1,8 +1,8 @@
 // `flame doctor`: why a profile would come out empty or nameless, found before the user records.
 // Facts are gathered by running the tools; the verdicts are a pure function over those facts,
 // so every verdict and its fix can be tested with data.
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,8 +55,10 @@ export interface DoctorFacts {
   hardwareCounters?: boolean;
   llvmSymbolizer?: string;
   addr2line?: string;
-  /** flame's own native build of `flame fold` / `flame svg` (native/), when present. */
+  /** flame's own native build of `flame fold` / `flame svg` (native/), when present and executable. */
   nativeBuild?: string;
+  /** FLAME_NO_NATIVE is set: bin/flame runs them on Node anyway. */
+  nativeOff?: boolean;
   /** The cargo project in the current directory, if any. */
   project?: { manifestPath: string; release: ProfileSettings; rustflags: RustflagsSettings };
 }
@@ -148,7 +150,9 @@ export function evaluate(f: DoctorFacts): Check[] {
   );
 
   checks.push(
-    f.nativeBuild !== undefined
+    f.nativeBuild !== undefined && f.nativeOff
+      ? { name: 'native fold/svg', ok: false, essential: false, detail: 'FLAME_NO_NATIVE is set: flame fold and flame svg run on Node', fix: 'unset FLAME_NO_NATIVE' }
+      : f.nativeBuild !== undefined
       ? { name: 'native fold/svg', ok: true, essential: false, detail: `flame fold and flame svg run natively (${f.nativeBuild})` }
       : {
           name: 'native fold/svg',
@@ -196,8 +200,10 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
   if (paranoid !== undefined) facts.paranoid = paranoid;
   if (kptr !== undefined) facts.kptrRestrict = kptr;
   if (llvm !== undefined) facts.llvmSymbolizer = llvm;
+  // What bin/flame checks before it runs the native build: executable, and not turned off.
   const native = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'target', 'release', 'flame-native');
-  if (existsSync(native)) facts.nativeBuild = native;
+  if (await access(native, constants.X_OK).then(() => true, () => false)) facts.nativeBuild = native;
+  if (env.FLAME_NO_NATIVE) facts.nativeOff = true;
   if (addr2line !== undefined) facts.addr2line = addr2line;
   if (perfVersion !== undefined) {
     facts.perfVersion = perfVersion;

@@ -4,6 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { createGunzip } from 'node:zlib';
 import { collectResult, Folder, foldStream, parserOptions, type FoldOptions, type FoldResult } from './fold.js';
 import { SampleParser, type ParserOptions, type ParserStats } from './fold-parse.js';
 import { StackTable, type TableParts } from './fold-stacks.js';
@@ -43,7 +44,7 @@ export async function foldFile(file: string, opts: FoldOptions = {}, par: Parall
   try {
     const st = await fh.stat();
     // A pipe or device (`<(perf script)`) has no size to split by: read it as a stream.
-    if (!st.isFile()) return await foldStream(fh.createReadStream({ autoClose: false }), opts);
+    if (!st.isFile()) return await foldStream(gunzipIfGzip(fh.createReadStream({ autoClose: false })), opts);
     const size = st.size;
     const head = Buffer.alloc(Math.min(size, READ_SIZE));
     await readFully(fh, head, 0);
@@ -127,7 +128,6 @@ async function readFully(fh: FileHandle, buf: Buffer, pos: number): Promise<numb
 }
 
 async function foldGzip(fh: FileHandle, opts: FoldOptions): Promise<FoldResult> {
-  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   fh.createReadStream({ start: 0, autoClose: false }).pipe(gunzip);
   return foldStream(gunzip, opts);
@@ -141,4 +141,31 @@ function runWorker(job: WorkerJob): Promise<WorkerReply> {
     w.once('error', reject);
     w.once('exit', (code) => (reply !== undefined ? resolve(reply) : reject(new Error(`fold worker exited with code ${code} and no result`))));
   });
+}
+
+/** A stream's bytes (stdin, a pipe), gunzipped when they start with the gzip magic. */
+export async function* gunzipIfGzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield head;
+    yield* rest;
+    return;
+  }
+  const gunzip = createGunzip();
+  // Feed the compressed bytes while the decompressed ones are read.
+  const feeding = (async () => {
+    try {
+      if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
+      for await (const b of rest) if (!gunzip.write(b)) await new Promise((r) => gunzip.once('drain', r));
+      gunzip.end();
+    } catch (err) {
+      gunzip.destroy(err as Error);
+    }
+  })();
+  for await (const b of gunzip) yield b as Buffer;
+  await feeding;
 }

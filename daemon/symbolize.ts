@@ -55,6 +55,10 @@ export class Symbolizer {
   private readonly log = logger('symbolize');
   private closed = false;
   private readonly sessions = new Map<string, SymbolizerSession>();
+  private abortHooked = false;
+  private readonly onAbort = (): void => {
+    for (const session of this.sessions.values()) void session.close();
+  };
   /** ELF headers per path: one Symbolizer serves one analysis, during which binaries stay put. */
   private readonly elf = new Map<string, Promise<ElfInfo>>();
 
@@ -111,6 +115,7 @@ export class Symbolizer {
   /** Wait for running resolves; afterwards resolve() throws. */
   async close(): Promise<void> {
     this.closed = true;
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
     await Promise.allSettled([...this.locks.values()]);
     await Promise.allSettled([...this.sessions.values()].map((t) => t.close()));
     this.sessions.clear();
@@ -139,7 +144,12 @@ export class Symbolizer {
       if (!session) {
         this.stats.spawned++;
         this.sessions.set(info.path, (session = new SymbolizerSession(tool, info.path)));
-        this.opts.signal?.addEventListener('abort', () => void session!.close(), { once: true });
+        // One listener for all of this symbolizer's sessions, removed by close(): a signal
+        // shared by several analyses must not collect one per session.
+        if (!this.abortHooked && this.opts.signal) {
+          this.opts.signal.addEventListener('abort', this.onAbort, { once: true });
+          this.abortHooked = true;
+        }
       }
       try {
         await session.query(vaddrs, onAnswer);

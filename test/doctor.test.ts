@@ -134,6 +134,9 @@ test('without the native build, fold and svg run on Node: a warning with the bui
   assert.match(c.fix!, /npm run build/);
   assert.ok(allEssentialOk(evaluate(without)));
   assert.equal(check({}, 'native fold/svg').ok, true);
+  const off = check({ nativeOff: true }, 'native fold/svg');
+  assert.equal(off.ok, false);
+  assert.match(off.fix!, /unset FLAME_NO_NATIVE/);
 });
 
 test('facts gathered on this machine: cargo, perf and a project found from a fixture directory', async () => {

@@ -315,6 +315,8 @@ test('edge cases found in review: pipes, a directory on stdin, a closed stdout, 
     ['node', `${process.execPath} ${FLAME_BIN}`],
   ];
   const sh = (cmd: string) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+  // Folded stacks whose SVG is about 70 KB: more than a pipe holds, written in a few pieces.
+  fs.writeFileSync(path.join(tmp, 'svg70.folded'), Array.from({ length: 330 }, (_, i) => `main;work;step_${i} ${i + 1}\n`).join(''));
   const results = both.map(([who, bin]) => ({
     who,
     // A pipe as the input file: read as a stream (it has no size to split by).
@@ -326,11 +328,18 @@ test('edge cases found in review: pipes, a directory on stdin, a closed stdout, 
     // stdin is a directory: an error, not an empty input.
     dir: sh(`${bin} fold < ${tmp}; echo "rc=$?"`),
     dirSvg: sh(`${bin} svg < ${tmp} >/dev/null; echo "rc=$?"`),
+    // gzip through a pipe as the input file.
+    fifoGz: sh(`gzip -c ${input} > ${tmp}/in.gz; ${bin} fold <(cat ${tmp}/in.gz)`).stdout,
+    // The reader leaves while the last pieces are still queued: no crash, exit 0 (three tries).
+    late: [1, 2, 3].map(() => sh(`${bin} svg --hash ${tmp}/svg70.folded 2>&1 | (sleep 0.4; exec 0<&-; sleep 0.3); echo "rc=\${PIPESTATUS[0]}"`).stdout.trim()),
   }));
   const [n, t] = results;
   assert.equal(n!.fifo, formatFolded(foldText(fs.readFileSync(input)).stacks));
   assert.equal(t!.fifo, n!.fifo);
+  assert.equal(n!.fifoGz, n!.fifo);
+  assert.equal(t!.fifoGz, n!.fifo);
   for (const r of results) {
+    assert.deepEqual(r.late, ['rc=0', 'rc=0', 'rc=0'], r.who);
     assert.equal(r.head.trim(), 'rc=0', r.who);
     assert.match(r.full.stdout, /rc=1/, r.who);
     assert.match(r.full.stderr, /^error: cannot write the output: no space left on device$/m, r.who);

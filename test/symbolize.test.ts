@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, hotspotsCopy } from './helpers.js';
@@ -132,6 +133,18 @@ test('a second Symbolizer with the same cacheDir answers from disk without spawn
   const seen = new Set(offsets);
   assert.equal(second.stats.sent, new Set(extra.filter((o) => !seen.has(o))).size);
   assert.ok(more.size > a.size);
+});
+
+test('kept-alive symbolizers sharing a signal leave no abort listener behind', async () => {
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 3; i++) {
+    const s = new Symbolizer({ keepAlive: true, signal });
+    await s.resolve(bin, leaves);
+    await s.resolve(LIBC, [0x1000]);
+    assert.ok(getEventListeners(signal, 'abort').length <= 1, 'one listener per symbolizer, not per session');
+    await s.close();
+    assert.equal(getEventListeners(signal, 'abort').length, 0);
+  }
 });
 
 test('a binary without build-id is cached by path, size and mtime', async () => {

@@ -121,9 +121,15 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
  * `flame profiles` see it too. Never starts a daemon, never fails the record.
  */
 async function shareWithDaemon(result: RecordResult, quiet: boolean): Promise<void> {
-  // Loaded here, not at start-up: most runs have no daemon to share with.
-  const [{ connect, request }, { ProfileImport }] = await Promise.all([import('../connect.js'), import('../../protocol/methods.js')]);
   let c;
+  let client;
+  try {
+    // Loaded here, not at start-up: most runs have no daemon to share with.
+    client = await Promise.all([import('../connect.js'), import('../../protocol/methods.js')]);
+  } catch {
+    return;
+  }
+  const [{ connect, request }, { ProfileImport }] = client;
   try {
     c = await connect({ workspaceRoot: result.build!.workspaceRoot, spawn: false, clientName: 'flame-record' });
   } catch {

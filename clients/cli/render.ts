@@ -100,29 +100,45 @@ export function openInBrowser(file: string): void {
 
 /** Write pieces to stdout in order, waiting for it to drain between them (a pipe may be slow). */
 export function writeStdout(pieces: ReadonlyArray<string | Uint8Array>): Promise<void> {
+  guardStdout();
   return new Promise((resolve, reject) => {
     let i = 0;
+    let done = false;
     // A reader that went away (`| head`) has all it wanted; a full disk is the user's to fix.
-    const fail = (err: Error): void => {
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
+    const finish = (err?: Error | null): void => {
+      if (done) return;
+      done = true;
+      process.stdout.off('error', finish);
+      process.stdout.off('drain', next);
+      if (!err || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
       else reject(new FlameError(ErrorCodes.BadInput, `cannot write the output: ${ioReason(err)}`, { cause: err }));
     };
     const next = (): void => {
+      if (done) return;
       while (i < pieces.length) {
         if (!process.stdout.write(pieces[i++]!)) {
           process.stdout.once('drain', next);
           return;
         }
       }
-      process.stdout.write('', (err) => {
-        process.stdout.off('error', fail);
-        if (err) fail(err);
-        else resolve();
-      });
+      process.stdout.write('', finish);
     };
-    process.stdout.once('error', fail);
+    process.stdout.on('error', finish);
     next();
   });
+}
+
+let guarded = false;
+
+/**
+ * Node may emit a write error on stdout after the write's callback has already reported it (an
+ * EPIPE while pieces were still queued); with no listener left that would kill the process. The
+ * error has been dealt with by then, so a listener that stays for good ignores it.
+ */
+function guardStdout(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', () => {});
 }
 
 /** stdin, unless it is a directory (Node would read that as empty): an error that says so. */

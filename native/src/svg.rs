@@ -131,8 +131,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         search_color: "#e600e6".into(),
     };
 
-    // Several inputs are read as one stream, as inferno does; a file that does not end in a
-    // newline must not run into the next one (stdin is not followed by one, as in svg.ts).
+    // Several inputs are read as one stream, as inferno does (svg.ts's readInputs).
     let files: Vec<String> = if p.positionals.is_empty() { vec!["-".into()] } else { p.positionals.clone() };
     let mut b = Builder::new(p.flag("reverse"), p.flag("flamechart"));
     let mut carry: Vec<u8> = Vec::new();
@@ -182,9 +181,8 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         if !carry.is_empty() && std::str::from_utf8(&carry).is_err() {
             carry = String::from_utf8_lossy(&carry).into_owned().into_bytes();
         }
-        if f != "-" {
-            take(&mut b, b"\n", &mut carry);
-        }
+        // An input that does not end in a newline must not run into the next one.
+        take(&mut b, b"\n", &mut carry);
     }
     if !carry.is_empty() {
         b.add_line(&String::from_utf8_lossy(&carry));

@@ -1,10 +1,9 @@
 // `flame fold`: perf-script text (a file, a .gz, or stdin) to folded stacks on stdout, a drop-in
 // for inferno-collapse-perf so that existing flame graph pipelines can use flame unchanged.
-import { createGunzip } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
 import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
-import { foldFile } from '../../../daemon/fold-parallel.js';
+import { foldFile, gunzipIfGzip } from '../../../daemon/fold-parallel.js';
 import { UsageError } from '../main.js';
 import { checkStdin, ioReason, writeStdout } from '../render.js';
 
@@ -86,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // A file can be cut into parts for worker threads; stdin is read as a stream.
     if (file === '-') checkStdin();
-    result = file === '-' ? await foldStream(readStdin(), opts) : await foldFile(file, opts, { threads });
+    result = file === '-' ? await foldStream(gunzipIfGzip(process.stdin), opts) : await foldFile(file, opts, { threads });
   } catch (err) {
     throw readError(file, err);
   }
@@ -102,33 +101,6 @@ function readError(file: string, err: unknown): unknown {
   if (code === undefined || !(code.startsWith('E') || code.startsWith('Z_'))) return err;
   const what = code.startsWith('Z_') ? 'not valid gzip' : ioReason(err);
   return new FlameError(ErrorCodes.BadInput, `cannot read ${file === '-' ? 'stdin' : file}: ${what}`, { cause: err });
-}
-
-/** stdin's bytes, gunzipped when they start with the gzip magic. */
-async function* readStdin(): AsyncGenerator<Buffer> {
-  const it = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head = first.value;
-  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
-  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield head;
-    yield* rest;
-    return;
-  }
-  const gunzip = createGunzip();
-  // Feed the compressed bytes while the decompressed ones are read.
-  const feeding = (async () => {
-    try {
-      if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
-      for await (const b of rest) if (!gunzip.write(b)) await new Promise((r) => gunzip.once('drain', r));
-      gunzip.end();
-    } catch (err) {
-      gunzip.destroy(err as Error);
-    }
-  })();
-  for await (const b of gunzip) yield b as Buffer;
-  await feeding;
 }
 
 /** Write the folded lines, waiting for stdout to drain between pieces. */

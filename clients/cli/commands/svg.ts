@@ -153,7 +153,7 @@ async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree>
       if (f === '-') {
         checkStdin();
         for await (const chunk of process.stdin) yield decoder.write(chunk as Buffer);
-        yield decoder.end();
+        yield decoder.end() + '\n';
         continue;
       }
       const stream = createReadStream(f, { highWaterMark: 1 << 20 });
@@ -162,7 +162,7 @@ async function readInputs(files: string[], opts: SvgOptions): Promise<FlameTree>
       } catch (err) {
         throw new FlameError(ErrorCodes.BadInput, `cannot read ${f}: ${ioReason(err)}`, { cause: err });
       }
-      // A file that does not end in a newline must not run into the next one.
+      // An input that does not end in a newline must not run into the next one.
       yield decoder.end() + '\n';
     }
   }
