@@ -43,12 +43,14 @@ export async function foldFile(file: string, opts: FoldOptions = {}, par: Parall
   const fh = await open(file, 'r');
   try {
     const st = await fh.stat();
-    // A pipe or device (`<(perf script)`) has no size to split by: read it as a stream.
-    if (!st.isFile()) return await foldStream(gunzipIfGzip(fh.createReadStream({ autoClose: false })), opts);
+    // A pipe or device has no size to split by, and gzip must be unpacked in order: a stream.
+    // (The head below is read with pread, so the stream still starts at byte 0.)
+    const whole = () => foldStream(gunzipIfGzip(fh.createReadStream({ autoClose: false })), opts);
+    if (!st.isFile()) return await whole();
     const size = st.size;
     const head = Buffer.alloc(Math.min(size, READ_SIZE));
     await readFully(fh, head, 0);
-    if (head[0] === 0x1f && head[1] === 0x8b) return await foldGzip(fh, opts);
+    if (head[0] === 0x1f && head[1] === 0x8b) return await whole();
     const minPart = par.minPartBytes ?? 8 << 20;
     const threads = Math.min(par.threads ?? 1, Math.floor(size / minPart), os.availableParallelism() * 2);
     const popts = parserOptions(opts);
@@ -125,12 +127,6 @@ async function readFully(fh: FileHandle, buf: Buffer, pos: number): Promise<numb
     n += bytesRead;
   }
   return n;
-}
-
-async function foldGzip(fh: FileHandle, opts: FoldOptions): Promise<FoldResult> {
-  const gunzip = createGunzip();
-  fh.createReadStream({ start: 0, autoClose: false }).pipe(gunzip);
-  return foldStream(gunzip, opts);
 }
 
 function runWorker(job: WorkerJob): Promise<WorkerReply> {

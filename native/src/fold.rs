@@ -2,6 +2,7 @@
 // of daemon/fold-stacks.ts, on bytes. Same output, byte for byte (test/native.test.ts checks it
 // on the whole corpus); the TypeScript folder remains the reference and the fallback.
 use crate::fold_names::{frame_names, stack_line_parts, Named, Rules};
+use crate::fold_stacks::StackTable;
 use crate::util::{find_byte, is_space, rfind_byte, trim_space, FxMap};
 
 #[derive(Clone)]
@@ -32,13 +33,7 @@ enum Resolved {
 
 pub struct Folder {
     opts: FoldOptions,
-    // Interned frame names and the prefix tree of stacks: node 0 is the root.
-    names: Vec<Box<[u8]>>,
-    ids: FxMap<Box<[u8]>, u32>,
-    parent: Vec<u32>,
-    frame: Vec<u32>,
-    count: Vec<f64>,
-    children: FxMap<u64, u32>,
+    table: StackTable,
     // Stack line text (after the pc) → resolution, for normal and Java processes.
     cache: FxMap<Box<[u8]>, Resolved>,
     java_cache: FxMap<Box<[u8]>, Resolved>,
@@ -80,12 +75,7 @@ impl Folder {
         let event = opts.event_filter.clone();
         Folder {
             opts,
-            names: Vec::new(),
-            ids: FxMap::default(),
-            parent: vec![0],
-            frame: vec![0],
-            count: vec![0.0],
-            children: FxMap::with_capacity_and_hasher(1 << 14, Default::default()),
+            table: StackTable::new(),
             cache: FxMap::with_capacity_and_hasher(1 << 14, Default::default()),
             java_cache: FxMap::default(),
             many: Vec::new(),
@@ -195,7 +185,7 @@ impl Folder {
         match frame_names(&parts, self.is_java, self.opts.rules) {
             Named::Skip => Resolved::NoFrame,
             Named::Frames(frames, raw) => {
-                let ids: Vec<u32> = frames.iter().map(|f| self.intern(f)).collect();
+                let ids: Vec<u32> = frames.iter().map(|f| self.table.intern(f)).collect();
                 let stop = self.opts.skip_after.iter().any(|s| *s == raw);
                 if ids.len() == 1 && !stop {
                     Resolved::Frame(ids[0])
@@ -205,16 +195,6 @@ impl Folder {
                 }
             }
         }
-    }
-
-    fn intern(&mut self, name: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.ids.insert(name.into(), id);
-        id
     }
 
     fn event_line(&mut self, raw: &[u8]) {
@@ -283,7 +263,7 @@ impl Folder {
             pname.extend_from_slice(pid);
         }
         if pname != self.pname_text {
-            self.pname = self.intern(&pname);
+            self.pname = self.table.intern(&pname);
             self.is_java = if self.opts.perl { pname == b"java" } else { pname.starts_with(b"java") };
             self.pname_text = pname;
         }
@@ -295,18 +275,6 @@ impl Folder {
                 self.after_event();
             }
         }
-    }
-
-    fn child(&mut self, node: u32, frame: u32) -> u32 {
-        let key = ((node as u64) << 32) | frame as u64;
-        let next = self.parent.len() as u32;
-        let n = *self.children.entry(key).or_insert(next);
-        if n == next {
-            self.parent.push(node);
-            self.frame.push(frame);
-            self.count.push(0.0);
-        }
-        n
     }
 
     fn after_event(&mut self) {
@@ -321,7 +289,7 @@ impl Folder {
                 self.prev_nodes.push(0);
             }
             if root >= 0 {
-                node = if same { self.prev_nodes[0] } else { self.child(0, root as u32) };
+                node = if same { self.prev_nodes[0] } else { self.table.child(0, root as u32) };
             }
             self.prev_nodes[0] = node;
             if !same {
@@ -339,7 +307,7 @@ impl Folder {
                         self.prev_ids.truncate(j);
                         self.prev_nodes.truncate(j + 1);
                     }
-                    node = self.child(node, id);
+                    node = self.table.child(node, id);
                     self.prev_nodes.push(node);
                     self.prev_ids.push(id);
                 }
@@ -347,7 +315,7 @@ impl Folder {
             self.prev_ids.truncate(depth);
             self.prev_nodes.truncate(depth + 1);
             self.prev_root = root;
-            self.count[node as usize] += self.period.unwrap_or(1.0);
+            self.table.add(node, self.period.unwrap_or(1.0));
             self.stats.samples += 1;
             if self.period.is_some() {
                 self.stats.periods = true;
@@ -368,39 +336,7 @@ impl Folder {
 
     /** Every counted stack, "root;...;leaf" → count, in byte order. */
     pub fn stacks(&self) -> Vec<(Vec<u8>, f64)> {
-        let mut out = Vec::new();
-        let mut path: Vec<u32> = Vec::new();
-        for n in 1..self.parent.len() {
-            let c = self.count[n];
-            if c == 0.0 {
-                continue;
-            }
-            path.clear();
-            let mut m = n as u32;
-            while m != 0 {
-                path.push(self.frame[m as usize]);
-                m = self.parent[m as usize];
-            }
-            let mut key = Vec::new();
-            for (i, &f) in path.iter().rev().enumerate() {
-                if i > 0 {
-                    key.push(b';');
-                }
-                key.extend_from_slice(&self.names[f as usize]);
-            }
-            out.push((key, c));
-        }
-        // Distinct paths can join to the same text (a process name with ';' in it): add them up.
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.dedup_by(|later, first| {
-            if later.0 == first.0 {
-                first.1 += later.1;
-                true
-            } else {
-                false
-            }
-        });
-        out
+        self.table.stacks()
     }
 }
 

@@ -3,6 +3,7 @@
 // own byte range, and the parts' stacks and stats are merged. Same result as one Folder; the
 // rules are those of daemon/fold-parallel.ts.
 use crate::fold::{FoldOptions, Folder, Stats};
+use crate::fold_stacks::sort_and_sum;
 use crate::input::ReadError;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -125,17 +126,8 @@ fn merge(folders: Vec<Folder>, defaulted: bool) -> Folded {
     }
     // The event was fixed only to share it between the parts; say whether the user chose it.
     stats.event_defaulted = defaulted;
-    // Parts are in file order and each is sorted: a stable sort keeps the parts' order for
-    // equal stacks, and their counts are added in that order.
-    stacks.sort_by(|a, b| a.0.cmp(&b.0));
-    stacks.dedup_by(|later, first| {
-        if later.0 == first.0 {
-            first.1 += later.1;
-            true
-        } else {
-            false
-        }
-    });
+    // Parts are in file order: their counts for a stack are added in that order.
+    sort_and_sum(&mut stacks);
     Folded { stacks, stats }
 }
 

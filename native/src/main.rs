@@ -3,11 +3,14 @@
 // byte for byte, and they remain the reference (test/native.test.ts compares the two).
 mod args;
 mod fold;
+mod fold_cmd;
 mod fold_names;
 mod fold_par;
+mod fold_stacks;
 mod help;
 mod input;
 mod svg;
+mod svg_cmd;
 mod svg_palette;
 mod svg_tree;
 mod util;
@@ -33,7 +36,7 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let result = match argv.first().map(|s| s.as_str()) {
         Some("fold") => fold_cmd::run(&argv[1..]),
-        Some("svg") => svg::run(&argv[1..]),
+        Some("svg") => svg_cmd::run(&argv[1..]),
         _ => Err(usage("flame-native runs `fold` or `svg`; run `flame --help` for everything else".into())),
     };
     match result {
@@ -42,94 +45,5 @@ fn main() -> ExitCode {
             util::say(&format!("error: {}", f.message));
             ExitCode::from(f.code)
         }
-    }
-}
-
-mod fold_cmd {
-    use super::{bad_input, usage, Failure};
-    use crate::args::{parse, Spec};
-    use crate::fold::{FoldOptions, Folder};
-    use crate::fold_par::{fold_file, Folded};
-    use crate::fold_names::Rules;
-    use crate::input::{for_each_block, write_stdout};
-    use crate::util::js_num;
-
-    const SPECS: &[Spec] = &[
-        Spec { long: "pid", short: None, takes_value: false },
-        Spec { long: "tid", short: None, takes_value: false },
-        Spec { long: "kernel", short: None, takes_value: false },
-        Spec { long: "jit", short: None, takes_value: false },
-        Spec { long: "all", short: None, takes_value: false },
-        Spec { long: "addrs", short: None, takes_value: false },
-        Spec { long: "event-filter", short: None, takes_value: true },
-        Spec { long: "skip-after", short: None, takes_value: true },
-        Spec { long: "compat", short: None, takes_value: true },
-        Spec { long: "nthreads", short: Some('n'), takes_value: true },
-        Spec { long: "quiet", short: Some('q'), takes_value: false },
-        Spec { long: "help", short: Some('h'), takes_value: false },
-    ];
-
-    pub fn run(argv: &[String]) -> Result<u8, Failure> {
-        let p = parse(SPECS, argv).map_err(|m| usage(format!("{}. Run `flame fold --help` for the options.", m)))?;
-        if p.flag("help") {
-            write_stdout(crate::help::fold().as_bytes()).ok();
-            return Ok(0);
-        }
-        let compat = p.value("compat").unwrap_or("inferno");
-        if compat != "inferno" && compat != "perl" {
-            return Err(usage(format!("--compat takes inferno or perl, not '{}'", compat)));
-        }
-        if let Some(n) = p.value("nthreads") {
-            let v = crate::util::js_number(n);
-            if !(v.is_finite() && v.fract() == 0.0 && v >= 1.0) {
-                return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n)));
-            }
-        }
-        if p.positionals.len() > 1 {
-            return Err(usage("flame fold reads one input (a file or -); run it once per file".into()));
-        }
-        let all = p.flag("all");
-        let opts = FoldOptions {
-            pid: p.flag("pid") || p.flag("tid"),
-            tid: p.flag("tid"),
-            rules: Rules { kernel: p.flag("kernel") || all, jit: p.flag("jit") || all, addrs: p.flag("addrs") },
-            event_filter: p.value("event-filter").map(|s| s.as_bytes().to_vec()),
-            skip_after: p.all("skip-after").into_iter().map(|s| s.into_bytes()).collect(),
-            perl: compat == "perl",
-        };
-        let file = p.positionals.first().map(|s| s.as_str()).unwrap_or("-");
-        // One thread per core by default: each part of a big file is read and folded on its own.
-        // At most two per core, as fold-parallel.ts allows.
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let threads = match p.value("nthreads") {
-            Some(n) => crate::util::js_number(n).min(1024.0) as usize,
-            None => cores,
-        }
-        .min(cores * 2);
-        let par = if file != "-" && threads > 1 { fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))? } else { None };
-        let Folded { stacks, stats } = match par {
-            Some(f) => f,
-            None => {
-                let mut folder = Folder::new(opts);
-                for_each_block(file, true, |b| folder.feed(b)).map_err(|e| bad_input(e.0))?;
-                folder.finish();
-                let stacks = folder.stacks();
-                Folded { stacks, stats: folder.stats }
-            }
-        };
-        if !p.flag("quiet") {
-            for w in stats.warnings() {
-                crate::util::say(&format!("warning: {}", w));
-            }
-        }
-        let mut out = Vec::with_capacity(stacks.iter().map(|s| s.0.len() + 12).sum());
-        for (k, c) in stacks {
-            out.extend_from_slice(&k);
-            out.push(b' ');
-            out.extend_from_slice(js_num(c).as_bytes());
-            out.push(b'\n');
-        }
-        write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
-        Ok(0)
     }
 }
