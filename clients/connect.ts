@@ -80,7 +80,7 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
   const { socket, logFile } = daemonPaths(root);
   let sock = await tryConnect(socket);
   if (!sock) {
-    if (opts.spawn === false) throw new FlameError(ErrorCodes.InvalidRequest, `no flame daemon runs for ${root}; start one with \`flame daemon start\``);
+    if (opts.spawn === false) throw new FlameError(ErrorCodes.DaemonNotRunning, `no flame daemon runs for ${root}; start one with \`flame daemon start\``);
     spawnDaemon(root);
     const deadline = Date.now() + 20_000;
     while (!sock && Date.now() < deadline) {

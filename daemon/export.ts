@@ -6,6 +6,8 @@ import { formatFolded } from './fold.js';
 import { stackLocs, type ProfileData } from './profile.js';
 import { foldedStacks, selectStacks, type FoldedOptions, type StackFilter } from './query.js';
 import { FLAME_VERSION } from '../protocol/version.js';
+import { ErrorCodes, FlameError } from './errors.js';
+import { renderSvg } from './svg.js';
 
 /** Folded stacks as text: one "a;b;c N" line per stack, sorted, newline-terminated. */
 export function toFolded(p: ProfileData, opts: FoldedOptions = {}): string {
@@ -152,4 +154,35 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
     comment: p.event ? [strings.dedup(`event: ${p.event}`)] : [],
   });
   return gzipSync(profile.encode());
+}
+
+/** The export formats, in the order help texts list them. */
+export const EXPORT_FORMATS = ['folded', 'svg', 'speedscope', 'pprof'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportedProfile {
+  format: ExportFormat;
+  mediaType: string;
+  /** How `data` is written: text as is, binary as base64 (the wire carries JSON). */
+  encoding: 'utf8' | 'base64';
+  data: string;
+}
+
+/**
+ * One profile in one format, as the daemon's `profile/export` and the CLI's `flame export` (from
+ * the history or straight from a recording) give it.
+ */
+export function exportProfile(p: ProfileData, format: unknown, opts: { title: string; svg?: Record<string, unknown> }): ExportedProfile {
+  switch (format) {
+    case 'folded':
+      return { format, mediaType: 'text/plain', encoding: 'utf8', data: toFolded(p) };
+    case 'svg':
+      return { format, mediaType: 'image/svg+xml', encoding: 'utf8', data: renderSvg(foldedStacks(p), { countName: p.unit, ...(opts.svg ?? {}) }) };
+    case 'speedscope':
+      return { format, mediaType: 'application/json', encoding: 'utf8', data: JSON.stringify(toSpeedscope(p, opts.title)) };
+    case 'pprof':
+      return { format, mediaType: 'application/vnd.google.protobuf', encoding: 'base64', data: Buffer.from(toPprof(p)).toString('base64') };
+    default:
+      throw new FlameError(ErrorCodes.InvalidRequest, `unknown export format '${String(format)}'; use ${EXPORT_FORMATS.join(', ')}`);
+  }
 }

@@ -10,7 +10,9 @@ import { configureLogging, logger } from './log.js';
 import { daemonPaths, ensurePrivateDir } from './paths.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
+import { historyDir, retention } from './history.js';
 import { ProfileStore } from './store.js';
+import { watchStore } from './store-watch.js';
 import { SourceWatcher } from './watch.js';
 import { WebServer } from './web.js';
 
@@ -37,8 +39,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   configureLogging({ file: paths.logFile });
   const log = logger('daemon');
   const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
-  const store = await ProfileStore.open(path.join(meta.targetDirectory, 'flame', 'profiles'), {
-    retention: opts.retention ?? Number(process.env.FLAME_RETENTION ?? 50),
+  const store = await ProfileStore.open(historyDir(meta.targetDirectory), {
+    retention: opts.retention ?? retention(),
     // A parsed million-sample profile with its query indexes holds a few hundred MB; the latest
     // and its diff base are what clients ask for.
     cacheSize: Number(process.env.FLAME_PROFILE_CACHE ?? 2),
@@ -72,6 +74,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     void (async () => {
       await sessions.close();
       await watcher.close();
+      storeWatch.close();
       for (const c of clients.all.values()) c.dispose();
       // Disposing a connection leaves its socket open, and an open socket keeps the process
       // alive: drop any client still connected once queued answers (daemon/shutdown's) are out.
@@ -105,7 +108,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   // The web page's WebSockets are clients like the socket's (web.ts); started on first web/url.
   const web = new WebServer({ workspaceRoot: root, attach: (reader, writer) => accept(reader, writer) });
-  const ctx: ServerContext = { workspaceRoot: root, socket: opts.stdio ? 'stdio' : paths.socket, logFile: paths.logFile, startedAt: Date.now(), idleTimeoutMs, store, sessions, shutdown, webUrl: () => web.url() };
+  // Profiles that `flame record` stores itself, with or without telling us (profile/added).
+  const storeWatch = watchStore(store, (m) => events.profileReady(undefined, m));
+  const ctx: ServerContext = {
+    workspaceRoot: root,
+    socket: opts.stdio ? 'stdio' : paths.socket,
+    logFile: paths.logFile,
+    startedAt: Date.now(),
+    idleTimeoutMs,
+    store,
+    sessions,
+    shutdown,
+    onProfileAdded: (m) => events.profileReady(undefined, m),
+    webUrl: () => web.url(),
+  };
   // `last`: the stdio client, whose leaving ends a `--stdio` daemon (a web page's does not).
   const accept = (reader: MessageReader, writer: MessageWriter, last = false) => {
     const conn = createMessageConnection(reader, writer);

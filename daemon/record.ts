@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Analysis, analyzePerfData, type AnalyzeProgress, type AnalyzeResult } from './analyze.js';
 import { followPerfData, type PerfFollower } from './perf-follow.js';
 import { buildTarget, type BuildResult, type Diagnostic } from './cargo.js';
-import { readMetadata, selectTarget, type TargetOptions } from './cargo-target.js';
+import { readMetadata, selectTarget, type CargoMetadata, type TargetOptions } from './cargo-target.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
@@ -64,6 +64,8 @@ export interface RecordHooks {
   detached?: { programOutput: (line: string) => void };
   /** Milestones, for the daemon's notifications. */
   onBuildFinished?: (r: { ok: boolean; durationMs: number; build?: BuildResult; error?: unknown }) => void;
+  /** The workspace is known and the build is about to read its sources (the moment to hash them). */
+  onWorkspace?: (metadata: CargoMetadata) => Promise<void>;
   onRecordStarted?: (command: string[]) => void;
   onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string }) => void;
 }
@@ -91,6 +93,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       const topts: TargetOptions = { ...req.target, cwd: req.target?.cwd ?? cwd };
       const metadata = await readMetadata(topts);
       const target = selectTarget(metadata, topts);
+      await hooks.onWorkspace?.(metadata);
       hooks.onProgress?.({ stage: 'build', message: `building ${target.kind} ${target.name}` });
       const tb = performance.now();
       try {

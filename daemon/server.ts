@@ -6,13 +6,9 @@ import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ProfileMeta } from '../protocol/types.js';
+import { historyQueries, takeIn } from './history-queries.js';
 import { FlameError } from './errors.js';
 import { logger } from './log.js';
-import { foldedStacks, hotLines, topFunctions } from './query.js';
-import { callersCallees, callTree, subtree } from './query-tree.js';
-import { diffProfiles } from './diff.js';
-import { toFolded, toPprof, toSpeedscope } from './export.js';
-import { renderSvg } from './svg.js';
 import type { SessionManager } from './session.js';
 import type { ProfileStore } from './store.js';
 import { check } from './validate.js';
@@ -26,6 +22,8 @@ export interface ServerContext {
   store: ProfileStore;
   sessions: SessionManager;
   shutdown: () => void;
+  /** A profile another process stored: tell every client (`profile/ready`). */
+  onProfileAdded: (meta: ProfileMeta) => void;
   /** Start (once) the live web page's server and give its address. */
   webUrl: () => Promise<P.WebUrl.Result>;
 }
@@ -88,7 +86,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     { beforeInit: true },
   );
 
-  handle<P.Status.Params, P.Status.Result>(P.Status.type, () => {
+  handle<P.Status.Params, P.Status.Result>(P.Status.type, async () => {
+    await ctx.store.refresh().catch(() => []);
     const r: P.Status.Result = {
       pid: process.pid,
       version: FLAME_VERSION,
@@ -129,70 +128,13 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidRequest, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
     return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options });
   });
-  handle<P.ProfileList.Params, P.ProfileList.Result>(P.ProfileList.type, () => ({ profiles: ctx.store.list() }));
-
-  const load = async (ref: unknown) => {
-    if (ref !== undefined && typeof ref !== 'string') throw new FlameError(ErrorCodes.InvalidRequest, `'profile' must be a string (an id, 'latest', 'previous' or '-N')`);
-    const meta = ctx.store.resolve(ref ?? 'latest');
-    return { meta, data: await ctx.store.get(meta.id) };
-  };
-
-  handle<P.Top.Params, P.Top.Result>(P.Top.type, async (p) => {
-    check(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
-    checkThread(p.thread);
-    if (p.filter !== undefined) checkRegex(p.filter);
-    const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter: p.filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy === 'total' ? 'total' : 'self' }) };
+  handle<P.ProfileAdded.Params, P.ProfileAdded.Result>(P.ProfileAdded.type, async (p) => {
+    check(p, { id: 'string' });
+    const { meta, added } = await takeIn(ctx.store, p.id);
+    for (const m of added) ctx.onProfileAdded(m);
+    return meta;
   });
-  handle<P.Lines.Params, P.Lines.Result>(P.Lines.type, async (p) => {
-    check(p, { profile: 'string?', file: 'string?', limit: 'number?' });
-    checkThread(p.thread);
-    const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: hotLines(data, { file: p.file, limit: p.limit ?? 100, thread: p.thread }) };
-  });
-  handle<P.Tree.Params, P.Tree.Result>(P.Tree.type, async (p) => {
-    check(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
-    checkThread(p.thread);
-    if (p.path !== undefined && (!Array.isArray(p.path) || p.path.some((s) => typeof s !== 'string'))) throw new FlameError(ErrorCodes.InvalidRequest, `'path' must be an array of frame names`);
-    const { meta, data } = await load(p.profile);
-    const opts = { maxDepth: p.maxDepth, minShare: p.minShare, thread: p.thread };
-    const root = p.path && p.path.length > 0 ? subtree(data, p.path, opts) : callTree(data, opts);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, root };
-  });
-  handle<P.Callers.Params, P.Callers.Result>(P.Callers.type, async (p) => {
-    check(p, { profile: 'string?', function: 'string' });
-    checkThread(p.thread);
-    const { meta, data } = await load(p.profile);
-    return { profile: meta.id, ...callersCallees(data, p.function, { thread: p.thread }) };
-  });
-  handle<P.Diff.Params, P.Diff.Result>(P.Diff.type, async (p) => {
-    check(p, { base: 'string?', current: 'string?', limit: 'number?' });
-    checkThread(p.thread);
-    const current = await load(p.current);
-    let baseMeta: ProfileMeta | undefined;
-    if (p.base !== undefined) baseMeta = ctx.store.resolve(p.base);
-    else baseMeta = ctx.store.previous(current.meta.id);
-    if (!baseMeta) throw new FlameError(ErrorCodes.ProfileNotFound, `profile ${current.meta.id} is the oldest; there is nothing to diff it against (pass base)`);
-    const base = await ctx.store.get(baseMeta.id);
-    const d = diffProfiles(base, current.data, { limit: p.limit ?? 50, thread: p.thread });
-    return { ...d, base: { id: baseMeta.id, samples: base.totalSamples }, current: { id: current.meta.id, samples: current.data.totalSamples } } as P.Diff.Result;
-  });
-  handle<P.Export.Params, P.Export.Result>(P.Export.type, async (p) => {
-    check(p, { profile: 'string?', format: 'string' });
-    const { meta, data } = await load(p.profile);
-    switch (p.format) {
-      case 'folded':
-        return { profile: meta.id, format: 'folded', mediaType: 'text/plain', encoding: 'utf8', data: toFolded(data) };
-      case 'svg':
-        return { profile: meta.id, format: 'svg', mediaType: 'image/svg+xml', encoding: 'utf8', data: renderSvg(foldedStacks(data), { countName: data.unit, ...(p.svg ?? {}) }) };
-      case 'speedscope':
-        return { profile: meta.id, format: 'speedscope', mediaType: 'application/json', encoding: 'utf8', data: JSON.stringify(toSpeedscope(data, `flame ${meta.id}`)) };
-      case 'pprof':
-        return { profile: meta.id, format: 'pprof', mediaType: 'application/vnd.google.protobuf', encoding: 'base64', data: Buffer.from(toPprof(data)).toString('base64') };
-      default:
-        throw new FlameError(ErrorCodes.InvalidRequest, `unknown export format '${String(p.format)}'; use folded, svg, speedscope or pprof`);
-    }
-  });
+  for (const [method, fn] of historyQueries(ctx.store)) handle({ method }, fn);
 
   handle<P.WebUrl.Params, P.WebUrl.Result>(P.WebUrl.type, () => ctx.webUrl());
 
@@ -212,16 +154,4 @@ function checkSpec(p: unknown): void {
   if (s.target !== undefined && (typeof s.target !== 'object' || s.target === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'target' must be an object`);
   if (s.record !== undefined && (typeof s.record !== 'object' || s.record === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'record' must be an object`);
   if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new FlameError(ErrorCodes.InvalidRequest, `'programArgs' must be an array of strings`);
-}
-
-function checkThread(t: unknown): void {
-  if (t !== undefined && typeof t !== 'number' && typeof t !== 'string') throw new FlameError(ErrorCodes.InvalidRequest, `'thread' must be a thread id or name`);
-}
-
-function checkRegex(s: string): void {
-  try {
-    new RegExp(s);
-  } catch (err) {
-    throw new FlameError(ErrorCodes.InvalidRequest, `'filter' is not a valid regular expression: ${(err as Error).message}`);
-  }
 }

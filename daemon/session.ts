@@ -9,8 +9,7 @@ import { analyzePerfData } from './analyze.js';
 import { ErrorCodes, FlameError, isFlameError } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
-import type { ProfileData } from './profile.js';
-import { topFunctions } from './query.js';
+import { buildTargetMeta, storeRun } from './history.js';
 import { recordOnce, type RecordProgress } from './record.js';
 import { sourceState } from './source-state.js';
 import type { ProfileStore } from './store.js';
@@ -131,15 +130,7 @@ export class SessionManager {
   /** Analyse a perf.data recorded by a client and store it as the latest profile. */
   async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }): Promise<ProfileMeta> {
     const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols') });
-    const meta = await this.store.add(
-      {
-        target: extra.target,
-        options: extra.options,
-        source: await this.sourceState(),
-        summary: summaryOf(profile),
-      },
-      profile,
-    );
+    const meta = await storeRun(this.store, { profile, target: extra.target, options: extra.options, source: await this.sourceState() });
     this.events.profileReady(undefined, meta);
     return meta;
   }
@@ -249,21 +240,14 @@ export class SessionManager {
       );
       if (signal.aborted) throw new FlameError(ErrorCodes.Cancelled, 'superseded by a newer change');
       this.setState('storing');
-      const meta = await this.store.add(
-        {
-          samples: result.profile.totalSamples,
-          unit: result.profile.unit,
-          event: result.profile.event,
-          quality: result.profile.quality,
-          target: result.build ? { ...result.build.target, executable: result.build.executable, profile: result.build.profile } : s.spec.target,
-          options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [] },
-          source,
-          durationMs: Math.round(result.durationMs),
-          program: result.program,
-          summary: summaryOf(result.profile),
-        },
-        result.profile,
-      );
+      const meta = await storeRun(this.store, {
+        profile: result.profile,
+        target: result.build ? buildTargetMeta(result.build) : s.spec.target,
+        options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [] },
+        source,
+        durationMs: result.durationMs,
+        program: result.program,
+      });
       this.events.profileReady(s.id, meta);
       for (const w of s.waiters.splice(0)) w.resolve(meta);
     } catch (err) {
@@ -286,9 +270,4 @@ export function describeTarget(spec: SessionSpec): string {
   const kinds: Array<[keyof typeof t, string]> = [['bin', 'bin'], ['example', 'example'], ['test', 'test'], ['bench', 'bench'], ['unitTest', 'unit-test'], ['unitBench', 'unit-bench']];
   for (const [k, label] of kinds) if (t[k] !== undefined) return `${label} ${t[k] === true ? '' : String(t[k])}`.trim();
   return t.package ? `package ${t.package}` : 'default target';
-}
-
-/** The ten hottest functions, as a profile's meta carries them. */
-function summaryOf(profile: ProfileData): Array<{ name: string; self: number; total: number }> {
-  return topFunctions(profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total }));
 }

@@ -6,10 +6,17 @@
 //   <id>.profile.json.gz   the same in format 1, gzipped JSON, as stores written before format 2
 //                          hold it; read, never written
 //   <id>.meta.json         { format, data: { bytes, format }, meta } — the commit point (written last)
+//   <id>.adding-<pid>      while process <pid> adds <id>: its data may be on disk before its meta
 //   quarantine/            meta files that could not be read, with their data, for a person to look at
 // A profile is listed exactly when its meta file exists and its data file has the recorded size.
+//
+// Several processes share one store: the daemon, and `flame record` run with or without it. No
+// lock is needed: each add writes only files named by its own id, commits by a rename of its
+// meta, and claims its id with link(2), which fails when another writer took the same id; clean-up
+// removes only what belongs to no live writer (temp files carry the writer's pid, and data not
+// yet listed is announced by an `.adding-<pid>` file); a process sees others' adds by refresh().
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
@@ -41,7 +48,7 @@ export interface StoreOptions {
 
 export const DEFAULT_RETENTION = 50;
 
-/** Profile history in one directory; one daemon owns it, and adds within it are serialized. */
+/** Profile history in one directory, shared by every process of the workspace; adds within one process are serialized. */
 export class ProfileStore {
   /** Create `dir` if needed, clean up after any crash, and load the index. */
   static async open(dir: string, opts: StoreOptions = {}): Promise<ProfileStore> {
@@ -85,6 +92,48 @@ export class ProfileStore {
     return this.metas.at(-1);
   }
 
+  /**
+   * Take in what other processes added or retired since this one last looked; resolves to the
+   * profiles that are new here, oldest first. Concurrent calls share one scan.
+   */
+  refresh(): Promise<ProfileMeta[]> {
+    this.refreshing ??= this.rescan().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private refreshing: Promise<ProfileMeta[]> | undefined;
+  /** Ids this process is adding right now. */
+  private readonly adding = new Set<string>();
+
+  private async rescan(): Promise<ProfileMeta[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      names = []; // `cargo clean` removed it: everything is gone
+    }
+    const onDisk = new Set(names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length)));
+    for (const m of [...this.metas]) if (!onDisk.has(m.id)) this.forget(m.id);
+    const added: ProfileMeta[] = [];
+    for (const id of onDisk) {
+      // Our own add in progress is listed by add() itself, and announced by its caller.
+      if (this.byId.has(id) || this.adding.has(id) || !ID_RE.test(id)) continue;
+      const meta = await this.readMeta(id);
+      // Unreadable now may be retired by its writer meanwhile; open() quarantines what stays so.
+      if (typeof meta === 'string' || this.byId.has(id)) continue;
+      added.push(meta);
+    }
+    if (added.length === 0) return [];
+    for (const m of added) this.byId.set(m.id, m);
+    this.metas.push(...added);
+    this.metas.sort(byId);
+    added.sort(byId);
+    const last = this.metas.at(-1);
+    if (last) this.lastIdMs = Math.max(this.lastIdMs, idMs(last.id));
+    return added;
+  }
+
   /** The profile added just before `id`, or undefined for the oldest. */
   previous(id: string): ProfileMeta | undefined {
     const i = this.indexOf(id);
@@ -120,6 +169,12 @@ export class ProfileStore {
     throw notFound(ref);
   }
 
+  /** resolve(), after taking in what other processes added (an id or 'latest' from another writer). */
+  async resolveFresh(ref: string): Promise<ProfileMeta> {
+    await this.refresh();
+    return this.resolve(ref);
+  }
+
   /** The stored profile. Shared with other callers and the cache: do not mutate it. */
   get(id: string): Promise<ProfileData> {
     const cached = this.cache.get(id);
@@ -145,38 +200,58 @@ export class ProfileStore {
   }
 
   private async addNow(input: NewProfileMeta, profile: ProfileData): Promise<ProfileMeta> {
-    const now = Date.now();
-    const ms = Math.max(now, this.lastIdMs + 1);
-    this.lastIdMs = ms;
-    const id = `${idStamp(ms)}-${randomBytes(2).toString('hex')}`;
-    // A JSON round trip makes the listed meta exactly what a restart will read back.
-    const meta = deepFreeze(
-      JSON.parse(
-        JSON.stringify({
-          ...input,
-          id,
-          createdAt: input.createdAt ?? new Date(now).toISOString(),
-          samples: profile.totalSamples,
-          unit: profile.unit,
-          event: profile.event,
-          quality: profile.quality,
-        } satisfies ProfileMeta),
-      ) as ProfileMeta,
-    );
     const data = await gzip(Buffer.concat(encodeProfile(profile)), { level: GZIP_LEVEL });
     // Again, in case `cargo clean` removed the directory since open().
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.dataPath(id), data);
-    // The data's rename must be durable before the meta that lists it can be.
-    await syncDir(this.dir);
-    const record: MetaRecord = { format: META_FORMAT, data: { bytes: data.length, format: DATA_FORMAT }, meta };
-    await writeFileAtomic(this.metaPath(id), JSON.stringify(record, null, 1) + '\n');
-    await syncDir(this.dir);
-    this.metas.push(meta);
-    this.byId.set(id, meta);
-    this.remember(id, Promise.resolve(profile));
-    await this.enforceRetention();
-    return meta;
+    for (let attempt = 0; ; attempt++) {
+      const now = Date.now();
+      const ms = Math.max(now, this.lastIdMs + 1);
+      this.lastIdMs = ms;
+      const id = `${idStamp(ms)}-${randomBytes(2).toString('hex')}`;
+      // A JSON round trip makes the listed meta exactly what a restart will read back.
+      const meta = deepFreeze(
+        JSON.parse(
+          JSON.stringify({
+            ...input,
+            id,
+            createdAt: input.createdAt ?? new Date(now).toISOString(),
+            samples: profile.totalSamples,
+            unit: profile.unit,
+            event: profile.event,
+            quality: profile.quality,
+          } satisfies ProfileMeta),
+        ) as ProfileMeta,
+      );
+      const intent = path.join(this.dir, `${id}${INTENT_INFIX}${process.pid}`);
+      await writeFile(intent, '', { mode: 0o600 });
+      this.adding.add(id);
+      try {
+        // link(2) fails when the name exists: another process that drew the same id keeps it.
+        if (!(await writeFileNoReplace(this.dataPath(id), data))) {
+          this.adding.delete(id);
+          if (attempt < 8) continue;
+          throw new Error(`could not find a free profile id in ${this.dir}`);
+        }
+        // The data's name must be durable before the meta that lists it can be.
+        await syncDir(this.dir);
+        const record: MetaRecord = { format: META_FORMAT, data: { bytes: data.length, format: DATA_FORMAT }, meta };
+        await writeFileAtomic(this.metaPath(id), JSON.stringify(record, null, 1) + '\n');
+        await syncDir(this.dir);
+      } catch (err) {
+        this.adding.delete(id);
+        throw err;
+      } finally {
+        await rm(intent, { force: true });
+      }
+      this.metas.push(meta);
+      this.metas.sort(byId);
+      this.byId.set(id, meta);
+      this.adding.delete(id);
+      this.remember(id, Promise.resolve(profile));
+      await this.refresh().catch(() => {});
+      await this.enforceRetention();
+      return meta;
+    }
   }
 
   private async enforceRetention(): Promise<void> {
@@ -195,9 +270,20 @@ export class ProfileStore {
     const names = await readdir(this.dir);
     const metaIds: string[] = [];
     const dataFiles = new Map<string, string>();
+    /** Ids that a live process is adding right now: their data may precede their meta. */
+    const inFlight = new Set<string>();
     for (const name of names) {
-      if (name.includes('.tmp-')) {
-        // An interrupted writeFileAtomic: never renamed, so never visible.
+      const intent = INTENT_RE.exec(name);
+      if (intent) {
+        if (isAlive(Number(intent[2]))) inFlight.add(intent[1]!);
+        else await rm(path.join(this.dir, name), { force: true });
+      }
+    }
+    for (const name of names) {
+      const tmp = TMP_RE.exec(name);
+      if (tmp) {
+        // An interrupted writeFileAtomic: never renamed, so never visible. A live writer's is in use.
+        if (isAlive(Number(tmp[1]))) continue;
         await rm(path.join(this.dir, name), { force: true });
         this.log.info({ file: name }, 'removed a partial write left by a crash');
       } else if (name.endsWith(META_SUFFIX)) {
@@ -211,6 +297,7 @@ export class ProfileStore {
     const loaded = await Promise.all(metaIds.map(async (id) => ({ id, result: await this.readMeta(id) })));
     for (const { id, result } of loaded) {
       if (typeof result === 'string') {
+        if (inFlight.has(id)) continue;
         this.log.warn({ id, reason: result }, 'unreadable profile meta moved to quarantine/');
         await this.quarantine(id, dataFiles.get(id));
         dataFiles.delete(id);
@@ -221,11 +308,12 @@ export class ProfileStore {
       dataFiles.delete(id);
     }
     for (const [id, name] of dataFiles) {
+      if (inFlight.has(id)) continue;
       // Data whose meta never landed (crash mid-add) or was already retired (crash mid-retention).
       await rm(path.join(this.dir, name), { force: true });
       this.log.info({ id }, 'removed profile data without meta');
     }
-    this.metas.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.metas.sort(byId);
     const last = this.metas.at(-1);
     if (last) this.lastIdMs = idMs(last.id);
     await this.enforceRetention();
@@ -325,6 +413,10 @@ const DATA_FORMAT = 'flame-profile/2';
 const LEGACY_SUFFIX = '.profile.json.gz';
 const LEGACY_FORMAT = 'flame-profile/1';
 const ID_RE = /^\d{8}T\d{6}\.\d{3}-[0-9a-f]{4}$/;
+const INTENT_INFIX = '.adding-';
+const INTENT_RE = /^(\d{8}T\d{6}\.\d{3}-[0-9a-f]{4})\.adding-(\d+)$/;
+/** writeFileAtomic's temporary names: `<file>.tmp-<pid>-<random>`. */
+const TMP_RE = /\.tmp-(\d+)-[0-9a-z]+$/;
 /** Level 1: the stack columns of a million-sample profile compress enough, and level 6 costs several times the time. */
 const GZIP_LEVEL = 1;
 
@@ -350,6 +442,42 @@ function idStamp(ms: number): string {
 function idMs(id: string): number {
   const s = id.slice(0, 19);
   return Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}${s.slice(15)}Z`);
+}
+
+function byId(a: ProfileMeta, b: ProfileMeta): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Whether a process with this pid exists (ours counts: a previous add of ours may be mid-way). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Write `data` to `file` whole, unless `file` exists: false then, and nothing is changed. */
+async function writeFileNoReplace(file: string, data: Uint8Array): Promise<boolean> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

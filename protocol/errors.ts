@@ -28,6 +28,8 @@ export const ErrorCodes = {
   InvalidRequest: -32912,
   /** The profiled program failed (panicked or exited non-zero) and no samples exist. */
   ProgramFailed: -32913,
+  /** No daemon runs for the workspace, and the client was asked not to start one. */
+  DaemonNotRunning: -32914,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;

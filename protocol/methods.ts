@@ -95,6 +95,20 @@ export namespace ProfileImport {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/**
+ * A client stored a profile in the workspace's history itself (`flame record` writes the store
+ * directly, with or without a daemon): take it in and tell every client. Idempotent.
+ */
+export namespace ProfileAdded {
+  export const method = 'profile/added';
+  export interface Params {
+    /** The id the store gave the profile. */
+    id: string;
+  }
+  export type Result = ProfileMeta;
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace ProfileList {
   export const method = 'profile/list';
   export type Params = Record<string, never>;
@@ -330,5 +344,5 @@ export namespace SessionError {
 }
 
 /** Every request method, for capabilities and the documentation test. */
-export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
+export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
 export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError].map((n) => n.method);

@@ -67,16 +67,18 @@ export function writerProfiles(round: number): WriterOptions[] {
   return [300, 2_000, 8_000].map((stacks, i) => ({ seed: round * 10 + i, stacks, samples: stacks * 5 }));
 }
 
-// node store-writer.js DIR ROUND RETENTION: add the round's profiles in a loop, forever, printing
-// each id once add() resolved. Profiles are generated before 'ready', so a kill lands in the store.
+// node store-writer.js DIR ROUND RETENTION [COUNT]: add the round's profiles in a loop, forever
+// (or COUNT times, then exit), printing each id once add() resolved. Profiles are generated
+// before 'ready', so a kill lands in the store.
 async function main(): Promise<void> {
-  const [dir, roundArg, retentionArg] = process.argv.slice(2);
-  if (!dir || !roundArg || !retentionArg) throw new Error('usage: store-writer DIR ROUND RETENTION');
+  const [dir, roundArg, retentionArg, countArg] = process.argv.slice(2);
+  if (!dir || !roundArg || !retentionArg) throw new Error('usage: store-writer DIR ROUND RETENTION [COUNT]');
+  const count = countArg === undefined ? Infinity : Number(countArg);
   const options = writerProfiles(Number(roundArg));
   const profiles = options.map((o) => syntheticProfile(o));
   const store = await ProfileStore.open(dir, { retention: Number(retentionArg) });
   process.stdout.write('ready\n');
-  for (let i = 0; ; i++) {
+  for (let i = 0; i < count; i++) {
     const k = i % profiles.length;
     const meta = await store.add({ options: options[k], summary: [{ name: `#${i}`, self: 1, total: 1 }] }, profiles[k]!);
     process.stdout.write(`added ${meta.id}\n`);

@@ -376,3 +376,45 @@ test('a large profile: 1,000,000 samples over 200,000 stacks of depth 20-40', as
     `stack columns ${(rawBytes / 1e6).toFixed(1)} MB, on disk ${(bytes / 1e6).toFixed(1)} MB (gzip level 1); add ${addMs.toFixed(0)} ms, load ${loadMs.toFixed(0)} ms, cached ${cachedMs.toFixed(2)} ms`,
   );
 });
+
+test('several processes add to one store at once while others open and refresh it: nothing lost, nothing damaged', async (t) => {
+  const dir = await tempStore();
+  const WRITERS = 3;
+  const EACH = 12;
+  const watcher = await ProfileStore.open(dir, { retention: 1000 });
+  const writers = Array.from({ length: WRITERS }, (_, w) =>
+    new Promise<{ acked: string[]; code: number | null; stderr: string }>((resolve, reject) => {
+      // Distinct rounds: each writer's profiles differ, so a mix-up of data between ids shows.
+      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'test', 'store-writer.js'), dir, String(100 + w), '1000', String(EACH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr: err, acked: out.split('\n').filter((l) => l.startsWith('added ')).map((l) => l.slice(6)) }));
+    }),
+  );
+  let done = false;
+  const all = Promise.all(writers).finally(() => (done = true));
+  // Meanwhile: processes starting (open() cleans up after crashes) and a daemon taking in adds.
+  let opens = 0;
+  const seenByWatcher = new Set<string>();
+  while (!done) {
+    await ProfileStore.open(dir, { retention: 1000 });
+    opens++;
+    for (const m of await watcher.refresh()) seenByWatcher.add(m.id);
+  }
+  const results = await all;
+  for (const r of results) assert.equal(r.code, 0, `a writer failed: ${r.stderr}`);
+  const acked = results.flatMap((r) => r.acked);
+  assert.equal(acked.length, WRITERS * EACH);
+  assert.equal(new Set(acked).size, acked.length, 'ids are unique across processes');
+  for (const m of await watcher.refresh()) seenByWatcher.add(m.id);
+  const store = await ProfileStore.open(dir, { retention: 1000 });
+  assert.deepEqual(store.list().map((m) => m.id), [...acked].sort());
+  assert.deepEqual([...seenByWatcher].sort(), [...acked].sort(), 'refresh() took in every add of the other processes');
+  for (const m of store.list()) assert.deepEqual(await store.get(m.id), syntheticProfile(m.options as WriterOptions), `${m.id} holds what its writer wrote`);
+  const left = await readdir(dir);
+  assert.deepEqual(left.filter((n) => n.includes('.tmp-') || n.includes('.adding-')), []);
+  t.diagnostic(`${acked.length} adds by ${WRITERS} processes, ${opens} opens meanwhile`);
+});

@@ -1,13 +1,51 @@
-// Query verbs' shared path to the daemon: connect (starting it if needed), send one request,
-// close. Keeps each command file about its own flags and rendering.
+// Query verbs' shared path to the history: a running daemon answers; with none, the history's
+// read-only methods are answered in this process from the store on disk (the same handlers the
+// daemon runs), so `flame profiles`, `flame diff` or `flame export` right after `flame record`
+// neither wait for a daemon nor leave one behind. Other methods start the daemon as needed.
+import { existsSync } from 'node:fs';
+import { ErrorCodes } from '../../protocol/errors.js';
+import { FlameError, isFlameError } from '../../daemon/errors.js';
 import { connect, request } from '../connect.js';
+
+/** Methods a client may answer from the store itself (daemon/history-queries.ts). */
+const LOCAL = new Set(['profile/list', 'profile/top', 'profile/lines', 'profile/tree', 'profile/callers', 'profile/diff', 'profile/export']);
 
 /** Send one request to the workspace's daemon and return its result; `spawn: false` never starts one. */
 export async function ask<R>(method: string, params: unknown, opts: { manifestPath?: string; spawn?: boolean } = {}): Promise<R> {
-  const c = await connect({ manifestPath: opts.manifestPath, spawn: opts.spawn, clientName: 'flame-cli' });
+  let c;
+  try {
+    c = await connect({ manifestPath: opts.manifestPath, spawn: !LOCAL.has(method) && opts.spawn !== false, clientName: 'flame-cli' });
+  } catch (err) {
+    if (!LOCAL.has(method) || !isFlameError(err, ErrorCodes.DaemonNotRunning)) throw err;
+    return (await askLocal(method, params, opts.manifestPath)) as R;
+  }
   try {
     return await request<R>(c, method, params);
   } finally {
     c.close();
+  }
+}
+
+async function askLocal(method: string, params: unknown, manifestPath: string | undefined): Promise<unknown> {
+  const [{ findWorkspace, openHistory }, { historyQueries }] = await Promise.all([import('../../daemon/history.js'), import('../../daemon/history-queries.js')]);
+  const ws = await findWorkspace(process.cwd(), manifestPath);
+  if (!ws) throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? process.cwd()} is not inside a cargo project: run flame inside one or pass --manifest-path`);
+  const store = await openHistory(ws.targetDir, { cacheSize: 2 });
+  const handler = historyQueries(store).get(method)!;
+  return handler((params ?? {}) as Record<string, unknown>);
+}
+
+/**
+ * For verbs that read "the profile" when given none (`flame top`, `flame lines`): the
+ * workspace's latest stored profile. Undefined outside any cargo workspace, or when the history
+ * is empty and a ./perf.data is there: the caller then reads that, as `perf report` would.
+ */
+export async function askLatest<R>(method: string, params: Record<string, unknown>, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
+  try {
+    return await ask<R>(method, { ...params, profile: 'latest' }, opts);
+  } catch (err) {
+    if (isFlameError(err, ErrorCodes.NotCargoProject)) return undefined;
+    if (isFlameError(err, ErrorCodes.ProfileNotFound) && existsSync('perf.data')) return undefined;
+    throw err;
   }
 }

@@ -6,8 +6,8 @@ import { writeFileAtomic } from '../../daemon/fsutil.js';
 import { foldedStacks, topFunctions } from '../../daemon/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
 import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
+import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
-import type * as P from '../../protocol/methods.js';
 
 export interface OutputOptions {
   svg: string;
@@ -38,9 +38,11 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   };
   process.on('SIGINT', onSigint);
   let result: RecordResult;
+  const history = new HistoryContext();
   try {
     result = await recordOnce(req, {
       signal: abort.signal,
+      onWorkspace: history.onWorkspace,
       onRecordStarted: () => (recording = true),
       onProgress: (p) => {
         if (p.stage === 'record') {
@@ -79,6 +81,13 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   }
   // From the program's end to the graph on disk: what a person waits for after their program.
   const afterProgramMs = performance.now() - result.endedAt;
+  let saved: Saved | undefined;
+  try {
+    saved = await saveToHistory(result, req, history);
+  } catch (err) {
+    // The graph is written; a history that cannot take the profile must not fail the record.
+    warn(`the profile was not added to the workspace's history: ${(err as Error).message}`);
+  }
   const top = topFunctions(profile, { limit: 10 });
   if (out.json) {
     const json: Record<string, unknown> = {
@@ -93,6 +102,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
       quality: profile.quality,
       top,
       warnings: result.warnings,
+      profile: saved?.meta.id ?? null,
     };
     if (result.program) json.program = result.program;
     if (result.build) json.executable = result.build.executable;
@@ -103,10 +113,10 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
       `flame: ${profile.totalSamples} ${profile.unit} of ${profile.event}${result.durationMs ? ` over ${secs} s` : ''}, analysed in ${(result.analysisMs / 1000).toFixed(2)} s; ${qualityLine(profile.quality)}\n` +
         `flame: wrote ${path.relative(process.cwd(), svgPath) || svgPath}${foldedPath ? ` and ${path.relative(process.cwd(), foldedPath)}` : ''} (recording: ${path.relative(process.cwd(), result.perfData)})\n`,
     );
+    if (saved) process.stderr.write(`flame: profile ${saved.meta.id} added to the workspace's history${saved.daemon ? ' (the daemon has it)' : ''}: \`flame web\`, the editor, \`flame diff\` and \`flame export\` show it\n`);
     process.stdout.write(functionTable(top, profile.totalSamples, profile.unit));
   }
   if (out.open) openInBrowser(svgPath);
-  if (result.build) await shareWithDaemon(result, out.json ?? false);
   if (result.program?.failed && !req.record?.ignoreStatus) {
     process.stderr.write(
       `error: the program ${result.program.signal ? `died of ${result.program.signal}` : `exited with status ${result.program.exitCode}`}; the flame graph of its run was still written (pass --ignore-status to exit 0)\n`,
@@ -114,34 +124,4 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     return result.program.exitCode && result.program.exitCode > 0 ? result.program.exitCode : 1;
   }
   return 0;
-}
-
-/**
- * When the workspace's daemon runs, hand it the recording so the editor, the web page and
- * `flame profiles` see it too. Never starts a daemon, never fails the record.
- */
-async function shareWithDaemon(result: RecordResult, quiet: boolean): Promise<void> {
-  let c;
-  let client;
-  try {
-    // Loaded here, not at start-up: most runs have no daemon to share with.
-    client = await Promise.all([import('../connect.js'), import('../../protocol/methods.js')]);
-  } catch {
-    return;
-  }
-  const [{ connect, request }, { ProfileImport }] = client;
-  try {
-    c = await connect({ workspaceRoot: result.build!.workspaceRoot, spawn: false, clientName: 'flame-record' });
-  } catch {
-    return; // no daemon: nothing to share with
-  }
-  try {
-    const t = result.build!.target;
-    const meta = await request<P.ProfileImport.Result>(c, ProfileImport.method, { perfData: result.perfData, target: { ...t, executable: result.build!.executable }, options: { source: 'flame record' } });
-    if (!quiet) process.stderr.write(`flame: added to the workspace daemon's history as ${meta.id}\n`);
-  } catch (err) {
-    warn(`the workspace daemon could not take this recording: ${(err as Error).message}`);
-  } finally {
-    c.close();
-  }
 }

@@ -1,33 +1,51 @@
-// `flame export`: a stored profile as folded stacks, SVG, speedscope JSON or pprof.
+// `flame export`: a profile of the history, or of a recording, as folded stacks, SVG,
+// speedscope JSON or pprof.
 import { writeFileAtomic } from '../../../daemon/fsutil.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../daemon/export.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
+import { analyzeWithProgress } from '../render.js';
 
-const HELP = `Usage: flame export --format folded|svg|speedscope|pprof [ID] [-o FILE] [--manifest-path PATH]
+const HELP = `Usage: flame export --format folded|svg|speedscope|pprof [PROFILE] [-o FILE] [--perf-data FILE] [--manifest-path PATH]
 
-Export a stored profile (default: the latest). Text formats go to stdout unless -o is given;
-pprof is binary and needs -o (open it with \`go tool pprof FILE\`; speedscope files open at
-speedscope.app or in its desktop build).
+Export a profile of the workspace's history (default: the latest; PROFILE is an id, latest,
+previous or -N, see \`flame profiles\`), or with --perf-data a recording, analysed on the spot.
+Works with or without a running daemon. The output goes to stdout unless -o is given; pprof is
+binary, so it is refused only when stdout is a terminal (open it with \`go tool pprof FILE\`;
+speedscope files open at speedscope.app or in its desktop build).
 `;
 
-const FORMATS = ['folded', 'svg', 'speedscope', 'pprof'] as const;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, 'manifest-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(argv, {
+    format: { type: 'string', short: 'f' },
+    output: { type: 'string', short: 'o' },
+    'perf-data': { type: 'string' },
+    'manifest-path': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const format = values.format as (typeof FORMATS)[number] | undefined;
-  if (!format || !FORMATS.includes(format)) throw new UsageError(`--format takes ${FORMATS.join(', ')}`);
-  if (format === 'pprof' && !values.output) throw new UsageError('pprof is binary: pass -o FILE');
-  const r = await ask<P.Export.Result>(P.Export.method, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
+  const format = values.format as ExportFormat | undefined;
+  if (!format || !EXPORT_FORMATS.includes(format)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}`);
+  if (positionals.length > 1) throw new UsageError('flame export takes at most one PROFILE');
+  if (values['perf-data'] !== undefined && positionals.length > 0) throw new UsageError('pass a PROFILE or --perf-data, not both');
+  if (format === 'pprof' && !values.output && process.stdout.isTTY) throw new UsageError('pprof is binary: pass -o FILE, or redirect stdout to a file');
+  let r: { profile?: string; encoding: 'utf8' | 'base64'; data: string };
+  if (values['perf-data'] !== undefined) {
+    const { exportProfile } = await import('../../../daemon/export.js');
+    const profile = await analyzeWithProgress(values['perf-data']);
+    r = exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
+  } else {
+    r = await ask<P.Export.Result>(P.Export.method, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
+  }
   const bytes = r.encoding === 'base64' ? Buffer.from(r.data, 'base64') : Buffer.from(r.data, 'utf8');
   if (values.output) {
     await writeFileAtomic(values.output, bytes);
-    process.stderr.write(`flame: wrote ${values.output} (${format} of profile ${r.profile})\n`);
+    process.stderr.write(`flame: wrote ${values.output} (${format} of ${r.profile ? `profile ${r.profile}` : values['perf-data']})\n`);
   } else {
     process.stdout.write(bytes);
   }

@@ -10,9 +10,10 @@ const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [-
 Source lines by self count (samples whose innermost inlined frame is on the line), each with
 its total (samples with the line anywhere in the stack, once per sample).
   SOURCE_FILE        only lines of this file (absolute, or a path suffix such as src/lib.rs)
-  --perf-data FILE   the recording to read (default ./perf.data)
-  --profile REF      ask the workspace daemon for a stored profile instead: an id,
-                     latest, previous or -N (see \`flame profiles\`)
+  --profile REF      a stored profile of the workspace's history: an id, latest,
+                     previous or -N (see \`flame profiles\`); the default is the latest
+  --perf-data FILE   read this recording instead (outside a workspace, or with an empty
+                     history, ./perf.data is read)
   --limit N          rows to print (default 30; 0 for all)
   --json             print {samples, unit, lines: [{file, line, self, total}]}
 `;
@@ -41,6 +42,14 @@ export async function run(argv: string[]): Promise<number> {
     const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printLines(r, values.json ?? false);
     return 0;
+  }
+  if (values['perf-data'] === undefined) {
+    const { askLatest } = await import('../daemon-query.js');
+    const r = await askLatest<P.Lines.Result>(P.Lines.method, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    if (r) {
+      printLines(r, values.json ?? false);
+      return 0;
+    }
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
   const lines = hotLines(profile, { ...query, limit });

@@ -20,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (r.profiles.length === 0) {
-    process.stdout.write('no profiles yet: run `flame watch` or `flame query profile/once`\n');
+    process.stdout.write('no profiles yet: `flame record` makes one (and `flame watch` one per change)\n');
     return 0;
   }
   for (const m of r.profiles) {

@@ -8,9 +8,10 @@ import * as P from '../../../protocol/methods.js';
 const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
 
 Functions by self count (samples whose innermost frame is the function).
-  --perf-data FILE   the recording to read (default ./perf.data)
-  --profile REF      ask the workspace daemon for a stored profile instead: an id,
-                     latest, previous or -N (see \`flame profiles\`)
+  --profile REF      a stored profile of the workspace's history: an id, latest,
+                     previous or -N (see \`flame profiles\`); the default is the latest
+  --perf-data FILE   read this recording instead (outside a workspace, or with an empty
+                     history, ./perf.data is read)
   --limit N          rows to print (default 20; 0 for all)
   --no-inline        charge a sample to the function that owns the instruction, as
                      \`perf report --sort sym\` does, not to the innermost inlined function
@@ -58,6 +59,14 @@ export async function run(argv: string[]): Promise<number> {
     const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printTop(r, values.json ?? false);
     return 0;
+  }
+  if (values['perf-data'] === undefined) {
+    const { askLatest } = await import('../daemon-query.js');
+    const r = await askLatest<P.Top.Result>(P.Top.method, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    if (r) {
+      printTop(r, values.json ?? false);
+      return 0;
+    }
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
   const functions = topFunctions(profile, { ...query, limit });

@@ -1,0 +1,79 @@
+// `flame record` and `flame exec` keep what they made: the profile goes into the workspace's
+// history with the same atomic commit the daemon uses, whether or not a daemon runs, and a
+// running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
+import path from 'node:path';
+import type { ProfileMeta, SourceState } from '../../protocol/types.js';
+import type { CargoMetadata } from '../../daemon/cargo-target.js';
+import { buildTargetMeta, findWorkspace, openHistory, storeRun, workspaceDirs, type WorkspaceDirs } from '../../daemon/history.js';
+import type { RecordRequest, RecordResult } from '../../daemon/record.js';
+import { sourceState } from '../../daemon/source-state.js';
+import { warn } from './render.js';
+
+/** What the record path learns before the build: the workspace and the sources it builds. */
+export class HistoryContext {
+  workspace: WorkspaceDirs | undefined;
+  source: SourceState | undefined;
+
+  /** RecordHooks.onWorkspace: hash the sources as the build is about to read them. */
+  onWorkspace = async (metadata: CargoMetadata): Promise<void> => {
+    this.workspace = workspaceDirs(metadata);
+    this.source = await sourceState(this.workspace.root, this.workspace.memberDirs, this.workspace.targetDir).catch(() => undefined);
+  };
+}
+
+export interface Saved {
+  meta: ProfileMeta;
+  /** The daemon that was told, if one runs. */
+  daemon: boolean;
+}
+
+/**
+ * Store the recording's profile in its workspace's history and tell a running daemon. Undefined
+ * outside any cargo workspace (`flame exec` of some command), where there is no history to join.
+ */
+export async function saveToHistory(result: RecordResult, req: RecordRequest, ctx: HistoryContext): Promise<Saved | undefined> {
+  const cwd = path.resolve(req.cwd ?? process.cwd());
+  const ws = ctx.workspace ?? (await findWorkspace(cwd, req.target?.manifestPath));
+  if (!ws) return undefined;
+  const source = ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined));
+  const store = await openHistory(ws.targetDir, { cacheSize: 1 });
+  const tool = req.perfData !== undefined ? 'flame record --perf-data' : req.command ? 'flame exec' : 'flame record';
+  const target = result.build
+    ? buildTargetMeta(result.build)
+    : req.perfData !== undefined
+      ? { kind: 'recording', name: path.basename(result.perfData), perfData: result.perfData }
+      : req.command && req.command.length > 0
+        ? { kind: 'command', name: path.basename(req.command[0]!), command: [...req.command, ...(req.programArgs ?? [])] }
+        : { kind: 'pid', name: `pid ${req.record?.pid}` };
+  const meta = await storeRun(store, {
+    profile: result.profile,
+    target,
+    options: { source: tool, record: req.record ?? {}, programArgs: req.programArgs ?? [], perfData: result.perfData },
+    source,
+    durationMs: result.durationMs || undefined,
+    program: result.program,
+  });
+  return { meta, daemon: await tellDaemon(ws.root, meta.id) };
+}
+
+/** Tell the workspace's daemon, if one runs, that a profile was stored; never starts one. */
+async function tellDaemon(root: string, id: string): Promise<boolean> {
+  let c;
+  try {
+    // Loaded here, not at start-up: most runs have no daemon to tell.
+    const [{ connect, request }, { ProfileAdded }] = await Promise.all([import('../connect.js'), import('../../protocol/methods.js')]);
+    try {
+      c = await connect({ workspaceRoot: root, spawn: false, clientName: 'flame-record' });
+    } catch {
+      return false; // no daemon: it reads the store when it starts
+    }
+    await request<ProfileMeta>(c, ProfileAdded.method, { id });
+    return true;
+  } catch (err) {
+    // The profile is stored either way; the daemon also notices it by watching the store.
+    warn(`the workspace daemon was not told of the new profile: ${(err as Error).message}`);
+    return false;
+  } finally {
+    c?.close();
+  }
+}

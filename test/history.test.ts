@@ -1,0 +1,144 @@
+// One history for every client, walked as a user does: `flame record` with no daemon running,
+// then `flame profiles`, `flame top`, `flame export` and `flame diff` with none started; then
+// the editor (real Neovim running `flame lsp`) and the web page (Debian's Chromium) show that
+// same profile; then a `flame record` made while they are open reaches them live. Real cargo,
+// real perf, a temp copy of the hotspots fixture, a private runtime directory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { connect, type Connection } from '../clients/connect.js';
+import { pct } from '../clients/lsp/convert.js';
+import * as P from '../protocol/methods.js';
+import type { ProfileMeta } from '../protocol/types.js';
+import { FIXTURES, runFlame, scratch } from './helpers.js';
+import { runNvim } from './nvim-harness.js';
+
+// Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+
+let work: string;
+let runtime: string;
+let env: Record<string, string>;
+const records: Array<{ profile: string; perfData: string; samples: number; top: Array<{ name: string; self: number; line?: number }> }> = [];
+
+before(() => {
+  work = scratch('flame-history-ws-');
+  cpSync(path.join(FIXTURES, 'hotspots'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  runtime = scratch('flame-history-rt-');
+  // No FLAME_SOCKET: clients find the daemon where they would on a user's machine.
+  env = { FLAME_RUNTIME_DIR: runtime, FLAME_CACHE_DIR: path.join(runtime, 'cache'), FLAME_FIXTURE_SCALE: '0.3' };
+});
+
+after(async () => {
+  await runFlame(['daemon', 'stop'], { cwd: work, env });
+});
+
+async function record(...extra: string[]): Promise<(typeof records)[number]> {
+  const r = await runFlame(['record', '-F', '499', '--json', ...extra], { cwd: work, env });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as (typeof records)[number];
+  assert.equal(typeof j.profile, 'string', `flame record names the stored profile: ${r.stdout.slice(0, 300)}`);
+  records.push(j);
+  return j;
+}
+
+function daemonRuns(): boolean {
+  return readdirSync(runtime).some((n) => n.endsWith('.sock'));
+}
+
+async function flameJson<T>(args: string[]): Promise<T> {
+  const r = await runFlame(args, { cwd: work, env });
+  assert.equal(r.exitCode, 0, `flame ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+test('flame record with no daemon keeps its profile: profiles, top, lines, export and diff read it, and start no daemon', { timeout: 180_000 }, async () => {
+  const folded = path.join(work, '..', `${path.basename(work)}.folded`);
+  const first = await record('--folded', folded);
+  assert.ok(!daemonRuns(), 'flame record started no daemon');
+
+  const list = await flameJson<P.ProfileList.Result>(['profiles', '--json']);
+  assert.deepEqual(list.profiles.map((m) => m.id), [first.profile]);
+  const meta = list.profiles[0]!;
+  assert.equal(meta.samples, first.samples);
+  assert.deepEqual(meta.target && { kind: (meta.target as { kind: string }).kind, name: (meta.target as { name: string }).name }, { kind: 'bin', name: 'hotspots' });
+  assert.match(meta.source?.hash ?? '', /^[0-9a-f]{64}$/, 'the source state is recorded');
+  assert.equal(meta.summary?.[0]?.name, first.top[0]!.name);
+
+  // `flame top` with no argument reads the latest stored profile, not a recording.
+  const top = await flameJson<P.Top.Result>(['top', '--json', '--limit', '5']);
+  assert.equal(top.profile, first.profile);
+  assert.deepEqual(top.functions.map((f) => [f.name, f.self]), first.top.slice(0, 5).map((f) => [f.name, f.self]));
+  const lines = await flameJson<P.Lines.Result>(['lines', 'src/lib.rs', '--json']);
+  assert.equal(lines.profile, first.profile);
+  assert.ok(lines.lines.length > 0);
+
+  const exported = await runFlame(['export', '--format', 'folded'], { cwd: work, env });
+  assert.equal(exported.exitCode, 0, exported.stderr);
+  assert.equal(exported.stdout, readFileSync(folded, 'utf8'), 'the export is the folded file flame record wrote');
+  // Straight from the recording, with no history involved: the same stacks.
+  const fromRecording = await runFlame(['export', '--format', 'folded', '--perf-data', first.perfData], { cwd: work, env });
+  assert.equal(fromRecording.exitCode, 0, fromRecording.stderr);
+  assert.equal(fromRecording.stdout, exported.stdout);
+  // pprof is binary: fine into a pipe (stdout here is not a terminal); it is gzipped protobuf.
+  const pprof = await runFlame(['export', '--format', 'pprof'], { cwd: work, env });
+  assert.equal(pprof.exitCode, 0, pprof.stderr);
+  assert.ok(Buffer.from(pprof.stdout, 'latin1').length > 0);
+
+  const second = await record();
+  const diff = await flameJson<P.Diff.Result>(['diff', '--json']);
+  assert.equal(diff.base.id, first.profile);
+  assert.equal(diff.current.id, second.profile);
+  assert.ok(!daemonRuns(), 'no query verb started a daemon');
+});
+
+test('the editor shows the profile flame record made: Neovim running flame lsp', { timeout: 150_000 }, async () => {
+  const latest = records.at(-1)!;
+  const mix = latest.top.find((f) => f.name === 'hotspots::mix')!;
+  assert.ok(mix, JSON.stringify(latest.top));
+  const r = await runNvim({ root: work, file: path.join(work, 'src', 'lib.rs'), runtime, env: { ...process.env, ...env } });
+  assert.equal(r.error, undefined);
+  assert.equal(r.arrived, true, 'diagnostics arrived');
+  const decl = r.diagnostics.find((d) => d.message.startsWith('hotspots::mix:'));
+  assert.ok(decl, JSON.stringify(r.diagnostics));
+  assert.ok(decl.message.startsWith(`hotspots::mix: ${pct(mix.self / latest.samples)} self (${mix.self} samples)`), `${decl.message} is the recorded profile's`);
+  const lens = r.lenses.find((l) => l.title.includes('hotspots::mix'));
+  assert.ok(lens?.title.includes(`${pct(mix.self / latest.samples)} self`), JSON.stringify(r.lenses));
+});
+
+test('the web page shows it, and a flame record made while page and client are open reaches both live', { timeout: 180_000 }, async () => {
+  const web = await flameJson<P.WebUrl.Result>(['web', '--json']);
+  let browser: Browser | undefined;
+  let client: Connection | undefined;
+  const saved = { ...process.env };
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(web.url);
+    await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, records.at(-1)!.profile);
+
+    Object.assign(process.env, env);
+    client = await connect({ cwd: work, spawn: false, clientName: 'history-test' });
+    const ready: P.ProfileReady.Params[] = [];
+    client.conn.onNotification(P.ProfileReady.type, (p) => void ready.push(p));
+
+    const third = await record();
+    await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, third.profile);
+    const deadline = Date.now() + 10_000;
+    while (!ready.some((p) => p.id === third.profile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(ready.map((p) => p.id), [third.profile], 'one profile/ready, for the recording');
+    // The daemon took the CLI's own profile as stored, not a second analysis of the recording.
+    const onDisk = JSON.parse(readFileSync(path.join(work, 'target', 'flame', 'profiles', `${third.profile}.meta.json`), 'utf8')) as { meta: ProfileMeta };
+    assert.deepEqual(ready[0]!.meta, onDisk.meta);
+    const list = await client.conn.sendRequest(P.ProfileList.type, {});
+    assert.deepEqual(list.profiles.map((m) => m.id), records.map((r) => r.profile));
+  } finally {
+    process.env = saved;
+    client?.close();
+    await browser?.close();
+  }
+  assert.ok(existsSync(path.join(work, 'target', 'flame', 'profiles')));
+});
