@@ -142,3 +142,18 @@ test('the web page shows it, and a flame record made while page and client are o
   }
   assert.ok(existsSync(path.join(work, 'target', 'flame', 'profiles')));
 });
+
+test('flame exec inside the workspace and flame record --perf-data join the same history', { timeout: 120_000 }, async () => {
+  const exe = (records[0] as unknown as { executable: string }).executable;
+  const exec = await runFlame(['exec', '-F', '499', '--json', '--', exe], { cwd: work, env });
+  assert.equal(exec.exitCode, 0, exec.stderr);
+  const e = JSON.parse(exec.stdout) as { profile: string };
+  const again = await runFlame(['record', '--perf-data', records[0]!.perfData, '--json'], { cwd: work, env });
+  assert.equal(again.exitCode, 0, again.stderr);
+  const a = JSON.parse(again.stdout) as { profile: string; samples: number };
+  const list = await flameJson<P.ProfileList.Result>(['profiles', '--json']);
+  const byId = new Map(list.profiles.map((m) => [m.id, m]));
+  assert.deepEqual((byId.get(e.profile)?.target as { kind?: string })?.kind, 'command');
+  assert.deepEqual((byId.get(a.profile)?.target as { kind?: string })?.kind, 'recording');
+  assert.equal(list.profiles.at(-1)?.id, a.profile);
+});
