@@ -14,6 +14,7 @@ import * as P from '../protocol/methods.js';
 import type { ProfileMeta } from '../protocol/types.js';
 import { FIXTURES, runFlame, scratch } from './helpers.js';
 import { runNvim } from './nvim-harness.js';
+import { ProfileStore } from '../daemon/store.js';
 
 // Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
@@ -156,4 +157,37 @@ test('flame exec inside the workspace and flame record --perf-data join the same
   assert.deepEqual((byId.get(e.profile)?.target as { kind?: string })?.kind, 'command');
   assert.deepEqual((byId.get(a.profile)?.target as { kind?: string })?.kind, 'recording');
   assert.equal(list.profiles.at(-1)?.id, a.profile);
+});
+
+test('the daemon and flame record in other processes store at the same time: every profile listed and whole', { timeout: 180_000 }, async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  let client: Connection | undefined;
+  try {
+    // The editor and page tests left the daemon running.
+    client = await connect({ cwd: work, spawn: false, clientName: 'history-race' });
+    const c = client;
+    const before = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.length;
+    const [daemonMade, ...cliMade] = await Promise.all([
+      Promise.all([c.conn.sendRequest(P.ProfileOnce.type, { record: { frequency: 499 } }), c.conn.sendRequest(P.ProfileOnce.type, { record: { frequency: 299 } })]),
+      record(),
+      record(),
+    ]);
+    const ids = [...daemonMade!.map((m) => m.id), ...cliMade.map((r) => r.profile)];
+    assert.equal(new Set(ids).size, 4);
+    const list = await c.conn.sendRequest(P.ProfileList.type, {});
+    assert.equal(list.profiles.length, before + 4);
+    for (const id of ids) {
+      assert.ok(list.profiles.some((m) => m.id === id), `${id} is listed`);
+      const top = await c.conn.sendRequest(P.Top.type, { profile: id, limit: 1 });
+      assert.equal(top.profile, id);
+      assert.equal(top.samples, list.profiles.find((m) => m.id === id)!.samples, `${id} reads back whole`);
+    }
+    // And a store opened afresh, as the next process would, agrees.
+    const fresh = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
+    assert.deepEqual(fresh.list().map((m) => m.id), list.profiles.map((m) => m.id));
+  } finally {
+    process.env = saved;
+    client?.close();
+  }
 });
