@@ -2,6 +2,7 @@
 // analyse → store) at a time; a source change cancels a run whose sources it made stale and
 // starts again from the new sources, so a profile never comes from stale code.
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildFinished } from '../protocol/methods.js';
 import type { SessionSpec, ProfileMeta, DaemonState, BuildDiagnostic } from '../protocol/types.js';
@@ -249,6 +250,9 @@ export class SessionManager {
         program: result.program,
       });
       this.events.profileReady(s.id, meta);
+      // The stored profile is what every client reads; a watch session's recording (hundreds of
+      // MB per run at the defaults) is never read again, so it does not stay on disk.
+      await rm(result.perfData, { force: true }).catch(() => {});
       for (const w of s.waiters.splice(0)) w.resolve(meta);
     } catch (err) {
       const cancelled = isFlameError(err, ErrorCodes.Cancelled);

@@ -12,7 +12,7 @@ import { connect, type Connection } from '../clients/connect.js';
 import { pct } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
 import type { ProfileMeta } from '../protocol/types.js';
-import { FIXTURES, runFlame, scratch } from './helpers.js';
+import { FIXTURES, FLAME_BIN, runCmd, runFlame, scratch } from './helpers.js';
 import { runNvim } from './nvim-harness.js';
 import { ProfileStore } from '../daemon/store.js';
 
@@ -87,6 +87,10 @@ test('flame record with no daemon keeps its profile: profiles, top, lines, expor
   const pprof = await runFlame(['export', '--format', 'pprof'], { cwd: work, env });
   assert.equal(pprof.exitCode, 0, pprof.stderr);
   assert.ok(Buffer.from(pprof.stdout, 'latin1').length > 0);
+
+  // On a terminal it is refused with the fix (script(1) gives the command a pty).
+  const tty = await runCmd('script', ['-qec', `${process.execPath} ${FLAME_BIN} export --format pprof`, '/dev/null'], { cwd: work, env });
+  assert.match(tty.stdout, /pprof is binary: pass -o FILE, or redirect stdout to a file/);
 
   const second = await record();
   const diff = await flameJson<P.Diff.Result>(['diff', '--json']);
