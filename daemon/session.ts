@@ -3,13 +3,14 @@
 // starts again from the new sources, so a profile never comes from stale code.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { BuildFinished } from '../protocol/methods.js';
+import type { BuildFinished, ProgramOutput } from '../protocol/methods.js';
 import type { SessionSpec, ProfileMeta, DaemonState, BuildDiagnostic } from '../protocol/types.js';
 import { analyzePerfData } from './analyze.js';
 import { ErrorCodes, FlameError, isFlameError } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
 import type { ProfileData } from './profile.js';
+import { ProgramOutputBatcher } from './program-output.js';
 import { topFunctions } from './query.js';
 import { recordOnce, type RecordProgress } from './record.js';
 import { sourceState } from './source-state.js';
@@ -24,6 +25,8 @@ export interface SessionEvents {
   /** A stored profile; sessionId is undefined for an imported recording. */
   profileReady(sessionId: string | undefined, meta: ProfileMeta): void;
   error(sessionId: string, code: number, message: string): void;
+  /** The program's output lines, batched and bounded (program-output.ts). */
+  programOutput(sessionId: string, batch: Omit<ProgramOutput.Params, 'sessionId'>): void;
   stateChanged(): void;
 }
 
@@ -42,6 +45,8 @@ interface Session {
   watch: boolean;
   /** Resolvers of one-shot requests waiting for this session's next profile. */
   waiters: Array<{ resolve: (m: ProfileMeta) => void; reject: (e: unknown) => void }>;
+  /** The last lines its program printed in its latest run (bounded; never logged line by line). */
+  outputTail?: string[];
 }
 
 /** A stable id for a spec: the same target and options give the same session. */
@@ -207,7 +212,7 @@ export class SessionManager {
   }
 
   private async run(s: Session, signal: AbortSignal): Promise<void> {
-    const programLog = logger('program');
+    const output = new ProgramOutputBatcher({ send: (batch) => this.events.programOutput(s.id, batch) });
     try {
       this.setState('building');
       const source = await this.sourceState();
@@ -223,7 +228,7 @@ export class SessionManager {
         },
         {
           signal,
-          detached: { programOutput: (line) => programLog.info({ session: s.id }, line) },
+          detached: { programOutput: output.line },
           onProgress: (p) => {
             if (p.stage === 'script' || p.stage === 'symbolize' || p.stage === 'model') this.setState('symbolizing');
             this.events.progress(s.id, p);
@@ -244,7 +249,12 @@ export class SessionManager {
             this.setState('recording');
             this.events.recordStarted(s.id, cmd[0] ?? '');
           },
-          onRecordFinished: (r) => this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal }),
+          onRecordFinished: (r) => {
+            const end = output.end({ exitCode: r.exitCode, signal: r.signal });
+            s.outputTail = output.tail();
+            if (end.failed) this.log.warn({ session: s.id, ...end, tail: s.outputTail }, 'the program failed');
+            this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal });
+          },
         },
       );
       if (signal.aborted) throw new FlameError(ErrorCodes.Cancelled, 'superseded by a newer change');
@@ -277,6 +287,8 @@ export class SessionManager {
       if (!(err instanceof FlameError)) this.log.error({ err, session: s.id }, 'run failed');
       this.events.error(s.id, code, message);
       for (const w of s.waiters.splice(0)) w.reject(err);
+    } finally {
+      output.close();
     }
   }
 }

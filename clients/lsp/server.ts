@@ -38,6 +38,13 @@ export function startServer(lsp: Connection): void {
   const log = (msg: string) => lsp.console.log(msg);
   const fail = (what: string, err: unknown) => lsp.console.error(`flame: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
 
+  // A watched program runs inside the daemon, out of sight: its panic would go unseen.
+  const programFailed = (end: P.ProgramOutput.End | undefined): void => {
+    if (!end?.failed) return;
+    const how = end.signal ? `died of ${end.signal}` : `exited with status ${end.exitCode}`;
+    void lsp.window.showWarningMessage(`flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}`);
+  };
+
   /** The buffer, when it is a Rust source of this workspace. */
   const annotatable = (uri: string): Doc | undefined => {
     const doc = docs.get(uri);
@@ -120,6 +127,7 @@ export function startServer(lsp: Connection): void {
     link.onNotification((method, p) => {
       progress!.notify(method, p);
       if (method === P.ProfileReady.method) void showProfile((p as P.ProfileReady.Params).id).catch((err) => fail('loading the new profile', err));
+      if (method === P.ProgramOutput.method) programFailed((p as P.ProgramOutput.Params).end);
     });
     return {
       capabilities: {
