@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import {
   CodeLensRefreshRequest,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   type Connection,
   type InitializeParams,
@@ -42,7 +44,8 @@ export function startServer(lsp: Connection): void {
   const programFailed = (end: P.ProgramOutput.End | undefined): void => {
     if (!end?.failed) return;
     const how = end.signal ? `died of ${end.signal}` : `exited with status ${end.exitCode}`;
-    void lsp.window.showWarningMessage(`flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}`);
+    // A notification, not window/showMessageRequest: there is nothing to answer.
+    void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}` });
   };
 
   /** The buffer, when it is a Rust source of this workspace. */
