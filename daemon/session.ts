@@ -45,8 +45,6 @@ interface Session {
   watch: boolean;
   /** Resolvers of one-shot requests waiting for this session's next profile. */
   waiters: Array<{ resolve: (m: ProfileMeta) => void; reject: (e: unknown) => void }>;
-  /** The last lines its program printed in its latest run (bounded; never logged line by line). */
-  outputTail?: string[];
 }
 
 /** A stable id for a spec: the same target and options give the same session. */
@@ -251,8 +249,8 @@ export class SessionManager {
           },
           onRecordFinished: (r) => {
             const end = output.end({ exitCode: r.exitCode, signal: r.signal });
-            s.outputTail = output.tail();
-            if (end.failed) this.log.warn({ session: s.id, ...end, tail: s.outputTail }, 'the program failed');
+            // The log gets the program's last lines only when they may explain a failure.
+            if (end.failed) this.log.warn({ session: s.id, ...end, tail: output.tail() }, 'the program failed');
             this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal });
           },
         },
