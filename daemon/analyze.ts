@@ -5,6 +5,7 @@ import path from 'node:path';
 import { perfScript } from './perf.js';
 import { PerfScriptParser, type RawSample } from './perfscript.js';
 import { ProfileBuilder, type ProfileData } from './profile.js';
+import { localRustSources, rustSources } from './rust-src.js';
 import { Symbolizer, type SourceFrame } from './symbolize.js';
 import { FlameError, ErrorCodes } from './errors.js';
 
@@ -78,6 +79,7 @@ export class Analysis {
    */
   prefetchSymbols(everyMs = 250): void {
     if (this.opts.noSymbolize || this.timer) return;
+    void rustSources(); // found while the program runs, not after it
     this.symbolizer ??= new Symbolizer({ cacheDir: this.opts.cacheDir, keepAlive: true, signal: this.opts.signal });
     const symbolizer = this.symbolizer;
     this.timer = setInterval(() => {
@@ -126,7 +128,8 @@ export class Analysis {
       await symbolizer.close();
     }
     opts.onProgress?.({ stage: 'model', message: 'building the profile' });
-    const profile = collector.build(expansions, stats.lostEvents);
+    const localFiles = await localRustSources(sourceFiles(expansions));
+    const profile = collector.build(expansions, stats.lostEvents, localFiles);
     return { profile, warnings };
   }
 }
@@ -257,7 +260,8 @@ class RawCollector {
     return out;
   }
 
-  build(expansions: Map<number, SourceFrame[]>, lost: number): ProfileData {
+  /** `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts). */
+  build(expansions: Map<number, SourceFrame[]>, lost: number, localFiles: ReadonlyMap<string, string> = new Map()): ProfileData {
     const b = new ProfileBuilder();
     b.event = this.event;
     b.lost = lost;
@@ -278,7 +282,7 @@ class RawCollector {
         // named as perf names it so that counts by function match perf report's.
         locs = new Array(chain.length);
         for (let j = chain.length - 1, k = 0; j >= 0; j--, k++) {
-          const sf = chain[j]!;
+          const sf = localFile(chain[j]!, localFiles);
           const outer = j === chain.length - 1;
           const name = outer ? ownName : sf.name;
           const fn = b.fn({ name, dso, ...declSite(sf) });
@@ -302,6 +306,18 @@ class RawCollector {
     }
     return b.finish();
   }
+}
+
+/** Every source file the chains name, once. */
+function sourceFiles(expansions: Map<number, SourceFrame[]>): Set<string> {
+  const files = new Set<string>();
+  for (const chain of expansions.values()) for (const sf of chain) if (sf.file !== undefined) files.add(sf.file);
+  return files;
+}
+
+function localFile(sf: SourceFrame, localFiles: ReadonlyMap<string, string>): SourceFrame {
+  const local = sf.file === undefined ? undefined : localFiles.get(sf.file);
+  return local === undefined ? sf : { ...sf, file: local };
 }
 
 function declSite(sf: SourceFrame): { file?: string; line?: number } {

@@ -1,13 +1,18 @@
 // One pino root logger for the process; modules take `log.child({ component })`.
 // Never stdout: stdout carries results (CLI) or JSON-RPC (lsp, stdio daemon).
+import { renameSync, statSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 let root: Logger = pino({ level: process.env.FLAME_LOG ?? 'silent' }, pino.destination(2));
 
+/** A log file past this size is moved to `<file>.1` (replacing the one before) and started anew. */
+export const DEFAULT_LOG_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Point the root logger at a file (the daemon) or stderr at a level (the CLI's --verbose). */
-export function configureLogging(opts: { file?: string; level?: string }): Logger {
+export function configureLogging(opts: { file?: string; level?: string; maxBytes?: number }): Logger {
   const level = opts.level ?? process.env.FLAME_LOG ?? 'info';
-  const dest = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : pino.destination(2);
+  const maxBytes = opts.maxBytes ?? (Number(process.env.FLAME_LOG_MAX_BYTES) || DEFAULT_LOG_MAX_BYTES);
+  const dest = opts.file ? new RotatingFile(opts.file, maxBytes) : pino.destination(2);
   root = pino({ level }, dest);
   return root;
 }
@@ -15,4 +20,47 @@ export function configureLogging(opts: { file?: string; level?: string }): Logge
 /** The logger for one component, e.g. `logger('perf')`. */
 export function logger(component: string): Logger {
   return root.child({ component });
+}
+
+/**
+ * A daemon lives for days: its log may not grow without end. Keeps one old file, so the lines
+ * before a rotation are still there to read.
+ */
+class RotatingFile {
+  private size: number;
+  private readonly out: ReturnType<typeof pino.destination>;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+  ) {
+    this.out = pino.destination({ dest: file, mkdir: true, sync: false });
+    try {
+      this.size = statSync(file).size;
+    } catch {
+      this.size = 0;
+    }
+  }
+
+  write(chunk: string): boolean {
+    const ok = this.out.write(chunk);
+    this.size += Buffer.byteLength(chunk);
+    if (this.size > this.maxBytes) this.rotate();
+    return ok;
+  }
+
+  flush(cb?: (err?: Error) => void): void {
+    this.out.flush(cb);
+  }
+
+  private rotate(): void {
+    this.size = 0;
+    try {
+      renameSync(this.file, `${this.file}.1`);
+    } catch {
+      return; // gone or not ours to move: keep writing where we are
+    }
+    // Lines still buffered land in the new file; none is lost either way.
+    this.out.reopen();
+  }
 }

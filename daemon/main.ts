@@ -56,6 +56,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     progress: (sessionId, p) => clients.broadcast(P.Progress.type, { sessionId, ...p }),
     profileReady: (sessionId, m) => clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m }),
     error: (sessionId, code, message) => clients.broadcast(P.SessionError.type, { sessionId, code, message }),
+    programOutput: (sessionId, batch) => clients.broadcast(P.ProgramOutput.type, { sessionId, ...batch }),
     stateChanged: () => touch(),
   };
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);

@@ -3,6 +3,7 @@
 // over this data. The stacks, which are nearly all of it, are columns of typed arrays: a
 // million-sample profile takes tens of megabytes instead of the hundreds that an object per
 // stack costs, and the store writes and reads the columns as they are (store-format.ts).
+import path from 'node:path';
 import { grown } from './int-tables.js';
 
 /** Counts are in samples; `period` keeps perf's summed event period beside them. */
@@ -71,7 +72,28 @@ export interface ProfileData {
   quality: UnwindQuality;
 }
 
-/** Accumulates samples into a ProfileData, interning everything. */
+/**
+ * A function's name as the profile keeps it: without the ELF symbol version perf prints for a
+ * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
+ * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
+ */
+export function canonicalName(name: string): string {
+  return name.replace(SYMBOL_VERSION, '');
+}
+
+// `foo@plt` is the PLT stub of foo, code of its own: it keeps its name.
+const SYMBOL_VERSION = /(?<=[^@])@@?(?!plt$)[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/**
+ * A source path as the profile keeps it, so that every output (text, JSON, the editor, the
+ * page) shows one spelling: `.` and `..` segments and doubled slashes resolved lexically, as
+ * debug info joins them (`./malloc/./malloc/malloc.c` → `malloc/malloc/malloc.c`).
+ */
+export function canonicalFile(file: string): string {
+  return file === '' ? file : path.posix.normalize(file);
+}
+
+/** Accumulates samples into a ProfileData, interning everything; names and paths canonical. */
 export class ProfileBuilder {
   private readonly functions: FunctionInfo[] = [];
   private readonly fnIndex = new Map<string, number>();
@@ -89,15 +111,18 @@ export class ProfileBuilder {
   event = '';
 
   fn(info: FunctionInfo): number {
-    let id = this.fnIndex.get(info.name);
+    const name = canonicalName(info.name);
+    let id = this.fnIndex.get(name);
     if (id === undefined) {
       id = this.functions.length;
-      this.functions.push({ ...info });
-      this.fnIndex.set(info.name, id);
+      const f: FunctionInfo = { ...info, name };
+      if (info.file !== undefined) f.file = canonicalFile(info.file);
+      this.functions.push(f);
+      this.fnIndex.set(name, id);
     } else {
       const f = this.functions[id]!;
       if (f.file === undefined && info.file !== undefined) {
-        f.file = info.file;
+        f.file = canonicalFile(info.file);
         f.line = info.line;
       }
       if (f.dso === undefined && info.dso !== undefined) f.dso = info.dso;
@@ -105,7 +130,8 @@ export class ProfileBuilder {
     return id;
   }
 
-  location(fn: number, file: string | undefined, line: number | undefined, inlined: boolean): number {
+  location(fn: number, rawFile: string | undefined, line: number | undefined, inlined: boolean): number {
+    const file = rawFile === undefined ? undefined : canonicalFile(rawFile);
     const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}`;
     let id = this.locIndex.get(key);
     if (id === undefined) {

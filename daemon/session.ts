@@ -4,13 +4,14 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildFinished } from '../protocol/methods.js';
+import type { BuildFinished, ProgramOutput } from '../protocol/methods.js';
 import type { SessionSpec, ProfileMeta, DaemonState, BuildDiagnostic } from '../protocol/types.js';
 import { analyzePerfData } from './analyze.js';
 import { ErrorCodes, FlameError, isFlameError } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
 import { buildTargetMeta, storeRun } from './history.js';
+import { ProgramOutputBatcher } from './program-output.js';
 import { recordOnce, type RecordProgress } from './record.js';
 import { sourceState } from './source-state.js';
 import type { ProfileStore } from './store.js';
@@ -24,6 +25,8 @@ export interface SessionEvents {
   /** A stored profile; sessionId is undefined for an imported recording. */
   profileReady(sessionId: string | undefined, meta: ProfileMeta): void;
   error(sessionId: string, code: number, message: string): void;
+  /** The program's output lines, batched and bounded (program-output.ts). */
+  programOutput(sessionId: string, batch: Omit<ProgramOutput.Params, 'sessionId'>): void;
   stateChanged(): void;
 }
 
@@ -199,7 +202,7 @@ export class SessionManager {
   }
 
   private async run(s: Session, signal: AbortSignal): Promise<void> {
-    const programLog = logger('program');
+    const output = new ProgramOutputBatcher({ send: (batch) => this.events.programOutput(s.id, batch) });
     try {
       this.setState('building');
       const source = await this.sourceState();
@@ -215,7 +218,7 @@ export class SessionManager {
         },
         {
           signal,
-          detached: { programOutput: (line) => programLog.info({ session: s.id }, line) },
+          detached: { programOutput: output.line },
           onProgress: (p) => {
             if (p.stage === 'script' || p.stage === 'symbolize' || p.stage === 'model') this.setState('symbolizing');
             this.events.progress(s.id, p);
@@ -236,7 +239,12 @@ export class SessionManager {
             this.setState('recording');
             this.events.recordStarted(s.id, cmd[0] ?? '');
           },
-          onRecordFinished: (r) => this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal }),
+          onRecordFinished: (r) => {
+            const end = output.end({ exitCode: r.exitCode, signal: r.signal });
+            // The log gets the program's last lines only when they may explain a failure.
+            if (end.failed) this.log.warn({ session: s.id, ...end, tail: output.tail() }, 'the program failed');
+            this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal });
+          },
         },
       );
       if (signal.aborted) throw new FlameError(ErrorCodes.Cancelled, 'superseded by a newer change');
@@ -265,6 +273,8 @@ export class SessionManager {
       if (!(err instanceof FlameError)) this.log.error({ err, session: s.id }, 'run failed');
       this.events.error(s.id, code, message);
       for (const w of s.waiters.splice(0)) w.reject(err);
+    } finally {
+      output.close();
     }
   }
 }

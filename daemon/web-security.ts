@@ -67,3 +67,35 @@ export function resolveSource(root: string, requested: string | null): SourceChe
   if (rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, status: 403, message: 'the file leads outside the workspace (symlink); only files inside it are served' };
   return { ok: true, path: real };
 }
+
+/**
+ * The other files the page may show: the standard library's sources of an installed toolchain
+ * (rust-src), which the profile names for std frames. Public text, but still only `.rs` files
+ * whose real path lies under one of `roots` (each `<sysroot>/lib/rustlib/src/rust/library`).
+ */
+export function resolveLibrarySource(roots: readonly string[], requested: string | null): SourceCheck {
+  const refused: SourceCheck = { ok: false, status: 403, message: "only files inside the workspace or the toolchain's rust-src are served" };
+  if (!requested || requested.includes('\0') || !path.isAbsolute(requested) || !requested.endsWith('.rs')) return refused;
+  const under = (dir: string, p: string): boolean => {
+    const rel = path.relative(dir, p);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  for (const root of roots) {
+    let realRoot: string;
+    try {
+      realRoot = realpathSync(root);
+    } catch {
+      continue;
+    }
+    const lexical = path.resolve(requested);
+    if (!under(root, lexical) && !under(realRoot, lexical)) continue;
+    let real: string;
+    try {
+      real = realpathSync(lexical);
+    } catch {
+      return { ok: false, status: 404, message: `no such file in the toolchain's rust-src: ${requested}` };
+    }
+    return under(realRoot, real) ? { ok: true, path: real } : refused;
+  }
+  return refused;
+}

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from './log.js';
-import { COOKIE, cookieToken, hostAllowed, LOOPBACK_BIND, originAllowed, resolveSource, tokenEquals } from './web-security.js';
+import { rustSources } from './rust-src.js';
+import { COOKIE, cookieToken, hostAllowed, LOOPBACK_BIND, originAllowed, resolveLibrarySource, resolveSource, tokenEquals } from './web-security.js';
 import { socketTransport } from './web-rpc.js';
 
 export interface WebOptions {
@@ -131,7 +132,13 @@ export class WebServer {
   }
 
   private async source(requested: string | null, res: http.ServerResponse): Promise<void> {
-    const r = resolveSource(this.opts.workspaceRoot, requested);
+    let r = resolveSource(this.opts.workspaceRoot, requested);
+    if (!r.ok && r.status === 403) {
+      // Standard-library frames name the local rust-src (rust-src.ts): those files may be shown too.
+      const roots = [...(await rustSources(this.opts.workspaceRoot)).values()].map((src) => path.join(src, 'library'));
+      const lib = resolveLibrarySource(roots, requested);
+      if (lib.ok || lib.status === 404) r = lib;
+    }
     if (!r.ok) return send(res, r.status, r.message);
     let text: Buffer;
     try {

@@ -343,6 +343,30 @@ export namespace SessionError {
   export const type = new NotificationType<Params>(method);
 }
 
+/**
+ * The watched program's output (stdout and stderr, merged: perf hands both over one pipe), in
+ * batches: at most one per ~100 ms and 200 lines each, the newest kept when it prints faster,
+ * so a flood reaches no client whole. `dropped` counts lines left out since the previous batch;
+ * the batch that follows the program's end carries `end`.
+ */
+export namespace ProgramOutput {
+  export const method = 'program/output';
+  export interface Params {
+    sessionId: string;
+    lines: string[];
+    dropped: number;
+    end?: End;
+  }
+  /** How the program of a run ended; `panic` is its panic message (`thread 'main' panicked at …`). */
+  export interface End {
+    exitCode?: number;
+    signal?: string;
+    failed: boolean;
+    panic?: string;
+  }
+  export const type = new NotificationType<Params>(method);
+}
+
 /** Every request method, for capabilities and the documentation test. */
 export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
-export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError].map((n) => n.method);
+export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError, ProgramOutput].map((n) => n.method);

@@ -222,3 +222,16 @@ test('commands: open the flame graph (window/showDocument of the live page), wat
   while ((await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
   assert.ok(!(await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
 });
+
+test("a watched program's panic reaches the editor as a warning message", async () => {
+  const from = lsp.received.length;
+  const w = await daemon.conn.sendRequest(P.WatchStart.type, { target: { example: 'chatty' }, programArgs: ['--lines', '3', '--panic'] });
+  try {
+    const m = await lsp.next((x) => x.method === 'window/showMessage', 120000, from);
+    const p = m.params as { type: number; message: string };
+    assert.equal(p.type, 2); // Warning
+    assert.match(p.message, /^flame: the profiled program exited with status 101: thread 'main'.* panicked at examples\/chatty\.rs:\d+:\d+: chatty was asked to panic after 3 lines$/);
+  } finally {
+    await daemon.conn.sendRequest(P.WatchStop.type, { sessionId: w.sessionId });
+  }
+});

@@ -2,6 +2,7 @@
 // equal what `perf report` counts.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildHotspots, perfRecordTo, runCmd, runFlame, scratch } from './helpers.js';
 
@@ -33,7 +34,8 @@ test('flame top --no-inline counts every function exactly as perf report --sort 
   const perf = new Map<string, number>();
   let perfUnknown = 0;
   for (const [n, key] of await perfReport('sym')) {
-    const name = key.replace(/^\[[.kgHu]\]\s+/, '');
+    // flame names a function without the ELF symbol version perf shows (cfree@GLIBC_2.2.5).
+    const name = key.replace(/^\[[.kgHu]\]\s+/, '').replace(/(?<=[^@])@@?(?!plt$)[A-Za-z_][\w.]*$/, '');
     // perf names an unresolved address by itself (0x...); flame names it by its binary, [libfoo.so].
     if (/^0x[0-9a-f]+$/.test(name)) perfUnknown += n;
     else perf.set(name, (perf.get(name) ?? 0) + n);
@@ -59,8 +61,16 @@ test('flame top --no-inline counts every function exactly as perf report --sort 
 
 test('flame lines counts every source line exactly as perf report --sort srcline', async () => {
   const perf = new Map<string, number>();
+  // flame names the standard library's files by the local rust-src copy where it has them.
+  const vv = (await runCmd('rustc', ['-vV'])).stdout;
+  const hash = /^commit-hash: (\w+)$/m.exec(vv)?.[1];
+  const src = path.join((await runCmd('rustc', ['--print', 'sysroot'])).stdout.trim(), 'lib', 'rustlib', 'src', 'rust');
+  const local = (key: string): string => {
+    const m = /^\/rustc\/(\w+)\/(.*):(\d+)$/.exec(key);
+    return m && m[1] === hash && existsSync(path.join(src, m[2]!)) ? `${path.join(src, m[2]!)}:${m[3]}` : key;
+  };
   for (const [n, key] of await perfReport('srcline', ['--full-source-path'])) {
-    if (/^\/.*:\d+$/.test(key)) perf.set(key, (perf.get(key) ?? 0) + n);
+    if (/^\/.*:\d+$/.test(key)) perf.set(local(key), (perf.get(local(key)) ?? 0) + n);
   }
   const r = await runFlame(['lines', '--perf-data', perfData, '--limit', '0', '--json'], { env: { FLAME_CACHE_DIR: cacheDir } });
   assert.equal(r.exitCode, 0, r.stderr);

@@ -129,6 +129,44 @@ test('a broken build shows up as an error event with the compiler message', asyn
   assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
 });
 
+test('flame watch shows the program: its lines in bounded batches, its panic and exit status; the daemon log keeps only a tail', async () => {
+  const n = 20_000;
+  const w = new Watch(['--example', 'chatty', '--', '--lines', String(n), '--panic']);
+  const last = await w.next((e) => e.event === 'output' && e.end !== undefined);
+  const batches = w.events.filter((e) => e.event === 'output') as unknown as Array<{ sessionId: string; lines: string[]; dropped: number; end?: { failed: boolean; exitCode?: number; panic?: string } }>;
+  const watching = w.events.find((e) => e.event === 'watch')!;
+  assert.ok(batches.every((b) => b.sessionId === watching.sessionId));
+  // Bounded: no batch holds more than 200 lines, and what was left out is counted.
+  assert.ok(batches.every((b) => b.lines.length <= 200), JSON.stringify(batches.map((b) => b.lines.length)));
+  const lines = batches.flatMap((b) => b.lines);
+  const dropped = batches.reduce((a, b) => a + b.dropped, 0);
+  assert.ok(lines.length + dropped >= n + 2, `${lines.length} + ${dropped}`);
+  // The program's own lines, in order, the newest one kept however many were dropped.
+  const numbered = lines.filter((l) => l.startsWith('chatty line ')).map((l) => Number(l.split(' ')[2]));
+  assert.ok(numbered.every((v, i) => i === 0 || v > numbered[i - 1]!));
+  assert.equal(numbered.at(-1), n - 1);
+  assert.ok(lines.includes(`chatty: ${n} lines written`), 'the stderr line is missing');
+  assert.equal(last.end && (last.end as { failed: boolean }).failed, true);
+  assert.equal((last.end as { exitCode: number }).exitCode, 101);
+  assert.match((last.end as { panic: string }).panic, new RegExp(`^thread 'main'.* panicked at examples/chatty\\.rs:\\d+:\\d+:\nchatty was asked to panic after ${n} lines$`));
+  // The run still gives a profile.
+  await w.next((e) => e.event === 'profile');
+  w.child.kill('SIGINT');
+  assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
+
+  // The daemon's log: not a line per program line, but the tail of the failed run, once.
+  const status = JSON.parse((await runFlame(['daemon', 'status', '--json'], { cwd: work, env })).stdout) as { logFile: string };
+  const log = readFileSync(status.logFile, 'utf8');
+  const logLines = log.split('\n').filter((l) => l.includes('chatty line '));
+  assert.equal(logLines.length, 1, `${logLines.length} log lines mention the program's output`);
+  const failed = JSON.parse(logLines[0]!) as { msg: string; exitCode: number; tail: string[]; panic: string };
+  assert.equal(failed.msg, 'the program failed');
+  assert.equal(failed.exitCode, 101);
+  assert.ok(failed.tail.length <= 100);
+  assert.ok(failed.tail.some((l) => l.startsWith(`chatty line ${n - 1} `)), failed.tail.join('\n'));
+  assert.match(failed.panic, /chatty was asked to panic/);
+});
+
 test('flame record hands its recording to the running daemon, so every client sees it', async () => {
   const r = await runFlame(['record', '--example', 'spin', '-o', path.join(work, 'spin.svg')], { cwd: work, env });
   assert.equal(r.exitCode, 0, r.stderr);

@@ -3,7 +3,7 @@
 // Origin, reads sources only inside the workspace and offers only read-only methods.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import type { Connection } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
 import { WebServer } from '../daemon/web.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
-import { scratch } from './helpers.js';
+import { runCmd, scratch } from './helpers.js';
 
 let work: string;
 let outside: string;
@@ -190,6 +190,20 @@ test('source files: inside the workspace only; ../, absolute paths and symlinks 
   assert.equal((await get('/source?file=src/missing.rs', cookie())).status, 404);
   assert.equal((await get('/source', cookie())).status, 400);
   assert.equal((await get('/source?file=src%00/lib.rs', cookie())).status, 400);
+});
+
+test("the standard library's sources: the local rust-src's .rs files are served, nothing else beside them", async () => {
+  const sysroot = (await runCmd('rustc', ['--print', 'sysroot'], { cwd: work })).stdout.trim();
+  const lib = path.join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library');
+  assert.ok(existsSync(lib), `no rust-src in ${sysroot}: run \`rustup component add rust-src\``);
+  const fmt = await get(`/source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'fmt', 'mod.rs'))}`, cookie());
+  assert.equal(fmt.status, 200, fmt.body);
+  assert.match(fmt.body, /pub fn write\(/);
+  for (const f of [path.join(lib, 'Cargo.toml'), `${lib}/../../../../../etc/passwd`, path.join(lib, '..', 'src', 'x.rs'), path.join(sysroot, 'lib', 'x.rs')]) {
+    const r = await get(`/source?file=${encodeURIComponent(f)}`, cookie());
+    assert.equal(r.status, 403, f);
+  }
+  assert.equal((await get(`/source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'nope.rs'))}`, cookie())).status, 404);
 });
 
 test('the server binds loopback only: another address cannot be asked for nor reached', async () => {

@@ -11,9 +11,13 @@ export function pct(n: number, total: number): string {
   return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-';
 }
 
-/** `file` relative to `base` when it lies under it, else as given. */
+/**
+ * `file` relative to `base` when it lies under it, else as given: a relative path (a system
+ * library's, as its debug info names it) is not one of ours, and the profile keeps it canonical.
+ */
 export function rel(file: string | undefined, base: string): string {
   if (file === undefined) return '';
+  if (!path.isAbsolute(file)) return file;
   const r = path.relative(base, file);
   return r.startsWith('..') ? file : r;
 }

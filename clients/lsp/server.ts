@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import {
   CodeLensRefreshRequest,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   type Connection,
   type InitializeParams,
@@ -37,6 +39,14 @@ export function startServer(lsp: Connection): void {
   let caps = { inlayRefresh: false, lensRefresh: false, progress: false, showDocument: false, configuration: false };
   const log = (msg: string) => lsp.console.log(msg);
   const fail = (what: string, err: unknown) => lsp.console.error(`flame: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
+
+  // A watched program runs inside the daemon, out of sight: its panic would go unseen.
+  const programFailed = (end: P.ProgramOutput.End | undefined): void => {
+    if (!end?.failed) return;
+    const how = end.signal ? `died of ${end.signal}` : `exited with status ${end.exitCode}`;
+    // A notification, not window/showMessageRequest: there is nothing to answer.
+    void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}` });
+  };
 
   /** The buffer, when it is a Rust source of this workspace. */
   const annotatable = (uri: string): Doc | undefined => {
@@ -120,6 +130,7 @@ export function startServer(lsp: Connection): void {
     link.onNotification((method, p) => {
       progress!.notify(method, p);
       if (method === P.ProfileReady.method) void showProfile((p as P.ProfileReady.Params).id).catch((err) => fail('loading the new profile', err));
+      if (method === P.ProgramOutput.method) programFailed((p as P.ProgramOutput.Params).end);
     });
     return {
       capabilities: {

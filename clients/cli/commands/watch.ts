@@ -1,5 +1,6 @@
 // `flame watch`: start or join a watch session and keep a live screen of the state, the hottest
-// functions and their change against the previous profile; JSON lines when not on a terminal.
+// functions and their change against the previous profile, and the program's latest output;
+// JSON lines when not on a terminal.
 import path from 'node:path';
 import { connect, request } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
@@ -12,8 +13,10 @@ const HELP = `Usage: flame watch [target] [recording] [--json] [-- PROGRAM_ARGS]
 
 Start (or join) a watch session in the workspace daemon: every saved change rebuilds the
 target, records it and shows the hottest functions with their change against the previous
-profile. q or Ctrl-C leaves (the session goes on while other clients watch it).
-With --json, or when stdout is not a terminal: one JSON object per line per event.
+profile, and the last lines the program printed (its panic message and exit status when it
+fails). q or Ctrl-C leaves (the session goes on while other clients watch it).
+With --json, or when stdout is not a terminal: one JSON object per line per event; the
+program's output comes as {"event": "output", "lines": [...], "dropped": N, "end"?: {...}}.
 
 ${TARGET_HELP}
 
@@ -36,12 +39,17 @@ export async function run(argv: string[]): Promise<number> {
   target.cwd = process.cwd();
   const screen = json ? new JsonLines() : new LiveScreen(limit, c.workspaceRoot);
   let previousTop: FunctionRow[] | undefined;
+  let sessionId: string | undefined;
   c.conn.onNotification(P.BuildStarted.method, (p: P.BuildStarted.Params) => screen.event('build', { phase: 'started', ...p }));
   c.conn.onNotification(P.BuildFinished.method, (p: P.BuildFinished.Params) => screen.event(p.ok ? 'build' : 'error', p.ok ? { phase: 'finished', ...p } : { kind: 'build', ...p }));
   c.conn.onNotification(P.RecordStarted.method, (p: P.RecordStarted.Params) => screen.event('record', { phase: 'started', ...p }));
   c.conn.onNotification(P.RecordFinished.method, (p: P.RecordFinished.Params) => screen.event('record', { phase: 'finished', ...p }));
   c.conn.onNotification(P.Progress.method, (p: P.Progress.Params) => screen.progress(p));
   c.conn.onNotification(P.SessionError.method, (p: P.SessionError.Params) => screen.event('error', { kind: 'session', ...p }));
+  // Every client hears every session's program; this screen shows its own session's.
+  c.conn.onNotification(P.ProgramOutput.method, (p: P.ProgramOutput.Params) => {
+    if (sessionId === undefined || p.sessionId === sessionId) screen.output(p);
+  });
   c.conn.onNotification(P.ProfileReady.method, async (p: P.ProfileReady.Params) => {
     try {
       // All functions once: the first rows are shown, the rest are the next profile's baseline.
@@ -59,8 +67,8 @@ export async function run(argv: string[]): Promise<number> {
     c.close(); // an open socket would keep the process alive after the error is printed
     throw err;
   }
-  const { sessionId, joined } = started;
-  screen.event('watch', { sessionId, joined, workspace: c.workspaceRoot });
+  sessionId = started.sessionId;
+  screen.event('watch', { sessionId, joined: started.joined, workspace: c.workspaceRoot });
 
   return new Promise<number>((resolve) => {
     const onKey = (b: Buffer): void => {
@@ -102,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
 interface Screen {
   event(kind: string, data: Record<string, unknown>): void;
   progress(p: P.Progress.Params): void;
+  output(p: P.ProgramOutput.Params): void;
   profile(p: P.ProfileReady.Params, top: P.Top.Result, previous: FunctionRow[] | undefined): void;
   close(): void;
 }
@@ -113,17 +122,27 @@ class JsonLines implements Screen {
   progress(p: P.Progress.Params): void {
     this.event('progress', { ...p });
   }
+  output(p: P.ProgramOutput.Params): void {
+    this.event('output', { ...p });
+  }
   profile(p: P.ProfileReady.Params, top: P.Top.Result): void {
     process.stdout.write(`${JSON.stringify({ event: 'profile', id: p.id, samples: p.samples, unit: p.unit, top: { samples: top.samples, unit: top.unit, functions: top.functions } })}\n`);
   }
   close(): void {}
 }
 
-/** The full-screen view: state line, the latest profile's table with deltas, build errors. */
+/** Lines of the program's output the live screen shows. */
+const OUTPUT_PANEL_LINES = 8;
+
+/** The full-screen view: state line, the latest profile's table with deltas, the program's output, build errors. */
 class LiveScreen implements Screen {
   private state = 'starting';
   private table: string[] = [];
   private errors: string[] = [];
+  /** The current run's last output lines, how many it printed in all, and how it ended. */
+  private outputTail: string[] = [];
+  private outputCount = 0;
+  private programEnd: P.ProgramOutput.End | undefined;
   constructor(
     private readonly limit: number,
     private readonly root: string,
@@ -135,7 +154,12 @@ class LiveScreen implements Screen {
       this.state = `building ${String(data.target)}…`;
       this.errors = [];
     } else if (kind === 'build') this.state = 'built';
-    else if (kind === 'record' && data.phase === 'started') this.state = 'recording…';
+    else if (kind === 'record' && data.phase === 'started') {
+      this.state = 'recording…';
+      this.outputTail = [];
+      this.outputCount = 0;
+      this.programEnd = undefined;
+    }
     else if (kind === 'record') this.state = 'symbolizing…';
     else if (kind === 'watch') this.state = data.joined ? 'joined the running session' : 'watching';
     else if (kind === 'error') {
@@ -147,6 +171,12 @@ class LiveScreen implements Screen {
   }
   progress(p: P.Progress.Params): void {
     this.state = p.total ? `${p.stage}: ${p.message} (${p.done ?? 0}/${p.total})` : `${p.stage}: ${p.message}`;
+    this.draw();
+  }
+  output(p: P.ProgramOutput.Params): void {
+    this.outputCount += p.lines.length + p.dropped;
+    this.outputTail = [...this.outputTail, ...p.lines].slice(-OUTPUT_PANEL_LINES);
+    if (p.end) this.programEnd = p.end;
     this.draw();
   }
   profile(p: P.ProfileReady.Params, top: P.Top.Result, previous: FunctionRow[] | undefined): void {
@@ -169,10 +199,29 @@ class LiveScreen implements Screen {
   }
   private draw(): void {
     const lines = [`flame watch — ${this.root}   (q to leave)`, `state: ${this.state}`, '', ...this.table];
+    lines.push(...programPanel(this.outputTail, this.outputCount, this.programEnd, process.stdout.columns ?? 80));
     if (this.errors.length) lines.push('', 'errors:', ...this.errors);
     process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
   }
   close(): void {
     process.stdout.write('\x1b[?25h');
   }
+}
+
+/**
+ * The program's part of the live screen: its last lines, cut to the terminal's width so that a
+ * long line cannot push the table off the screen, and how it ended when it failed.
+ */
+export function programPanel(tail: string[], count: number, end: P.ProgramOutput.End | undefined, columns: number): string[] {
+  const out: string[] = [];
+  if (count > 0) {
+    out.push('', count > tail.length ? `program output (last ${tail.length} of ${count} lines):` : 'program output:');
+    // Control characters (a program's own cursor movements or colours) would redraw our screen.
+    for (const l of tail) out.push(`  │ ${l.replace(/\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g, '')}`.slice(0, Math.max(20, columns - 1)));
+  }
+  if (end?.failed) {
+    out.push('', `the program ${end.signal ? `died of ${end.signal}` : `exited with status ${end.exitCode}`}${end.panic ? ':' : ''}`);
+    if (end.panic) for (const l of end.panic.split('\n')) out.push(`  ${l}`.slice(0, Math.max(20, columns - 1)));
+  }
+  return out;
 }

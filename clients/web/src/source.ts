@@ -1,5 +1,6 @@
-// The source panel: a frame's file from the daemon (GET /source, workspace files only) with
-// each line's self and total samples (profile/lines) as heat, scrolled to the hottest line.
+// The source panel: a frame's file from the daemon (GET /source: workspace files, and the
+// standard library's from the local rust-src) with each line's self and total samples
+// (profile/lines) as heat, scrolled to the hottest line.
 import type * as P from '../../../protocol/methods.js';
 import { el } from './panels.js';
 

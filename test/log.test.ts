@@ -1,0 +1,39 @@
+// The daemon's log file is bounded: past its size it moves to <file>.1 and starts anew, one old
+// file kept, no line lost or split at the move.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { configureLogging, logger } from '../daemon/log.js';
+import { scratch } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('the log rotates past its size, keeping one old file and every line whole', async () => {
+  const dir = scratch('flame-log-');
+  const file = path.join(dir, 'd.log');
+  const maxBytes = 20_000;
+  configureLogging({ file, maxBytes });
+  const log = logger('test');
+  const n = 2000;
+  for (let i = 0; i < n; i++) {
+    log.info({ i }, 'a line of about a hundred bytes, to fill the file');
+    if (i % 100 === 99) await sleep(5); // let the asynchronous writes and reopens happen between bursts
+  }
+  // Wait for the last line to reach the file (writes are asynchronous).
+  for (let t = 0; t < 200 && !readFileSync(file, 'utf8').includes(`"i":${n - 1},`); t++) await sleep(25);
+  const current = readFileSync(file, 'utf8');
+  assert.match(current, new RegExp(`"i":${n - 1},`));
+  assert.ok(existsSync(`${file}.1`), 'no rotated file');
+  assert.ok(!existsSync(`${file}.2`));
+  // Each file stays near the limit: a write can pass it by the lines still buffered, not by megabytes.
+  assert.ok(statSync(file).size < 3 * maxBytes, `${statSync(file).size} bytes`);
+  assert.ok(statSync(`${file}.1`).size < 3 * maxBytes, `${statSync(`${file}.1`).size} bytes`);
+  // Every line in both files is a whole JSON record, and the newest ones are in order.
+  const lines = [...readFileSync(`${file}.1`, 'utf8').split('\n'), ...current.split('\n')].filter(Boolean);
+  const seen = lines.map((l) => (JSON.parse(l) as { i: number }).i);
+  assert.equal(seen.at(-1), n - 1);
+  for (let k = 1; k < seen.length; k++) assert.equal(seen[k], seen[k - 1]! + 1, `line ${k}: ${seen[k - 1]} then ${seen[k]}`);
+  // Older files were replaced: far fewer lines are left than were written.
+  assert.ok(seen.length < n, `${seen.length} lines kept`);
+});
