@@ -10,7 +10,8 @@ import { functionTable, openInBrowser, Progress, qualityLine, warn } from './ren
 import type * as P from '../../protocol/methods.js';
 
 export interface OutputOptions {
-  svg: string;
+  /** Default flamegraph.svg beside the recording: `<target dir>/flame/` in a workspace, else the cwd. */
+  svg?: string;
   folded?: string;
   open?: boolean;
   json?: boolean;
@@ -47,7 +48,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
           progress.update(p.message);
           progress.clear();
         } else {
-          progress.update('done' in p && p.total ? `${p.message} (${p.done ?? 0}/${p.total})` : p.message);
+          // A build's message already carries its count.
+          progress.update(p.stage !== 'build' && 'done' in p && p.total ? `${p.message} (${p.done ?? 0}/${p.total})` : p.message);
         }
       },
       onDiagnostic: (d) => {
@@ -68,7 +70,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const title = out.svgOptions.title ?? (result.build ? `${result.build.target.package} (${result.build.target.kind} ${result.build.target.name})` : undefined);
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
-  const svgPath = path.resolve(out.svg);
+  const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
   await writeFileAtomic(svgPath, renderSvg(stacks, svgOptions));
   let foldedPath: string | undefined;
   if (out.folded) {

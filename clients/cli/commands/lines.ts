@@ -3,6 +3,7 @@ import { hotLines } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
+import { defaultPerfData } from '../../../daemon/record.js';
 import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [--thread T] [--json]
@@ -10,7 +11,8 @@ const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [-
 Source lines by self count (samples whose innermost inlined frame is on the line), each with
 its total (samples with the line anywhere in the stack, once per sample).
   SOURCE_FILE        only lines of this file (absolute, or a path suffix such as src/lib.rs)
-  --perf-data FILE   the recording to read (default ./perf.data)
+  --perf-data FILE   the recording to read (default: flame's latest, <target dir>/flame/perf.data,
+                     or ./perf.data when that is newer)
   --profile REF      ask the workspace daemon for a stored profile instead: an id,
                      latest, previous or -N (see \`flame profiles\`)
   --limit N          rows to print (default 30; 0 for all)
@@ -42,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     printLines(r, values.json ?? false);
     return 0;
   }
-  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
+  const profile = await analyzeWithProgress(values['perf-data'] ?? (await defaultPerfData({ manifestPath: values['manifest-path'] })));
   const lines = hotLines(profile, { ...query, limit });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, lines })}\n`);

@@ -1,14 +1,16 @@
-// `flame top`: functions by self count of a perf.data (default ./perf.data).
+// `flame top`: functions by self count of a perf.data (default: flame's latest recording).
 import { topFunctions } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
+import { defaultPerfData } from '../../../daemon/record.js';
 import * as P from '../../../protocol/methods.js';
 
 const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
 
 Functions by self count (samples whose innermost frame is the function).
-  --perf-data FILE   the recording to read (default ./perf.data)
+  --perf-data FILE   the recording to read (default: flame's latest, <target dir>/flame/perf.data,
+                     or ./perf.data when that is newer)
   --profile REF      ask the workspace daemon for a stored profile instead: an id,
                      latest, previous or -N (see \`flame profiles\`)
   --limit N          rows to print (default 20; 0 for all)
@@ -59,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     printTop(r, values.json ?? false);
     return 0;
   }
-  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
+  const profile = await analyzeWithProgress(values['perf-data'] ?? (await defaultPerfData({ manifestPath: values['manifest-path'] })));
   const functions = topFunctions(profile, { ...query, limit });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, functions })}\n`);
