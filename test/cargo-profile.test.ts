@@ -34,8 +34,8 @@ async function flameRecord(dir: string, args: string[] = [], more: NodeJS.Proces
 }
 
 /** The compiler-artifact messages of a `cargo build` the user runs, and whether each was fresh. */
-async function userBuild(dir: string, args: string[] = ['--release']): Promise<boolean[]> {
-  const r = await runCmd('cargo', ['build', ...args, '--message-format=json'], { cwd: dir });
+async function userBuild(dir: string, env: NodeJS.ProcessEnv = {}): Promise<boolean[]> {
+  const r = await runCmd('cargo', ['build', '--release', '--message-format=json'], { cwd: dir, env });
   assert.equal(r.exitCode, 0, r.stderr);
   return r.stdout
     .split('\n')
@@ -48,27 +48,38 @@ test('a second flame record with no source change rebuilds nothing, even when bu
   const first = await flameRecord(dir);
   assert.ok(first.json.executable);
   const built = statSync(first.json.executable).mtimeMs;
+  const second = await runFlame(['record', '-F', '199'], { cwd: dir, env: env(dir) });
+  assert.equal(second.exitCode, 0, second.stderr);
+  assert.doesNotMatch(second.stderr, /Compiling/);
+  assert.equal(statSync(first.json.executable).mtimeMs, built, 'the binary was rebuilt');
   // flame's files are in the target directory, where cargo does not look for the package's.
   assert.equal(first.json.perfData, path.join(dir, 'target', 'flame', 'perf.data'));
   assert.equal(first.json.svg, path.join(dir, 'target', 'flame', 'flamegraph.svg'));
-  const second = await runFlame(['record', '-F', '199'], { cwd: dir, env: env(dir) });
-  assert.equal(second.exitCode, 0, second.stderr);
   assert.match(second.stderr, /wrote target\/flame\/flamegraph\.svg \(recording: target\/flame\/perf\.data\)/);
-  assert.equal(statSync(first.json.executable).mtimeMs, built, 'the binary was rebuilt');
-  assert.doesNotMatch(second.stderr, /Compiling/);
   // Only the latest recording is kept, and nothing of flame's lands beside the sources.
   assert.deepEqual(readdirSync(path.join(dir, 'target', 'flame')).sort(), ['flamegraph.svg', 'perf.data']);
   assert.deepEqual(readdirSync(dir).sort(), ['Cargo.lock', 'Cargo.toml', 'build.rs', 'leaf', 'src', 'target']);
 });
 
 test("flame record does not invalidate the user's own release build", async () => {
-  const dir = copyOf('norerun');
+  // No build script here: only flame's profile settings could make cargo rebuild. Both the plain
+  // release build and one with debug info (`debug = true`, or cargo flamegraph's) stay built.
+  const dir = copyOf('hotspots');
+  const withDebug = { CARGO_PROFILE_RELEASE_DEBUG: 'true' };
+  assert.ok((await userBuild(dir, withDebug)).some((fresh) => !fresh));
   assert.ok((await userBuild(dir)).some((fresh) => !fresh));
-  const { json } = await flameRecord(dir);
-  assert.equal(json.executable, path.join(dir, 'target', 'flame-release', 'norerun'));
-  const again = await userBuild(dir);
-  assert.ok(again.length > 0);
-  assert.ok(again.every((fresh) => fresh), `cargo build --release recompiled after flame record: ${JSON.stringify(again)}`);
+  const users = path.join(dir, 'target', 'release', 'hotspots');
+  const before = statSync(users);
+  const { json } = await flameRecord(dir, [], { FLAME_FIXTURE_SCALE: '0.1' });
+  // The user's binary is still the one they built (flame's used to replace it with its own).
+  const after = statSync(users);
+  assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs], 'flame replaced target/release/hotspots');
+  for (const env of [{}, withDebug]) {
+    const again = await userBuild(dir, env);
+    assert.ok(again.length > 0);
+    assert.ok(again.every((fresh) => fresh), `cargo build --release ${JSON.stringify(env)} recompiled after flame record: ${JSON.stringify(again)}`);
+  }
+  assert.equal(json.executable, path.join(dir, 'target', 'flame-release', 'hotspots'));
 });
 
 test("flame's files follow CARGO_TARGET_DIR, and RecordResult names the workspace", async () => {
