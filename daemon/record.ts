@@ -119,13 +119,10 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
     }
     await checkPerfUsable();
-    if (req.perfDataOut !== undefined) perfData = path.resolve(cwd, req.perfDataOut);
-    else {
-      // Not the package root: a build script without rerun-if-changed makes cargo rebuild the
-      // package whenever a file appears there, and the target directory is outside its view.
-      await mkdir(outputDirOf(workspace, cwd), { recursive: true });
-      perfData = path.join(outputDirOf(workspace, cwd), 'perf.data');
-    }
+    // Not the package root: a build script without rerun-if-changed makes cargo rebuild the
+    // package whenever a file appears there, and the target directory is outside its view.
+    perfData = req.perfDataOut !== undefined ? path.resolve(cwd, req.perfDataOut) : path.join(outputDirOf(workspace, cwd), 'perf.data');
+    await mkdir(path.dirname(perfData), { recursive: true });
     hooks.onProgress?.({ stage: 'record', message: req.record?.pid !== undefined ? `recording pid ${req.record.pid}` : `recording ${path.basename(command[0] ?? '')}` });
     const t0 = performance.now();
     // perf writes to a temporary name; only a complete recording replaces perf.data, so a failed
