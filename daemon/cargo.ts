@@ -137,8 +137,8 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   let total = unitCounts.get(key);
   let estimated = false;
   const estimating = new AbortController();
-  // Alongside the build, never before it: a fresh build needs no total at all.
-  const estimate =
+  // Only once something compiles: a fresh build needs no total, nor a second cargo beside it.
+  const estimate = (): Promise<void> =>
     total !== undefined
       ? Promise.resolve()
       : estimateUnits(target, opts, estimating.signal).then((n) => {
@@ -163,12 +163,12 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   let executable: string | undefined;
   let fresh = true;
   let finished: boolean | undefined;
-  // Progress waits for the estimate (cargo metadata resolves no slower than the build starts),
-  // so that no message goes out with a bare count; the messages keep their order.
+  // Progress waits for the estimate (one `cargo metadata`, shorter than compiling a crate), so
+  // that no message goes out with a bare count; the messages keep their order.
   let reported: Promise<void> | undefined;
   const progress = (crate: string): void => {
     const at = done;
-    reported = (reported ?? estimate).then(() => {
+    reported = (reported ?? estimate()).then(() => {
       // An estimate can fall short; a count past it would read as nonsense.
       const of = total === undefined ? undefined : Math.max(total, at);
       const count = of === undefined ? `${at} built` : `${at} of ${estimated ? 'about ' : ''}${of} built`;
@@ -208,7 +208,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   })();
 
   const [result] = await Promise.all([child, readStdout.catch(() => {}), readStderr.catch(() => {})]);
-  if (reported === undefined || build.signal?.aborted) estimating.abort();
+  if (build.signal?.aborted) estimating.abort();
   await reported?.catch(() => {});
   estimating.abort();
   await stopGroup();
