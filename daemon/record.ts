@@ -205,8 +205,8 @@ export async function defaultPerfData(opts: TargetOptions): Promise<string> {
   const workspace = await findWorkspace({ ...opts, cwd });
   if (workspace === undefined) return here;
   const flames = path.join(outputDirOf(workspace, cwd), 'perf.data');
-  const [a, b] = await Promise.all([flames, here].map((f) => stat(f).then((s) => s.mtimeMs, () => undefined)));
-  return a === undefined && b !== undefined ? here : b !== undefined && b > a! ? here : flames;
+  const [ours, theirs] = await Promise.all([flames, here].map((f) => stat(f).then((s) => s.mtimeMs, () => undefined)));
+  return theirs !== undefined && (ours === undefined || theirs > ours) ? here : flames;
 }
 
 /** Past this share of truncated stacks, a frame-pointer profile misleads more than it shows. */

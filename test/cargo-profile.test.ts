@@ -8,7 +8,7 @@ import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildTarget, readMetadata, selectTarget, type BuildProgress } from '../daemon/cargo.js';
 import { recordOnce } from '../daemon/record.js';
-import { FIXTURES, runCmd, runFlame, scratch } from './helpers.js';
+import { FIXTURES, perfRecordTo, runCmd, runFlame, scratch } from './helpers.js';
 
 interface RecordJson {
   perfData: string;
@@ -113,6 +113,12 @@ test('flame top and flame lines read the recording flame record made', async () 
   assert.ok(names.includes('leaf::step') || names.includes('norerun::churn'), names.join(', '));
   const lines = await runFlame(['lines', '--json', 'src/main.rs'], { cwd: dir, env: env(dir) });
   assert.equal(lines.exitCode, 0, lines.stderr);
+  // A newer ./perf.data (perf's own, or cargo flamegraph's) is the one read.
+  await perfRecordTo(path.join(dir, 'perf.data'), ['sh', '-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done']);
+  const theirs = await runFlame(['top', '--json'], { cwd: dir, env: env(dir) });
+  assert.equal(theirs.exitCode, 0, theirs.stderr);
+  const other = (JSON.parse(theirs.stdout) as { functions: { name: string }[] }).functions.map((f) => f.name);
+  assert.ok(!other.includes('leaf::step') && !other.includes('norerun::churn'), other.join(', '));
 });
 
 test('--call-graph fp builds with frame pointers in target/flame/fp, carrying the rustflags the project sets', async () => {
