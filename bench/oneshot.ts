@@ -32,7 +32,7 @@ export async function benchOneShot(opts: { runs: number; peers: boolean }): Prom
     const manifest = path.join(work, 'Cargo.toml');
     // Warm: the build, and flame's symbol cache for std (present on any developer's machine).
     wall(process.execPath, [FLAME, 'record', '--manifest-path', manifest, '-o', 'warm.svg'], work, env);
-    const bin = path.join(work, 'target', 'release', 'hotspots');
+    const bin = path.join(work, 'target', 'flame-release', 'hotspots');
 
     // Overhead: the program under perf record against the program alone, less perf's own fixed
     // cost (start-up and write-out, measured around `true` with the same settings).
@@ -61,7 +61,7 @@ export async function benchOneShot(opts: { runs: number; peers: boolean }): Prom
       afterEnd.push((JSON.parse(String(r.stdout)) as { afterProgramMs: number }).afterProgramMs);
       return performance.now() - t;
     });
-    const perfData = path.join(work, 'perf.data');
+    const perfData = path.join(work, 'target', 'flame', 'perf.data');
     const flameAnalysis = Array.from({ length: opts.runs }, () => wall(process.execPath, [FLAME, 'record', '--perf-data', perfData, '-o', 'a.svg'], work, env));
     if (!opts.peers) {
       rows.push([`flame record on the fixture (build fresh, record, analyse, SVG)`, sec(median(flameRuns))]);

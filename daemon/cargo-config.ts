@@ -188,6 +188,15 @@ export function profileEnvVar(profile: string, key: string): string {
   return `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_${key}`;
 }
 
+/**
+ * The profile flame builds in for the user's `profile`. Overriding `release` itself through the
+ * environment changed its fingerprint, so every switch between `cargo build --release` and flame
+ * rebuilt the whole workspace; a profile of its own lands in `target/flame-<profile>` instead.
+ */
+export function flameProfile(profile: string): string {
+  return `flame-${profile}`;
+}
+
 function toFlags(v: TomlValue): string[] {
   if (Array.isArray(v)) return v;
   return typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : [];

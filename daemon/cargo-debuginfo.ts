@@ -2,13 +2,13 @@
 // .debug_info in the executable and, when it is missing, say which setting removed it.
 import path from 'node:path';
 import { hasDebugInfo, readElfInfo } from './elf.js';
-import { debugInfoBlocker, profileEnvVar, rustflags } from './cargo-config.js';
+import { debugInfoBlocker, flameProfile, profileEnvVar, rustflags } from './cargo-config.js';
 
 /**
  * undefined when `executable` carries debug info; otherwise one warning naming the cause and its
- * fix. flame already forces `debug = true` and `strip = "none"` for the profile through the
- * environment, which overrides the manifest's profiles; what is left to blame is rustflags
- * (found from `cwd`, as cargo finds its config) or a per-package override.
+ * fix. flame builds in its own profile, which inherits `profile` with `debug = true` and
+ * `strip = "none"` set through the environment; what is left to blame is rustflags (found from
+ * `cwd`, as cargo finds its config) or a per-package override the profile inherits.
  */
 export async function debugInfoWarning(executable: string, profile: string, cwd: string, triple?: string): Promise<string | undefined> {
   let ok: boolean;
@@ -29,7 +29,8 @@ export async function debugInfoWarning(executable: string, profile: string, cwd:
     case 'link-arg':
       return `${head}: a strip link-arg in ${flags.source} removes it; drop it while profiling`;
   }
-  return `${head}: flame builds with ${profileEnvVar(profile, 'DEBUG')}=true and ${profileEnvVar(profile, 'STRIP')}=none, so look for a \`[profile.${profile}.package.*]\` override or a linker step that strips it`;
+  const own = flameProfile(profile);
+  return `${head}: flame builds in its profile ${own} (inherits ${profile}) with ${profileEnvVar(own, 'DEBUG')}=true and ${profileEnvVar(own, 'STRIP')}=none, so look for a \`[profile.${profile}.package.*]\` override or a linker step that strips it`;
 }
 
 /** rustc's host triple for the usual Linux hosts; close enough to pick `target.<triple>` keys. */

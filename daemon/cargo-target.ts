@@ -48,6 +48,29 @@ export interface CargoTarget {
   test: boolean;
 }
 
+/** Where a workspace keeps its sources and its builds. */
+export interface WorkspaceInfo {
+  root: string;
+  /** cargo's target directory (CARGO_TARGET_DIR and config honoured); flame's files go in its flame/. */
+  targetDir: string;
+  memberDirs: string[];
+}
+
+export function workspaceOf(meta: CargoMetadata): WorkspaceInfo {
+  const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
+  return { root: meta.workspaceRoot, targetDir: meta.targetDirectory, memberDirs };
+}
+
+/** The workspace `opts` points at, or undefined outside one (or without cargo): not an error for exec. */
+export async function findWorkspace(opts: TargetOptions): Promise<WorkspaceInfo | undefined> {
+  try {
+    return workspaceOf(await readMetadata(opts));
+  } catch (err) {
+    if (err instanceof FlameError) return undefined;
+    throw err;
+  }
+}
+
 /** Run `cargo metadata --no-deps` for the project `opts` points at. */
 export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetadata> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());

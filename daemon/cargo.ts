@@ -5,8 +5,10 @@ import { execa, type ResultPromise } from 'execa';
 import { ErrorCodes, FlameError } from './errors.js';
 import { profileEnvVar } from './cargo-config.js';
 import { debugInfoWarning } from './cargo-debuginfo.js';
+import { flameBuild, flameProfile } from './cargo-profile.js';
+import { estimateUnits } from './cargo-units.js';
 
-export { profileEnvVar };
+export { flameProfile, profileEnvVar };
 import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './cargo-target.js';
 import { logger } from './log.js';
 
@@ -21,16 +23,20 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** The project's metadata when the caller already read it (saves a `cargo metadata`). */
   metadata?: CargoMetadata;
+  /** Build with frame pointers (for `--call-graph fp`), in a target directory of flame's own. */
+  framePointers?: boolean;
 }
 
 export interface BuildProgress {
-  /** "Compiling hotspots (3/7)"; the total is known only after a build of the same command. */
+  /** "Compiling hotspots (3 of 7 built)", or "3 of about 7" when the total is an estimate. */
   message: string;
   /** The crate cargo is compiling or has just built. */
   crate: string;
   /** Units built (or found fresh) so far. */
   done: number;
+  /** Exact after a build of the same command; before that, estimated from the resolve graph. */
   total?: number;
+  estimated?: boolean;
 }
 
 /** One rustc diagnostic, with the structured primary location and the text rustc rendered. */
@@ -63,7 +69,10 @@ export interface BuildResult {
   target: SelectedTarget;
   workspaceRoot: string;
   targetDirectory: string;
+  /** The user's profile (release by default)... */
   profile: string;
+  /** ...and the one cargo built in, flame's own that inherits it (flame-release). */
+  cargoProfile: string;
   /** Arguments the target wants before the user's (`--bench` for benches, as `cargo bench`). */
   runArgs: string[];
   /** Compiler warnings and notes of this build (fresh units replay theirs). */
@@ -90,7 +99,7 @@ export function buildArgs(target: SelectedTarget, opts: TargetOptions): string[]
   // Tests and benches go through `cargo test/bench --no-run`, which build exactly the harness
   // binaries those commands would run (as cargo-flamegraph does); dev benches build plainly.
   const args = bench && profile !== 'dev' ? ['bench', '--no-run'] : test ? ['test', '--no-run'] : ['build'];
-  args.push('--profile', profile, '--message-format=json');
+  args.push('--profile', flameProfile(profile), '--message-format=json');
   if (opts.manifestPath !== undefined) args.push('--manifest-path', path.resolve(opts.cwd ?? process.cwd(), opts.manifestPath));
   args.push('--package', target.package);
   switch (target.kind) {
@@ -110,29 +119,36 @@ export function buildArgs(target: SelectedTarget, opts: TargetOptions): string[]
 }
 
 /**
- * Build `target` with debug info forced on through the environment (the user's Cargo.toml is
- * left alone) and return its executable. A failed build rejects with BuildFailed whose
+ * Build `target` in flame's own profile, with debug info forced on through the environment (the
+ * user's Cargo.toml and builds are left alone), and return its executable. A failed build rejects with BuildFailed whose
  * `data.diagnostics` holds every compiler message; an abort rejects with Cancelled.
  */
 export async function buildTarget(target: SelectedTarget, opts: TargetOptions, build: BuildOptions = {}): Promise<BuildResult> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const profile = profileOf(target, opts);
   const args = buildArgs(target, opts);
-  const key = `${cwd}\0${args.join('\0')}`;
-  const total = unitCounts.get(key);
-  logger('cargo').debug({ args, cwd }, 'cargo build');
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
   // rustc names files relative to the workspace root, so learn it before the first diagnostic.
   const layout = build.metadata ?? (await readMetadata(opts));
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
+  const own = await flameBuild(profile, { targetDirectory: layout.targetDirectory, cwd, triple: opts.target, framePointers: build.framePointers });
+  if (own.targetDir !== undefined) args.push('--target-dir', own.targetDir);
+  const key = `${cwd}\0${args.join('\0')}`;
+  let total = unitCounts.get(key);
+  let estimated = false;
+  const estimating = new AbortController();
+  // Only once something compiles: a fresh build needs no total, nor a second cargo beside it.
+  const estimate = (): Promise<void> =>
+    total !== undefined
+      ? Promise.resolve()
+      : estimateUnits(target, opts, estimating.signal).then((n) => {
+          if (n !== undefined) [total, estimated] = [n, true];
+        }, () => {});
+  logger('cargo').debug({ args, cwd, env: own.env }, 'cargo build');
 
   const child = execa('cargo', args, {
     cwd,
-    env: {
-      [profileEnvVar(profile, 'DEBUG')]: 'true',
-      // A stripped binary loses the debug info we just asked for; profiling wants it back.
-      [profileEnvVar(profile, 'STRIP')]: 'none',
-    },
+    env: own.env,
     reject: false,
     buffer: false,
     // Its own process group, so cancelling reaches rustc and build scripts, not only cargo.
@@ -147,8 +163,21 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   let executable: string | undefined;
   let fresh = true;
   let finished: boolean | undefined;
-  const progress = (crate: string): void =>
-    build.onProgress?.({ crate, done, total, message: `Compiling ${crate} (${done}${total === undefined ? '' : `/${total}`})` });
+  // Progress waits for the estimate (one `cargo metadata`, shorter than compiling a crate), so
+  // that no message goes out with a bare count; the messages keep their order.
+  let reported: Promise<void> | undefined;
+  const progress = (crate: string): void => {
+    const at = done;
+    reported = (reported ?? estimate()).then(() => {
+      // An estimate can fall short; a count past it would read as nonsense.
+      const of = total === undefined ? undefined : Math.max(total, at);
+      const count = of === undefined ? `${at} built` : `${at} of ${estimated ? 'about ' : ''}${of} built`;
+      const p: BuildProgress = { crate, done: at, message: `Compiling ${crate} (${count})` };
+      if (of !== undefined) p.total = of;
+      if (estimated) p.estimated = true;
+      build.onProgress?.(p);
+    });
+  };
 
   const readStdout = (async () => {
     for await (const line of child.iterable({ from: 'stdout' })) {
@@ -179,6 +208,9 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   })();
 
   const [result] = await Promise.all([child, readStdout.catch(() => {}), readStderr.catch(() => {})]);
+  if (build.signal?.aborted) estimating.abort();
+  await reported?.catch(() => {});
+  estimating.abort();
   await stopGroup();
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
   if ((result as { code?: string }).code === 'ENOENT') {
@@ -207,6 +239,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
     workspaceRoot: layout.workspaceRoot,
     targetDirectory: layout.targetDirectory,
     profile,
+    cargoProfile: own.profile,
     runArgs: target.kind === 'bench' || target.kind === 'unit-bench' ? ['--bench'] : [],
     diagnostics,
     warnings,

@@ -233,7 +233,7 @@ function debugInfoCheck(p: NonNullable<DoctorFacts['project']>): Check {
   const where = s.source === 'default' ? 'cargo default' : s.source;
   const now = `release profile (${where}): debug = ${JSON.stringify(s.debug ?? false)}, strip = ${JSON.stringify(s.strip ?? 'none')}`;
   if (debug && !stripped) return { name: 'debug info', ok: true, essential: false, detail: `${now}; profiles get source lines` };
-  // flame record sets CARGO_PROFILE_RELEASE_DEBUG/STRIP for its own builds, so this only warns.
+  // flame record builds in its own profile with debug info (flame-release), so this only warns.
   const why = stripped ? `strip = ${JSON.stringify(s.strip)} removes debug info` : 'no debug info';
   return {
     name: 'debug info',

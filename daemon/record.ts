@@ -1,13 +1,12 @@
 // The one-shot pipeline behind `flame record` and `flame exec`: build the cargo target (or take
 // a command), perf record it, then analyse the perf.data into a profile. Clients render the result.
-import { existsSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Analysis, analyzePerfData, type AnalyzeProgress, type AnalyzeResult } from './analyze.js';
 import { followPerfData, type PerfFollower } from './perf-follow.js';
 import { buildTarget, type BuildResult, type Diagnostic } from './cargo.js';
-import { readMetadata, selectTarget, type CargoMetadata, type TargetOptions } from './cargo-target.js';
+import { findWorkspace, readMetadata, selectTarget, workspaceOf, type CargoMetadata, type TargetOptions, type WorkspaceInfo } from './cargo-target.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { cacheDir } from './fsutil.js';
 import { logger } from './log.js';
@@ -24,7 +23,7 @@ export interface RecordRequest {
   record?: RecordOptions;
   /** Analyse an existing perf.data: no build, no record. */
   perfData?: string;
-  /** Where the recording goes (default ./perf.data, as cargo-flamegraph). */
+  /** Where the recording goes (default perf.data in `outputDir`). */
   perfDataOut?: string;
   cwd?: string;
 }
@@ -48,10 +47,14 @@ export interface RecordResult {
   analysisMs: number;
   /** performance.now() when the recording ended (or the analysis started, for --perf-data). */
   endedAt: number;
+  /** The cargo workspace of the target, or the one around the cwd for exec and --perf-data. */
+  workspace?: WorkspaceInfo;
+  /** Where flame's own files go: `<target dir>/flame` in a workspace, else the cwd. */
+  outputDir: string;
 }
 
 export type RecordProgress =
-  | { stage: 'build'; message: string }
+  | { stage: 'build'; message: string; done?: number; total?: number }
   | { stage: 'record'; message: string }
   | AnalyzeProgress;
 
@@ -80,18 +83,24 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
   let build: BuildResult | undefined;
   let program: ProgramOutcome | undefined;
   let durationMs = 0;
+  let workspace: WorkspaceInfo | undefined;
+  const around = (): Promise<WorkspaceInfo | undefined> => findWorkspace({ ...req.target, cwd: req.target?.cwd ?? cwd });
 
   if (req.perfData !== undefined) {
     perfData = path.resolve(cwd, req.perfData);
+    workspace = await around();
   } else {
     let command: string[];
     if (req.command && req.command.length > 0) {
       command = [...req.command, ...(req.programArgs ?? [])];
+      workspace = await around();
     } else if (req.record?.pid !== undefined) {
       command = [];
+      workspace = await around();
     } else {
       const topts: TargetOptions = { ...req.target, cwd: req.target?.cwd ?? cwd };
       const metadata = await readMetadata(topts);
+      workspace = workspaceOf(metadata);
       const target = selectTarget(metadata, topts);
       await hooks.onWorkspace?.(metadata);
       hooks.onProgress?.({ stage: 'build', message: `building ${target.kind} ${target.name}` });
@@ -100,7 +109,8 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
         build = await buildTarget(target, topts, {
           metadata,
           signal: hooks.signal,
-          onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message }),
+          framePointers: req.record?.callGraph === 'fp',
+          onProgress: (p) => hooks.onProgress?.({ stage: 'build', message: p.message, done: p.done, ...(p.total === undefined ? {} : { total: p.total }) }),
           onDiagnostic: hooks.onDiagnostic,
         });
       } catch (error) {
@@ -112,11 +122,14 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
     }
     await checkPerfUsable();
-    perfData = path.resolve(cwd, req.perfDataOut ?? 'perf.data');
+    // Not the package root: a build script without rerun-if-changed makes cargo rebuild the
+    // package whenever a file appears there, and the target directory is outside its view.
+    perfData = req.perfDataOut !== undefined ? path.resolve(cwd, req.perfDataOut) : path.join(outputDirOf(workspace, cwd), 'perf.data');
+    await mkdir(path.dirname(perfData), { recursive: true });
     hooks.onProgress?.({ stage: 'record', message: req.record?.pid !== undefined ? `recording pid ${req.record.pid}` : `recording ${path.basename(command[0] ?? '')}` });
     const t0 = performance.now();
-    // perf writes to a temporary name; only a complete recording replaces perf.data (the previous
-    // one is kept as perf.data.old, as perf does), so a failed run never clobbers a good file.
+    // perf writes to a temporary name; only a complete recording replaces perf.data, so a failed
+    // run never clobbers a good file. Only the latest is kept: recordings run to gigabytes.
     const tmp = `${perfData}.tmp-${process.pid}`;
     let outcome;
     // perf writes its pipe format, which perf script reads while it is written: by the time the
@@ -144,7 +157,6 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       await rm(tmp, { force: true });
       throw err;
     }
-    if (existsSync(perfData)) await rename(perfData, `${perfData}.old`);
     await rename(tmp, perfData);
     durationMs = performance.now() - t0;
     hooks.onRecordFinished?.({ durationMs, exitCode: outcome.exitCode, signal: outcome.signal });
@@ -169,11 +181,37 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     throw err;
   }
   warnings.push(...analysis.warnings);
+  if (req.perfData === undefined && req.record?.callGraph === 'fp') {
+    const w = framePointerWarning(analysis.profile.quality.truncatedShare, build !== undefined);
+    if (w !== undefined) warnings.push(w);
+  }
   const analysisMs = performance.now() - t1;
-  const result: RecordResult = { perfData, profile: analysis.profile, warnings, durationMs, analysisMs, endedAt: t1 };
+  const result: RecordResult = { perfData, profile: analysis.profile, warnings, durationMs, analysisMs, endedAt: t1, outputDir: outputDirOf(workspace, cwd) };
+  if (workspace) result.workspace = workspace;
   if (build) result.build = build;
   if (program) result.program = program;
   return result;
+}
+
+/** `<target dir>/flame` in a workspace; outside one there is no target directory, so the cwd. */
+function outputDirOf(workspace: WorkspaceInfo | undefined, cwd: string): string {
+  return workspace === undefined ? cwd : path.join(workspace.targetDir, 'flame');
+}
+
+/** Past this share of truncated stacks, a frame-pointer profile misleads more than it shows. */
+const FP_TRUNCATED_WARNING = 0.2;
+
+/**
+ * `--call-graph fp` stops at the first frame without a frame pointer, and by default rustc keeps
+ * none in release builds: an ordinary build gave 100% truncated stacks, with no word of why.
+ */
+export function framePointerWarning(truncatedShare: number, builtByFlame: boolean): string | undefined {
+  if (!(truncatedShare >= FP_TRUNCATED_WARNING)) return undefined;
+  const pct = `${(truncatedShare * 100).toFixed(1)}%`;
+  const why = builtByFlame
+    ? 'flame built the target with -C force-frame-pointers=yes, but code compiled without frame pointers (the prebuilt standard library, libc, C dependencies) breaks the chain of frames'
+    : 'the program, or the prebuilt standard library and libc it calls, keeps no frame pointers (rustc omits them unless built with -C force-frame-pointers=yes), so the chain of frames breaks';
+  return `${pct} of the stacks recorded with --call-graph fp do not reach the thread's entry point: ${why}; record with --call-graph dwarf (the default) for whole stacks`;
 }
 
 interface LiveAnalysis {

@@ -439,6 +439,11 @@ function idStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 19);
 }
 
+/** When a profile was added, in ms since the epoch, read off its id. */
+export function profileTime(id: string): number {
+  return idMs(id);
+}
+
 function idMs(id: string): number {
   const s = id.slice(0, 19);
   return Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}${s.slice(15)}Z`);

@@ -106,12 +106,13 @@ test('a directory outside any cargo project gives NotCargoProject', async () => 
   }
 });
 
-test('build commands follow cargo-flamegraph: release by default, bench profile for benches, test --no-run for tests', () => {
+test("build commands follow cargo-flamegraph (release by default, bench profile for benches, test --no-run for tests), in flame's own profile inheriting that one", () => {
   const pkg = 'hotspots';
-  assert.deepEqual(buildArgs({ kind: 'bin', name: 'a', package: pkg }, {}).slice(0, 3), ['build', '--profile', 'release']);
-  assert.deepEqual(buildArgs({ kind: 'bench', name: 'b', package: pkg }, {}).slice(0, 4), ['bench', '--no-run', '--profile', 'bench']);
-  assert.deepEqual(buildArgs({ kind: 'bench', name: 'b', package: pkg }, { dev: true }).slice(0, 3), ['build', '--profile', 'dev']);
-  assert.deepEqual(buildArgs({ kind: 'test', name: 't', package: pkg }, {}).slice(0, 4), ['test', '--no-run', '--profile', 'release']);
+  assert.deepEqual(buildArgs({ kind: 'bin', name: 'a', package: pkg }, {}).slice(0, 3), ['build', '--profile', 'flame-release']);
+  assert.deepEqual(buildArgs({ kind: 'bench', name: 'b', package: pkg }, {}).slice(0, 4), ['bench', '--no-run', '--profile', 'flame-bench']);
+  assert.deepEqual(buildArgs({ kind: 'bench', name: 'b', package: pkg }, { dev: true }).slice(0, 3), ['build', '--profile', 'flame-dev']);
+  assert.deepEqual(buildArgs({ kind: 'test', name: 't', package: pkg }, {}).slice(0, 4), ['test', '--no-run', '--profile', 'flame-release']);
+  assert.deepEqual(buildArgs({ kind: 'bin', name: 'a', package: pkg }, { profile: 'profiling' }).slice(0, 3), ['build', '--profile', 'flame-profiling']);
   const unit = buildArgs({ kind: 'unit-test', name: 'x', package: pkg, unitKind: 'lib' }, { features: ['a', 'b'], noDefaultFeatures: true });
   assert.ok(unit.includes('--lib') && unit.includes('--no-default-features'));
   assert.deepEqual(unit.slice(unit.indexOf('--features'), unit.indexOf('--features') + 2), ['--features', 'a,b']);
@@ -122,8 +123,9 @@ test('a release build of hotspots yields an executable with debug info', async (
   const opts = { cwd: HOTSPOTS };
   const t = selectTarget(await readMetadata(opts), opts);
   const r = await buildTarget(t, opts);
-  assert.equal(r.executable, path.join(HOTSPOTS, 'target', 'release', 'hotspots'));
+  assert.equal(r.executable, path.join(HOTSPOTS, 'target', 'flame-release', 'hotspots'));
   assert.equal(r.profile, 'release');
+  assert.equal(r.cargoProfile, 'flame-release');
   assert.equal(r.workspaceRoot, HOTSPOTS);
   assert.equal(r.targetDirectory, path.join(HOTSPOTS, 'target'));
   assert.deepEqual(r.warnings, []);
@@ -143,12 +145,15 @@ test('tests, benches and unit tests build to their harness executables', async (
   const crunch = await buildTarget(selectTarget(meta, { bench: 'crunch' }), opts, { metadata: meta });
   assert.match(path.basename(crunch.executable), /^crunch-[0-9a-f]+$/);
   assert.equal(crunch.profile, 'bench');
+  assert.equal(path.basename(path.dirname(path.dirname(crunch.executable))), 'flame-bench');
   assert.deepEqual(crunch.runArgs, ['--bench']);
   const unit = await buildTarget(selectTarget(meta, { unitTest: true, unitTestKind: 'lib' }), opts, { metadata: meta });
   assert.match(path.basename(unit.executable), /^hotspots-[0-9a-f]+$/);
   assert.ok(hasDebugInfo(await readElfInfo(unit.executable)));
   const spin = await buildTarget(selectTarget(meta, { example: 'spin' }), opts, { metadata: meta });
-  assert.equal(spin.executable, path.join(HOTSPOTS, 'target', 'release', 'examples', 'spin'));
+  assert.equal(spin.executable, path.join(HOTSPOTS, 'target', 'flame-release', 'examples', 'spin'));
+  const dev = await buildTarget(selectTarget(meta, { example: 'spin' }), { ...opts, dev: true }, { metadata: meta });
+  assert.equal(dev.executable, path.join(HOTSPOTS, 'target', 'flame-dev', 'examples', 'spin'));
 });
 
 test('warnings come back as structured diagnostics with the rendered text', async () => {

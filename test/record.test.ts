@@ -43,7 +43,7 @@ test('record the default binary: JSON summary, SVG and folded file', async () =>
   assert.ok(json.samples > 100, `samples: ${json.samples}`);
   assert.equal(json.svg, out);
   assert.equal(json.folded, folded);
-  assert.equal(path.basename(json.perfData), 'perf.data');
+  assert.equal(json.perfData, path.join(FIXTURES, 'hotspots', 'target', 'flame', 'perf.data'));
   assert.ok(json.top.length > 0 && json.top.length <= 10);
   assert.ok(json.quality.truncatedShare < 0.1, `truncated: ${json.quality.truncatedShare}`);
   // Inlined helpers appear as frames of their own, with their source files.
@@ -167,7 +167,7 @@ test('--light records at 99 Hz (the cheap mode), and -F still wins over it', asy
 
 test('analyse an existing perf.data with --perf-data, and a missing one fails clearly', async () => {
   const out = path.join(dir, 'again.svg');
-  const r = await runFlame(['record', '--perf-data', path.join(dir, 'perf.data'), '-o', out, '--json'], { cwd: dir, env: env() });
+  const r = await runFlame(['record', '--perf-data', path.join(FIXTURES, 'hotspots', 'target', 'flame', 'perf.data'), '-o', out, '--json'], { cwd: dir, env: env() });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.ok(existsSync(out));
   const missing = await runFlame(['top', '--perf-data', path.join(dir, 'nope.data')], { cwd: dir, env: env() });

@@ -3,6 +3,8 @@
 // daemon runs), so `flame profiles`, `flame diff` or `flame export` right after `flame record`
 // neither wait for a daemon nor leave one behind. Other methods start the daemon as needed.
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { profileTime } from '../../daemon/store.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import { FlameError, isFlameError } from '../../daemon/errors.js';
 import { connect, request } from '../connect.js';
@@ -37,12 +39,19 @@ async function askLocal(method: string, params: unknown, manifestPath: string | 
 
 /**
  * For verbs that read "the profile" when given none (`flame top`, `flame lines`): the
- * workspace's latest stored profile. Undefined outside any cargo workspace, or when the history
- * is empty and a ./perf.data is there: the caller then reads that, as `perf report` would.
+ * workspace's latest stored profile. Undefined outside any cargo workspace, or when a ./perf.data
+ * is there and the history is empty or older (a `perf record` made by hand): the caller then
+ * reads that, as `perf report` would.
  */
-export async function askLatest<R>(method: string, params: Record<string, unknown>, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
+export async function askLatest<R extends { profile: string }>(method: string, params: Record<string, unknown>, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
   try {
-    return await ask<R>(method, { ...params, profile: 'latest' }, opts);
+    const r = await ask<R>(method, { ...params, profile: 'latest' }, opts);
+    const here = await stat('perf.data').catch(() => undefined);
+    if (here && here.mtimeMs > profileTime(r.profile)) {
+      process.stderr.write(`flame: reading ./perf.data, newer than the latest stored profile ${r.profile} (--profile latest for that one)\n`);
+      return undefined;
+    }
+    return r;
   } catch (err) {
     if (isFlameError(err, ErrorCodes.NotCargoProject)) return undefined;
     if (isFlameError(err, ErrorCodes.ProfileNotFound) && existsSync('perf.data')) return undefined;

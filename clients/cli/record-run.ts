@@ -10,7 +10,8 @@ import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 
 export interface OutputOptions {
-  svg: string;
+  /** Default flamegraph.svg beside the recording: `<target dir>/flame/` in a workspace, else the cwd. */
+  svg?: string;
   folded?: string;
   open?: boolean;
   json?: boolean;
@@ -49,7 +50,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
           progress.update(p.message);
           progress.clear();
         } else {
-          progress.update('done' in p && p.total ? `${p.message} (${p.done ?? 0}/${p.total})` : p.message);
+          // A build's message already carries its count.
+          progress.update(p.stage !== 'build' && 'done' in p && p.total ? `${p.message} (${p.done ?? 0}/${p.total})` : p.message);
         }
       },
       onDiagnostic: (d) => {
@@ -70,7 +72,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const title = out.svgOptions.title ?? (result.build ? `${result.build.target.package} (${result.build.target.kind} ${result.build.target.name})` : undefined);
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
-  const svgPath = path.resolve(out.svg);
+  const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
   await writeFileAtomic(svgPath, renderSvg(stacks, svgOptions));
   let foldedPath: string | undefined;
   if (out.folded) {

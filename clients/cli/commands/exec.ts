@@ -14,7 +14,9 @@ ${RECORD_HELP}
   --perf-data FILE       analyse this existing perf.data instead of recording
 
 Output:
-  -o, --output FILE      the flame graph (default flamegraph.svg)
+  -o, --output FILE      the flame graph (default flamegraph.svg in <target dir>/flame/ inside a
+                         cargo workspace, else in the current directory)
+  --perf-data-out FILE   where the recording goes (default perf.data, in the same place)
   --folded FILE          also write the folded stacks
   --open                 open the flame graph when done
   --json                 print the summary as one JSON object on stdout
@@ -35,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('flame exec needs a command after --, e.g. `flame exec -- ./my-program --arg`, or --pid PID');
   }
   return runRecording(
-    { command: cmd ?? [], record, perfData: values['perf-data'] },
-    { svg: values.output ?? 'flamegraph.svg', folded: values.folded, open: values.open, json: values.json, svgOptions: svgOptionsFromFlags(values) },
+    { command: cmd ?? [], record, perfData: values['perf-data'], perfDataOut: values['perf-data-out'] },
+    { svg: values.output, folded: values.folded, open: values.open, json: values.json, svgOptions: svgOptionsFromFlags(values) },
   );
 }

@@ -13,7 +13,8 @@ its total (samples with the line anywhere in the stack, once per sample).
   --profile REF      a stored profile of the workspace's history: an id, latest,
                      previous or -N (see \`flame profiles\`); the default is the latest
   --perf-data FILE   read this recording instead (outside a workspace, or with an empty
-                     history, ./perf.data is read)
+                     history, ./perf.data; a ./perf.data newer than the
+                     latest stored profile is read in its place)
   --limit N          rows to print (default 30; 0 for all)
   --json             print {samples, unit, lines: [{file, line, self, total}]}
 `;

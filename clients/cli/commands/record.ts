@@ -6,8 +6,9 @@ import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from './svg.js';
 
 const HELP = `Usage: flame record [target] [recording] [output] [-- PROGRAM_ARGS]
 
-Build the target (release profile with debug info, without touching Cargo.toml), record it with
-perf, resolve inline frames and source lines, and write an interactive flame graph.
+Build the target (in flame's own profile flame-release: release with debug info, so neither
+Cargo.toml nor target/release is touched), record it with perf, resolve inline frames and source
+lines, and write an interactive flame graph. flame's files go in <target dir>/flame/.
 
 ${TARGET_HELP}
 
@@ -15,7 +16,8 @@ ${RECORD_HELP}
   --perf-data FILE       analyse this existing perf.data: no build, no recording
 
 Output:
-  -o, --output FILE      the flame graph (default flamegraph.svg)
+  -o, --output FILE      the flame graph (default <target dir>/flame/flamegraph.svg)
+  --perf-data-out FILE   where the recording goes (default <target dir>/flame/perf.data)
   --folded FILE          also write the folded stacks
   --open                 open the flame graph when done
   --json                 print {perfData, svg, folded, samples, unit, durationMs, analysisMs,
@@ -29,6 +31,7 @@ export const OUTPUT_FLAGS = {
   open: { type: 'boolean' },
   json: { type: 'boolean' },
   'perf-data': { type: 'string' },
+  'perf-data-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
       record: recordOptions(values),
       programArgs: programArgs ?? [],
       perfData: values['perf-data'],
+      perfDataOut: values['perf-data-out'],
     },
-    { svg: values.output ?? 'flamegraph.svg', folded: values.folded, open: values.open, json: values.json, svgOptions: svgOptionsFromFlags(values) },
+    { svg: values.output, folded: values.folded, open: values.open, json: values.json, svgOptions: svgOptionsFromFlags(values) },
   );
 }

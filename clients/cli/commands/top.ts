@@ -1,4 +1,4 @@
-// `flame top`: functions by self count of a perf.data (default ./perf.data).
+// `flame top`: functions by self count of a perf.data (default: flame's latest recording).
 import { topFunctions } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
@@ -11,7 +11,8 @@ Functions by self count (samples whose innermost frame is the function).
   --profile REF      a stored profile of the workspace's history: an id, latest,
                      previous or -N (see \`flame profiles\`); the default is the latest
   --perf-data FILE   read this recording instead (outside a workspace, or with an empty
-                     history, ./perf.data is read)
+                     history, ./perf.data; a ./perf.data newer than the
+                     latest stored profile is read in its place)
   --limit N          rows to print (default 20; 0 for all)
   --no-inline        charge a sample to the function that owns the instruction, as
                      \`perf report --sort sym\` does, not to the innermost inlined function

@@ -170,7 +170,8 @@ class LiveScreen implements Screen {
     this.draw();
   }
   progress(p: P.Progress.Params): void {
-    this.state = p.total ? `${p.stage}: ${p.message} (${p.done ?? 0}/${p.total})` : `${p.stage}: ${p.message}`;
+    // A build's message already carries its count ("3 of about 17 built").
+    this.state = p.total && p.stage !== 'build' ? `${p.stage}: ${p.message} (${p.done ?? 0}/${p.total})` : `${p.stage}: ${p.message}`;
     this.draw();
   }
   output(p: P.ProgramOutput.Params): void {
