@@ -217,7 +217,7 @@ export async function perfRecord(
       throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`) and run `flame doctor`');
     }
     if (/doesn't support branch stack sampling/.test(text)) {
-      throw new FlameError(ErrorCodes.PerfFailed, `--call-graph lbr needs the CPU's Last Branch Record, which this machine does not offer (common in VMs and on AMD before Zen 4); use --call-graph dwarf (the default) or fp`);
+      throw new FlameError(ErrorCodes.PerfFailed, `--call-graph lbr needs the CPU's Last Branch Record, which this machine (or its VM) does not offer; use --call-graph dwarf (the default) or fp`);
     }
     const workload = /Failed to collect .* workload: (.*)/.exec(text);
     if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
@@ -232,7 +232,7 @@ export async function perfRecord(
 /** How long a SIGINT to flame waits for perf to show it got one too before passing it on. */
 const PASS_ON_MS = 1000;
 
-const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
+const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
 
 /** The last three non-empty lines of a tool's output, joined for a one-line message. */
 export function lastLines(text: string): string {
