@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
-import { checkProgram, programPid, signalPid, takeProgramStatus, wrapCommand } from './perf-program.js';
+import { programPids, signalPids } from './perf-program.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
 export interface RecordOptions extends RecordSpec {
@@ -107,7 +107,7 @@ function perfNotPermitted(value: number | undefined): FlameError {
  * perf then hands the program's stdout to its own stderr, so both of the program's streams come
  * through perf's stderr: its lines go to `programOutput` (default: our stderr), perf's own lines
  * are collected. An interrupt reaches the program as SIGINT (perf-program.ts), a second one as
- * SIGTERM; perf still writes the file.
+ * SIGTERM; perf writes the file when the program has ended.
  */
 export async function perfRecord(
   opts: RecordOptions,
@@ -128,21 +128,13 @@ export async function perfRecord(
   // A program run through a wrapper that execs it (sh -c 'exec "$@"') was tried to keep its
   // stdout apart: perf then sometimes unwinds with the wrapper's stale maps and loses the
   // outermost frames. perf's own redirection has no such cost.
-  // A forked shell that waits for the program (perf-program.ts) does not have that problem:
-  // test/record.test.ts checks that stacks still reach _start.
   const args = recordArgs(opts, '-', await perfCaps());
-  const statusFile = `${output}.status`;
-  const wrapped = opts.pid === undefined;
-  if (!wrapped) {
+  const attached = opts.pid !== undefined;
+  if (attached) {
     if (opts.durationSec !== undefined) args.push('--', 'sleep', String(opts.durationSec));
   } else {
-    await checkProgram(command, io.cwd, io.env);
-    args.push('--', ...wrapCommand(command, statusFile));
+    args.push('--', ...command);
   }
-  // Without a terminal, perf and the program get a process group of their own, so that a SIGINT
-  // to flame's group reaches them once, through flame. With one they stay in the terminal's
-  // foreground group (the program may read the terminal), and the terminal's Ctrl-C reaches them.
-  const ownGroup = io.stdin === 'ignore' || !process.stdin.isTTY;
   const perfMessages: string[] = [];
   const dataFd = openSync(output, 'w', 0o644);
   const child = execa('perf', args, {
@@ -154,47 +146,32 @@ export async function perfRecord(
     env: io.env,
     cancelSignal: io.signal,
     forceKillAfterDelay: 2000,
-    // Ctrl-C is delivered by the terminal to perf directly; flame must not kill perf for it.
-    cleanup: true,
-    detached: ownGroup,
+    // A session of its own (perf-program.ts): interrupts come through flame.
+    detached: true,
   });
-  let perfStopped = false;
   let interrupts = 0;
   const perfPid = child.pid;
-  const program = (): number | undefined => (wrapped && perfPid !== undefined ? programPid(perfPid) : undefined);
   const onInterrupt = (): void => {
     interrupts++;
     if (perfPid === undefined) return;
-    if (interrupts > 1) {
-      // Ctrl-C again: what perf itself does at the first one.
-      signalPid(program(), 'SIGTERM');
-    } else if (ownGroup) {
-      signalPid(-perfPid, 'SIGINT');
+    if (attached) {
+      // Nothing of perf's to end but itself (and its `sleep`): it stops and writes the file.
+      signalPids([perfPid], 'SIGINT');
     } else {
-      // A terminal's Ctrl-C reached perf and the program as well, and perf says so at once; a
-      // SIGINT sent to flame alone did not, and is passed on.
-      setTimeout(() => {
-        if (perfStopped || child.exitCode !== null) return;
-        signalPid(program(), 'SIGINT');
-        signalPid(perfPid, 'SIGINT');
-      }, PASS_ON_MS).unref();
+      // Once SIGINT, as a terminal would send it; again, SIGTERM, what perf itself would do.
+      signalPids(programPids(perfPid), interrupts > 1 ? 'SIGTERM' : 'SIGINT');
     }
   };
-  // perf passes a cancellation (SIGTERM) on to the shell, which absorbs it; and execa does not
-  // clean up after a process in a group of its own.
-  const onCancel = (): void => signalPid(program(), 'SIGTERM');
+  // execa does not clean up after a detached process.
   const onExit = (): void => {
-    onCancel();
-    if (ownGroup && perfPid !== undefined) signalPid(-perfPid, 'SIGTERM');
+    if (perfPid !== undefined) signalPids([perfPid], 'SIGTERM');
   };
   io.interrupts?.on('interrupt', onInterrupt);
-  io.signal?.addEventListener('abort', onCancel);
   process.on('exit', onExit);
   const tail: string[] = [];
   const stderr = lineSplitter((l) => {
     tail.push(l);
     if (tail.length > 20) tail.shift();
-    if (/^\[ perf record: Woken up/.test(l)) perfStopped = true;
     if (PERF_LINE.test(l)) perfMessages.push(l);
     else if (io.programOutput) io.programOutput(l);
     else process.stderr.write(`${l}\n`);
@@ -203,11 +180,9 @@ export async function perfRecord(
   const result = await child.finally(() => {
     closeSync(dataFd);
     io.interrupts?.off('interrupt', onInterrupt);
-    io.signal?.removeEventListener('abort', onCancel);
     process.off('exit', onExit);
   });
   stderr.end();
-  const status = wrapped ? await takeProgramStatus(statusFile) : undefined;
   const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
   if (result.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'recording cancelled');
   if (!wrote) {
@@ -223,14 +198,11 @@ export async function perfRecord(
     if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
     throw new FlameError(ErrorCodes.PerfFailed, `perf record failed${text ? `: ${lastLines(text)}` : ''}; run \`flame doctor\` to check the setup`);
   }
-  const interrupted = interrupts > 0 || result.signal === 'SIGINT';
-  if (status) return { exitCode: status.exitCode, signal: status.signal, wrote, perfMessages, interrupted };
+  const interrupted = interrupts > 0;
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
   return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages, interrupted };
 }
 
-/** How long a SIGINT to flame waits for perf to show it got one too before passing it on. */
-const PASS_ON_MS = 1000;
 
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
 
