@@ -162,10 +162,20 @@ export async function perfRecord(
       signalPids(programPids(perfPid), interrupts > 1 ? 'SIGTERM' : 'SIGINT');
     }
   };
-  // execa does not clean up after a detached process.
+  // execa does not clean up after a detached process. perf would pass a SIGTERM on to the
+  // program, but it dies of SIGPIPE first when it next writes to flame, so both get one.
   const onExit = (): void => {
-    if (perfPid !== undefined) signalPids([perfPid], 'SIGTERM');
+    if (perfPid === undefined) return;
+    if (!attached) signalPids(programPids(perfPid), 'SIGTERM');
+    signalPids([perfPid], 'SIGTERM');
   };
+  // Nor after a death by hang-up or SIGTERM, when nothing else here handles those.
+  const onDeath = (sig: NodeJS.Signals): void => {
+    onExit();
+    process.kill(process.pid, sig);
+  };
+  const deaths = (['SIGHUP', 'SIGTERM'] as const).filter((sig) => process.listenerCount(sig) === 0);
+  for (const sig of deaths) process.once(sig, onDeath);
   io.interrupts?.on('interrupt', onInterrupt);
   process.on('exit', onExit);
   const tail: string[] = [];
@@ -181,6 +191,7 @@ export async function perfRecord(
     closeSync(dataFd);
     io.interrupts?.off('interrupt', onInterrupt);
     process.off('exit', onExit);
+    for (const sig of deaths) process.off(sig, onDeath);
   });
   stderr.end();
   const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
