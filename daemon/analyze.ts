@@ -1,7 +1,9 @@
 // perf.data → ProfileData: stream `perf script --no-inline`, intern raw frames and stacks,
 // resolve inline chains and source lines per binary in one batch each, then build the profile.
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readElfInfo } from './elf.js';
 import { perfScript } from './perf.js';
 import { PerfScriptParser, type RawSample } from './perfscript.js';
 import { ProfileBuilder, type ProfileData } from './profile.js';
@@ -118,8 +120,18 @@ export class Analysis {
       warnings.push(`${stats.otherEventSamples} sample(s) of events other than '${collector.event}' were left out`);
     }
     if (stats.samples === 0) {
+      if (stats.lostEvents > 0) {
+        throw new FlameError(ErrorCodes.NoSamples, `perf lost all ${stats.lostEvents} samples of ${perfData}: its ring buffer is too small for them; record again with a larger --mmap-pages (or a smaller --stack-size)`);
+      }
       throw new FlameError(ErrorCodes.NoSamples, `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`);
     }
+    const lostShare = stats.lostEvents / (stats.samples + stats.lostEvents);
+    if (lostShare >= LOST_WARN_SHARE) {
+      warnings.push(
+        `perf lost ${stats.lostEvents} samples (${(100 * lostShare).toFixed(1)}% of the run) because its ring buffer filled up, so busy moments are under-counted; record again with a larger buffer (--mmap-pages 2048) or a lower frequency (-F 499, --light)`,
+      );
+    }
+    await checkBinaries(collector.dsos, stats.buildIds, perfData, warnings);
     const symbolizer = this.symbolizer ?? new Symbolizer({ cacheDir: opts.cacheDir });
     let expansions: Map<number, SourceFrame[]>;
     try {
@@ -131,6 +143,36 @@ export class Analysis {
     const localFiles = await localRustSources(sourceFiles(expansions));
     const profile = collector.build(expansions, stats.lostEvents, localFiles);
     return { profile, warnings };
+  }
+}
+
+/** Losing this share of the samples gets a warning; below it, the quality line still counts them. */
+const LOST_WARN_SHARE = 0.01;
+
+/**
+ * The binaries the samples point into must be the ones that were recorded: flame reads names and
+ * lines from the files on disk. A recording with build-ids (flame's, since --buildid-mmap) is
+ * refused when one differs; one without them gets a warning when a binary is newer than it.
+ */
+async function checkBinaries(dsos: string[], recorded: Map<string, string>, perfData: string, warnings: string[]): Promise<void> {
+  const recordedAt = await stat(perfData).then((s) => s.mtimeMs, () => undefined);
+  for (const dso of dsos) {
+    if (!existsSync(dso)) continue; // symbolize() says that it is gone
+    const then = recorded.get(dso);
+    if (then !== undefined) {
+      const now = await readElfInfo(dso).then((i) => i.buildId, () => undefined);
+      if (now !== undefined && now !== then) {
+        throw new FlameError(
+          ErrorCodes.BadInput,
+          `the binary ${dso} was rebuilt since ${perfData} was recorded (build-id ${then.slice(0, 12)}… then, ${now.slice(0, 12)}… now), so its frames cannot be named from it; record again`,
+        );
+      }
+    } else if (recorded.size === 0 && recordedAt !== undefined) {
+      const changed = await stat(dso).then((s) => s.mtimeMs > recordedAt, () => false);
+      if (changed) {
+        warnings.push(`${dso} changed after ${perfData} was recorded, which holds no build-ids to tell whether it is the same build: if it was rebuilt, names and lines are wrong; record again`);
+      }
+    }
   }
 }
 

@@ -1,11 +1,14 @@
 // Runs perf: `perf record` around a program (or attached to a pid) and `perf script` as a
 // line stream. The only module that knows perf's flags and its error messages.
 import { execa } from 'execa';
+import type { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
+import { programPids, signalPids } from './perf-program.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
 export interface RecordOptions extends RecordSpec {
@@ -26,10 +29,18 @@ export interface RecordOutcome {
   wrote: boolean;
   /** What perf printed on stderr (the program's stderr is passed through, not kept here). */
   perfMessages: string[];
+  /** The user interrupted the recording (Ctrl-C, or a SIGINT to flame): the program was asked to end. */
+  interrupted: boolean;
+}
+
+/** What this perf and kernel can do, as far as recordArgs cares. */
+export interface PerfCaps {
+  /** `--buildid-mmap`: build-ids in the mmap events (perf and kernel 5.12 or later). */
+  buildIdMmap: boolean;
 }
 
 /** Arguments for `perf record`, without the command; output '-' is pipe format on stdout. */
-export function recordArgs(opts: RecordOptions, output: string): string[] {
+export function recordArgs(opts: RecordOptions, output: string, caps: PerfCaps = { buildIdMmap: false }): string[] {
   const args = ['record', '-o', output, '-F', String(opts.frequency ?? DEFAULT_FREQUENCY)];
   const cg = opts.callGraph ?? 'dwarf';
   args.push('--call-graph', cg === 'dwarf' ? `dwarf,${opts.stackSize ?? DEFAULT_STACK_SIZE}` : cg);
@@ -37,6 +48,10 @@ export function recordArgs(opts: RecordOptions, output: string): string[] {
   // The build-id cache copy and BPF event synthesis cost up to a second per run and give flame
   // nothing: it symbolizes straight away from the binaries on disk.
   args.push('--no-buildid-cache', '--no-bpf-event');
+  // The pipe format carries no build-id table: without this, a recording read after a rebuild
+  // would be named from the new binary, silently (analyze.ts checks them).
+  if (caps.buildIdMmap) args.push('--buildid-mmap');
+  if (opts.mmapPages !== undefined) args.push('-m', String(opts.mmapPages));
   if (opts.pid !== undefined) args.push('-p', String(opts.pid));
   return args;
 }
@@ -53,6 +68,22 @@ export async function checkPerfUsable(): Promise<void> {
   if (paranoid !== undefined && paranoid > 2 && !root) {
     throw perfNotPermitted(paranoid);
   }
+}
+
+let caps: Promise<PerfCaps> | undefined;
+
+/** Probed once per process: versions only, so that it costs one `perf --version`. */
+export function perfCaps(): Promise<PerfCaps> {
+  caps ??= execa('perf', ['--version'], { reject: false }).then((r) => ({
+    buildIdMmap: atLeast(/(\d+)\.(\d+)/.exec(String(r.stdout)), 5, 12) && atLeast(/^(\d+)\.(\d+)/.exec(os.release()), 5, 12),
+  }));
+  return caps;
+}
+
+function atLeast(m: RegExpExecArray | null, major: number, minor: number): boolean {
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }
 
 async function readParanoid(): Promise<number | undefined> {
@@ -75,8 +106,8 @@ function perfNotPermitted(value: number | undefined): FlameError {
  * be read while it is written (perf-follow.ts), which perf writes to its stdout (here, the file).
  * perf then hands the program's stdout to its own stderr, so both of the program's streams come
  * through perf's stderr: its lines go to `programOutput` (default: our stderr), perf's own lines
- * are collected. Ctrl-C reaches perf and the program through the terminal's process group; perf
- * still writes the file.
+ * are collected. An interrupt reaches the program as SIGINT (perf-program.ts), a second one as
+ * SIGTERM; perf writes the file when the program has ended.
  */
 export async function perfRecord(
   opts: RecordOptions,
@@ -88,6 +119,8 @@ export async function perfRecord(
     /** The daemon has no terminal to hand over. */
     stdin?: 'inherit' | 'ignore';
     signal?: AbortSignal;
+    /** 'interrupt' events: the user's Ctrl-C (or a SIGINT sent to flame alone). */
+    interrupts?: EventEmitter;
     cwd?: string;
     env?: NodeJS.ProcessEnv;
   },
@@ -95,8 +128,9 @@ export async function perfRecord(
   // A program run through a wrapper that execs it (sh -c 'exec "$@"') was tried to keep its
   // stdout apart: perf then sometimes unwinds with the wrapper's stale maps and loses the
   // outermost frames. perf's own redirection has no such cost.
-  const args = recordArgs(opts, '-');
-  if (opts.pid !== undefined) {
+  const args = recordArgs(opts, '-', await perfCaps());
+  const attached = opts.pid !== undefined;
+  if (attached) {
     if (opts.durationSec !== undefined) args.push('--', 'sleep', String(opts.durationSec));
   } else {
     args.push('--', ...command);
@@ -112,9 +146,38 @@ export async function perfRecord(
     env: io.env,
     cancelSignal: io.signal,
     forceKillAfterDelay: 2000,
-    // Ctrl-C is delivered by the terminal to perf directly; flame must not kill perf for it.
-    cleanup: true,
+    // A session of its own (perf-program.ts): interrupts come through flame.
+    detached: true,
   });
+  let interrupts = 0;
+  const perfPid = child.pid;
+  const onInterrupt = (): void => {
+    interrupts++;
+    if (perfPid === undefined) return;
+    if (attached) {
+      // Nothing of perf's to end but itself (and its `sleep`): it stops and writes the file.
+      signalPids([perfPid], 'SIGINT');
+    } else {
+      // Once SIGINT, as a terminal would send it; again, SIGTERM, what perf itself would do.
+      signalPids(programPids(perfPid), interrupts > 1 ? 'SIGTERM' : 'SIGINT');
+    }
+  };
+  // execa does not clean up after a detached process. perf would pass a SIGTERM on to the
+  // program, but it dies of SIGPIPE first when it next writes to flame, so both get one.
+  const onExit = (): void => {
+    if (perfPid === undefined) return;
+    if (!attached) signalPids(programPids(perfPid), 'SIGTERM');
+    signalPids([perfPid], 'SIGTERM');
+  };
+  // Nor after a death by hang-up or SIGTERM, when nothing else here handles those.
+  const onDeath = (sig: NodeJS.Signals): void => {
+    onExit();
+    process.kill(process.pid, sig);
+  };
+  const deaths = (['SIGHUP', 'SIGTERM'] as const).filter((sig) => process.listenerCount(sig) === 0);
+  for (const sig of deaths) process.once(sig, onDeath);
+  io.interrupts?.on('interrupt', onInterrupt);
+  process.on('exit', onExit);
   const tail: string[] = [];
   const stderr = lineSplitter((l) => {
     tail.push(l);
@@ -124,7 +187,12 @@ export async function perfRecord(
     else process.stderr.write(`${l}\n`);
   });
   child.stderr?.on('data', stderr.push);
-  const result = await child.finally(() => closeSync(dataFd));
+  const result = await child.finally(() => {
+    closeSync(dataFd);
+    io.interrupts?.off('interrupt', onInterrupt);
+    process.off('exit', onExit);
+    for (const sig of deaths) process.off(sig, onDeath);
+  });
   stderr.end();
   const wrote = perfMessages.some((m) => /Captured and wrote/.test(m));
   if (result.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'recording cancelled');
@@ -134,15 +202,20 @@ export async function perfRecord(
     if (result.failed && (result as { code?: string }).code === 'ENOENT') {
       throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`) and run `flame doctor`');
     }
+    if (/doesn't support branch stack sampling/.test(text)) {
+      throw new FlameError(ErrorCodes.PerfFailed, `--call-graph lbr needs the CPU's Last Branch Record, which this machine (or its VM) does not offer; use --call-graph dwarf (the default) or fp`);
+    }
     const workload = /Failed to collect .* workload: (.*)/.exec(text);
     if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
     throw new FlameError(ErrorCodes.PerfFailed, `perf record failed${text ? `: ${lastLines(text)}` : ''}; run \`flame doctor\` to check the setup`);
   }
+  const interrupted = interrupts > 0;
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
-  return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages };
+  return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages, interrupted };
 }
 
-const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:)/;
+
+const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
 
 /** The last three non-empty lines of a tool's output, joined for a one-line message. */
 export function lastLines(text: string): string {
@@ -152,7 +225,7 @@ export function lastLines(text: string): string {
 /** The fields flame parses (see daemon/perfscript.ts). */
 export const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
 /** `perf script` as flame runs it, less the input. */
-export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '-F', SCRIPT_FIELDS];
+export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '--show-mmap-events', '-F', SCRIPT_FIELDS];
 
 /**
  * Run `perf script --no-inline` over a perf.data file, handing each line (without its newline)

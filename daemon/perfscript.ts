@@ -31,8 +31,13 @@ export interface ParseStats {
   malformedLines: number;
   /** The first malformed line, for the one warning we print. */
   firstMalformed?: { lineNo: number; text: string };
-  /** Lost events that perf reported inline (--show-lost-events). */
+  /** Samples perf reported lost (--show-lost-events: the sum of its PERF_RECORD_LOST lines). */
   lostEvents: number;
+  /**
+   * The build-id each mapped file had when it was recorded (--show-mmap-events of a recording
+   * made with --buildid-mmap), by path; files mapped without one are absent.
+   */
+  buildIds: Map<string, string>;
   /** Samples whose event differed from the first event seen (not folded, as perf report -e does). */
   otherEventSamples: number;
 }
@@ -40,10 +45,14 @@ export interface ParseStats {
 // comm may contain spaces, so anchor on the fields at the end of the line.
 const HEADER = /^(.*?)\s+(-?\d+)\/(-?\d+)\s+(\d+\.\d+):\s+(\d+)\s+([^\s:][^\s]*?):\s*$/;
 const HEADER_NO_PERIOD = /^(.*?)\s+(-?\d+)\/(-?\d+)\s+(\d+\.\d+):\s+([^\s:][^\s]*?):\s*$/;
-const LOST = /\bLOST\s+(\d+)/;
+// What perf 6.1 prints: `comm pid/tid time: PERF_RECORD_LOST lost 5`.
+const LOST = /\bPERF_RECORD_LOST\s+lost\s+(\d+)/;
+// `... PERF_RECORD_MMAP2 pid/tid: [0xstart(0xlen) @ 0xpgoff <buildid>]: r-xp /path`; without a
+// build-id the brackets hold device and inode numbers instead.
+const MMAP = /\bPERF_RECORD_MMAP2?\s.*?\[0x[0-9a-f]+\(0x[0-9a-f]+\) @ \S+(?: <([0-9a-f]+)>)?[^\]]*\]: \S+ (.+)$/;
 
 export class PerfScriptParser {
-  readonly stats: ParseStats = { samples: 0, malformedLines: 0, lostEvents: 0, otherEventSamples: 0 };
+  readonly stats: ParseStats = { samples: 0, malformedLines: 0, lostEvents: 0, buildIds: new Map(), otherEventSamples: 0 };
   private current: RawSample | undefined;
   private firstEvent: string | undefined;
   private lineNo = 0;
@@ -66,19 +75,30 @@ export class PerfScriptParser {
         this.current.frames.push(frame);
         return;
       }
-      if (!frame && this.tryHeader(text.trimStart())) return;
+      if (!frame && (this.tryHeader(text.trimStart()) || this.tryEvent(text))) return;
       this.malformed(text);
       return;
     }
     if (c === 35 /* # */) return; // perf's comment lines
-    if (this.tryHeader(text)) return;
+    if (this.tryHeader(text) || this.tryEvent(text)) return;
+    this.malformed(text);
+  }
+
+  /** A side-band record perf script prints between samples: lost samples, a mapped file. */
+  private tryEvent(text: string): boolean {
     const lost = LOST.exec(text);
     if (lost) {
       this.flush();
       this.stats.lostEvents += Number(lost[1]);
-      return;
+      return true;
     }
-    this.malformed(text);
+    const mmap = MMAP.exec(text);
+    if (mmap) {
+      this.flush();
+      if (mmap[1] !== undefined) this.stats.buildIds.set(mmap[2]!, mmap[1]);
+      return true;
+    }
+    return false;
   }
 
   /** Call at end of input. */

@@ -1,5 +1,6 @@
 // The one-shot pipeline behind `flame record` and `flame exec`: build the cargo target (or take
 // a command), perf record it, then analyse the perf.data into a profile. Clients render the result.
+import type { EventEmitter } from 'node:events';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +32,7 @@ export interface RecordRequest {
 export interface ProgramOutcome {
   exitCode?: number;
   signal?: string;
-  /** Panicked, exited non-zero or died of a signal (other than our Ctrl-C). */
+  /** Panicked, exited non-zero or died of a signal, other than ending because the user asked. */
   failed: boolean;
 }
 
@@ -61,6 +62,8 @@ export type RecordProgress =
 export interface RecordHooks {
   onProgress?: (p: RecordProgress) => void;
   signal?: AbortSignal;
+  /** 'interrupt' events: the user's Ctrl-C, passed on to the program (perfRecord). */
+  interrupts?: EventEmitter;
   /** Each compiler diagnostic as the build emits it. */
   onDiagnostic?: (d: Diagnostic) => void;
   /** The daemon runs programs without a terminal: no stdin, output to its log. */
@@ -142,6 +145,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
         programOutput: hooks.detached?.programOutput,
         stdin: hooks.detached ? 'ignore' : 'inherit',
         signal: hooks.signal,
+        interrupts: hooks.interrupts,
         cwd,
       });
       live.follower = followPerfData(tmp, live.analysis.line, { signal: hooks.signal });
@@ -160,7 +164,11 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     await rename(tmp, perfData);
     durationMs = performance.now() - t0;
     hooks.onRecordFinished?.({ durationMs, exitCode: outcome.exitCode, signal: outcome.signal });
-    const failed = outcome.signal !== undefined ? outcome.signal !== 'SIGINT' : (outcome.exitCode ?? 0) !== 0;
+    // Ending because the user asked (death by SIGINT, or by the SIGTERM of a second Ctrl-C, or a
+    // clean exit after one) is what a server does on Ctrl-C: not a failure.
+    // 130 and 143 are the shells' way of saying the same (128 + SIGINT, 128 + SIGTERM).
+    const asked = outcome.signal === 'SIGINT' || (outcome.interrupted === true && (outcome.signal === 'SIGTERM' || outcome.exitCode === 130 || outcome.exitCode === 143));
+    const failed = outcome.signal !== undefined ? !asked : (outcome.exitCode ?? 0) !== 0 && !asked;
     program = { failed };
     if (outcome.exitCode !== undefined) program.exitCode = outcome.exitCode;
     if (outcome.signal !== undefined) program.signal = outcome.signal;

@@ -42,6 +42,8 @@ export interface RecordSpec {
   event?: string;
   /** A non-zero exit of the program is not an error. */
   ignoreStatus?: boolean;
+  /** perf's ring buffer per CPU, in pages (perf -m; a power of two): more loses fewer samples. */
+  mmapPages?: number;
 }
 
 /** A target plus record options plus program arguments: what a watch session profiles. */

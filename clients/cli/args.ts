@@ -34,6 +34,7 @@ export const RECORD_FLAGS = {
   light: { type: 'boolean' },
   'call-graph': { type: 'string' },
   'stack-size': { type: 'string' },
+  'mmap-pages': { type: 'string' },
   event: { type: 'string', short: 'e' },
   pid: { type: 'string' },
   duration: { type: 'string' },
@@ -54,6 +55,8 @@ export const RECORD_HELP = `Recording:
                          slows by noise, against ~10% at 997 Hz with DWARF stacks; -F wins)
   --call-graph MODE      dwarf (default), fp or lbr
   --stack-size BYTES     stack bytes copied per sample with dwarf (default 64000)
+  --mmap-pages N         perf's ring buffer per CPU in pages, a power of two (perf -m; raise it
+                         when samples are lost)
   -e, --event EVENT      perf event (default: perf's, cycles or cpu-clock)
   --pid PID              attach to a running process (stop with Ctrl-C or --duration)
   --duration SECONDS     with --pid: record this long
@@ -133,6 +136,11 @@ export function recordOptions(v: Values): RecordOptions {
   }
   const ss = positiveInt('stack-size', v['stack-size'] as string | undefined);
   if (ss !== undefined) r.stackSize = ss;
+  const mp = positiveInt('mmap-pages', v['mmap-pages'] as string | undefined);
+  if (mp !== undefined) {
+    if ((mp & (mp - 1)) !== 0) throw new UsageError(`--mmap-pages takes a power of two (perf's rule), not ${mp}`);
+    r.mmapPages = mp;
+  }
   if (typeof v.event === 'string') r.event = v.event;
   const pid = positiveInt('pid', v.pid as string | undefined);
   if (pid !== undefined) r.pid = pid;

@@ -1,5 +1,6 @@
 // What `flame record` and `flame exec` share once their flags are parsed: run the pipeline with
 // progress on stderr, write the SVG and folded file atomically, print the summary or the JSON.
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { writeFolded } from '../../daemon/fold.js';
 import { writeFileAtomic } from '../../daemon/fsutil.js';
@@ -21,21 +22,28 @@ export interface OutputOptions {
 /** Run a recording end to end; returns the exit code. */
 export async function runRecording(req: RecordRequest, out: OutputOptions): Promise<number> {
   const progress = new Progress();
-  // Ctrl-C goes to the whole foreground process group: perf stops and writes its file, the
-  // program ends; flame stays alive to analyse what was recorded. A second Ctrl-C quits.
+  // Ctrl-C while recording: perf stops and writes its file, the program gets SIGINT (perfRecord
+  // sees to it, also for a SIGINT sent to flame alone) and may shut down cleanly; flame stays
+  // alive to analyse what was recorded. A second Ctrl-C sends the program SIGTERM, a third quits.
   // Before the recording starts (cargo runs in its own process group), Ctrl-C cancels the build.
   let interrupts = 0;
   let recording = false;
   const abort = new AbortController();
+  const recordInterrupts = new EventEmitter();
   const onSigint = () => {
     interrupts++;
     if (!recording) {
       abort.abort();
       return;
     }
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 2) process.exit(130);
+    recordInterrupts.emit('interrupt');
     progress.clear();
-    process.stderr.write('flame: interrupted; finishing the profile of what was recorded (Ctrl-C again to quit)\n');
+    process.stderr.write(
+      interrupts === 1
+        ? 'flame: interrupted; finishing the profile of what was recorded (Ctrl-C again to stop the program with SIGTERM)\n'
+        : 'flame: stopping the program with SIGTERM (Ctrl-C again to quit)\n',
+    );
   };
   process.on('SIGINT', onSigint);
   let result: RecordResult;
@@ -44,6 +52,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     result = await recordOnce(req, {
       signal: abort.signal,
       onWorkspace: history.onWorkspace,
+      interrupts: recordInterrupts,
       onRecordStarted: () => (recording = true),
       onProgress: (p) => {
         if (p.stage === 'record') {
