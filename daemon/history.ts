@@ -5,34 +5,10 @@
 import path from 'node:path';
 import type { ProfileMeta, SourceState } from '../protocol/types.js';
 import type { BuildResult } from './cargo.js';
-import { readMetadata, type CargoMetadata } from './cargo-target.js';
-import { ErrorCodes, isFlameError } from './errors.js';
 import type { ProfileData } from './profile.js';
 import { topFunctions } from './query.js';
 import type { ProgramOutcome } from './record.js';
 import { DEFAULT_RETENTION, ProfileStore, type NewProfileMeta } from './store.js';
-
-/** The directories of a cargo workspace that flame needs: its root, target dir and members. */
-export interface WorkspaceDirs {
-  root: string;
-  targetDir: string;
-  memberDirs: string[];
-}
-
-export function workspaceDirs(meta: CargoMetadata): WorkspaceDirs {
-  const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
-  return { root: meta.workspaceRoot, targetDir: meta.targetDirectory, memberDirs };
-}
-
-/** The workspace that `cwd` (or the manifest) belongs to; undefined outside any cargo project. */
-export async function findWorkspace(cwd: string, manifestPath?: string): Promise<WorkspaceDirs | undefined> {
-  try {
-    return workspaceDirs(await readMetadata({ cwd, manifestPath }));
-  } catch (err) {
-    if (isFlameError(err, ErrorCodes.NotCargoProject)) return undefined;
-    throw err;
-  }
-}
 
 /** Where a workspace keeps its history: inside the target dir, which cargo and git ignore. */
 export function historyDir(targetDir: string): string {

@@ -56,8 +56,8 @@ test('a second flame record with no source change rebuilds nothing, even when bu
   assert.equal(first.json.perfData, path.join(dir, 'target', 'flame', 'perf.data'));
   assert.equal(first.json.svg, path.join(dir, 'target', 'flame', 'flamegraph.svg'));
   assert.match(second.stderr, /wrote target\/flame\/flamegraph\.svg \(recording: target\/flame\/perf\.data\)/);
-  // Only the latest recording is kept, and nothing of flame's lands beside the sources.
-  assert.deepEqual(readdirSync(path.join(dir, 'target', 'flame')).sort(), ['flamegraph.svg', 'perf.data']);
+  // Only the latest recording is kept (beside the graph and the history), and nothing of flame's lands beside the sources.
+  assert.deepEqual(readdirSync(path.join(dir, 'target', 'flame')).sort(), ['flamegraph.svg', 'perf.data', 'profiles']);
   assert.deepEqual(readdirSync(dir).sort(), ['Cargo.lock', 'Cargo.toml', 'build.rs', 'leaf', 'src', 'target']);
 });
 

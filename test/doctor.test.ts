@@ -111,7 +111,7 @@ test('an lld-linked binary unwinds: the claim doctor no longer makes, measured',
   assert.equal(linker.ok, true, linker.detail);
   const r = await runFlame(['record', '--manifest-path', path.join(crate, 'Cargo.toml'), '-o', path.join(crate, 'l.svg'), '--json'], { cwd: crate, env: { FLAME_CACHE_DIR: path.join(crate, 'cache') } });
   assert.equal(r.exitCode, 0, r.stderr);
-  const bin = path.join(crate, 'target', 'release', 'hotspots');
+  const bin = (JSON.parse(r.stdout) as { executable: string }).executable;
   assert.match((await runCmd('readelf', ['-p', '.comment', bin])).stdout, /Linker: LLD/);
   const q = (JSON.parse(r.stdout) as { quality: { unknownShare: number; truncatedShare: number } }).quality;
   assert.ok(q.truncatedShare < 0.01 && q.unknownShare < 0.01, JSON.stringify(q));

@@ -150,9 +150,11 @@ test('the web page shows it, and a flame record made while page and client are o
 
 test('flame exec inside the workspace and flame record --perf-data join the same history', { timeout: 120_000 }, async () => {
   const exe = (records[0] as unknown as { executable: string }).executable;
-  const exec = await runFlame(['exec', '-F', '499', '--json', '--', exe], { cwd: work, env });
+  // With the size warning's threshold lowered, as a long run at the defaults would cross it.
+  const exec = await runFlame(['exec', '-F', '499', '--json', '--', exe], { cwd: work, env: { ...env, FLAME_RECORDING_WARN_BYTES: '1000' } });
   assert.equal(exec.exitCode, 0, exec.stderr);
-  const e = JSON.parse(exec.stdout) as { profile: string };
+  const e = JSON.parse(exec.stdout) as { profile: string; warnings: string[] };
+  assert.ok(e.warnings.some((w) => /the recording .*perf\.data takes [\d.]+ MB: only the latest one is kept/.test(w)), JSON.stringify(e.warnings));
   const again = await runFlame(['record', '--perf-data', records[0]!.perfData, '--json'], { cwd: work, env });
   assert.equal(again.exitCode, 0, again.stderr);
   const a = JSON.parse(again.stdout) as { profile: string; samples: number };

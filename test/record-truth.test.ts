@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readElfInfo } from '../daemon/elf.js';
 import { FIXTURES, FLAME_BIN, hotspotsCopy, runCmd, runFlame, scratch } from './helpers.js';
@@ -63,11 +63,11 @@ test('a recording read after a rebuild is refused; one without build-ids gets a 
   const manifest = path.join(crate, 'Cargo.toml');
   const r = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a.svg'), '--json'], { cwd: crate, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
   assert.equal(r.exitCode, 0, r.stderr);
-  const perfData = (JSON.parse(r.stdout) as Json).perfData;
-  const bin = path.join(crate, 'target', 'release', 'hotspots');
+  const recorded = (JSON.parse(r.stdout) as Json).perfData;
+  const bin = (JSON.parse(r.stdout) as Json & { executable: string }).executable;
   const before = (await readElfInfo(bin)).buildId!;
   // perf itself can tell which binary was recorded.
-  const ids = await runCmd('perf', ['buildid-list', '-i', perfData]);
+  const ids = await runCmd('perf', ['buildid-list', '-i', recorded]);
   assert.match(ids.stdout, new RegExp(`^${before} ${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   // A recording made the way flame made them before build-ids: pipe format, no --buildid-mmap.
   const legacy = path.join(crate, 'legacy.data');
@@ -76,7 +76,11 @@ test('a recording read after a rebuild is refused; one without build-ids gets a 
 
   const main = path.join(crate, 'src', 'main.rs');
   writeFileSync(main, readFileSync(main, 'utf8').replace('fn main() {', 'fn main() {\n    eprintln!("rebuilt");'));
-  const build = await runCmd('cargo', ['build', '--release', '--quiet'], { cwd: crate, env: { CARGO_PROFILE_RELEASE_DEBUG: 'true', CARGO_PROFILE_RELEASE_STRIP: 'none' } });
+  // Rebuilt the way a user would: the next `flame record` (which also replaces target/flame/perf.data,
+  // so the old recording is kept aside first).
+  const perfData = path.join(crate, 'old.data');
+  copyFileSync(recorded, perfData);
+  const build = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a2.svg')], { cwd: crate, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
   assert.equal(build.exitCode, 0, build.stderr);
   assert.notEqual((await readElfInfo(bin)).buildId, before);
 

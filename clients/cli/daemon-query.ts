@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { profileTime } from '../../daemon/store.js';
 import { ErrorCodes } from '../../protocol/errors.js';
-import { FlameError, isFlameError } from '../../daemon/errors.js';
+import { isFlameError } from '../../daemon/errors.js';
 import { connect, request } from '../connect.js';
 
 /** Methods a client may answer from the store itself (daemon/history-queries.ts). */
@@ -29,10 +29,13 @@ export async function ask<R>(method: string, params: unknown, opts: { manifestPa
 }
 
 async function askLocal(method: string, params: unknown, manifestPath: string | undefined): Promise<unknown> {
-  const [{ findWorkspace, openHistory }, { historyQueries }] = await Promise.all([import('../../daemon/history.js'), import('../../daemon/history-queries.js')]);
-  const ws = await findWorkspace(process.cwd(), manifestPath);
-  if (!ws) throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? process.cwd()} is not inside a cargo project: run flame inside one or pass --manifest-path`);
-  const store = await openHistory(ws.targetDir, { cacheSize: 2 });
+  const [{ readMetadata }, { openHistory }, { historyQueries }] = await Promise.all([
+    import('../../daemon/cargo-target.js'),
+    import('../../daemon/history.js'),
+    import('../../daemon/history-queries.js'),
+  ]);
+  const meta = await readMetadata({ cwd: process.cwd(), manifestPath });
+  const store = await openHistory(meta.targetDirectory, { cacheSize: 2 });
   const handler = historyQueries(store).get(method)!;
   return handler((params ?? {}) as Record<string, unknown>);
 }

@@ -3,21 +3,20 @@
 // running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
 import path from 'node:path';
 import type { ProfileMeta, SourceState } from '../../protocol/types.js';
-import type { CargoMetadata } from '../../daemon/cargo-target.js';
-import { buildTargetMeta, findWorkspace, openHistory, storeRun, workspaceDirs, type WorkspaceDirs } from '../../daemon/history.js';
+import { workspaceOf, type CargoMetadata } from '../../daemon/cargo-target.js';
+import { buildTargetMeta, openHistory, storeRun } from '../../daemon/history.js';
 import type { RecordRequest, RecordResult } from '../../daemon/record.js';
 import { sourceState } from '../../daemon/source-state.js';
 import { warn } from './render.js';
 
-/** What the record path learns before the build: the workspace and the sources it builds. */
+/** What the record path learns before the build: the state of the sources it builds. */
 export class HistoryContext {
-  workspace: WorkspaceDirs | undefined;
   source: SourceState | undefined;
 
   /** RecordHooks.onWorkspace: hash the sources as the build is about to read them. */
   onWorkspace = async (metadata: CargoMetadata): Promise<void> => {
-    this.workspace = workspaceDirs(metadata);
-    this.source = await sourceState(this.workspace.root, this.workspace.memberDirs, this.workspace.targetDir).catch(() => undefined);
+    const ws = workspaceOf(metadata);
+    this.source = await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined);
   };
 }
 
@@ -32,8 +31,7 @@ export interface Saved {
  * outside any cargo workspace (`flame exec` of some command), where there is no history to join.
  */
 export async function saveToHistory(result: RecordResult, req: RecordRequest, ctx: HistoryContext): Promise<Saved | undefined> {
-  const cwd = path.resolve(req.cwd ?? process.cwd());
-  const ws = ctx.workspace ?? (await findWorkspace(cwd, req.target?.manifestPath));
+  const ws = result.workspace;
   if (!ws) return undefined;
   const source = ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined));
   const store = await openHistory(ws.targetDir, { cacheSize: 1 });

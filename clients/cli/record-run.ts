@@ -1,6 +1,7 @@
 // What `flame record` and `flame exec` share once their flags are parsed: run the pipeline with
 // progress on stderr, write the SVG and folded file atomically, print the summary or the JSON.
 import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFolded } from '../../daemon/fold.js';
 import { writeFileAtomic } from '../../daemon/fsutil.js';
@@ -99,6 +100,11 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     // The graph is written; a history that cannot take the profile must not fail the record.
     warn(`the profile was not added to the workspace's history: ${(err as Error).message}`);
   }
+  const big = await recordingSizeWarning(result.perfData);
+  if (big) {
+    warn(big);
+    result.warnings.push(big);
+  }
   const top = topFunctions(profile, { limit: 10 });
   if (out.json) {
     const json: Record<string, unknown> = {
@@ -135,4 +141,19 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     return result.program.exitCode && result.program.exitCode > 0 ? result.program.exitCode : 1;
   }
   return 0;
+}
+
+/** From this size on, the recording's disk use is worth a word (FLAME_RECORDING_WARN_BYTES). */
+const RECORDING_WARN_BYTES = 1 << 30;
+
+/**
+ * A 30 s run at the defaults writes gigabytes of stack copies. flame keeps only the latest
+ * recording (the next one replaces it) and the profile is in the history, so say so when it is big.
+ */
+async function recordingSizeWarning(perfData: string): Promise<string | undefined> {
+  const limit = Number(process.env.FLAME_RECORDING_WARN_BYTES ?? RECORDING_WARN_BYTES);
+  const size = (await stat(perfData).catch(() => undefined))?.size ?? 0;
+  if (size < limit) return undefined;
+  const shown = size >= 1e9 ? `${(size / 1e9).toFixed(1)} GB` : `${(size / 1e6).toFixed(1)} MB`;
+  return `the recording ${path.relative(process.cwd(), perfData) || perfData} takes ${shown}: only the latest one is kept (the next record replaces it) and the profile is already in the history, so delete it if you need the space; --light (99 Hz) or a smaller --stack-size records less`;
 }
