@@ -96,6 +96,11 @@ test('flame record with no daemon keeps its profile: profiles, top, lines, expor
   const diff = await flameJson<P.Diff.Result>(['diff', '--json']);
   assert.equal(diff.base.id, first.profile);
   assert.equal(diff.current.id, second.profile);
+  // Profile references that look like flags: -1 is the one before the latest.
+  const byRef = await flameJson<P.Diff.Result>(['diff', '-1', 'latest', '--json']);
+  assert.deepEqual([byRef.base.id, byRef.current.id], [first.profile, second.profile]);
+  const older = await flameJson<P.Top.Result>(['top', '--profile', '-1', '--json', '--limit', '1']);
+  assert.equal(older.profile, first.profile);
   assert.ok(!daemonRuns(), 'no query verb started a daemon');
 });
 

@@ -82,12 +82,25 @@ export function fillOptionalValues(argv: string[], flags: string[]): string[] {
 
 /** parseArgs with our error type; positionals allowed unless told otherwise. */
 export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  // Profile references such as -1 (the one before the latest) look like flags to parseArgs: as an
+  // option's value they are joined to it, as a positional they pass under a mark and come back.
+  const args: string[] = [];
+  for (const a of argv) {
+    const prev = args.at(-1);
+    const takesValue = prev !== undefined && prev.startsWith('--') && !prev.includes('=') && (options as Options)[prev.slice(2)]?.type === 'string';
+    if (/^-\d+$/.test(a) && takesValue) args[args.length - 1] = `${prev}=${a}`;
+    else args.push(/^-\d+$/.test(a) && allowPositionals ? `${NEGATIVE_MARK}${a}` : a);
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true, tokens: false });
+    const r = parseArgs({ args, options, allowPositionals, strict: true, tokens: false });
+    r.positionals = r.positionals.map((p) => (p.startsWith(NEGATIVE_MARK) ? p.slice(NEGATIVE_MARK.length) : p));
+    return r;
   } catch (err) {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
   }
 }
+
+const NEGATIVE_MARK = '\u0000';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
