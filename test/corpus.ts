@@ -1,4 +1,4 @@
-// The folder's test corpus (../shared/corpus): every (input, option set) of the
+// The folder's test corpus (test/corpus): every (input, option set) of the
 // stackcollapse-perf.pl and inferno suites that has an expected output, shared by the tests of
 // the TypeScript folder (fold.test.ts) and of the native one (native.test.ts).
 import fs from 'node:fs';

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (tests run from dist/test/). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-/** ../shared/corpus beside the checkout (FLAME_CORPUS overrides). */
-export const CORPUS = process.env.FLAME_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
+/** The compatibility suites, in the repository (test/corpus; FLAME_CORPUS overrides). */
+export const CORPUS = process.env.FLAME_CORPUS ?? path.join(REPO, 'test', 'corpus');
 export const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
 
 export interface RunResult {
