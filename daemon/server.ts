@@ -81,7 +81,7 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
       }
       initialized = true;
       log.info({ clientName: p.clientName, clientVersion: p.clientVersion }, 'client connected');
-      return { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, workspaceRoot: ctx.workspaceRoot, pid: process.pid, capabilities: { methods: P.REQUESTS } };
+      return { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, workspaceRoot: ctx.workspaceRoot, targetDir: path.dirname(path.dirname(ctx.store.dir)), pid: process.pid, capabilities: { methods: P.REQUESTS } };
     },
     { beforeInit: true },
   );

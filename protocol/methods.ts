@@ -16,6 +16,8 @@ export namespace Initialize {
     daemonVersion: string;
     protocolVersion: number;
     workspaceRoot: string;
+    /** cargo's target directory for the workspace (CARGO_TARGET_DIR and config honoured); flame's files are in its flame/. Absent from older daemons. */
+    targetDir?: string;
     pid: number;
     /** Methods this daemon answers; clients check before using newer ones. */
     capabilities: { methods: string[] };

@@ -223,6 +223,13 @@ test('commands: open the flame graph (window/showDocument of the live page), wat
   assert.ok(!(await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
 });
 
+test('commands: export the flame graph as an SVG where the daemon says cargo\'s target directory is', async () => {
+  const r = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.exportSvg', arguments: [] })) as { path: string; profile: string };
+  assert.ok(daemon.info.targetDir, 'the daemon names the target directory');
+  assert.equal(r.path, path.join(daemon.info.targetDir!, 'flame', 'flamegraph.svg'));
+  assert.match(readFileSync(r.path, 'utf8').slice(0, 200), /<svg|<\?xml/);
+});
+
 test("a watched program's panic reaches the editor as a warning message", async () => {
   const from = lsp.received.length;
   const w = await daemon.conn.sendRequest(P.WatchStart.type, { target: { example: 'chatty' }, programArgs: ['--lines', '3', '--panic'] });

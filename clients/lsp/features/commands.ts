@@ -1,7 +1,7 @@
 // The commands behind the lenses and the editor's own command palette, run through
 // workspace/executeCommand: profile a target once, start or stop watching it, show a
 // function's callers, export the flame graph as an SVG file or open the daemon's live page.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../../daemon/fsutil.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageType, ShowDocumentRequest, ShowMessageNotification, type Connection as LspConnection } from 'vscode-languageserver/node.js';
@@ -95,9 +95,11 @@ export class CommandRunner {
 
   private async exportSvg(): Promise<{ path: string; profile: string }> {
     const r = await this.link.request<P.Export.Result>(P.Export.method, { format: 'svg' });
-    const out = path.join(this.link.workspaceRoot ?? this.link.cwd, 'target', 'flame', 'flamegraph.svg');
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, r.data);
+    const c = await this.link.connection();
+    // Where the daemon says cargo's target directory is (CARGO_TARGET_DIR counts), as `flame record` writes it.
+    const targetDir = c.info.targetDir ?? path.join(this.link.workspaceRoot ?? this.link.cwd, 'target');
+    const out = path.join(targetDir, 'flame', 'flamegraph.svg');
+    await writeFileAtomic(out, r.data);
     return { path: out, profile: r.profile };
   }
 
