@@ -1,13 +1,14 @@
 // The daemon's wiring: find the workspace, open the store, watch the sources, listen on the
 // private socket (or stdio), and exit when idle. Logic lives in session.ts and server.ts.
-import { existsSync, rmSync, chmodSync } from 'node:fs';
+import { rmSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
 import { readMetadata } from './cargo-target.js';
 import { configureLogging, logger } from './log.js';
-import { daemonPaths, ensurePrivateDir } from './paths.js';
+import { daemonPaths, ensurePrivateDir, trustedSocket } from './paths.js';
+import { ErrorCodes, FlameError } from './errors.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
 import { historyDir, retention } from './history.js';
@@ -158,7 +159,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
 /** Listen on a unix socket readable only by us; a stale socket of a dead daemon is replaced. */
 async function listen(socket: string): Promise<net.Server> {
-  if (existsSync(socket)) {
+  // Not ours (or not a socket): refused in one line rather than connected to or removed.
+  if (trustedSocket(socket)) {
     const alive = await new Promise<boolean>((resolve) => {
       const c = net.connect(socket);
       c.once('connect', () => {
@@ -167,7 +169,7 @@ async function listen(socket: string): Promise<net.Server> {
       });
       c.once('error', () => resolve(false));
     });
-    if (alive) throw new Error(`a daemon already listens on ${socket}`);
+    if (alive) throw new FlameError(ErrorCodes.InvalidRequest, `a flame daemon already listens on ${socket}: \`flame daemon stop\` stops it`);
     rmSync(socket, { force: true });
   }
   const server = net.createServer();
