@@ -11,6 +11,7 @@ import { daemonPaths, ensurePrivateDir, trustedSocket } from './paths.js';
 import { ErrorCodes, FlameError } from './errors.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
+import { FrameGuard } from './frame-guard.js';
 import { historyDir, retention } from './history.js';
 import { ProfileStore } from './store.js';
 import { watchStore } from './store-watch.js';
@@ -136,16 +137,28 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     touch();
   };
 
+  // Every byte a client sends passes frame-guard.ts's bounds before vscode-jsonrpc buffers it.
+  const guarded = (input: NodeJS.ReadableStream & { destroy(): void }, who: string): NodeJS.ReadableStream => {
+    const guard = new FrameGuard((reason) => {
+      log.warn({ client: who, reason }, 'closing a client connection: it sent more than the protocol allows');
+      input.destroy();
+      guard.destroy();
+    });
+    input.pipe(guard);
+    input.once('close', () => guard.destroy());
+    return guard;
+  };
+
   await watcher.ready();
   if (opts.stdio) {
-    accept(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), true);
+    accept(new StreamMessageReader(guarded(process.stdin, 'stdio')), new StreamMessageWriter(process.stdout), true);
   } else {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {
       sock.on('error', (err) => log.debug({ err }, 'socket error'));
       sockets.add(sock);
       sock.once('close', () => sockets.delete(sock));
-      accept(new StreamMessageReader(sock), new StreamMessageWriter(sock));
+      accept(new StreamMessageReader(guarded(sock, 'socket')), new StreamMessageWriter(sock));
     });
     touch();
   }
