@@ -54,10 +54,11 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
 /**
  * Connect to the daemon's socket when one is there and may be trusted (daemon/paths.ts): the
  * runtime directory and the socket's directory private and the user's, the socket the user's,
- * and still the same file once connected (so a swap between the look and the connect shows).
- * Undefined when no daemon listens there; a FlameError (Untrusted) when another user could.
+ * and the directory and socket still so once connected, the socket the same file (a swap
+ * between the look and the connect shows). Undefined when no daemon listens there; a
+ * FlameError (Untrusted) when another user could be listening.
  */
-export async function openSocket(socket: string, runtime = path.dirname(socket)): Promise<net.Socket | undefined> {
+export async function openSocket(socket: string, runtime = path.dirname(socket), attempt = 0): Promise<net.Socket | undefined> {
   checkPrivateDir(runtime);
   if (!checkPrivateDir(path.dirname(socket))) return undefined;
   const before = trustedSocket(socket);
@@ -70,20 +71,18 @@ export async function openSocket(socket: string, runtime = path.dirname(socket))
   if (!sock) return undefined;
   let after: TrustedSocket | undefined;
   try {
+    checkPrivateDir(path.dirname(socket));
     after = trustedSocket(socket);
   } catch (err) {
     sock.destroy();
     throw err;
   }
-  if (!after) {
-    sock.destroy(); // The daemon is going away (it removes its socket when it stops).
-    return undefined;
-  }
-  if (after.dev !== before.dev || after.ino !== before.ino) {
-    sock.destroy();
-    throw new FlameError(ErrorCodes.Untrusted, `the socket ${socket} was replaced while flame connected to it, so flame does not know who answers: check ${path.dirname(socket)} and try again`);
-  }
-  return sock;
+  if (after && after.dev === before.dev && after.ino === before.ino) return sock;
+  sock.destroy();
+  if (!after) return undefined; // The daemon is going away (it removes its socket when it stops).
+  // Another socket of ours: a daemon replaced a stale one meanwhile (only we can write here). Again.
+  if (attempt < 3) return openSocket(socket, runtime, attempt + 1);
+  throw new FlameError(ErrorCodes.Untrusted, `the socket ${socket} keeps being replaced while flame connects to it, so flame does not know who answers: check ${path.dirname(socket)} and try again`);
 }
 
 /** Start a detached daemon for `root`; its output goes to its log. */
