@@ -10,7 +10,7 @@ import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { FlameError } from '../daemon/errors.js';
-import { daemonPaths, ensurePrivateDir } from '../daemon/paths.js';
+import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../daemon/paths.js';
 
 export interface Connection {
   conn: MessageConnection;
@@ -51,12 +51,38 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
   }
 }
 
-function tryConnect(socket: string): Promise<net.Socket | undefined> {
-  return new Promise((resolve) => {
+/**
+ * Connect to the daemon's socket when one is there and may be trusted (daemon/paths.ts): the
+ * runtime directory and the socket's directory private and the user's, the socket the user's,
+ * and the directory and socket still so once connected, the socket the same file (a swap
+ * between the look and the connect shows). Undefined when no daemon listens there; a
+ * FlameError (Untrusted) when another user could be listening.
+ */
+export async function openSocket(socket: string, runtime = path.dirname(socket), attempt = 0): Promise<net.Socket | undefined> {
+  checkPrivateDir(runtime);
+  if (!checkPrivateDir(path.dirname(socket))) return undefined;
+  const before = trustedSocket(socket);
+  if (!before) return undefined;
+  const sock = await new Promise<net.Socket | undefined>((resolve) => {
     const s = net.connect(socket);
     s.once('connect', () => resolve(s));
     s.once('error', () => resolve(undefined));
   });
+  if (!sock) return undefined;
+  let after: TrustedSocket | undefined;
+  try {
+    checkPrivateDir(path.dirname(socket));
+    after = trustedSocket(socket);
+  } catch (err) {
+    sock.destroy();
+    throw err;
+  }
+  if (after && after.dev === before.dev && after.ino === before.ino) return sock;
+  sock.destroy();
+  if (!after) return undefined; // The daemon is going away (it removes its socket when it stops).
+  // Another socket of ours: a daemon replaced a stale one meanwhile (only we can write here). Again.
+  if (attempt < 3) return openSocket(socket, runtime, attempt + 1);
+  throw new FlameError(ErrorCodes.Untrusted, `the socket ${socket} keeps being replaced while flame connects to it, so flame does not know who answers: check ${path.dirname(socket)} and try again`);
 }
 
 /** Start a detached daemon for `root`; its output goes to its log. */
@@ -77,15 +103,16 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
 async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Connection> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
-  const { socket, logFile } = daemonPaths(root);
-  let sock = await tryConnect(socket);
+  const { socket, logFile, dir } = daemonPaths(root);
+  const tryConnect = () => openSocket(socket, dir);
+  let sock = await tryConnect();
   if (!sock) {
     if (opts.spawn === false) throw new FlameError(ErrorCodes.DaemonNotRunning, `no flame daemon runs for ${root}; start one with \`flame daemon start\``);
     spawnDaemon(root);
     const deadline = Date.now() + 20_000;
     while (!sock && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      sock = await tryConnect(socket);
+      sock = await tryConnect();
     }
     if (!sock) throw new FlameError(ErrorCodes.Internal, `the flame daemon did not start; see ${logFile}.stderr and \`flame daemon status\``);
   }
@@ -99,7 +126,7 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
     sock.destroy();
     if (err instanceof ResponseError && err.code === ErrorCodes.VersionMismatch && !replaced) {
       // An older or newer daemon: replace it with ours, once.
-      const old = await tryConnect(socket);
+      const old = await tryConnect();
       if (old) {
         const c = createMessageConnection(new SocketMessageReader(old), new SocketMessageWriter(old));
         c.listen();
@@ -110,7 +137,9 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
         return connectOnce({ ...opts, workspaceRoot: root }, true);
       }
     }
-    throw toFlameError(err);
+    if (err instanceof ResponseError) throw toFlameError(err);
+    // The connection broke before any answer (EPIPE, a reset): say where to look, in one line.
+    throw new FlameError(ErrorCodes.Internal, `the flame daemon at ${socket} closed the connection before answering (${(err as Error)?.message ?? String(err)}); see ${logFile} and \`flame daemon status\``, { cause: err });
   }
   return {
     conn,

@@ -1,15 +1,17 @@
 // The daemon's wiring: find the workspace, open the store, watch the sources, listen on the
 // private socket (or stdio), and exit when idle. Logic lives in session.ts and server.ts.
-import { existsSync, rmSync, chmodSync } from 'node:fs';
+import { rmSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
 import { readMetadata } from './cargo-target.js';
 import { configureLogging, logger } from './log.js';
-import { daemonPaths, ensurePrivateDir } from './paths.js';
+import { daemonPaths, ensurePrivateDir, trustedSocket } from './paths.js';
+import { ErrorCodes, FlameError } from './errors.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
+import { FrameGuard } from './frame-guard.js';
 import { historyDir, retention } from './history.js';
 import { ProfileStore } from './store.js';
 import { watchStore } from './store-watch.js';
@@ -135,16 +137,28 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     touch();
   };
 
+  // Every byte a client sends passes frame-guard.ts's bounds before vscode-jsonrpc buffers it.
+  const guarded = (input: NodeJS.ReadableStream & { destroy(): void }, who: string): NodeJS.ReadableStream => {
+    const guard = new FrameGuard((reason) => {
+      log.warn({ client: who, reason }, 'closing a client connection: it sent more than the protocol allows');
+      input.destroy();
+      guard.destroy();
+    });
+    input.pipe(guard);
+    input.once('close', () => guard.destroy());
+    return guard;
+  };
+
   await watcher.ready();
   if (opts.stdio) {
-    accept(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), true);
+    accept(new StreamMessageReader(guarded(process.stdin, 'stdio')), new StreamMessageWriter(process.stdout), true);
   } else {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {
       sock.on('error', (err) => log.debug({ err }, 'socket error'));
       sockets.add(sock);
       sock.once('close', () => sockets.delete(sock));
-      accept(new StreamMessageReader(sock), new StreamMessageWriter(sock));
+      accept(new StreamMessageReader(guarded(sock, 'socket')), new StreamMessageWriter(sock));
     });
     touch();
   }
@@ -158,7 +172,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
 /** Listen on a unix socket readable only by us; a stale socket of a dead daemon is replaced. */
 async function listen(socket: string): Promise<net.Server> {
-  if (existsSync(socket)) {
+  // Not ours (or not a socket): refused in one line rather than connected to or removed.
+  if (trustedSocket(socket)) {
     const alive = await new Promise<boolean>((resolve) => {
       const c = net.connect(socket);
       c.once('connect', () => {
@@ -167,7 +182,7 @@ async function listen(socket: string): Promise<net.Server> {
       });
       c.once('error', () => resolve(false));
     });
-    if (alive) throw new Error(`a daemon already listens on ${socket}`);
+    if (alive) throw new FlameError(ErrorCodes.InvalidRequest, `a flame daemon already listens on ${socket}: \`flame daemon stop\` stops it`);
     rmSync(socket, { force: true });
   }
   const server = net.createServer();

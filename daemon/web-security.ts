@@ -9,7 +9,30 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 /** Addresses the server may bind; there is no way to ask for another. */
 export const LOOPBACK_BIND = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export const COOKIE = 'flame_token';
+/**
+ * The login cookie's name for the server on `port`. Browsers send a host's cookies to all its
+ * ports, so two workspaces' pages on 127.0.0.1 would overwrite one cookie of a shared name; the
+ * cookie's Path (the server's secret base path, web.ts) keeps it from servers on other ports.
+ */
+export function cookieName(port: number): string {
+  return `flame_token_${port}`;
+}
+
+/**
+ * The request's one value of a header that must not repeat (Host, Origin), undefined when it is
+ * missing or repeated: Node keeps only the first of repeated ones in req.headers, while a proxy
+ * or the browser may have read another.
+ */
+export function singleHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  let seen = 0;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() !== name) continue;
+    seen++;
+    value = rawHeaders[i + 1];
+  }
+  return seen === 1 ? value : undefined;
+}
 
 /** True when the Host header names a loopback host with our port. */
 export function hostAllowed(host: string | undefined, port: number): boolean {
@@ -23,14 +46,15 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   return origin.toLowerCase() === `http://${host!.toLowerCase()}`;
 }
 
-/** The token from a Cookie header, if any. */
-export function cookieToken(cookie: string | undefined): string | undefined {
-  if (!cookie) return undefined;
+/** The values of the cookie `name` in a Cookie header (a browser may send several of one name). */
+export function cookieTokens(cookie: string | undefined, name: string): string[] {
+  if (!cookie) return [];
+  const found: string[] = [];
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) found.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return found;
 }
 
 /** Compare two tokens without leaking where they differ through timing. */

@@ -1,6 +1,8 @@
 // The live web page's server: HTTP for the page, its script and workspace source files, and a
 // WebSocket that is a JSON-RPC connection of the daemon. Started lazily on the first `web/url`
 // request, on 127.0.0.1 and an ephemeral port; every request passes web-security.ts's checks.
+// Everything lives under a random base path, /<id>/: the login cookie is scoped to it, so the
+// browser sends it to no other server on 127.0.0.1 (cookies ignore ports, not paths).
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -10,7 +12,7 @@ import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from './log.js';
 import { rustSources } from './rust-src.js';
-import { COOKIE, cookieToken, hostAllowed, LOOPBACK_BIND, originAllowed, resolveLibrarySource, resolveSource, tokenEquals } from './web-security.js';
+import { cookieName, cookieTokens, hostAllowed, LOOPBACK_BIND, originAllowed, resolveLibrarySource, resolveSource, singleHeader, tokenEquals } from './web-security.js';
 import { socketTransport } from './web-rpc.js';
 
 export interface WebOptions {
@@ -31,6 +33,8 @@ const MAX_SOURCE = 4 * 1024 * 1024;
 
 export class WebServer {
   private readonly token = randomBytes(24).toString('base64url');
+  /** The page's base path; unguessable, so no other server on 127.0.0.1 is sent the cookie. */
+  private readonly base = `/${randomBytes(12).toString('base64url')}/`;
   private started?: Promise<{ url: string; port: number }>;
   private server?: http.Server;
   private wss?: WebSocketServer;
@@ -74,8 +78,8 @@ export class WebServer {
       socket.on('error', () => {});
       const denied = this.deny(req);
       if (denied) return refuse(403, denied);
-      if (!originAllowed(req.headers.origin, req.headers.host, this.port)) return refuse(403, 'WebSocket from another origin refused');
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/rpc') return refuse(404, 'the WebSocket is at /rpc');
+      if (!originAllowed(singleHeader(req.rawHeaders, 'origin'), singleHeader(req.rawHeaders, 'host'), this.port)) return refuse(403, 'WebSocket from another origin refused');
+      if (requestPath(req) !== `${this.base}rpc`) return refuse(404, "the WebSocket is at the page's rpc");
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const { reader, writer } = socketTransport(ws);
         this.opts.attach(reader, writer);
@@ -89,37 +93,43 @@ export class WebServer {
     this.wss = wss;
     this.port = (server.address() as { port: number }).port;
     const shown = host.includes(':') ? `[${host}]` : host === 'localhost' ? '127.0.0.1' : host;
-    const url = `http://${shown}:${this.port}/?token=${this.token}`;
+    const url = `http://${shown}:${this.port}${this.base}?token=${this.token}`;
     this.log.info({ port: this.port }, 'web page serving');
     return { url, port: this.port };
   }
 
   /** Why a request is refused (Host, token), or undefined when it may proceed. */
   private deny(req: http.IncomingMessage, queryToken?: string | null): string | undefined {
-    if (!hostAllowed(req.headers.host, this.port)) return `wrong Host header; open the page at 127.0.0.1:${this.port} (the address \`flame web\` prints)`;
-    if (tokenEquals(cookieToken(req.headers.cookie), this.token) || tokenEquals(queryToken ?? undefined, this.token)) return undefined;
+    if (!hostAllowed(singleHeader(req.rawHeaders, 'host'), this.port)) return `wrong Host header (or more than one); open the page at 127.0.0.1:${this.port} (the address \`flame web\` prints)`;
+    const cookies = cookieTokens(req.headers.cookie, cookieName(this.port));
+    if (cookies.some((t) => tokenEquals(t, this.token)) || tokenEquals(queryToken ?? undefined, this.token)) return undefined;
     return 'no valid token; open the address `flame web` prints (it carries the token)';
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const u = new URL(req.url ?? '/', 'http://x');
+    const pathname = requestPath(req);
+    if (!hostAllowed(singleHeader(req.rawHeaders, 'host'), this.port)) return send(res, 403, this.deny(req)!);
+    if (pathname === undefined) return send(res, 400, 'a request for a path is expected');
+    const u = new URL(`http://x${req.url}`);
+    // Only a location under our own base, built here: never the request's own text (an open redirect).
+    const redirect = (rel: string, cookie?: string) => {
+      res.writeHead(303, { Location: `${this.base}${rel}`, 'Cache-Control': 'no-store', ...(cookie ? { 'Set-Cookie': cookie } : {}) });
+      res.end();
+    };
+    if (pathname === this.base.slice(0, -1)) return redirect(u.search);
+    if (!pathname.startsWith(this.base)) return send(res, 404, 'no such page; open the address `flame web` prints');
     const denied = this.deny(req, u.searchParams.get('token'));
     if (denied) return send(res, 403, denied);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only');
-    const queryToken = u.searchParams.get('token');
-    if (queryToken !== null) {
-      // First visit: keep the token in a cookie scripts cannot read and drop it from the address bar.
-      res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: u.pathname,
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return;
+    const rel = `/${pathname.slice(this.base.length)}`;
+    if (u.searchParams.get('token') !== null) {
+      // First visit: keep the token in a cookie scripts cannot read, sent only under our base
+      // path and named for our port, and drop it from the address bar.
+      return redirect(ASSETS[rel] ? rel.slice(1) : '', `${cookieName(this.port)}=${this.token}; HttpOnly; SameSite=Strict; Path=${this.base}`);
     }
-    if (u.pathname === '/source') return this.source(u.searchParams.get('file'), res);
-    const asset = ASSETS[u.pathname];
-    if (!asset) return send(res, 404, `no such page: ${u.pathname}`);
+    if (rel === '/source') return this.source(u.searchParams.get('file'), res);
+    const asset = ASSETS[rel];
+    if (!asset) return send(res, 404, `no such page: ${rel}`);
     const file = path.join(this.opts.assetsDir ?? DEFAULT_ASSETS, asset);
     let body: Buffer;
     try {
@@ -160,6 +170,12 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
 };
+
+/** The request's path, undefined for a target that is not a path (`*`, an absolute URL). */
+function requestPath(req: http.IncomingMessage): string | undefined {
+  // Prefixed, not resolved against a base: `//evil.example/` must stay a path, not become a host.
+  return req.url?.startsWith('/') ? new URL(`http://x${req.url}`).pathname : undefined;
+}
 
 function send(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });

@@ -30,6 +30,8 @@ export const ErrorCodes = {
   ProgramFailed: -32913,
   /** No daemon runs for the workspace, and the client was asked not to start one. */
   DaemonNotRunning: -32914,
+  /** The daemon's socket or runtime directory is not the user's own and private: another user could answer. */
+  Untrusted: -32915,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;

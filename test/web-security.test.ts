@@ -21,6 +21,8 @@ let d: TestDaemon;
 let c: Connection;
 let port: number;
 let token: string;
+/** The page's base path, /<id>/, from the address the daemon gives. */
+let base: string;
 
 before(async () => {
   outside = scratch('flame-websec-out-');
@@ -33,6 +35,7 @@ before(async () => {
   const r = await c.conn.sendRequest(P.WebUrl.type, {});
   port = r.port;
   token = new URL(r.url).searchParams.get('token')!;
+  base = new URL(r.url).pathname;
 });
 
 after(() => {
@@ -60,12 +63,12 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
   });
 }
 
-const cookie = () => ({ Cookie: `flame_token=${token}` });
+const cookie = () => ({ Cookie: `flame_token_${port}=${token}` });
 
 /** Open the WebSocket with these headers; resolves with the socket, or the refusal's status. */
 function openSocket(headers: Record<string, string>): Promise<{ ws?: WebSocket; status?: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc`, { headers: { Host: `127.0.0.1:${port}`, ...headers } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${base}rpc`, { headers: { Host: `127.0.0.1:${port}`, ...headers } });
     ws.once('open', () => resolve({ ws }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ status: res.statusCode });
@@ -90,36 +93,84 @@ function rpc(ws: WebSocket, id: number, method: string, params: unknown): Promis
 }
 
 test('without the token every request is refused with 403', async () => {
-  for (const p of ['/', '/app.js', '/source?file=src/lib.rs']) {
-    const r = await get(p);
+  for (const p of ['', 'app.js', 'source?file=src/lib.rs']) {
+    const r = await get(base + p);
     assert.equal(r.status, 403, p);
     assert.match(r.body, /token/);
   }
-  assert.equal((await get('/?token=wrong')).status, 403);
-  assert.equal((await get('/', { Cookie: 'flame_token=wrong' })).status, 403);
+  assert.equal((await get(`${base}?token=wrong`)).status, 403);
+  assert.equal((await get(base, { Cookie: `flame_token_${port}=wrong` })).status, 403);
+  // Outside the base path nothing is served, with the token or without.
+  for (const p of ['/', '/app.js', `/?token=${token}`]) assert.equal((await get(p, cookie())).status, 404, p);
 });
 
 test('the token sets an HttpOnly SameSite=Strict cookie and redirects to drop it from the URL', async () => {
-  const r = await get(`/?token=${token}`);
+  const r = await get(`${base}?token=${token}`);
   assert.equal(r.status, 303);
-  assert.equal(r.headers.location, '/');
+  assert.equal(r.headers.location, base);
   const set = String(r.headers['set-cookie']);
-  assert.match(set, new RegExp(`flame_token=${token}`));
+  assert.match(set, new RegExp(`^flame_token_${port}=${token};`));
   assert.match(set, /HttpOnly/);
   assert.match(set, /SameSite=Strict/);
-  const page = await get('/', cookie());
+  const page = await get(base, cookie());
   assert.equal(page.status, 200);
   assert.match(page.body, /<canvas id="flame"/);
-  assert.equal((await get('/nope', cookie())).status, 404);
+  assert.equal((await get(`${base}nope`, cookie())).status, 404);
+});
+
+test("the cookie is named for the server's port and sent only under its base path; its value is checked", async () => {
+  const set = String((await get(`${base}?token=${token}`)).headers['set-cookie']);
+  assert.match(set, new RegExp(`; Path=${base}(;|$)`));
+  assert.equal((await get(base, { Cookie: `flame_token=${token}` })).status, 403, 'another name');
+  assert.equal((await get(base, { Cookie: `flame_token_${port + 1}=${token}` })).status, 403, "another port's name");
+  assert.equal((await get(base, { Cookie: `flame_token_${port}=${token}x` })).status, 403, 'another value');
+  // A browser may send several cookies of one name (set under other paths): the right one counts.
+  assert.equal((await get(base, { Cookie: `flame_token_${port}=stale; flame_token_${port}=${token}` })).status, 200);
+});
+
+test('the token redirect leads only to a path under the page, never to another host', async () => {
+  const tries = [`/.//evil.example/?token=${token}`, `//evil.example/?token=${token}`, `${base}.//evil.example/?token=${token}`, `${base}/evil.example/?token=${token}`, `${base}%2F%2Fevil.example/?token=${token}`, `${base.slice(0, -1)}?token=${token}`];
+  for (const p of tries) {
+    const loc = (await get(p)).headers.location;
+    if (loc !== undefined) assert.ok(loc.startsWith(base) && !loc.startsWith('//'), `${p} redirects to ${loc}`);
+  }
+  assert.equal((await get(`${base}app.js?token=${token}`)).headers.location, `${base}app.js`);
+});
+
+/** A request written byte for byte; resolves with the status line of the answer. */
+function rawStatus(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    let got = '';
+    s.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+      if (got.includes('\r\n')) s.destroy();
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve(got.split('\r\n')[0]));
+    s.write(request);
+  });
+}
+
+test('a request with two Host headers, or a WebSocket with two Origins, is refused', async () => {
+  const req = (headers: string[], extra = '') => `GET ${base}${extra} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\nConnection: close\r\n\r\n`;
+  assert.match(await rawStatus(req([`Host: 127.0.0.1:${port}`])), /^HTTP\/1\.1 200/);
+  for (const hosts of [[`127.0.0.1:${port}`, 'evil.example'], ['evil.example', `127.0.0.1:${port}`], [`127.0.0.1:${port}`, `127.0.0.1:${port}`]]) {
+    assert.match(await rawStatus(req(hosts.map((h) => `Host: ${h}`))), /^HTTP\/1\.1 (400|403)/, hosts.join(' + '));
+  }
+  const upgrade = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
+  const ws = (headers: string[]) => `GET ${base}rpc HTTP/1.1\r\n${[...headers, ...upgrade].map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\n\r\n`;
+  assert.match(await rawStatus(ws([`Host: 127.0.0.1:${port}`, `Origin: http://127.0.0.1:${port}`])), /^HTTP\/1\.1 101/);
+  assert.match(await rawStatus(ws([`Host: 127.0.0.1:${port}`, `Origin: http://127.0.0.1:${port}`, 'Origin: http://evil.example'])), /^HTTP\/1\.1 403/);
 });
 
 test('a foreign Host header is refused (DNS rebinding), loopback names are accepted', async () => {
   for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.2:${port}`, `10.0.0.1:${port}`]) {
-    const r = await get('/', { ...cookie(), Host: host });
+    const r = await get(base, { ...cookie(), Host: host });
     assert.equal(r.status, 403, host);
     assert.match(r.body, /Host/);
   }
-  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) assert.equal((await get('/', { ...cookie(), Host: host })).status, 200, host);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) assert.equal((await get(base, { ...cookie(), Host: host })).status, 200, host);
 });
 
 test('a WebSocket from a foreign Origin is refused; the page own origin gets read-only methods', async () => {
@@ -169,10 +220,10 @@ test('garbage on the WebSocket closes that socket only; the daemon lives on', as
 });
 
 test('source files: inside the workspace only; ../, absolute paths and symlinks out are refused', async () => {
-  const ok = await get(`/source?file=${encodeURIComponent(path.join(work, 'src', 'lib.rs'))}`, cookie());
+  const ok = await get(`${base}source?file=${encodeURIComponent(path.join(work, 'src', 'lib.rs'))}`, cookie());
   assert.equal(ok.status, 200);
   assert.match(ok.body, /pub fn mix/);
-  assert.equal((await get('/source?file=src/lib.rs', cookie())).status, 200);
+  assert.equal((await get(`${base}source?file=src/lib.rs`, cookie())).status, 200);
   const refused = [
     '../../../../etc/passwd',
     'src/../../../etc/passwd',
@@ -183,27 +234,27 @@ test('source files: inside the workspace only; ../, absolute paths and symlinks 
     'outdir/secret.txt',
   ];
   for (const f of refused) {
-    const r = await get(`/source?file=${encodeURIComponent(f)}`, cookie());
+    const r = await get(`${base}source?file=${encodeURIComponent(f)}`, cookie());
     assert.equal(r.status, 403, f);
     assert.doesNotMatch(r.body, /not for the page|root:/);
   }
-  assert.equal((await get('/source?file=src/missing.rs', cookie())).status, 404);
-  assert.equal((await get('/source', cookie())).status, 400);
-  assert.equal((await get('/source?file=src%00/lib.rs', cookie())).status, 400);
+  assert.equal((await get(`${base}source?file=src/missing.rs`, cookie())).status, 404);
+  assert.equal((await get(`${base}source`, cookie())).status, 400);
+  assert.equal((await get(`${base}source?file=src%00/lib.rs`, cookie())).status, 400);
 });
 
 test("the standard library's sources: the local rust-src's .rs files are served, nothing else beside them", async () => {
   const sysroot = (await runCmd('rustc', ['--print', 'sysroot'], { cwd: work })).stdout.trim();
   const lib = path.join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library');
   assert.ok(existsSync(lib), `no rust-src in ${sysroot}: run \`rustup component add rust-src\``);
-  const fmt = await get(`/source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'fmt', 'mod.rs'))}`, cookie());
+  const fmt = await get(`${base}source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'fmt', 'mod.rs'))}`, cookie());
   assert.equal(fmt.status, 200, fmt.body);
   assert.match(fmt.body, /pub fn write\(/);
   for (const f of [path.join(lib, 'Cargo.toml'), `${lib}/../../../../../etc/passwd`, path.join(lib, '..', 'src', 'x.rs'), path.join(sysroot, 'lib', 'x.rs')]) {
-    const r = await get(`/source?file=${encodeURIComponent(f)}`, cookie());
+    const r = await get(`${base}source?file=${encodeURIComponent(f)}`, cookie());
     assert.equal(r.status, 403, f);
   }
-  assert.equal((await get(`/source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'nope.rs'))}`, cookie())).status, 404);
+  assert.equal((await get(`${base}source?file=${encodeURIComponent(path.join(lib, 'core', 'src', 'nope.rs'))}`, cookie())).status, 404);
 });
 
 test('the server binds loopback only: another address cannot be asked for nor reached', async () => {

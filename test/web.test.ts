@@ -87,7 +87,7 @@ test('flame web prints a loopback address with a token, the same one each time',
   const r = await runFlame(['web', '--json'], { cwd: work, env: env() });
   assert.equal(r.exitCode, 0, r.stderr);
   const j = JSON.parse(r.stdout) as P.WebUrl.Result;
-  assert.match(j.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{20,}$/);
+  assert.match(j.url, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{16}\/\?token=[A-Za-z0-9_-]{20,}$/);
   assert.equal(new URL(j.url).port, String(j.port));
   const again = await runFlame(['web'], { cwd: work, env: env() });
   assert.equal(again.stdout.trim(), j.url);

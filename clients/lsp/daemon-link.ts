@@ -2,6 +2,7 @@
 // clients/connect.ts on first use, again after the daemon went away, and one notification
 // handler that fans out to the features (vscode-jsonrpc keeps one handler per method).
 import { connect, type Connection } from '../connect.js';
+import { ErrorCodes, isFlameError } from '../../daemon/errors.js';
 
 const RETRY_MS = 10_000;
 
@@ -20,7 +21,11 @@ export class DaemonLink {
     private readonly log: (msg: string) => void,
     /** Called after each successful connect, with how many came before (0: the first). */
     private readonly onConnected: (c: Connection, previous: number) => void = () => {},
+    /** Told (once per message) when the socket or its directory may not be trusted: the user must act. */
+    private readonly onUntrusted: (message: string) => void = () => {},
   ) {}
+
+  private untrustedSeen = new Set<string>();
 
   onNotification(fn: NotificationListener): void {
     this.listeners.add(fn);
@@ -59,6 +64,10 @@ export class DaemonLink {
         this.pending = undefined;
         this.failed = { at: Date.now(), err };
         this.log(`flame: cannot reach the daemon for ${this.cwd}: ${(err as Error).message}`);
+        if (isFlameError(err, ErrorCodes.Untrusted) && !this.untrustedSeen.has(err.message)) {
+          this.untrustedSeen.add(err.message);
+          this.onUntrusted(err.message);
+        }
         throw err;
       },
     );

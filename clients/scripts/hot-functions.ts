@@ -1,21 +1,17 @@
 // Example: speak the flame protocol directly. Connects to the workspace daemon's socket
 // (starting the daemon if needed), shakes hands, profiles once if nothing is stored yet, and
 // prints the five hottest functions. Run: node dist/clients/scripts/hot-functions.js [DIR]
-import net from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node.js';
-import { spawnDaemon, workspaceRootOf } from '../connect.js';
+import { openSocket, spawnDaemon, workspaceRootOf } from '../connect.js';
 import { daemonPaths } from '../../daemon/paths.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 
 const dir = process.argv[2] ?? process.cwd();
 const root = await workspaceRootOf(dir);
-const { socket } = daemonPaths(root);
+const { socket, dir: runtime } = daemonPaths(root);
 
-const open = () => new Promise<net.Socket | undefined>((resolve) => {
-  const s = net.connect(socket);
-  s.once('connect', () => resolve(s));
-  s.once('error', () => resolve(undefined));
-});
+// openSocket, not net.connect: it refuses a socket another user could have put there.
+const open = () => openSocket(socket, runtime);
 let sock = await open();
 if (!sock) {
   spawnDaemon(root);

@@ -25,7 +25,8 @@ export class Rpc {
   /** Open the socket and shake hands; resolves when requests may be sent. */
   connect(): Promise<void> {
     this.opened ??= new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc`);
+      // Relative to the page: it lives under the daemon's own path (daemon/web.ts), its cookie too.
+      const ws = new WebSocket(new URL('rpc', location.href.replace(/^http/, 'ws')));
       this.ws = ws;
       ws.onopen = () => {
         this.onState(true);

@@ -5,7 +5,7 @@ import type * as P from '../../../protocol/methods.js';
 import { el } from './panels.js';
 
 export async function renderSource(host: HTMLElement, file: string, lines: P.Lines.Result, focusLine?: number): Promise<void> {
-  const res = await fetch(`/source?file=${encodeURIComponent(file)}`, { credentials: 'same-origin' });
+  const res = await fetch(`source?file=${encodeURIComponent(file)}`, { credentials: 'same-origin' });
   if (!res.ok) {
     host.replaceChildren(el('h2', {}, 'Source'), el('p', {}, `${file}: ${(await res.text()).trim()}`));
     return;
