@@ -60,7 +60,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     stateChanged: () => touch(),
   };
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
-  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? (process.env.FLAME_DEBOUNCE_MS ? Number(process.env.FLAME_DEBOUNCE_MS) : undefined) });
+  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? envMs('FLAME_DEBOUNCE_MS'), maxWaitMs: envMs('FLAME_DEBOUNCE_MAX_MS') });
   watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
 
   let stopping = false;
@@ -154,6 +154,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   await stopped;
+}
+
+function envMs(name: string): number | undefined {
+  const v = process.env[name];
+  return v ? Number(v) : undefined;
 }
 
 /** Listen on a unix socket readable only by us; a stale socket of a dead daemon is replaced. */

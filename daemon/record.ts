@@ -72,6 +72,8 @@ export interface RecordHooks {
   onBuildFinished?: (r: { ok: boolean; durationMs: number; build?: BuildResult; error?: unknown }) => void;
   /** The workspace is known and the build is about to read its sources (the moment to hash them). */
   onWorkspace?: (metadata: CargoMetadata) => Promise<void>;
+  /** The build succeeded: cargo has read every source it will (the moment to hash them again). */
+  onBuilt?: () => Promise<void>;
   onRecordStarted?: (command: string[]) => void;
   onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string }) => void;
 }
@@ -121,6 +123,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
         throw error;
       }
       hooks.onBuildFinished?.({ ok: true, durationMs: performance.now() - tb, build });
+      await hooks.onBuilt?.();
       warnings.push(...build.warnings);
       command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
     }

@@ -53,6 +53,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     result = await recordOnce(req, {
       signal: abort.signal,
       onWorkspace: history.onWorkspace,
+      onBuilt: history.onBuilt,
       interrupts: recordInterrupts,
       onRecordStarted: () => (recording = true),
       onProgress: (p) => {
