@@ -10,6 +10,7 @@ import { configureLogging, logger } from './log.js';
 import { daemonPaths, ensurePrivateDir } from './paths.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
+import { startReaper } from './reaper.js';
 import { historyDir, retention } from './history.js';
 import { ProfileStore } from './store.js';
 import { watchStore } from './store-watch.js';
@@ -37,6 +38,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   ensurePrivateDir(paths.dir);
   if (!opts.stdio) ensurePrivateDir(path.dirname(paths.socket));
   configureLogging({ file: paths.logFile });
+  startReaper();
   const log = logger('daemon');
   const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
   const store = await ProfileStore.open(historyDir(meta.targetDirectory), {

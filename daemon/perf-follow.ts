@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
 import { lastLines, SCRIPT_ARGS } from './perf.js';
+import { adopt } from './reaper.js';
 
 export interface PerfFollower {
   /** The recorder has exited: read what is left, then let perf script finish. */
@@ -33,6 +34,7 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     detached: true,
     cleanup: true,
   });
+  adopt(child);
   const split = lineSplitter(onLine);
   child.stdout!.on('data', split.push);
   // perf script may exit early (bad data): its stdin then errors, which the exit code reports.

@@ -9,6 +9,7 @@ import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
 import { programPids, signalPids } from './perf-program.js';
+import { adopt, reapable } from './reaper.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
 export interface RecordOptions extends RecordSpec {
@@ -149,6 +150,7 @@ export async function perfRecord(
     // A session of its own (perf-program.ts): interrupts come through flame.
     detached: true,
   });
+  adopt(child);
   let interrupts = 0;
   const perfPid = child.pid;
   const onInterrupt = (): void => {
@@ -238,7 +240,9 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
     stdin: 'ignore',
     cancelSignal: opts.signal,
     maxBuffer: { stderr: 1 << 20 },
+    ...reapable(),
   });
+  adopt(child);
   const split = lineSplitter(onLine);
   child.stdout!.on('data', split.push);
   const r = await child;

@@ -132,9 +132,10 @@ export class SessionManager {
     return p;
   }
 
-  /** Analyse a perf.data recorded by a client and store it as the latest profile. */
-  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }): Promise<ProfileMeta> {
-    const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols') });
+  /** Analyse a perf.data recorded by a client and store it as the latest profile; `signal` ends the work (the client left). */
+  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }, signal?: AbortSignal): Promise<ProfileMeta> {
+    const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal });
+    if (signal?.aborted) throw new FlameError(ErrorCodes.Cancelled, 'the client that asked for the import left');
     const meta = await storeRun(this.store, { profile, target: extra.target, options: extra.options, source: await this.sourceState() });
     this.events.profileReady(undefined, meta);
     return meta;
