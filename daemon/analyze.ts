@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readElfInfo } from './elf.js';
+import { pipeCutAt } from './perf-data-end.js';
 import { perfScript } from './perf.js';
 import { PerfScriptParser, type RawSample } from './perfscript.js';
 import { ProfileBuilder, type ProfileData } from './profile.js';
@@ -53,6 +54,10 @@ export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {
   // perf script waits forever on a FIFO no one writes, and a device or directory is no recording.
   if (kind !== 'file') {
     throw new FlameError(ErrorCodes.BadInput, `${perfData} is ${kind}, not a regular file; flame analyses recordings saved to files: copy it into one first (e.g. \`cat ${perfData} > perf.data\`)`);
+  }
+  const cut = await pipeCutAt(perfData);
+  if (cut !== undefined) {
+    throw new FlameError(ErrorCodes.BadInput, `${perfData} ends in the middle of an event (at byte ${cut}): the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`);
   }
   const analysis = new Analysis(opts);
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });

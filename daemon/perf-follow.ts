@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
-import { lastLines, SCRIPT_ARGS } from './perf.js';
+import { endsMidEvent, lastLines, SCRIPT_ARGS } from './perf.js';
 import { adopt } from './reaper.js';
 
 export interface PerfFollower {
@@ -89,7 +89,8 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     await fed;
     split.end();
     if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
-    if (r.signal || r.exitCode !== 0) {
+    // The caller then reads the finished file, which says what is wrong with it.
+    if (r.signal || r.exitCode !== 0 || endsMidEvent(String(r.stderr ?? ''))) {
       const msg = lastLines(String(r.stderr ?? '').trim());
       throw new FlameError(ErrorCodes.PerfFailed, `perf script following the recording failed (${r.signal ?? `exit code ${r.exitCode}`})${msg ? `: ${msg}` : ''}`);
     }
