@@ -1,9 +1,10 @@
 // perf.data → ProfileData: stream `perf script --no-inline`, intern raw frames and stacks,
 // resolve inline chains and source lines per binary in one batch each, then build the profile.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readElfInfo } from './elf.js';
+import { pipeCutAt } from './perf-data-end.js';
 import { perfScript } from './perf.js';
 import { PerfScriptParser, type RawSample } from './perfscript.js';
 import { ProfileBuilder, type ProfileData } from './profile.js';
@@ -48,6 +49,15 @@ const ROOT_FRAME = /^(_start|__libc_start_main.*|__libc_start_call_main|clone3?|
 export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   if (!existsSync(perfData)) {
     throw new FlameError(ErrorCodes.BadInput, `${perfData} does not exist; record one with \`flame record\` or pass an existing file to --perf-data`);
+  }
+  const kind = fileKind(perfData);
+  // perf script waits forever on a FIFO no one writes, and a device or directory is no recording.
+  if (kind !== 'file') {
+    throw new FlameError(ErrorCodes.BadInput, `${perfData} is ${kind}, not a regular file; flame analyses recordings saved to files: copy it into one first (e.g. \`cat ${perfData} > perf.data\`)`);
+  }
+  const cut = await pipeCutAt(perfData);
+  if (cut !== undefined) {
+    throw new FlameError(ErrorCodes.BadInput, `${perfData} ends in the middle of an event (at byte ${cut}): the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`);
   }
   const analysis = new Analysis(opts);
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
@@ -365,4 +375,14 @@ function localFile(sf: SourceFrame, localFiles: ReadonlyMap<string, string>): So
 function declSite(sf: SourceFrame): { file?: string; line?: number } {
   if (sf.file === undefined) return {};
   return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.file, line: sf.startLine } : { file: sf.file };
+}
+
+/** What `file` is, in words for a message; 'file' for a regular file (after symlinks). */
+function fileKind(file: string): string {
+  const st = statSync(file);
+  if (st.isFile()) return 'file';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
 }

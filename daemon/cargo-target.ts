@@ -9,6 +9,7 @@ import { ErrorCodes, FlameError } from './errors.js';
 export type { TargetSpec as TargetOptions } from '../protocol/types.js';
 import type { TargetSpec as TargetOptions } from '../protocol/types.js';
 import { within } from './fsutil.js';
+import { adopt, reapable } from './reaper.js';
 
 export type TargetKind = 'bin' | 'example' | 'test' | 'bench' | 'unit-test' | 'unit-bench';
 
@@ -77,7 +78,9 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
   const args = ['metadata', '--format-version', '1', '--no-deps'];
   const manifestPath = opts.manifestPath === undefined ? undefined : path.resolve(cwd, opts.manifestPath);
   if (manifestPath !== undefined) args.push('--manifest-path', manifestPath);
-  const r = await execa('cargo', args, { cwd, reject: false, stripFinalNewline: false });
+  const run = execa('cargo', args, { cwd, reject: false, stripFinalNewline: false, ...reapable() });
+  adopt(run);
+  const r = await run;
   if (r.failed) {
     if ((r as { code?: string }).code === 'ENOENT') {
       throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)', { cause: r });

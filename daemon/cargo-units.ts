@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { SelectedTarget, TargetOptions } from './cargo-target.js';
 import { hostTriple } from './cargo-debuginfo.js';
+import { adopt, reapable } from './reaper.js';
 
 /**
  * The number of compiler-artifact messages building `target` should produce, or undefined when
@@ -18,7 +19,9 @@ export async function estimateUnits(target: SelectedTarget, opts: TargetOptions,
   if (opts.features !== undefined && opts.features.length > 0) args.push('--features', opts.features.join(','));
   if (opts.allFeatures) args.push('--all-features');
   if (opts.noDefaultFeatures) args.push('--no-default-features');
-  const r = await execa('cargo', args, { cwd, reject: false, cancelSignal: signal, stdin: 'ignore' });
+  const run = execa('cargo', args, { cwd, reject: false, cancelSignal: signal, stdin: 'ignore', ...reapable() });
+  adopt(run);
+  const r = await run;
   if (r.failed) return undefined;
   try {
     return countUnits(JSON.parse(r.stdout) as FullMetadata, target);

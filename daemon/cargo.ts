@@ -11,6 +11,7 @@ import { estimateUnits } from './cargo-units.js';
 export { flameProfile, profileEnvVar };
 import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './cargo-target.js';
 import { logger } from './log.js';
+import { adopt } from './reaper.js';
 
 export * from './cargo-target.js';
 
@@ -155,6 +156,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
     detached: true,
     stdin: 'ignore',
   });
+  adopt(child);
   const stopGroup = trackGroup(child, build.signal);
 
   const diagnostics: Diagnostic[] = [];

@@ -7,7 +7,8 @@ import { stackLocs, type ProfileData } from './profile.js';
 import { foldedStacks, selectStacks, type FoldedOptions, type StackFilter } from './query.js';
 import { FLAME_VERSION } from '../protocol/version.js';
 import { ErrorCodes, FlameError } from './errors.js';
-import { renderSvg } from './svg.js';
+import { mergeStacks, renderTree, type SvgOptions } from './svg.js';
+import { svgTooBig } from './svg-guard.js';
 
 /** Folded stacks as text: one "a;b;c N" line per stack, sorted, newline-terminated. */
 export function toFolded(p: ProfileData, opts: FoldedOptions = {}): string {
@@ -177,7 +178,13 @@ export function exportProfile(p: ProfileData, format: unknown, opts: { title: st
     case 'folded':
       return { format, mediaType: 'text/plain', encoding: 'utf8', data: toFolded(p) };
     case 'svg':
-      return { format, mediaType: 'image/svg+xml', encoding: 'utf8', data: renderSvg(foldedStacks(p), { countName: p.unit, ...(opts.svg ?? {}) }) };
+    {
+      const svgOpts: SvgOptions = { countName: p.unit, ...(opts.svg ?? {}) };
+      const tree = mergeStacks(foldedStacks(p), svgOpts);
+      const tooBig = svgTooBig(tree, svgOpts);
+      if (tooBig !== undefined) throw new FlameError(ErrorCodes.BadInput, tooBig);
+      return { format, mediaType: 'image/svg+xml', encoding: 'utf8', data: renderTree(tree, svgOpts) };
+    }
     case 'speedscope':
       return { format, mediaType: 'application/json', encoding: 'utf8', data: JSON.stringify(toSpeedscope(p, opts.title)) };
     case 'pprof':

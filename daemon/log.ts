@@ -1,6 +1,7 @@
 // One pino root logger for the process; modules take `log.child({ component })`.
 // Never stdout: stdout carries results (CLI) or JSON-RPC (lsp, stdio daemon).
-import { renameSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 
 let root: Logger = pino({ level: process.env.FLAME_LOG ?? 'silent' }, pino.destination(2));
@@ -34,7 +35,11 @@ class RotatingFile {
     private readonly file: string,
     private readonly maxBytes: number,
   ) {
-    this.out = pino.destination({ dest: file, mkdir: true, sync: false });
+    privateFile(file);
+    // The client that started the daemon made this file for its stdout and stderr.
+    privateFile(`${file}.stderr`, false);
+    // The log names the workspace's paths and programs: for the user alone, as the socket is.
+    this.out = pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 });
     try {
       this.size = statSync(file).size;
     } catch {
@@ -62,5 +67,19 @@ class RotatingFile {
     }
     // Lines still buffered land in the new file; none is lost either way.
     this.out.reopen();
+  }
+}
+
+/** Make `file` readable by its owner alone; created (empty) unless `create` is false. */
+function privateFile(file: string, create = true): void {
+  try {
+    if (create) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, 'a', 0o600));
+    }
+    // An older flame made its files 0644; the mode of a file that exists is kept by open.
+    chmodSync(file, 0o600);
+  } catch {
+    // Missing (no .stderr beside a foreground daemon's log) or not ours: the log still works.
   }
 }

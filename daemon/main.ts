@@ -12,6 +12,7 @@ import { ErrorCodes, FlameError } from './errors.js';
 import { Clients, serve, type ServerContext } from './server.js';
 import { SessionManager, type SessionEvents } from './session.js';
 import { FrameGuard } from './frame-guard.js';
+import { startReaper } from './reaper.js';
 import { historyDir, retention } from './history.js';
 import { ProfileStore } from './store.js';
 import { watchStore } from './store-watch.js';
@@ -39,6 +40,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   ensurePrivateDir(paths.dir);
   if (!opts.stdio) ensurePrivateDir(path.dirname(paths.socket));
   configureLogging({ file: paths.logFile });
+  startReaper();
   const log = logger('daemon');
   const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
   const store = await ProfileStore.open(historyDir(meta.targetDirectory), {
@@ -62,7 +64,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     stateChanged: () => touch(),
   };
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
-  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? (process.env.FLAME_DEBOUNCE_MS ? Number(process.env.FLAME_DEBOUNCE_MS) : undefined) });
+  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? envMs('FLAME_DEBOUNCE_MS'), maxWaitMs: envMs('FLAME_DEBOUNCE_MAX_MS') });
   watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
 
   let stopping = false;
@@ -168,6 +170,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   await stopped;
+}
+
+function envMs(name: string): number | undefined {
+  const v = process.env[name];
+  return v ? Number(v) : undefined;
 }
 
 /** Listen on a unix socket readable only by us; a stale socket of a dead daemon is replaced. */

@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
-import { lastLines, SCRIPT_ARGS } from './perf.js';
+import { endsMidEvent, lastLines, SCRIPT_ARGS } from './perf.js';
+import { adopt } from './reaper.js';
 
 export interface PerfFollower {
   /** The recorder has exited: read what is left, then let perf script finish. */
@@ -33,6 +34,7 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     detached: true,
     cleanup: true,
   });
+  adopt(child);
   const split = lineSplitter(onLine);
   child.stdout!.on('data', split.push);
   // perf script may exit early (bad data): its stdin then errors, which the exit code reports.
@@ -87,7 +89,8 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     await fed;
     split.end();
     if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
-    if (r.signal || r.exitCode !== 0) {
+    // The caller then reads the finished file, which says what is wrong with it.
+    if (r.signal || r.exitCode !== 0 || endsMidEvent(String(r.stderr ?? ''))) {
       const msg = lastLines(String(r.stderr ?? '').trim());
       throw new FlameError(ErrorCodes.PerfFailed, `perf script following the recording failed (${r.signal ?? `exit code ${r.exitCode}`})${msg ? `: ${msg}` : ''}`);
     }

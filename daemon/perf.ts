@@ -9,6 +9,7 @@ import type { RecordSpec } from '../protocol/types.js';
 import { FlameError, ErrorCodes } from './errors.js';
 import { lineSplitter } from './lines.js';
 import { programPids, signalPids } from './perf-program.js';
+import { adopt, reapable } from './reaper.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
 export interface RecordOptions extends RecordSpec {
@@ -149,6 +150,7 @@ export async function perfRecord(
     // A session of its own (perf-program.ts): interrupts come through flame.
     detached: true,
   });
+  adopt(child);
   let interrupts = 0;
   const perfPid = child.pid;
   const onInterrupt = (): void => {
@@ -217,6 +219,15 @@ export async function perfRecord(
 
 const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
 
+/**
+ * Whether perf script met the end of a pipe-format recording (flame's own) inside an event:
+ * it says so on stderr and exits 0 with what it read until then. A file cut exactly between two
+ * events cannot be told from a whole one by perf either.
+ */
+export function endsMidEvent(stderr: string): boolean {
+  return /unexpected end of event stream/.test(stderr);
+}
+
 /** The last three non-empty lines of a tool's output, joined for a one-line message. */
 export function lastLines(text: string): string {
   return text.split('\n').filter(Boolean).slice(-3).join(' | ');
@@ -238,7 +249,9 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
     stdin: 'ignore',
     cancelSignal: opts.signal,
     maxBuffer: { stderr: 1 << 20 },
+    ...reapable(),
   });
+  adopt(child);
   const split = lineSplitter(onLine);
   child.stdout!.on('data', split.push);
   const r = await child;
@@ -248,6 +261,9 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
   if (r.signal) {
     // perf maps the file: a recording cut short (disk full, a killed perf record) ends in SIGBUS.
     throw new FlameError(ErrorCodes.BadInput, `perf script died of ${r.signal} reading ${perfData}: the file is probably truncated (an interrupted or partly copied recording); record it again`);
+  }
+  if (r.exitCode === 0 && endsMidEvent(String(r.stderr ?? ''))) {
+    throw new FlameError(ErrorCodes.BadInput, `${perfData} ends in the middle of an event: the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`);
   }
   if (r.exitCode !== 0) {
     const msg = String(r.stderr ?? '').trim();

@@ -72,6 +72,8 @@ export interface RecordHooks {
   onBuildFinished?: (r: { ok: boolean; durationMs: number; build?: BuildResult; error?: unknown }) => void;
   /** The workspace is known and the build is about to read its sources (the moment to hash them). */
   onWorkspace?: (metadata: CargoMetadata) => Promise<void>;
+  /** The build succeeded: cargo has read every source it will (the moment to hash them again). */
+  onBuilt?: () => Promise<void>;
   onRecordStarted?: (command: string[]) => void;
   onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string }) => void;
 }
@@ -96,6 +98,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
     let command: string[];
     if (req.command && req.command.length > 0) {
       command = [...req.command, ...(req.programArgs ?? [])];
+      refuseNewline(path.resolve(cwd, command[0]!), 'the program');
       workspace = await around();
     } else if (req.record?.pid !== undefined) {
       command = [];
@@ -104,6 +107,8 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
       const topts: TargetOptions = { ...req.target, cwd: req.target?.cwd ?? cwd };
       const metadata = await readMetadata(topts);
       workspace = workspaceOf(metadata);
+      refuseNewline(workspace.root, 'the workspace');
+      refuseNewline(workspace.targetDir, 'its target directory');
       const target = selectTarget(metadata, topts);
       await hooks.onWorkspace?.(metadata);
       hooks.onProgress?.({ stage: 'build', message: `building ${target.kind} ${target.name}` });
@@ -121,6 +126,7 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
         throw error;
       }
       hooks.onBuildFinished?.({ ok: true, durationMs: performance.now() - tb, build });
+      await hooks.onBuilt?.();
       warnings.push(...build.warnings);
       command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
     }
@@ -199,6 +205,17 @@ export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): P
   if (build) result.build = build;
   if (program) result.program = program;
   return result;
+}
+
+/**
+ * perf script prints one event per line with the program's path in it: a path with a newline
+ * splits every frame of that program into lines no parser can join, and the profile would come
+ * out with nothing symbolized. A symlink does not help, as perf records the path the kernel
+ * resolved.
+ */
+function refuseNewline(p: string, what: string): void {
+  if (!/[\n\r]/.test(p)) return;
+  throw new FlameError(ErrorCodes.BadInput, `the path of ${what} contains a line break (${JSON.stringify(p)}), which perf script's output cannot carry; move or rename it to a path without one (a symlink is not enough: perf records the real path)`);
 }
 
 /** `<target dir>/flame` in a workspace; outside one there is no target directory, so the cwd. */

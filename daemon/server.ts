@@ -50,6 +50,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   const id = `c${nextClient++}`;
   const log = logger('server').child({ client: id });
   let initialized = false;
+  // Work done for this client alone (an import) stops when it disconnects.
+  const gone = new AbortController();
 
   /** Wrap a handler: handshake first, FlameErrors become JSON-RPC errors, bugs are logged. */
   const handle = <Params, Result>(type: { method: string }, fn: (params: Params) => Promise<Result> | Result, opts: { beforeInit?: boolean } = {}) => {
@@ -126,7 +128,7 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   handle<P.ProfileImport.Params, P.ProfileImport.Result>(P.ProfileImport.type, (p) => {
     check(p, { perfData: 'string' });
     if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidRequest, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
-    return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options });
+    return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options }, gone.signal);
   });
   handle<P.ProfileAdded.Params, P.ProfileAdded.Result>(P.ProfileAdded.type, async (p) => {
     check(p, { id: 'string' });
@@ -140,6 +142,7 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
 
   clients.all.set(id, conn);
   conn.onClose(() => {
+    gone.abort();
     clients.all.delete(id);
     ctx.sessions.clientGone(id);
     log.info('client disconnected');

@@ -1,6 +1,7 @@
 // Watch sessions and one-shot profiles: the daemon's scheduler. One run (build → record →
 // analyse → store) at a time; a source change cancels a run whose sources it made stale and
-// starts again from the new sources, so a profile never comes from stale code.
+// starts again from the new sources, and a run is kept only when the sources hashed before its
+// build are still the sources after it, so a profile never comes from stale code.
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -131,9 +132,10 @@ export class SessionManager {
     return p;
   }
 
-  /** Analyse a perf.data recorded by a client and store it as the latest profile. */
-  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }): Promise<ProfileMeta> {
-    const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols') });
+  /** Analyse a perf.data recorded by a client and store it as the latest profile; `signal` ends the work (the client left). */
+  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }, signal?: AbortSignal): Promise<ProfileMeta> {
+    const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal });
+    if (signal?.aborted) throw new FlameError(ErrorCodes.Cancelled, 'the client that asked for the import left');
     const meta = await storeRun(this.store, { profile, target: extra.target, options: extra.options, source: await this.sourceState() });
     this.events.profileReady(undefined, meta);
     return meta;
@@ -248,6 +250,16 @@ export class SessionManager {
         },
       );
       if (signal.aborted) throw new FlameError(ErrorCodes.Cancelled, 'superseded by a newer change');
+      // The hash before the build is the binary's sources only if nothing changed until cargo
+      // had read them all; unchanged until now also means no newer sources supersede the profile.
+      // A save the watcher has not reported yet (its debounce) would otherwise slip through.
+      const after = await this.sourceState();
+      if (after.hash !== source.hash) {
+        this.log.info({ session: s.id }, 'the sources changed during the run; dropping its profile');
+        s.stale = true;
+        await rm(result.perfData, { force: true }).catch(() => {});
+        throw new FlameError(ErrorCodes.Cancelled, 'the sources changed during the run');
+      }
       this.setState('storing');
       const meta = await storeRun(this.store, {
         profile: result.profile,

@@ -253,6 +253,11 @@ interface Resolved {
   searchColor: string;
 }
 
+/** The narrowest frame drawn, in percent of the total (inferno's --minwidth, default 0.01). */
+export function minWidthOf(opts: SvgOptions): number {
+  return opts.minWidth !== undefined && opts.minWidth >= 0 ? opts.minWidth : 0.01;
+}
+
 function resolve(opts: SvgOptions): Resolved {
   const fontSize = positive(opts.fontSize, 12);
   return {
@@ -260,7 +265,7 @@ function resolve(opts: SvgOptions): Resolved {
     subtitle: opts.subtitle,
     subtitleHeight: opts.subtitle !== undefined ? fontSize * 2 : 0,
     inverted: opts.inverted === true,
-    minWidth: opts.minWidth !== undefined && opts.minWidth >= 0 ? opts.minWidth : 0.01,
+    minWidth: minWidthOf(opts),
     palette: opts.palette ?? 'hot',
     shade: opts.hash ? 'hash' : opts.deterministic ? 'deterministic' : 'random',
     notes: opts.notes ?? '',

@@ -17,9 +17,13 @@ export interface WatchOptions {
   targetDir?: string;
   /** Quiet time after the last change before 'change' is emitted (default DEFAULT_DEBOUNCE_MS). */
   debounceMs?: number;
+  /** Longest a burst waits for its quiet time: 'change' comes this long after its first change at the latest (default DEFAULT_MAX_WAIT_MS). */
+  maxWaitMs?: number;
 }
 
 export const DEFAULT_DEBOUNCE_MS = 150;
+/** Saves closer together than the debounce would otherwise hold back every change until the editing stops. */
+export const DEFAULT_MAX_WAIT_MS = 1000;
 
 /**
  * Whether a file is a source flame rebuilds for: a `.rs` file anywhere in a member package,
@@ -64,6 +68,9 @@ export function watchRoots(opts: WatchOptions): string[] {
 export class SourceWatcher {
   private readonly opts: WatchOptions;
   private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  /** When the first change of the burst now pending arrived (Date.now()). */
+  private burstStart: number | undefined;
   private readonly events = new EventEmitter();
   private readonly watcher: FSWatcher;
   private readonly readyPromise: Promise<void>;
@@ -83,6 +90,7 @@ export class SourceWatcher {
       ...(opts.targetDir === undefined ? {} : { targetDir: path.resolve(root, opts.targetDir) }),
     };
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.watcher = watch(watchRoots(this.opts), {
       ignoreInitial: true,
       // Native fs events only: polling costs CPU at idle in proportion to the tree's size.
@@ -124,6 +132,7 @@ export class SourceWatcher {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.burstStart = undefined;
     this.pending.clear();
     this.resolveReady();
     await this.watcher.close();
@@ -142,12 +151,16 @@ export class SourceWatcher {
     const abs = path.resolve(p);
     if (!isWatchedPath(abs, this.opts)) return;
     this.pending.add(abs);
+    const now = Date.now();
+    this.burstStart ??= now;
+    const left = this.burstStart + this.maxWaitMs - now;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(this.debounceMs, left)));
   }
 
   private flush(): void {
     this.timer = undefined;
+    this.burstStart = undefined;
     if (this.closed || this.pending.size === 0) return;
     const paths = [...this.pending].sort();
     this.pending = new Set();

@@ -2,7 +2,7 @@
 // file kept, no line lost or split at the move.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configureLogging, logger } from '../daemon/log.js';
 import { scratch } from './helpers.js';
@@ -36,4 +36,24 @@ test('the log rotates past its size, keeping one old file and every line whole',
   for (let k = 1; k < seen.length; k++) assert.equal(seen[k], seen[k - 1]! + 1, `line ${k}: ${seen[k - 1]} then ${seen[k]}`);
   // Older files were replaced: far fewer lines are left than were written.
   assert.ok(seen.length < n, `${seen.length} lines kept`);
+});
+
+test('the log, its rotated file and the daemon stderr file beside it are private (0600), even when an older flame made them 0644', async () => {
+  const dir = scratch('flame-log-mode-');
+  const file = path.join(dir, 'd.log');
+  writeFileSync(`${file}.stderr`, 'old output\n', { mode: 0o644 });
+  chmodSync(`${file}.stderr`, 0o644);
+  configureLogging({ file, maxBytes: 2000 });
+  const log = logger('test');
+  for (let i = 0; i < 100; i++) log.info({ i }, 'a line of about a hundred bytes, to fill the file');
+  for (let t = 0; t < 200 && !existsSync(`${file}.1`); t++) await sleep(25);
+  await sleep(200);
+  for (const f of [file, `${file}.1`, `${file}.stderr`]) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f);
+
+  const old = path.join(dir, 'old.log');
+  writeFileSync(old, '', { mode: 0o644 });
+  chmodSync(old, 0o644);
+  configureLogging({ file: old });
+  logger('test').info('again');
+  assert.equal((statSync(old).mode & 0o777).toString(8), '600');
 });

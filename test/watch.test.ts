@@ -72,7 +72,7 @@ describe('SourceWatcher', () => {
   test('20 quick saves give exactly one event', async () => {
     const dir = await tinyCrate();
     // A long quiet time so the burst is one burst however slow the machine is.
-    const { w, events, next } = await watching({ root: dir, memberDirs: [dir], debounceMs: 500 });
+    const { w, events, next } = await watching({ root: dir, memberDirs: [dir], debounceMs: 500, maxWaitMs: 60_000 });
     try {
       const got = next();
       for (let i = 0; i < 20; i++) {
@@ -82,6 +82,24 @@ describe('SourceWatcher', () => {
       assert.deepEqual(await got, [path.join(dir, 'src/lib.rs'), path.join(dir, 'src/main.rs')]);
       await sleep(1500);
       assert.equal(events.length, 1, JSON.stringify(events));
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('saves that never pause still give events: the debounce waits at most maxWaitMs', async () => {
+    const dir = await tinyCrate();
+    // Saves every 20 ms never leave the 1 s quiet time; only the maximum wait lets a change out.
+    const { w, events } = await watching({ root: dir, memberDirs: [dir], debounceMs: 1000, maxWaitMs: 200 });
+    try {
+      let during = 0;
+      for (let i = 0; i < 150; i++) {
+        await write(dir, 'src/lib.rs', `pub fn f() -> u32 { ${i} }\n`);
+        await sleep(20);
+        during = events.length;
+      }
+      assert.ok(during >= 1, `no change event during 150 saves 20 ms apart (events: ${events.length})`);
+      assert.deepEqual(events[0], [path.join(dir, 'src/lib.rs')]);
     } finally {
       await w.close();
     }

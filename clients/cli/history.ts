@@ -3,20 +3,33 @@
 // running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
 import path from 'node:path';
 import type { ProfileMeta, SourceState } from '../../protocol/types.js';
-import { workspaceOf, type CargoMetadata } from '../../daemon/cargo-target.js';
+import { workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../daemon/cargo-target.js';
 import { buildTargetMeta, openHistory, storeRun } from '../../daemon/history.js';
 import type { RecordRequest, RecordResult } from '../../daemon/record.js';
 import { sourceState } from '../../daemon/source-state.js';
 import { warn } from './render.js';
 
-/** What the record path learns before the build: the state of the sources it builds. */
+/** What the record path learns around the build: the state of the sources it built. */
 export class HistoryContext {
   source: SourceState | undefined;
+  /** The sources changed while cargo read them: which of them the binary has is unknown. */
+  changedDuringBuild = false;
+  private ws: WorkspaceInfo | undefined;
 
   /** RecordHooks.onWorkspace: hash the sources as the build is about to read them. */
   onWorkspace = async (metadata: CargoMetadata): Promise<void> => {
-    const ws = workspaceOf(metadata);
-    this.source = await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined);
+    this.ws = workspaceOf(metadata);
+    this.source = await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir).catch(() => undefined);
+  };
+
+  /** RecordHooks.onBuilt: the hash before the build is the binary's only if it is still the hash now. */
+  onBuilt = async (): Promise<void> => {
+    if (this.ws === undefined || this.source === undefined) return;
+    const now = await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir).catch(() => undefined);
+    if (now?.hash === this.source.hash) return;
+    this.changedDuringBuild = true;
+    this.source = undefined;
+    warn('the sources changed while cargo built them: the profile is stored without a source state, as which version the binary has is unknown; run `flame record` again for one of known sources');
   };
 }
 
@@ -33,7 +46,7 @@ export interface Saved {
 export async function saveToHistory(result: RecordResult, req: RecordRequest, ctx: HistoryContext): Promise<Saved | undefined> {
   const ws = result.workspace;
   if (!ws) return undefined;
-  const source = ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined));
+  const source = ctx.changedDuringBuild ? undefined : (ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined)));
   const store = await openHistory(ws.targetDir, { cacheSize: 1 });
   const tool = req.perfData !== undefined ? 'flame record --perf-data' : req.command ? 'flame exec' : 'flame record';
   const target = result.build

@@ -7,7 +7,8 @@ import { writeFolded } from '../../daemon/fold.js';
 import { writeFileAtomic } from '../../daemon/fsutil.js';
 import { foldedStacks, topFunctions } from '../../daemon/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
-import { renderSvg, type SvgOptions } from '../../daemon/svg.js';
+import { mergeStacks, renderTree, type SvgOptions } from '../../daemon/svg.js';
+import { svgTooBig } from '../../daemon/svg-guard.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 
@@ -53,6 +54,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     result = await recordOnce(req, {
       signal: abort.signal,
       onWorkspace: history.onWorkspace,
+      onBuilt: history.onBuilt,
       interrupts: recordInterrupts,
       onRecordStarted: () => (recording = true),
       onProgress: (p) => {
@@ -83,7 +85,16 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
   const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
-  await writeFileAtomic(svgPath, renderSvg(stacks, svgOptions));
+  const tree = mergeStacks(stacks, svgOptions);
+  const tooBig = svgTooBig(tree, svgOptions);
+  if (tooBig === undefined) {
+    await writeFileAtomic(svgPath, renderTree(tree, svgOptions));
+  } else {
+    const w = `${tooBig}; no SVG was written`;
+    warn(w);
+    result.warnings.push(w);
+  }
+  const wroteSvg = tooBig === undefined;
   let foldedPath: string | undefined;
   if (out.folded) {
     foldedPath = path.resolve(out.folded);
@@ -109,7 +120,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   if (out.json) {
     const json: Record<string, unknown> = {
       perfData: result.perfData,
-      svg: svgPath,
+      svg: wroteSvg ? svgPath : null,
       folded: foldedPath ?? null,
       samples: profile.totalSamples,
       unit: profile.unit,
@@ -128,12 +139,14 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     const secs = (result.durationMs / 1000).toFixed(2);
     process.stderr.write(
       `flame: ${profile.totalSamples} ${profile.unit} of ${profile.event}${result.durationMs ? ` over ${secs} s` : ''}, analysed in ${(result.analysisMs / 1000).toFixed(2)} s; ${qualityLine(profile.quality)}\n` +
-        `flame: wrote ${path.relative(process.cwd(), svgPath) || svgPath}${foldedPath ? ` and ${path.relative(process.cwd(), foldedPath)}` : ''} (recording: ${path.relative(process.cwd(), result.perfData)})\n`,
+        (wroteSvg || foldedPath
+          ? `flame: wrote ${[wroteSvg ? path.relative(process.cwd(), svgPath) || svgPath : undefined, foldedPath ? path.relative(process.cwd(), foldedPath) : undefined].filter(Boolean).join(' and ')} (recording: ${path.relative(process.cwd(), result.perfData)})\n`
+          : `flame: recording: ${path.relative(process.cwd(), result.perfData)}\n`),
     );
     if (saved) process.stderr.write(`flame: profile ${saved.meta.id} added to the workspace's history${saved.daemon ? ' (the daemon has it)' : ''}: \`flame web\`, the editor, \`flame diff\` and \`flame export\` show it\n`);
     process.stdout.write(functionTable(top, profile.totalSamples, profile.unit));
   }
-  if (out.open) openInBrowser(svgPath);
+  if (out.open && wroteSvg) openInBrowser(svgPath);
   if (result.program?.failed && !req.record?.ignoreStatus) {
     process.stderr.write(
       `error: the program ${result.program.signal ? `died of ${result.program.signal}` : `exited with status ${result.program.exitCode}`}; the flame graph of its run was still written (pass --ignore-status to exit 0)\n`,
