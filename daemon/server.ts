@@ -7,7 +7,7 @@ import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ProfileMeta } from '../protocol/types.js';
 import { takeIn, type Handler } from './history-queries.js';
-import { FlameError } from './errors.js';
+import { describeFault, FlameError } from './errors.js';
 import { logger } from './log.js';
 import type { SessionManager } from './session.js';
 import type { ProfileStore } from './store.js';
@@ -61,7 +61,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
       }
       try {
         return await fn((params ?? {}) as Params);
-      } catch (err) {
+      } catch (caught) {
+        const err = describeFault(caught);
         if (err instanceof FlameError) return new ResponseError(err.code, err.message, err.data);
         if (err instanceof ResponseError) return err;
         log.error({ err, method: type.method }, 'handler failed');

@@ -33,6 +33,10 @@ export const ErrorCodes = {
   ProgramFailed: -32913,
   /** No daemon runs for the workspace, and the client was asked not to start one. */
   DaemonNotRunning: -32914,
+  /** A tool flame ran (cargo metadata) was killed by a signal before it answered. */
+  ToolKilled: -32915,
+  /** A write failed for lack of space (ENOSPC) or quota (EDQUOT); the message names the file. */
+  NoSpace: -32916,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;
