@@ -75,7 +75,7 @@ export class WebServer {
       const denied = this.deny(req);
       if (denied) return refuse(403, denied);
       if (!originAllowed(req.headers.origin, req.headers.host, this.port)) return refuse(403, 'WebSocket from another origin refused');
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/rpc') return refuse(404, 'the WebSocket is at /rpc');
+      if (requestUrl(req)?.pathname !== '/rpc') return refuse(404, 'the WebSocket is at /rpc');
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const { reader, writer } = socketTransport(ws);
         this.opts.attach(reader, writer);
@@ -102,7 +102,9 @@ export class WebServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const u = new URL(req.url ?? '/', 'http://x');
+    const u = requestUrl(req);
+    // A target URL cannot parse (`GET ///`): the client's mistake, not a 500 (found by npm run fuzz).
+    if (!u) return send(res, 400, 'bad request target');
     const denied = this.deny(req, u.searchParams.get('token'));
     if (denied) return send(res, 403, denied);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only');
@@ -160,6 +162,14 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
 };
+
+function requestUrl(req: http.IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
+}
 
 function send(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
