@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ErrorCodes, FlameError } from './errors.js';
+import { ErrorCodes, FlameError, killedBy } from './errors.js';
 
 /** What to build and profile: the wire type, so it crosses to the daemon as is. */
 export type { TargetSpec as TargetOptions } from '../protocol/types.js';
@@ -85,6 +85,7 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
     if ((r as { code?: string }).code === 'ENOENT') {
       throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)', { cause: r });
     }
+    if (r.signal) throw new FlameError(ErrorCodes.ToolKilled, `cargo metadata was ${killedBy(r.signal)} before it answered; run the command again`, { cause: r });
     const first = firstErrorLine(r.stderr);
     if (/could not find `Cargo\.toml`|manifest path .* does not exist/.test(r.stderr)) {
       throw new FlameError(

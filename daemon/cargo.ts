@@ -2,7 +2,7 @@
 // diagnostics and progress; cancellable, so the daemon can drop a build made stale by an edit.
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { ErrorCodes, FlameError } from './errors.js';
+import { ErrorCodes, FlameError, killedBy } from './errors.js';
 import { profileEnvVar } from './cargo-config.js';
 import { debugInfoWarning } from './cargo-debuginfo.js';
 import { flameBuild, flameProfile } from './cargo-profile.js';
@@ -217,6 +217,9 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
   if ((result as { code?: string }).code === 'ENOENT') {
     throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)');
+  }
+  if (result.signal) {
+    throw new FlameError(ErrorCodes.BuildFailed, `cargo build was ${killedBy(result.signal)} before it finished; run it again`, { data: { diagnostics, stderr: stderrTail.join('\n') }, cause: result });
   }
   const errors = diagnostics.filter((d) => d.level === 'error');
   if (result.exitCode !== 0 || finished === false) {

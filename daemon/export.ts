@@ -190,6 +190,6 @@ export function exportProfile(p: ProfileData, format: unknown, opts: { title: st
     case 'pprof':
       return { format, mediaType: 'application/vnd.google.protobuf', encoding: 'base64', data: Buffer.from(toPprof(p)).toString('base64') };
     default:
-      throw new FlameError(ErrorCodes.InvalidRequest, `unknown export format '${String(format)}'; use ${EXPORT_FORMATS.join(', ')}`);
+      throw new FlameError(ErrorCodes.InvalidParams, `unknown export format '${String(format)}'; use ${EXPORT_FORMATS.join(', ')}`);
   }
 }

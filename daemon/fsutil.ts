@@ -36,7 +36,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array | 
   } catch (err) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
-    throw err;
+    throw withPath(err, file);
   }
   await fh.close();
   try {
@@ -45,6 +45,16 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array | 
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * A FileHandle's write errors carry no path; a full disk is reported by the file being written
+ * (describeFault in errors.ts), so the error is given the file's name.
+ */
+export function withPath(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e && typeof e === 'object' && e.code !== undefined && e.path === undefined) e.path = file;
+  return err;
 }
 
 /** flame's per-user cache directory (symbol caches). */

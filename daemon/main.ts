@@ -14,6 +14,8 @@ import { SessionManager, type SessionEvents } from './session.js';
 import { FrameGuard } from './frame-guard.js';
 import { startReaper } from './reaper.js';
 import { historyDir, retention } from './history.js';
+import { historyQueries } from './history-queries.js';
+import { QueryThreads } from './query-thread.js';
 import { ProfileStore } from './store.js';
 import { watchStore } from './store-watch.js';
 import { SourceWatcher } from './watch.js';
@@ -43,12 +45,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   startReaper();
   const log = logger('daemon');
   const idleTimeoutMs = opts.idleTimeoutMs ?? Number(process.env.FLAME_IDLE_TIMEOUT_MS ?? DEFAULT_IDLE_TIMEOUT_MS);
-  const store = await ProfileStore.open(historyDir(meta.targetDirectory), {
-    retention: opts.retention ?? retention(),
-    // A parsed million-sample profile with its query indexes holds a few hundred MB; the latest
-    // and its diff base are what clients ask for.
-    cacheSize: Number(process.env.FLAME_PROFILE_CACHE ?? 2),
-  });
+  // A parsed million-sample profile with its query indexes holds a few hundred MB; the latest
+  // and its diff base are what clients ask for.
+  const cacheSize = Number(process.env.FLAME_PROFILE_CACHE ?? 2);
+  const store = await ProfileStore.open(historyDir(meta.targetDirectory), { retention: opts.retention ?? retention(), cacheSize });
+  const queries = new QueryThreads({ storeDir: store.dir, retention: store.retention, cacheSize }, [...historyQueries(store).keys()]);
   const clients = new Clients();
   const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
 
@@ -80,6 +81,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await sessions.close();
       await watcher.close();
       storeWatch.close();
+      await queries.close();
       for (const c of clients.all.values()) c.dispose();
       // Disposing a connection leaves its socket open, and an open socket keeps the process
       // alive: drop any client still connected once queued answers (daemon/shutdown's) are out.
@@ -125,6 +127,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     sessions,
     shutdown,
     onProfileAdded: (m) => events.profileReady(undefined, m),
+    queries: queries.handlers(),
     webUrl: () => web.url(),
   };
   // `last`: the stdio client, whose leaving ends a `--stdio` daemon (a web page's does not).

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { RecordSpec } from '../protocol/types.js';
-import { FlameError, ErrorCodes } from './errors.js';
+import { FlameError, ErrorCodes, killedBy } from './errors.js';
 import { lineSplitter } from './lines.js';
 import { programPids, signalPids } from './perf-program.js';
 import { adopt, reapable } from './reaper.js';
@@ -207,6 +207,8 @@ export async function perfRecord(
     if (/doesn't support branch stack sampling/.test(text)) {
       throw new FlameError(ErrorCodes.PerfFailed, `--call-graph lbr needs the CPU's Last Branch Record, which this machine (or its VM) does not offer; use --call-graph dwarf (the default) or fp`);
     }
+    // What the program printed is not perf's error: a killed perf says so, and nothing else.
+    if (result.signal) throw new FlameError(ErrorCodes.PerfFailed, `perf record was ${killedBy(result.signal)} before it wrote the recording; run it again`, { cause: result });
     const workload = /Failed to collect .* workload: (.*)/.exec(text);
     if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
     throw new FlameError(ErrorCodes.PerfFailed, `perf record failed${text ? `: ${lastLines(text)}` : ''}; run \`flame doctor\` to check the setup`);

@@ -1,5 +1,6 @@
 // Pure queries over a ProfileData: hottest functions, hot source lines, folded stacks.
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
+import { compileFilter } from './filter.js';
 import { stackCount, type ProfileData } from './profile.js';
 
 // The rows are wire types: the protocol declares them, the queries fill them.
@@ -15,8 +16,8 @@ export interface TopOptions extends StackFilter {
   /** Charge self to the function owning the instruction (perf report --sort sym) rather than the innermost inlined one. */
   noInline?: boolean;
   limit?: number;
-  /** Only functions whose name matches this regular expression. */
-  filter?: string;
+  /** Only functions whose name matches this regular expression (compiled by compileFilter). */
+  filter?: string | RegExp;
   /** Sort by total instead of self. */
   sortBy?: 'self' | 'total';
 }
@@ -110,7 +111,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
     ids.sort((a, b) => primary[b]! - primary[a]! || total[b]! - total[a]! || p.functions[a]!.name.localeCompare(p.functions[b]!.name));
     return ids;
   });
-  const re = opts.filter ? new RegExp(opts.filter) : undefined;
+  const re = opts.filter === undefined || opts.filter === '' ? undefined : typeof opts.filter === 'string' ? compileFilter(opts.filter) : opts.filter;
   const rows: FunctionRow[] = [];
   for (const i of order) {
     if (opts.limit !== undefined && rows.length >= opts.limit) break;

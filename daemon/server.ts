@@ -6,12 +6,12 @@ import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import type { ProfileMeta } from '../protocol/types.js';
-import { historyQueries, takeIn } from './history-queries.js';
-import { FlameError } from './errors.js';
+import { takeIn, type Handler } from './history-queries.js';
+import { describeFault, FlameError } from './errors.js';
 import { logger } from './log.js';
 import type { SessionManager } from './session.js';
 import type { ProfileStore } from './store.js';
-import { check } from './validate.js';
+import { check, checkFields, checkSpec, RECORD_RULES, TARGET_RULES } from './validate.js';
 
 export interface ServerContext {
   workspaceRoot: string;
@@ -24,6 +24,8 @@ export interface ServerContext {
   shutdown: () => void;
   /** A profile another process stored: tell every client (`profile/ready`). */
   onProfileAdded: (meta: ProfileMeta) => void;
+  /** The history's read-only methods (history-queries.ts), answered off the event loop. */
+  queries: Map<string, Handler>;
   /** Start (once) the live web page's server and give its address. */
   webUrl: () => Promise<P.WebUrl.Result>;
 }
@@ -61,7 +63,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
       }
       try {
         return await fn((params ?? {}) as Params);
-      } catch (err) {
+      } catch (caught) {
+        const err = describeFault(caught);
         if (err instanceof FlameError) return new ResponseError(err.code, err.message, err.data);
         if (err instanceof ResponseError) return err;
         log.error({ err, method: type.method }, 'handler failed');
@@ -127,7 +130,9 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   });
   handle<P.ProfileImport.Params, P.ProfileImport.Result>(P.ProfileImport.type, (p) => {
     check(p, { perfData: 'string' });
-    if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidRequest, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
+    if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidParams, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
+    checkFields(p.target, TARGET_RULES, 'target.');
+    checkFields(p.options, RECORD_RULES, 'options.');
     return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options }, gone.signal);
   });
   handle<P.ProfileAdded.Params, P.ProfileAdded.Result>(P.ProfileAdded.type, async (p) => {
@@ -136,7 +141,7 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     for (const m of added) ctx.onProfileAdded(m);
     return meta;
   });
-  for (const [method, fn] of historyQueries(ctx.store)) handle({ method }, fn);
+  for (const [method, fn] of ctx.queries) handle({ method }, fn);
 
   handle<P.WebUrl.Params, P.WebUrl.Result>(P.WebUrl.type, () => ctx.webUrl());
 
@@ -149,12 +154,4 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   });
   conn.onError(([err]) => log.warn({ err }, 'connection error'));
   return id;
-}
-
-function checkSpec(p: unknown): void {
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new FlameError(ErrorCodes.InvalidRequest, 'params must be an object {target?, record?, programArgs?}');
-  const s = p as Record<string, unknown>;
-  if (s.target !== undefined && (typeof s.target !== 'object' || s.target === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'target' must be an object`);
-  if (s.record !== undefined && (typeof s.record !== 'object' || s.record === null)) throw new FlameError(ErrorCodes.InvalidRequest, `'record' must be an object`);
-  if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new FlameError(ErrorCodes.InvalidRequest, `'programArgs' must be an array of strings`);
 }

@@ -75,6 +75,11 @@ export function decodeProfile(buf: Buffer): ProfileData {
   const period = f64s(n);
   const stacks: StackColumns = { start, locs, thread, samples, period };
   checkColumns(stacks, header.locations.length, header.threads.length);
+  // The header's own references too: a location naming no function would fail every query later.
+  if (!Array.isArray(header.functions) || !Array.isArray(header.threads) || !header.locations.every((l) => l !== null && typeof l === 'object' && Number.isInteger(l.fn) && l.fn >= 0 && l.fn < header.functions.length)) {
+    throw new Error('bad header: a location refers to no function');
+  }
+  if (!header.functions.every((f) => f !== null && typeof f === 'object' && typeof f.name === 'string')) throw new Error('bad header: a function without a name');
   const { stackCount: _n, locCount: _m, ...rest } = header;
   return { ...rest, format: 'flame-profile/2', stacks };
 }

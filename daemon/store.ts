@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ErrorCodes, FlameError } from './errors.js';
-import { writeFileAtomic } from './fsutil.js';
+import { withPath, writeFileAtomic } from './fsutil.js';
 import { logger } from './log.js';
 import type { ProfileData } from './profile.js';
 import { decodeProfile, encodeProfile, isFormat2, upgradeFormat1 } from './store-format.js';
@@ -471,9 +471,13 @@ async function writeFileNoReplace(file: string, data: Uint8Array): Promise<boole
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    // A write cut short (a full disk) leaves no partial file behind to hold the space.
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw withPath(err, file);
   }
+  await fh.close();
   try {
     await link(tmp, file);
     return true;

@@ -1,6 +1,9 @@
 // Error codes flame uses in JSON-RPC errors and CLI failures: our reserved range is
-// -32900..-32999, outside JSON-RPC's and LSP's own ranges.
+// -32900..-32999, outside JSON-RPC's and LSP's own ranges; a client's malformed params get
+// JSON-RPC's own InvalidParams.
 export const ErrorCodes = {
+  /** JSON-RPC's own: a parameter is missing, of the wrong type or out of range; the message names it. */
+  InvalidParams: -32602,
   /** The directory is not inside a cargo project. */
   NotCargoProject: -32900,
   /** The requested target does not exist, or several match and none was chosen. */
@@ -24,7 +27,7 @@ export const ErrorCodes = {
   VersionMismatch: -32910,
   /** The operation was cancelled (a newer change superseded it). */
   Cancelled: -32911,
-  /** Invalid parameters (beyond JSON-RPC's own InvalidParams). */
+  /** A request that is well formed but cannot be served as asked (an unknown frame, several targets, a method the web page may not call). */
   InvalidRequest: -32912,
   /** The profiled program failed (panicked or exited non-zero) and no samples exist. */
   ProgramFailed: -32913,
@@ -32,6 +35,10 @@ export const ErrorCodes = {
   DaemonNotRunning: -32914,
   /** The daemon's socket or runtime directory is not the user's own and private: another user could answer. */
   Untrusted: -32915,
+  /** A tool flame ran (cargo metadata) was killed by a signal before it answered. */
+  ToolKilled: -32917,
+  /** A write failed for lack of space (ENOSPC) or quota (EDQUOT); the message names the file. */
+  NoSpace: -32916,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;

@@ -85,10 +85,10 @@ test('malformed JSON, unknown methods and bad params get errors and the daemon l
   const unknown = await rawRequest(sock, { jsonrpc: '2.0', id: 2, method: 'profile/frobnicate', params: {} });
   assert.equal(unknown.error.code, -32601);
   const bad = await rawRequest(sock, { jsonrpc: '2.0', id: 3, method: 'profile/top', params: { limit: 'many' } });
-  assert.equal(bad.error.code, -32912);
+  assert.equal(bad.error.code, -32602);
   assert.match(bad.error.message, /'limit' must be a number/);
   const badRegex = await rawRequest(sock, { jsonrpc: '2.0', id: 4, method: 'profile/top', params: { filter: '(' } });
-  assert.equal(badRegex.error.code, -32912);
+  assert.equal(badRegex.error.code, -32602);
   // Garbage framing: the daemon drops this connection, not itself.
   const junk = net.connect(d.socket);
   await new Promise((r) => junk.once('connect', r));

@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TargetOptions } from '../../daemon/cargo-target.js';
 import type { RecordOptions } from '../../daemon/perf.js';
+import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../daemon/validate.js';
 import { UsageError } from './main.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -114,10 +115,7 @@ export function targetOptions(v: Values): TargetOptions {
   if (str('unit-test') !== undefined) t.unitTest = str('unit-test') || true;
   if (str('unit-bench') !== undefined) t.unitBench = str('unit-bench') || true;
   const kind = str('unit-test-kind');
-  if (kind !== undefined) {
-    if (kind !== 'lib' && kind !== 'bin') throw new UsageError(`--unit-test-kind takes lib or bin, not '${kind}'`);
-    t.unitTestKind = kind;
-  }
+  if (kind !== undefined) t.unitTestKind = kind as TargetOptions['unitTestKind'];
   if (str('package') !== undefined) t.package = str('package');
   if (Array.isArray(v.features)) t.features = v.features.flatMap((f) => f.split(/[ ,]+/)).filter(Boolean);
   if (v['all-features']) t.allFeatures = true;
@@ -127,44 +125,51 @@ export function targetOptions(v: Values): TargetOptions {
   if (v.dev) t.dev = true;
   if (v.release) t.release = true;
   if (str('target') !== undefined) t.target = str('target');
+  checkFlags(t, TARGET_RULES, { unitTestKind: '--unit-test-kind' }, v);
   return t;
 }
 
-function positiveInt(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} takes a positive whole number, not '${s}'`);
-  return n;
+/**
+ * Check parsed options with the daemon's own rules (daemon/validate.ts), so the CLI and the RPC
+ * refuse the same values; the failure names the flag and the text as typed.
+ */
+export function checkFlags(o: object, rules: Record<string, unknown>, flags: Record<string, string>, raw: Record<string, unknown>): void {
+  try {
+    checkFields(o, rules as Parameters<typeof checkFields>[1], '');
+  } catch (err) {
+    if (!(err instanceof ParamsError)) throw err;
+    const flag = flags[err.field] ?? `--${err.field}`;
+    const typed = raw[flag.replace(/^--/, '')];
+    throw new UsageError(`${flag} takes ${err.expected}, not '${typed ?? String(err.value)}'`);
+  }
 }
+
+/** A flag's text as a number for the rules to judge; text that is no number stays NaN. */
+function numberArg(s: unknown): number | undefined {
+  if (typeof s !== 'string') return undefined;
+  return s.trim() === '' ? Number.NaN : Number(s);
+}
+
+const RECORD_FLAG_NAMES: Record<string, string> = { frequency: '--freq', callGraph: '--call-graph', stackSize: '--stack-size', mmapPages: '--mmap-pages', event: '--event', pid: '--pid', durationSec: '--duration' };
 
 export function recordOptions(v: Values): RecordOptions {
   const r: RecordOptions = {};
-  const freq = positiveInt('freq', v.freq as string | undefined);
+  const freq = numberArg(v.freq);
   if (freq !== undefined) r.frequency = freq;
   else if (v.light) r.frequency = LIGHT_FREQUENCY;
-  const cg = v['call-graph'] as string | undefined;
-  if (cg !== undefined) {
-    if (cg !== 'dwarf' && cg !== 'fp' && cg !== 'lbr') throw new UsageError(`--call-graph takes dwarf, fp or lbr, not '${cg}'`);
-    r.callGraph = cg;
-  }
-  const ss = positiveInt('stack-size', v['stack-size'] as string | undefined);
+  if (typeof v['call-graph'] === 'string') r.callGraph = v['call-graph'] as RecordOptions['callGraph'];
+  const ss = numberArg(v['stack-size']);
   if (ss !== undefined) r.stackSize = ss;
-  const mp = positiveInt('mmap-pages', v['mmap-pages'] as string | undefined);
-  if (mp !== undefined) {
-    if ((mp & (mp - 1)) !== 0) throw new UsageError(`--mmap-pages takes a power of two (perf's rule), not ${mp}`);
-    r.mmapPages = mp;
-  }
+  const mp = numberArg(v['mmap-pages']);
+  if (mp !== undefined) r.mmapPages = mp;
   if (typeof v.event === 'string') r.event = v.event;
-  const pid = positiveInt('pid', v.pid as string | undefined);
+  const pid = numberArg(v.pid);
   if (pid !== undefined) r.pid = pid;
-  const d = v.duration as string | undefined;
-  if (d !== undefined) {
-    const n = Number(d);
-    if (!(n > 0)) throw new UsageError(`--duration takes a number of seconds, not '${d}'`);
-    if (pid === undefined) throw new UsageError('--duration goes with --pid');
-    r.durationSec = n;
-  }
+  const d = numberArg(v.duration);
+  if (d !== undefined) r.durationSec = d;
   if (v['ignore-status']) r.ignoreStatus = true;
+  checkFlags(r, RECORD_RULES, RECORD_FLAG_NAMES, v);
+  if (r.durationSec !== undefined && r.pid === undefined) throw new UsageError('--duration goes with --pid');
   return r;
 }
 

@@ -1,7 +1,7 @@
 // `flame`: dispatch a verb to clients/cli/commands/<verb>.ts. Each command module exports
 // `run(argv): Promise<number>` (the exit code) and `usage` (one line for `flame --help`).
 // Results go to stdout; progress, warnings and errors go to stderr.
-import { FlameError } from '../../daemon/errors.js';
+import { describeFault, FlameError } from '../../daemon/errors.js';
 
 const VERBS: Record<string, string> = {
   record: 'build, record and render a flame graph of a cargo target',
@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Print an error as one actionable line (plus detail for flame's own bugs) and pick the exit code. */
-export function reportError(err: unknown): number {
+export function reportError(caught: unknown): number {
+  const err = describeFault(caught);
   if (err instanceof FlameError) {
     process.stderr.write(`error: ${err.message}\n`);
     return 1;

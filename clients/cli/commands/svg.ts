@@ -4,7 +4,9 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
-import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
+import { PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
+import { SVG_RULES } from '../../../daemon/validate.js';
+import { checkFlags } from '../args.js';
 import { UsageError } from '../main.js';
 import { checkStdin, ioReason, writeStdout } from '../render.js';
 
@@ -87,33 +89,28 @@ export function svgOptionsFromFlags(v: FlagValues): SvgOptions {
   if (v.countname !== undefined) o.countName = v.countname;
   if (v.nametype !== undefined) o.nameType = v.nametype;
   const palette = v.palette ?? v.colors;
-  if (palette !== undefined) {
-    if (!isPalette(palette)) throw new UsageError(`unknown palette '${palette}'; choose one of ${PALETTES.join(', ')}`);
-    o.palette = palette;
-  }
-  const minWidth = num('--min-width', v['min-width'] ?? v.minwidth, 0, false);
-  if (minWidth !== undefined) o.minWidth = minWidth;
-  const width = num('--image-width', v['image-width'] ?? v.width, 21, true);
-  if (width !== undefined) o.imageWidth = width;
-  const fontSize = num('--font-size', v['font-size'] ?? v.fontsize, 1, false);
-  if (fontSize !== undefined) o.fontSize = fontSize;
-  const fontWidth = num('--font-width', v['font-width'] ?? v.fontwidth, Number.MIN_VALUE, false);
-  if (fontWidth !== undefined) o.fontWidth = fontWidth;
+  if (palette !== undefined) o.palette = palette as SvgOptions['palette'];
+  const minWidth = v['min-width'] ?? v.minwidth;
+  // Tolerate a trailing % on --min-width, as people write it.
+  if (minWidth !== undefined) o.minWidth = numberText(minWidth.replace(/%$/, ''));
+  const width = v['image-width'] ?? v.width;
+  if (width !== undefined) o.imageWidth = numberText(width);
+  const fontSize = v['font-size'] ?? v.fontsize;
+  if (fontSize !== undefined) o.fontSize = numberText(fontSize);
+  const fontWidth = v['font-width'] ?? v.fontwidth;
+  if (fontWidth !== undefined) o.fontWidth = numberText(fontWidth);
   const fontType = v['font-type'] ?? v.fonttype;
   if (fontType !== undefined) o.fontType = fontType;
-  const frameHeight = num('--frame-height', v['frame-height'] ?? v.height, 1, true);
-  if (frameHeight !== undefined) o.frameHeight = frameHeight;
+  const frameHeight = v['frame-height'] ?? v.height;
+  if (frameHeight !== undefined) o.frameHeight = numberText(frameHeight);
+  // The daemon's rules for profile/export's svg options, worded with the flags as typed.
+  const typed = { palette, 'min-width': v['min-width'] ?? v.minwidth, 'image-width': width, 'font-size': fontSize, 'font-width': fontWidth, 'frame-height': frameHeight };
+  checkFlags(o, SVG_RULES, { palette: '--palette', minWidth: '--min-width', imageWidth: '--image-width', fontSize: '--font-size', fontWidth: '--font-width', frameHeight: '--frame-height' }, typed);
   return o;
 }
 
-function num(flag: string, s: string | undefined, min: number, integer: boolean): number | undefined {
-  if (s === undefined) return undefined;
-  // Tolerate a trailing % on --min-width, as people write it.
-  const n = Number(flag === '--min-width' ? s.replace(/%$/, '') : s);
-  if (s.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} takes ${integer ? 'a whole number' : 'a number'} of at least ${min === Number.MIN_VALUE ? 'more than 0' : min}, not '${s}'`);
-  }
-  return n;
+function numberText(s: string): number {
+  return s.trim() === '' ? Number.NaN : Number(s);
 }
 
 export async function run(argv: string[]): Promise<number> {

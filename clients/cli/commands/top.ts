@@ -1,4 +1,5 @@
 // `flame top`: functions by self count of a perf.data (default: flame's latest recording).
+import { compileFilter } from '../../../daemon/filter.js';
 import { topFunctions } from '../../../daemon/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
@@ -42,9 +43,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.sort !== undefined && values.sort !== 'self' && values.sort !== 'total') throw new UsageError(`--sort takes self or total, not '${values.sort}'`);
   if (values.filter !== undefined) {
     try {
-      new RegExp(values.filter);
+      compileFilter(values.filter);
     } catch (err) {
-      throw new UsageError(`--filter is not a valid regular expression: ${(err as Error).message}`);
+      throw new UsageError(`--filter ${(err as Error).message.replace(/^'filter' /, '')}`);
     }
   }
   const query = {

@@ -1,0 +1,101 @@
+// A client's mistake is JSON-RPC's InvalidParams (-32602) naming the field, from a real daemon,
+// with the same rules the CLI applies to its flags; a full disk under the history is named as
+// such, not as an internal error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Connection } from '../clients/connect.js';
+import { recordOptions, targetOptions } from '../clients/cli/args.js';
+import { UsageError } from '../clients/cli/main.js';
+import { svgOptionsFromFlags } from '../clients/cli/commands/svg.js';
+import { historyDir } from '../daemon/history.js';
+import { ProfileStore } from '../daemon/store.js';
+import { checkSpec, ParamsError } from '../daemon/validate.js';
+import * as P from '../protocol/methods.js';
+import { startDaemon, type TestDaemon } from './daemon-fixture.js';
+import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';
+import { syntheticProfile } from './store-writer.js';
+
+let d: TestDaemon;
+let c: Connection;
+
+before(async () => {
+  d = await startDaemon({ prefix: 'params' });
+  const store = await ProfileStore.open(historyDir(path.join(d.work, 'target')));
+  await store.add({}, syntheticProfile({ seed: 3, stacks: 50, samples: 200 }));
+  c = await d.client();
+});
+after(async () => {
+  c?.close();
+  await d.stop();
+});
+
+/** The error a request gets (or a failure when it succeeds). */
+async function refusal(method: string, params: unknown): Promise<{ code: number; message: string }> {
+  try {
+    await c.conn.sendRequest(method, params);
+  } catch (err) {
+    return err as { code: number; message: string };
+  }
+  assert.fail(`${method} ${JSON.stringify(params)} was accepted`);
+}
+
+const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
+  { method: P.Export.method, params: { format: 'svg', svg: { palette: 'neon' } }, message: /^'svg\.palette' must be one of hot, mem, .*not "neon"$/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { notes: 5 } }, message: /^'svg\.notes' must be a string, not 5$/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { minWidth: -1 } }, message: /^'svg\.minWidth' must be a number of at least 0/ },
+  { method: P.Export.method, params: { format: 'svg', svg: 'wide' }, message: /^'svg' must be an object/ },
+  { method: P.ProfileOnce.method, params: { target: { features: 'a,b' } }, message: /^'target\.features' must be an array of feature names, not "a,b"$/ },
+  { method: P.ProfileOnce.method, params: { target: { profile: 3 } }, message: /^'target\.profile' must be a string, not 3$/ },
+  { method: P.ProfileOnce.method, params: { record: { frequency: -5 } }, message: /^'record\.frequency' must be a positive whole number, not -5$/ },
+  { method: P.WatchStart.method, params: { record: { mmapPages: 3 } }, message: /^'record\.mmapPages' must be a power of two/ },
+  { method: P.WatchStart.method, params: { record: { callGraph: 'lbrx' } }, message: /^'record\.callGraph' must be one of dwarf, fp, lbr/ },
+  { method: P.ProfileImport.method, params: { perfData: '/nonexistent/perf.data', options: { frequency: 'high' } }, message: /^'options\.frequency' must be a positive whole number/ },
+  { method: P.Top.method, params: { limit: 'many' }, message: /^'limit' must be a number/ },
+];
+
+for (const k of CASES) {
+  test(`${k.method} ${JSON.stringify(k.params)} is InvalidParams naming the field`, async () => {
+    const e = await refusal(k.method, k.params);
+    assert.equal(e.code, -32602, e.message);
+    assert.match(e.message, k.message);
+  });
+}
+
+test('the CLI refuses with the same rules, worded with its flags', async () => {
+  const usage = (f: () => unknown, message: RegExp) => assert.throws(f, (e: unknown) => e instanceof UsageError && message.test(e.message));
+  usage(() => recordOptions({ freq: '-5' }), /^--freq takes a positive whole number, not '-5'$/);
+  usage(() => recordOptions({ 'mmap-pages': '3' }), /^--mmap-pages takes a power of two/);
+  usage(() => recordOptions({ 'call-graph': 'lbrx' }), /^--call-graph takes one of dwarf, fp, lbr, not 'lbrx'$/);
+  usage(() => targetOptions({ 'unit-test-kind': 'dylib' }), /^--unit-test-kind takes one of lib, bin, not 'dylib'$/);
+  usage(() => svgOptionsFromFlags({ palette: 'neon' }), /^--palette takes one of hot, mem, .*, not 'neon'$/);
+  usage(() => svgOptionsFromFlags({ 'min-width': '-1' }), /^--min-width takes a number of at least 0, not '-1'$/);
+  // And the daemon's check of the same value, from the same rule.
+  assert.throws(() => checkSpec({ record: { frequency: -5 } }), (e: unknown) => e instanceof ParamsError && e.field === 'record.frequency');
+  const r = await runFlame(['record', '--freq=-5'], { cwd: d.work, env: d.env });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /--freq takes a positive whole number, not '-5'/);
+});
+
+test('a full disk under the history: "no space left on device while writing …: free some space"', { timeout: 300_000 }, async () => {
+  const dir = scratch('params-perf-');
+  const bin = hotspotsCopy(dir);
+  const perfData = path.join(dir, 'perf.data');
+  await perfRecordTo(perfData, [bin], { FLAME_FIXTURE_SCALE: '0.2' });
+  const profiles = historyDir(path.join(d.work, 'target'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', profiles]);
+  try {
+    try {
+      writeFileSync(path.join(profiles, 'fill'), Buffer.alloc(64 * 1024, 1));
+    } catch {
+      // full, as wanted
+    }
+    const e = await refusal(P.ProfileImport.method, { perfData });
+    assert.equal(e.code, -32916, e.message);
+    assert.match(e.message, /^no space left on device while writing .*profiles.*: free some space$/);
+  } finally {
+    execFileSync('umount', ['-l', profiles]);
+  }
+});
