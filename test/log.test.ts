@@ -45,8 +45,11 @@ test('the log, its rotated file and the daemon stderr file beside it are private
   chmodSync(`${file}.stderr`, 0o644);
   configureLogging({ file, maxBytes: 2000 });
   const log = logger('test');
-  for (let i = 0; i < 100; i++) log.info({ i }, 'a line of about a hundred bytes, to fill the file');
-  for (let t = 0; t < 200 && !existsSync(`${file}.1`); t++) await sleep(25);
+  // Lines logged together go out in one write, and rotation comes before the next write: keep writing.
+  for (let t = 0; t < 200 && !existsSync(`${file}.1`); t++) {
+    for (let i = 0; i < 20; i++) log.info({ i }, 'a line of about a hundred bytes, to fill the file');
+    await sleep(25);
+  }
   await sleep(200);
   for (const f of [file, `${file}.1`, `${file}.stderr`]) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f);
 

@@ -44,8 +44,9 @@ fn num(flag: &str, s: Option<&str>, min: f64, integer: bool) -> Result<Option<f6
     };
     let n = js_number(if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s });
     if js_trim(s).is_empty() || !n.is_finite() || n < min || (integer && n.fract() != 0.0) {
-        let least = if min == MIN_VALUE { "more than 0".to_string() } else { js_num(min) };
-        return Err(usage(format!("{} takes {} of at least {}, not '{}'", flag, if integer { "a whole number" } else { "a number" }, least, s)));
+        let kind = if integer { "a whole number" } else { "a number" };
+        let bound = if min == MIN_VALUE { "above 0".to_string() } else { format!("of at least {}", js_num(min)) };
+        return Err(usage(format!("{} takes {} {}, not '{}'", flag, kind, bound, s)));
     }
     Ok(Some(n))
 }
@@ -69,7 +70,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     let palette = p.value("palette").or(p.value("colors"));
     if let Some(pal) = palette {
         if !PALETTES.contains(&pal) {
-            return Err(usage(format!("unknown palette '{}'; choose one of {}", pal, PALETTES.join(", "))));
+            return Err(usage(format!("--palette takes one of {}, not '{}'", PALETTES.join(", "), pal)));
         }
     }
     let min_width = num("--min-width", p.value("min-width").or(p.value("minwidth")), 0.0, false)?;
