@@ -106,8 +106,7 @@ export const SVG_RULES: Record<string, Rule> = {
   minWidth: atLeast(0, false),
   imageWidth: atLeast(21, true),
   fontSize: atLeast(1, false),
-  // Worded as native/'s `flame svg --font-width`, whose messages the CLI's match byte for byte.
-  fontWidth: { expected: 'a number of at least more than 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
+  fontWidth: { expected: 'a number above 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
   frameHeight: atLeast(1, true),
 };
 

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
-import { isPalette, PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
+import { PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../daemon/svg.js';
 import { SVG_RULES } from '../../../daemon/validate.js';
 import { checkFlags } from '../args.js';
 import { UsageError } from '../main.js';
@@ -89,9 +89,7 @@ export function svgOptionsFromFlags(v: FlagValues): SvgOptions {
   if (v.countname !== undefined) o.countName = v.countname;
   if (v.nametype !== undefined) o.nameType = v.nametype;
   const palette = v.palette ?? v.colors;
-  // Worded as native/'s `flame svg`, which prints the same bytes (test/native.test.ts).
-  if (palette !== undefined && !isPalette(palette)) throw new UsageError(`unknown palette '${palette}'; choose one of ${PALETTES.join(', ')}`);
-  if (palette !== undefined) o.palette = palette;
+  if (palette !== undefined) o.palette = palette as SvgOptions['palette'];
   const minWidth = v['min-width'] ?? v.minwidth;
   // Tolerate a trailing % on --min-width, as people write it.
   if (minWidth !== undefined) o.minWidth = numberText(minWidth.replace(/%$/, ''));
