@@ -15,7 +15,8 @@ import { renderSvg } from '../daemon/svg.js';
 import { stat, type Stat } from './stats.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CORPUS = process.env.FLAME_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus');
+/** The benchmark recordings, in the repository (bench/corpus; FLAME_BENCH_CORPUS overrides). */
+const CORPUS = process.env.FLAME_BENCH_CORPUS ?? path.join(REPO, 'bench', 'corpus');
 const FLAME = path.join(REPO, 'bin', 'flame.js');
 // What `flame` on the PATH runs: flame-native for fold and svg when it is built.
 const LAUNCHER = path.join(REPO, 'bin', 'flame');
@@ -69,7 +70,7 @@ function row(...cells: string[]): void {
 // 1. Folding throughput, in-process, one core.
 const inputs: Array<[string, string]> = [];
 for (const name of ['cargo-build.perf.txt.gz', 'ledger-inline.perf.txt.gz']) {
-  const gz = path.join(CORPUS, 'bench', name);
+  const gz = path.join(CORPUS, name);
   if (!existsSync(gz)) continue;
   const file = path.join(tmp, name.replace(/\.gz$/, ''));
   writeFileSync(file, gunzipSync(readFileSync(gz)));

@@ -1,6 +1,7 @@
 // Files that readers may see at any moment are written whole or not at all: write a temporary
-// file beside the target, fsync it, then rename it over the target.
-import { open, rename, rm, mkdir } from 'node:fs/promises';
+// file beside the target, fsync it, then rename it over the target (or link it, where an
+// existing file must win). Temporary names carry the writer's pid, so clean-ups spare live ones.
+import { link, open, rename, rm, mkdir, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,10 +10,21 @@ export function within(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
+/**
+ * The temporary name a write of `file` goes through: `<file>.tmp-<pid>-<random>`, so that a
+ * clean-up can tell a crashed writer's leftovers (TEMP_NAME_RE) from a live one's.
+ */
+function tempName(file: string): string {
+  return `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** tempName's names; group 1 is the writer's pid. */
+export const TEMP_NAME_RE = /\.tmp-(\d+)-[0-9a-z]+$/;
+
 /** Write `data` to `file` atomically (same directory temp file + rename). */
 export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = tempName(file);
   const fh = await open(tmp, 'w', 0o644);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) {
@@ -55,6 +67,56 @@ export function withPath(err: unknown, file: string): unknown {
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e === 'object' && e.code !== undefined && e.path === undefined) e.path = file;
   return err;
+}
+
+/** Whether a process with this pid exists (ours counts: a previous add of ours may be mid-way). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Write `data` to `file` whole, unless `file` exists: false then, and nothing is changed. */
+export async function writeFileNoReplace(file: string, data: Uint8Array): Promise<boolean> {
+  const tmp = tempName(file);
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    // A write cut short (a full disk) leaves no partial file behind to hold the space.
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw withPath(err, file);
+  }
+  await fh.close();
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** Make renames in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the renames are still atomic there.
+  }
 }
 
 /** flame's per-user cache directory (symbol caches). */

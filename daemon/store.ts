@@ -16,13 +16,13 @@
 // removes only what belongs to no live writer (temp files carry the writer's pid, and data not
 // yet listed is announced by an `.adding-<pid>` file); a process sees others' adds by refresh().
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ErrorCodes, FlameError } from './errors.js';
-import { withPath, writeFileAtomic } from './fsutil.js';
+import { processAlive, syncDir, TEMP_NAME_RE, writeFileAtomic, writeFileNoReplace } from './fsutil.js';
 import { logger } from './log.js';
 import type { ProfileData } from './profile.js';
 import { decodeProfile, encodeProfile, isFormat2, upgradeFormat1 } from './store-format.js';
@@ -275,15 +275,15 @@ export class ProfileStore {
     for (const name of names) {
       const intent = INTENT_RE.exec(name);
       if (intent) {
-        if (isAlive(Number(intent[2]))) inFlight.add(intent[1]!);
+        if (processAlive(Number(intent[2]))) inFlight.add(intent[1]!);
         else await rm(path.join(this.dir, name), { force: true });
       }
     }
     for (const name of names) {
-      const tmp = TMP_RE.exec(name);
+      const tmp = TEMP_NAME_RE.exec(name);
       if (tmp) {
         // An interrupted writeFileAtomic: never renamed, so never visible. A live writer's is in use.
-        if (isAlive(Number(tmp[1]))) continue;
+        if (processAlive(Number(tmp[1]))) continue;
         await rm(path.join(this.dir, name), { force: true });
         this.log.info({ file: name }, 'removed a partial write left by a crash');
       } else if (name.endsWith(META_SUFFIX)) {
@@ -415,8 +415,6 @@ const LEGACY_FORMAT = 'flame-profile/1';
 const ID_RE = /^\d{8}T\d{6}\.\d{3}-[0-9a-f]{4}$/;
 const INTENT_INFIX = '.adding-';
 const INTENT_RE = /^(\d{8}T\d{6}\.\d{3}-[0-9a-f]{4})\.adding-(\d+)$/;
-/** writeFileAtomic's temporary names: `<file>.tmp-<pid>-<random>`. */
-const TMP_RE = /\.tmp-(\d+)-[0-9a-z]+$/;
 /** Level 1: the stack columns of a million-sample profile compress enough, and level 6 costs several times the time. */
 const GZIP_LEVEL = 1;
 
@@ -451,55 +449,6 @@ function idMs(id: string): number {
 
 function byId(a: ProfileMeta, b: ProfileMeta): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Whether a process with this pid exists (ours counts: a previous add of ours may be mid-way). */
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Write `data` to `file` whole, unless `file` exists: false then, and nothing is changed. */
-async function writeFileNoReplace(file: string, data: Uint8Array): Promise<boolean> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    // A write cut short (a full disk) leaves no partial file behind to hold the space.
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw withPath(err, file);
-  }
-  await fh.close();
-  try {
-    await link(tmp, file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the renames are still atomic there.
-  }
 }
 
 function deepFreeze<T>(v: T): T {
