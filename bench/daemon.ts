@@ -12,8 +12,8 @@ import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
 import { quantile } from './stats.js';
 import { mulberry32 } from '../test/helpers.js';
 import * as P from '../protocol/methods.js';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { ProfileStore, type ProfileMeta } from '../daemon/store.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { ProfileStore, type ProfileMeta } from '../engine/store/store.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { analyzePerfData } from '../daemon/analyze.js';
-import { foldText } from '../daemon/fold.js';
-import { foldedStacks } from '../daemon/query.js';
-import { renderSvg } from '../daemon/svg.js';
+import { analyzePerfData } from '../engine/profile/analyze.js';
+import { foldText } from '../engine/render/fold.js';
+import { foldedStacks } from '../engine/query/query.js';
+import { renderSvg } from '../engine/render/svg.js';
 import { stat, type Stat } from './stats.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -13,7 +13,7 @@ import type { Connection } from '../clients/connect.js';
 import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
 import { median, quantile } from './stats.js';
 import * as P from '../protocol/methods.js';
-import { ProfileStore } from '../daemon/store.js';
+import { ProfileStore } from '../engine/store/store.js';
 import { buildProfile, generateCounts, generateShape } from './daemon.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

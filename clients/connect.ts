@@ -9,8 +9,8 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter, Resp
 import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
-import { FlameError } from '../daemon/errors.js';
-import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../daemon/paths.js';
+import { FlameError } from '../common/errors.js';
+import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
 
 export interface Connection {
   conn: MessageConnection;

@@ -5,21 +5,21 @@ import net from 'node:net';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
-import { readMetadata } from './cargo-target.js';
-import { configureLogging, logger } from './log.js';
-import { daemonPaths, ensurePrivateDir, trustedSocket } from './paths.js';
-import { ErrorCodes, FlameError } from './errors.js';
-import { Clients, serve, type ServerContext } from './server.js';
-import { SessionManager, type SessionEvents } from './session.js';
-import { FrameGuard } from './frame-guard.js';
-import { startReaper } from './reaper.js';
-import { historyDir, retention } from './history.js';
-import { historyQueries } from './history-queries.js';
-import { QueryThreads } from './query-thread.js';
-import { ProfileStore } from './store.js';
-import { watchStore } from './store-watch.js';
-import { SourceWatcher } from './watch.js';
-import { WebServer } from './web.js';
+import { readMetadata } from '../engine/cargo/target.js';
+import { configureLogging, logger } from '../common/log.js';
+import { daemonPaths, ensurePrivateDir, trustedSocket } from '../common/paths.js';
+import { ErrorCodes, FlameError } from '../common/errors.js';
+import { Clients, serve, type ServerContext } from './server/server.js';
+import { SessionManager, type SessionEvents } from './sessions/session.js';
+import { FrameGuard } from './server/frame-guard.js';
+import { startReaper } from '../common/reaper.js';
+import { historyDir, retention } from '../engine/store/history.js';
+import { historyQueries } from '../engine/query/history-queries.js';
+import { QueryThreads } from './server/query-thread.js';
+import { ProfileStore } from '../engine/store/store.js';
+import { watchStore } from './watch/store-watch.js';
+import { SourceWatcher } from './watch/watch.js';
+import { WebServer } from './web/web.js';
 
 export interface DaemonOptions {
   /** Any directory inside the cargo workspace (or its manifest). */

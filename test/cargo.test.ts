@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildArgs, buildTarget, profileEnvVar, readMetadata, selectTarget, type TargetOptions } from '../daemon/cargo.js';
-import { hasDebugInfo, readElfInfo } from '../daemon/elf.js';
-import { ErrorCodes, FlameError, isFlameError } from '../daemon/errors.js';
+import { buildArgs, buildTarget, profileEnvVar, readMetadata, selectTarget, type TargetOptions } from '../engine/cargo/build.js';
+import { hasDebugInfo, readElfInfo } from '../engine/symbols/elf.js';
+import { ErrorCodes, FlameError, isFlameError } from '../common/errors.js';
 import { FIXTURES } from './helpers.js';
 
 const HOTSPOTS = path.join(FIXTURES, 'hotspots');

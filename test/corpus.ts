@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { FoldOptions } from '../daemon/fold.js';
+import type { FoldOptions } from '../engine/render/fold.js';
 import { CORPUS } from './helpers.js';
 
 export const FLAMEGRAPH = path.join(CORPUS, 'flamegraph');

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { diffProfiles, noiseThreshold, type ProfileDiff } from '../daemon/diff.js';
-import { hotLines, topFunctions } from '../daemon/query.js';
-import { analyzePerfData } from '../daemon/analyze.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { diffProfiles, noiseThreshold, type ProfileDiff } from '../engine/query/diff.js';
+import { hotLines, topFunctions } from '../engine/query/query.js';
+import { analyzePerfData } from '../engine/profile/analyze.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
 
 /** Stacks as [thread comm/tid, 'a;b;c' root first, samples]; frame k of a stack is on line 10 + k of src/<name>.rs. */

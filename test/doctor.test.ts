@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { codegenOption, parseTomlSubset, profileSettings } from '../daemon/cargo-config.js';
-import { allEssentialOk, evaluate, gatherFacts, type Check, type DoctorFacts } from '../daemon/doctor.js';
+import { codegenOption, parseTomlSubset, profileSettings } from '../engine/cargo/config.js';
+import { allEssentialOk, evaluate, gatherFacts, type Check, type DoctorFacts } from '../engine/doctor/doctor.js';
 import { FIXTURES, runCmd, runFlame, scratch } from './helpers.js';
 
 /** A healthy, unprivileged Debian machine; cases change one thing. */

@@ -7,8 +7,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { hotspotsCopy } from './helpers.js';
-import { fileOffsetToVaddr, findBuildId, findDebugFile, hasDebugInfo, readElfInfo, vaddrToFileOffset, PF_X } from '../daemon/elf.js';
-import { isFlameError, ErrorCodes } from '../daemon/errors.js';
+import { fileOffsetToVaddr, findBuildId, findDebugFile, hasDebugInfo, readElfInfo, vaddrToFileOffset, PF_X } from '../engine/symbols/elf.js';
+import { isFlameError, ErrorCodes } from '../common/errors.js';
 
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 let tmp: string;

@@ -8,10 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { Profile } from 'pprof-format';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { toFolded, toPprof, toSpeedscope, SPEEDSCOPE_SCHEMA } from '../daemon/export.js';
-import { topFunctions } from '../daemon/query.js';
-import { analyzePerfData } from '../daemon/analyze.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { toFolded, toPprof, toSpeedscope, SPEEDSCOPE_SCHEMA } from '../engine/export/export.js';
+import { topFunctions } from '../engine/query/query.js';
+import { analyzePerfData } from '../engine/profile/analyze.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
 
 /** Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples]. */

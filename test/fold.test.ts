@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Folder, foldText, formatFolded, type FoldOptions } from '../daemon/fold.js';
-import { foldFile } from '../daemon/fold-parallel.js';
-import { fixRustSymbol, isKernelModule, stackLineParts, tidyGeneric } from '../daemon/fold-names.js';
+import { Folder, foldText, formatFolded, type FoldOptions } from '../engine/render/fold.js';
+import { foldFile } from '../engine/render/fold-parallel.js';
+import { fixRustSymbol, isKernelModule, stackLineParts, tidyGeneric } from '../engine/render/fold-names.js';
 import { CORPUS, runFlame } from './helpers.js';
 import { corpusCases, expectedLines, FLAMEGRAPH, INFERNO, optionsFrom, readInput } from './corpus.js';
 

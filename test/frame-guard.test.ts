@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { FrameGuard, MAX_BODY, MAX_HEADER } from '../daemon/frame-guard.js';
-import { daemonPaths } from '../daemon/paths.js';
+import { FrameGuard, MAX_BODY, MAX_HEADER } from '../daemon/server/frame-guard.js';
+import { daemonPaths } from '../common/paths.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { decodeProfile, encodeProfile } from '../daemon/store-format.js';
-import { WebServer } from '../daemon/web.js';
+import { decodeProfile, encodeProfile } from '../engine/store/format.js';
+import { WebServer } from '../daemon/web/web.js';
 import { scratch } from './helpers.js';
 import { syntheticProfile } from './store-writer.js';
 

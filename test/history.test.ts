@@ -14,7 +14,7 @@ import * as P from '../protocol/methods.js';
 import type { ProfileMeta } from '../protocol/types.js';
 import { FIXTURES, FLAME_BIN, runCmd, runFlame, scratch } from './helpers.js';
 import { runNvim } from './nvim-harness.js';
-import { ProfileStore } from '../daemon/store.js';
+import { ProfileStore } from '../engine/store/store.js';
 
 // Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
 declare const document: { getElementById(id: string): { textContent: string | null } | null };

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as P from '../protocol/methods.js';
-import { configureLogging, logger } from '../daemon/log.js';
+import { configureLogging, logger } from '../common/log.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { runFlame, scratch } from './helpers.js';
 

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { foldText, formatFolded, type FoldOptions } from '../daemon/fold.js';
-import { foldFile } from '../daemon/fold-parallel.js';
+import { foldText, formatFolded, type FoldOptions } from '../engine/render/fold.js';
+import { foldFile } from '../engine/render/fold-parallel.js';
 import { corpusCases, expectedLines, FLAMEGRAPH, INFERNO, optionsFrom, readInput } from './corpus.js';
 import { CORPUS, FLAME_BIN, REPO } from './helpers.js';
 
@@ -60,7 +60,7 @@ test('flame-native is built, and built from the current sources', () => {
     // Compiled into it: the help texts and the flame graph's script.
     path.join(REPO, 'clients', 'cli', 'commands', 'fold.ts'),
     path.join(REPO, 'clients', 'cli', 'commands', 'svg.ts'),
-    path.join(REPO, 'daemon', 'svg-script.ts'),
+    path.join(REPO, 'engine', 'render', 'svg-script.ts'),
   ];
   for (const s of sources) assert.ok(fs.statSync(s).mtimeMs <= built, `${path.relative(REPO, s)} is newer than the binary: run npm run build`);
 });

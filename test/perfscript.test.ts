@@ -3,7 +3,7 @@
 // neither mistaken for a line flame cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PerfScriptParser, type RawSample } from '../daemon/perfscript.js';
+import { PerfScriptParser, type RawSample } from '../engine/perf/script.js';
 
 // As perf 6.1 prints them for a recording made with --buildid-mmap (comm padded as perf pads it).
 const LINES = [

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProgramOutput } from '../protocol/methods.js';
-import { ProgramOutputBatcher } from '../daemon/program-output.js';
+import { ProgramOutputBatcher } from '../daemon/sessions/program-output.js';
 import { programPanel } from '../clients/cli/commands/watch.js';
 
 type Batch = Omit<ProgramOutput.Params, 'sessionId'>;

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { callTree, subtree, callersCallees, prepareTreeQueries, type TreeNode, type TreeOptions } from '../daemon/query-tree.js';
-import { foldedStacks, topFunctions } from '../daemon/query.js';
-import { analyzePerfData } from '../daemon/analyze.js';
-import { isFlameError, ErrorCodes } from '../daemon/errors.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { callTree, subtree, callersCallees, prepareTreeQueries, type TreeNode, type TreeOptions } from '../engine/query/tree.js';
+import { foldedStacks, topFunctions } from '../engine/query/query.js';
+import { analyzePerfData } from '../engine/profile/analyze.js';
+import { isFlameError, ErrorCodes } from '../common/errors.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
 
 /** Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples]. */

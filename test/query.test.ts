@@ -2,8 +2,8 @@
 // and not), per line (recursion counted once), filters, limits, and the per-profile memo.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { foldedStacks, hotLines, topFunctions } from '../daemon/query.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { foldedStacks, hotLines, topFunctions } from '../engine/query/query.js';
 
 /** main → work (lib.rs:10) → mix inlined (lib.rs:3), on two threads, plus recursion in rec. */
 function profile(): ProfileData {

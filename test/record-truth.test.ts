@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readElfInfo } from '../daemon/elf.js';
+import { readElfInfo } from '../engine/symbols/elf.js';
 import { FIXTURES, FLAME_BIN, hotspotsCopy, runCmd, runFlame, scratch } from './helpers.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { listSourceFiles, sourceState } from '../daemon/source-state.js';
+import { listSourceFiles, sourceState } from '../engine/sources/source-state.js';
 import { execa } from 'execa';
 import { FIXTURES } from './helpers.js';
 

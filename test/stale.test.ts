@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as P from '../protocol/methods.js';
-import { sourceState } from '../daemon/source-state.js';
+import { sourceState } from '../engine/sources/source-state.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { runCmd, scratch } from './helpers.js';
 

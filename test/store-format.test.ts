@@ -2,8 +2,8 @@
 // that a gzip CRC cannot catch (a file written wrong, or by a buggy flame) rejected on read.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { decodeProfile, encodeProfile } from '../daemon/store-format.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { decodeProfile, encodeProfile } from '../engine/store/format.js';
 import { syntheticProfile } from './store-writer.js';
 
 const bytes = (p: ProfileData): Buffer => Buffer.concat(encodeProfile(p));

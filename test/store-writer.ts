@@ -2,8 +2,8 @@
 // deterministic profile generator the tests share, so a test can rebuild what was written.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProfileBuilder, type ProfileData } from '../daemon/profile.js';
-import { ProfileStore } from '../daemon/store.js';
+import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
+import { ProfileStore } from '../engine/store/store.js';
 import { mulberry32 } from './helpers.js';
 
 export interface SyntheticOptions {

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { ErrorCodes, isFlameError } from '../daemon/errors.js';
-import type { ProfileData } from '../daemon/profile.js';
-import { ProfileStore, type ProfileMeta } from '../daemon/store.js';
+import { ErrorCodes, isFlameError } from '../common/errors.js';
+import type { ProfileData } from '../engine/profile/profile.js';
+import { ProfileStore, type ProfileMeta } from '../engine/store/store.js';
 import { REPO } from './helpers.js';
 import { syntheticProfile, type WriterOptions } from './store-writer.js';
 

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { framesToDraw, svgTooBig, DEFAULT_SVG_MAX_FRAMES } from '../daemon/svg-guard.js';
-import { mergeStacks } from '../daemon/svg.js';
+import { framesToDraw, svgTooBig, DEFAULT_SVG_MAX_FRAMES } from '../engine/render/svg-guard.js';
+import { mergeStacks } from '../engine/render/svg.js';
 import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';
 
 test('a 951k-frame stack is over the limit, with its size and the fix in the message; an ordinary profile is not', () => {

@@ -6,9 +6,9 @@ import { readdirSync, readFileSync, createReadStream } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { CORPUS, runFlame } from './helpers.js';
-import { escapeXml, mergeStacks, parseFolded, readFolded, renderSvg, renderTree, writeSvg, type SvgOptions } from '../daemon/svg.js';
-import { frameColor, PALETTES } from '../daemon/svg-palette.js';
-import { SVG_SCRIPT } from '../daemon/svg-script.js';
+import { escapeXml, mergeStacks, parseFolded, readFolded, renderSvg, renderTree, writeSvg, type SvgOptions } from '../engine/render/svg.js';
+import { frameColor, PALETTES } from '../engine/render/svg-palette.js';
+import { SVG_SCRIPT } from '../engine/render/svg-script.js';
 
 const INFERNO_RESULTS = path.join(CORPUS, 'inferno', 'collapse-perf', 'results');
 const FLAMEGRAPH_RESULTS = path.join(CORPUS, 'flamegraph', 'results');

@@ -8,11 +8,11 @@ import { getEventListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, hotspotsCopy } from './helpers.js';
-import { readElfInfo, vaddrToFileOffset } from '../daemon/elf.js';
-import { isFlameError, ErrorCodes } from '../daemon/errors.js';
-import { Symbolizer, cleanName, type SourceFrame } from '../daemon/symbolize.js';
-import { cacheKeyFor, decodeCache, encodeCache } from '../daemon/symbolize-cache.js';
-import { Addr2lineParser, findTool, parseLlvmJsonLine, runTool } from '../daemon/symbolize-tool.js';
+import { readElfInfo, vaddrToFileOffset } from '../engine/symbols/elf.js';
+import { isFlameError, ErrorCodes } from '../common/errors.js';
+import { Symbolizer, cleanName, type SourceFrame } from '../engine/symbols/symbolize.js';
+import { cacheKeyFor, decodeCache, encodeCache } from '../engine/symbols/cache.js';
+import { Addr2lineParser, findTool, parseLlvmJsonLine, runTool } from '../engine/symbols/tool.js';
 
 const HOTSPOTS = path.join(FIXTURES, 'hotspots');
 const LIB_RS = path.join(HOTSPOTS, 'src', 'lib.rs');

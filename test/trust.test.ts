@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { daemonPaths } from '../daemon/paths.js';
+import { daemonPaths } from '../common/paths.js';
 import { LspClient } from './lsp-harness.js';
 import { FIXTURES, runFlame, scratch, type RunResult } from './helpers.js';
 

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { isWatchedPath, SourceWatcher, type WatchOptions } from '../daemon/watch.js';
+import { SourceWatcher } from '../daemon/watch/watch.js';
+import { isWatchedPath, type WatchOptions } from '../engine/sources/rules.js';
 
 const temps: string[] = [];
 after(async () => {

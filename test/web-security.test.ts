@@ -11,7 +11,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { Connection } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
-import { WebServer } from '../daemon/web.js';
+import { WebServer } from '../daemon/web/web.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { runCmd, scratch } from './helpers.js';
 

@@ -1,9 +1,9 @@
 // Command-line flags shared by several verbs: cargo target selection and perf record settings,
 // parsed once into the plain-data options the pipeline (and later the daemon) takes.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { TargetOptions } from '../../daemon/cargo-target.js';
-import type { RecordOptions } from '../../daemon/perf.js';
-import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../daemon/validate.js';
+import type { TargetOptions } from '../../engine/cargo/target.js';
+import type { RecordOptions } from '../../engine/perf/run.js';
+import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../engine/query/validate.js';
 import { UsageError } from './main.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

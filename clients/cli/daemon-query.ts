@@ -4,9 +4,9 @@
 // neither wait for a daemon nor leave one behind. Other methods start the daemon as needed.
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { profileTime } from '../../daemon/store.js';
+import { profileTime } from '../../engine/store/store.js';
 import { ErrorCodes } from '../../protocol/errors.js';
-import { isFlameError } from '../../daemon/errors.js';
+import { isFlameError } from '../../common/errors.js';
 import { connect, request } from '../connect.js';
 
 /** Methods a client may answer from the store itself (daemon/history-queries.ts). */
@@ -30,9 +30,9 @@ export async function ask<R>(method: string, params: unknown, opts: { manifestPa
 
 async function askLocal(method: string, params: unknown, manifestPath: string | undefined): Promise<unknown> {
   const [{ readMetadata }, { openHistory }, { historyQueries }] = await Promise.all([
-    import('../../daemon/cargo-target.js'),
-    import('../../daemon/history.js'),
-    import('../../daemon/history-queries.js'),
+    import('../../engine/cargo/target.js'),
+    import('../../engine/store/history.js'),
+    import('../../engine/query/history-queries.js'),
   ]);
   const meta = await readMetadata({ cwd: process.cwd(), manifestPath });
   const store = await openHistory(meta.targetDirectory, { cacheSize: 2 });

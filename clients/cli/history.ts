@@ -3,10 +3,10 @@
 // running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
 import path from 'node:path';
 import type { ProfileMeta, SourceState } from '../../protocol/types.js';
-import { workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../daemon/cargo-target.js';
-import { buildTargetMeta, openHistory, storeRun } from '../../daemon/history.js';
-import type { RecordRequest, RecordResult } from '../../daemon/record.js';
-import { sourceState } from '../../daemon/source-state.js';
+import { workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../engine/cargo/target.js';
+import { buildTargetMeta, openHistory, storeRun } from '../../engine/store/history.js';
+import type { RecordRequest, RecordResult } from '../../engine/record/record.js';
+import { sourceState } from '../../engine/sources/source-state.js';
 import { warn } from './render.js';
 
 /** What the record path learns around the build: the state of the sources it built. */

@@ -1,7 +1,7 @@
 // `flame`: dispatch a verb to clients/cli/commands/<verb>.ts. Each command module exports
 // `run(argv): Promise<number>` (the exit code) and `usage` (one line for `flame --help`).
 // Results go to stdout; progress, warnings and errors go to stderr.
-import { describeFault, FlameError } from '../../daemon/errors.js';
+import { describeFault, FlameError } from '../../common/errors.js';
 
 const VERBS: Record<string, string> = {
   record: 'build, record and render a flame graph of a cargo target',

@@ -3,12 +3,12 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFolded } from '../../daemon/fold.js';
-import { writeFileAtomic } from '../../daemon/fsutil.js';
-import { foldedStacks, topFunctions } from '../../daemon/query.js';
-import { recordOnce, type RecordRequest, type RecordResult } from '../../daemon/record.js';
-import { mergeStacks, renderTree, type SvgOptions } from '../../daemon/svg.js';
-import { svgTooBig } from '../../daemon/svg-guard.js';
+import { writeFolded } from '../../engine/render/fold.js';
+import { writeFileAtomic } from '../../common/fsutil.js';
+import { foldedStacks, topFunctions } from '../../engine/query/query.js';
+import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
+import { mergeStacks, renderTree, type SvgOptions } from '../../engine/render/svg.js';
+import { svgTooBig } from '../../engine/render/svg-guard.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 

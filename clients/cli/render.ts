@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, FlameError } from '../../daemon/errors.js';
-import type { FunctionRow, LineRow } from '../../daemon/query.js';
-import type { UnwindQuality } from '../../daemon/profile.js';
+import { ErrorCodes, FlameError } from '../../common/errors.js';
+import type { FunctionRow, LineRow } from '../../engine/query/query.js';
+import type { UnwindQuality } from '../../engine/profile/profile.js';
 
 export function pct(n: number, total: number): string {
   return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-';
@@ -75,9 +75,9 @@ export function warn(message: string): void {
 }
 
 /** Analyse a perf.data in-process with progress on stderr; warnings printed. */
-export async function analyzeWithProgress(perfData: string): Promise<import('../../daemon/profile.js').ProfileData> {
-  const { analyzePerfData } = await import('../../daemon/analyze.js');
-  const { cacheDir } = await import('../../daemon/fsutil.js');
+export async function analyzeWithProgress(perfData: string): Promise<import('../../engine/profile/profile.js').ProfileData> {
+  const { analyzePerfData } = await import('../../engine/profile/analyze.js');
+  const { cacheDir } = await import('../../common/fsutil.js');
   const progress = new Progress();
   const { profile, warnings } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), onProgress: (p) => progress.update(p.message) });
   progress.clear();

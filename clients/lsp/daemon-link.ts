@@ -2,7 +2,7 @@
 // clients/connect.ts on first use, again after the daemon went away, and one notification
 // handler that fans out to the features (vscode-jsonrpc keeps one handler per method).
 import { connect, type Connection } from '../connect.js';
-import { ErrorCodes, isFlameError } from '../../daemon/errors.js';
+import { ErrorCodes, isFlameError } from '../../common/errors.js';
 
 const RETRY_MS = 10_000;
 

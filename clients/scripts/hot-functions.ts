@@ -3,7 +3,7 @@
 // prints the five hottest functions. Run: node dist/clients/scripts/hot-functions.js [DIR]
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node.js';
 import { openSocket, spawnDaemon, workspaceRootOf } from '../connect.js';
-import { daemonPaths } from '../../daemon/paths.js';
+import { daemonPaths } from '../../common/paths.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 
 const dir = process.argv[2] ?? process.cwd();

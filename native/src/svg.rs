@@ -5,7 +5,7 @@ use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade};
 use crate::svg_tree::Tree;
 use crate::util::{js_num, js_round, json_string, to_fixed};
 
-const SCRIPT_TS: &str = include_str!("../../daemon/svg-script.ts");
+const SCRIPT_TS: &str = include_str!("../../engine/render/svg-script.ts");
 
 pub const XPAD: f64 = 10.0;
 const FRAMEPAD: f64 = 1.0;

@@ -4,13 +4,13 @@
 // quarantines), but never throw anything else, hang, or hand back data the queries choke on.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FlameError } from '../../daemon/errors.js';
-import { foldText } from '../../daemon/fold.js';
-import { PerfScriptParser } from '../../daemon/perfscript.js';
-import { hotLines, topFunctions, foldedStacks } from '../../daemon/query.js';
-import { callTree } from '../../daemon/query-tree.js';
-import { decodeProfile, encodeProfile } from '../../daemon/store-format.js';
-import { parseFolded } from '../../daemon/svg.js';
+import { FlameError } from '../../common/errors.js';
+import { foldText } from '../../engine/render/fold.js';
+import { PerfScriptParser } from '../../engine/perf/script.js';
+import { hotLines, topFunctions, foldedStacks } from '../../engine/query/query.js';
+import { callTree } from '../../engine/query/tree.js';
+import { decodeProfile, encodeProfile } from '../../engine/store/format.js';
+import { parseFolded } from '../../engine/render/svg.js';
 import { CORPUS } from '../helpers.js';
 import { syntheticProfile } from '../store-writer.js';
 import { int, mutateBytes, mutateText, pick, type Rand } from './gen.js';

@@ -1,6 +1,6 @@
 // `flame doctor`: checks cargo, perf, kernel settings, symbolizers and the project's build
 // settings, one line each with the fix, so a failed recording is explained before it happens.
-import { allEssentialOk, evaluate, gatherFacts, type Check } from '../../../daemon/doctor.js';
+import { allEssentialOk, evaluate, gatherFacts, type Check } from '../../../engine/doctor/doctor.js';
 import { parse } from '../args.js';
 
 const HELP = `Usage: flame doctor [--json]

@@ -1,7 +1,7 @@
 // `flame export`: a profile of the history, or of a recording, as folded stacks, SVG,
 // speedscope JSON or pprof.
-import { writeFileAtomic } from '../../../daemon/fsutil.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../../../daemon/export.js';
+import { writeFileAtomic } from '../../../common/fsutil.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../engine/export/export.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   if (format === 'pprof' && !values.output && process.stdout.isTTY) throw new UsageError('pprof is binary: pass -o FILE, or redirect stdout to a file');
   let r: { profile?: string; encoding: 'utf8' | 'base64'; data: string };
   if (values['perf-data'] !== undefined) {
-    const { exportProfile } = await import('../../../daemon/export.js');
+    const { exportProfile } = await import('../../../engine/export/export.js');
     const profile = await analyzeWithProgress(values['perf-data']);
     r = exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {

@@ -1,9 +1,9 @@
 // `flame fold`: perf-script text (a file, a .gz, or stdin) to folded stacks on stdout, a drop-in
 // for inferno-collapse-perf so that existing flame graph pipelines can use flame unchanged.
 import { parseArgs } from 'node:util';
-import { FlameError, ErrorCodes } from '../../../daemon/errors.js';
-import { foldStream, writeFolded, type FoldOptions } from '../../../daemon/fold.js';
-import { foldFile, gunzipIfGzip } from '../../../daemon/fold-parallel.js';
+import { FlameError, ErrorCodes } from '../../../common/errors.js';
+import { foldStream, writeFolded, type FoldOptions } from '../../../engine/render/fold.js';
+import { foldFile, gunzipIfGzip } from '../../../engine/render/fold-parallel.js';
 import { UsageError } from '../main.js';
 import { checkStdin, ioReason, writeStdout } from '../render.js';
 

@@ -1,5 +1,5 @@
 // `flame lines`: source lines by self count, each with its total, of a perf.data.
-import { hotLines } from '../../../daemon/query.js';
+import { hotLines } from '../../../engine/query/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
 import { UsageError } from '../main.js';

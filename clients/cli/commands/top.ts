@@ -1,6 +1,6 @@
 // `flame top`: functions by self count of a perf.data (default: flame's latest recording).
-import { compileFilter } from '../../../daemon/filter.js';
-import { topFunctions } from '../../../daemon/query.js';
+import { compileFilter } from '../../../engine/query/filter.js';
+import { topFunctions } from '../../../engine/query/query.js';
 import { limitArg, parse } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
 import { UsageError } from '../main.js';

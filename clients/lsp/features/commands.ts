@@ -1,7 +1,7 @@
 // The commands behind the lenses and the editor's own command palette, run through
 // workspace/executeCommand: profile a target once, start or stop watching it, show a
 // function's callers, export the flame graph as an SVG file or open the daemon's live page.
-import { writeFileAtomic } from '../../../daemon/fsutil.js';
+import { writeFileAtomic } from '../../../common/fsutil.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageType, ShowDocumentRequest, ShowMessageNotification, type Connection as LspConnection } from 'vscode-languageserver/node.js';

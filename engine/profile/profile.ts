@@ -1,0 +1,239 @@
+// The in-memory profile: interned functions, source locations and unique stacks, built once
+// from symbolized samples. Every view (top, lines, folded, call tree, diff) is a pure query
+// over this data. The stacks, which are nearly all of it, are columns of typed arrays: a
+// million-sample profile takes tens of megabytes instead of the hundreds that an object per
+// stack costs, and the store writes and reads the columns as they are (store-format.ts).
+import path from 'node:path';
+import { grown } from './int-tables.js';
+
+/** Counts are in samples; `period` keeps perf's summed event period beside them. */
+export type CountUnit = 'samples';
+
+export interface FunctionInfo {
+  name: string;
+  /** Where the function is declared, when debug info says so. */
+  file?: string;
+  line?: number;
+  /** The binary or library it lives in. */
+  dso?: string;
+}
+
+/** One (function, source line) position; an inlined copy is a location of its own. */
+export interface Location {
+  fn: number;
+  file?: string;
+  line?: number;
+  /** Inlined into the location above it in the stack. */
+  inlined: boolean;
+}
+
+export interface ThreadInfo {
+  comm: string;
+  pid: number;
+  tid: number;
+}
+
+/**
+ * The unique stacks as columns: stack i has the location ids locs[start[i] .. start[i + 1]),
+ * root first, and its thread, sample count and summed period at index i.
+ */
+export interface StackColumns {
+  start: Uint32Array;
+  locs: Uint32Array;
+  thread: Uint32Array;
+  samples: Float64Array;
+  period: Float64Array;
+}
+
+/** How many stacks a profile has. */
+export function stackCount(p: ProfileData): number {
+  return p.stacks.thread.length;
+}
+
+/** Stack i's location ids, root first (a view, not a copy). */
+export function stackLocs(p: ProfileData, i: number): Uint32Array {
+  const s = p.stacks;
+  return s.locs.subarray(s.start[i]!, s.start[i + 1]!);
+}
+
+export type { UnwindQuality } from '../../protocol/types.js';
+import type { UnwindQuality } from '../../protocol/types.js';
+
+export interface ProfileData {
+  format: 'flame-profile/2';
+  unit: CountUnit;
+  event: string;
+  functions: FunctionInfo[];
+  locations: Location[];
+  threads: ThreadInfo[];
+  stacks: StackColumns;
+  totalSamples: number;
+  totalPeriod: number;
+  quality: UnwindQuality;
+}
+
+/**
+ * A function's name as the profile keeps it: without the ELF symbol version perf prints for a
+ * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
+ * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
+ */
+export function canonicalName(name: string): string {
+  return name.replace(SYMBOL_VERSION, '');
+}
+
+// `foo@plt` is the PLT stub of foo, code of its own: it keeps its name.
+const SYMBOL_VERSION = /(?<=[^@])@@?(?!plt$)[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/**
+ * A source path as the profile keeps it, so that every output (text, JSON, the editor, the
+ * page) shows one spelling: `.` and `..` segments and doubled slashes resolved lexically, as
+ * debug info joins them (`./malloc/./malloc/malloc.c` → `malloc/malloc/malloc.c`).
+ */
+export function canonicalFile(file: string): string {
+  return file === '' ? file : path.posix.normalize(file);
+}
+
+/** Accumulates samples into a ProfileData, interning everything; names and paths canonical. */
+export class ProfileBuilder {
+  private readonly functions: FunctionInfo[] = [];
+  private readonly fnIndex = new Map<string, number>();
+  private readonly locations: Location[] = [];
+  private readonly locIndex = new Map<string, number>();
+  private readonly threads: ThreadInfo[] = [];
+  private readonly threadIndex = new Map<string, number>();
+  private readonly stacks = new StackColumnsBuilder();
+  private readonly stackIndex = new Map<string, number>();
+  private totalSamples = 0;
+  private totalPeriod = 0;
+  private unknownSamples = 0;
+  private truncatedSamples = 0;
+  lost = 0;
+  event = '';
+
+  fn(info: FunctionInfo): number {
+    const name = canonicalName(info.name);
+    let id = this.fnIndex.get(name);
+    if (id === undefined) {
+      id = this.functions.length;
+      const f: FunctionInfo = { ...info, name };
+      if (info.file !== undefined) f.file = canonicalFile(info.file);
+      this.functions.push(f);
+      this.fnIndex.set(name, id);
+    } else {
+      const f = this.functions[id]!;
+      if (f.file === undefined && info.file !== undefined) {
+        f.file = canonicalFile(info.file);
+        f.line = info.line;
+      }
+      if (f.dso === undefined && info.dso !== undefined) f.dso = info.dso;
+    }
+    return id;
+  }
+
+  location(fn: number, rawFile: string | undefined, line: number | undefined, inlined: boolean): number {
+    const file = rawFile === undefined ? undefined : canonicalFile(rawFile);
+    const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}`;
+    let id = this.locIndex.get(key);
+    if (id === undefined) {
+      id = this.locations.length;
+      const loc: Location = { fn, inlined };
+      if (file !== undefined) loc.file = file;
+      if (line !== undefined) loc.line = line;
+      this.locations.push(loc);
+      this.locIndex.set(key, id);
+    }
+    return id;
+  }
+
+  thread(t: ThreadInfo): number {
+    const key = `${t.pid}/${t.tid}/${t.comm}`;
+    let id = this.threadIndex.get(key);
+    if (id === undefined) {
+      id = this.threads.length;
+      this.threads.push({ ...t });
+      this.threadIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** Add `samples` samples (summing to `period`) of one stack, root first. */
+  add(locs: ArrayLike<number>, thread: number, samples: number, period: number, flags: { unknown: boolean; truncated: boolean }): void {
+    const key = `${thread}:${Array.prototype.join.call(locs, ',')}`;
+    const id = this.stackIndex.get(key);
+    if (id === undefined) {
+      this.stackIndex.set(key, this.stacks.push(locs, thread, samples, period));
+    } else {
+      this.stacks.addTo(id, samples, period);
+    }
+    this.totalSamples += samples;
+    this.totalPeriod += period;
+    if (flags.unknown) this.unknownSamples += samples;
+    if (flags.truncated) this.truncatedSamples += samples;
+  }
+
+  finish(): ProfileData {
+    const n = this.totalSamples;
+    return {
+      format: 'flame-profile/2',
+      unit: 'samples',
+      event: this.event,
+      functions: this.functions,
+      locations: this.locations,
+      threads: this.threads,
+      stacks: this.stacks.finish(),
+      totalSamples: n,
+      totalPeriod: this.totalPeriod,
+      quality: {
+        samples: n,
+        unknownShare: n === 0 ? 0 : this.unknownSamples / n,
+        truncatedShare: n === 0 ? 0 : this.truncatedSamples / n,
+        lost: this.lost,
+      },
+    };
+  }
+}
+
+/** Growable stack columns; finish() trims them to size. */
+export class StackColumnsBuilder {
+  private start = new Uint32Array(1025);
+  private locs = new Uint32Array(8192);
+  private thread = new Uint32Array(1024);
+  private samples = new Float64Array(1024);
+  private period = new Float64Array(1024);
+  private n = 0;
+  private m = 0;
+
+  /** Append a stack; returns its index. */
+  push(locs: ArrayLike<number>, thread: number, samples: number, period: number): number {
+    const i = this.n++;
+    if (this.n >= this.thread.length) {
+      this.start = grown(this.start);
+      this.thread = grown(this.thread);
+      this.samples = grown(this.samples);
+      this.period = grown(this.period);
+    }
+    if (this.m + locs.length > this.locs.length) this.locs = grown(this.locs, this.m + locs.length);
+    for (let k = 0; k < locs.length; k++) this.locs[this.m + k] = locs[k]!;
+    this.m += locs.length;
+    this.start[i + 1] = this.m;
+    this.thread[i] = thread;
+    this.samples[i] = samples;
+    this.period[i] = period;
+    return i;
+  }
+
+  addTo(i: number, samples: number, period: number): void {
+    this.samples[i] += samples;
+    this.period[i] += period;
+  }
+
+  finish(): StackColumns {
+    return {
+      start: this.start.slice(0, this.n + 1),
+      locs: this.locs.slice(0, this.m),
+      thread: this.thread.slice(0, this.n),
+      samples: this.samples.slice(0, this.n),
+      period: this.period.slice(0, this.n),
+    };
+  }
+}

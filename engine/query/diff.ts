@@ -1,0 +1,135 @@
+// Two profiles compared as shares of their own totals (so runs of different lengths compare),
+// with a noise threshold that tells a real shift in where time goes from sampling chance.
+import type { ProfileData } from '../profile/profile.js';
+import { hotLines, memoized, selectStacks, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
+
+export interface ShareCounts {
+  self: number;
+  total: number;
+  /** self / the profile's samples, 0..1. */
+  selfShare: number;
+  totalShare: number;
+}
+
+interface DiffRow {
+  base: ShareCounts;
+  current: ShareCounts;
+  /** current − base. */
+  deltaSelfShare: number;
+  deltaTotalShare: number;
+  /** Either delta is beyond noiseThreshold at the row's pooled share. */
+  significant: boolean;
+}
+
+export interface FunctionDiff extends DiffRow {
+  name: string;
+}
+
+export interface LineDiff extends DiffRow {
+  file: string;
+  line: number;
+}
+
+export interface ProfileDiff {
+  base: { samples: number };
+  current: { samples: number };
+  /** The largest noise threshold (at a share of 0.5): smaller deltas are never significant. */
+  noise: number;
+  /** Sorted by |deltaSelfShare|, then |deltaTotalShare|, highest first. */
+  functions: FunctionDiff[];
+  lines: LineDiff[];
+}
+
+export interface DiffOptions extends StackFilter {
+  /** At most this many functions and this many lines. */
+  limit?: number;
+}
+
+/**
+ * How far apart two shares measured on `baseSamples` and `currentSamples` samples may be by
+ * chance alone: two standard errors of the difference of two binomial proportions at `share`
+ * (the pooled share of the row; 0.5, the default, is the widest). Samples of one run are not
+ * truly independent draws, so treat this as a floor, not a test. With no samples on a side
+ * nothing can be told apart, so the answer is 1, the largest a share can move (and not
+ * Infinity, which JSON cannot carry).
+ */
+export function noiseThreshold(baseSamples: number, currentSamples: number, share = 0.5): number {
+  if (baseSamples <= 0 || currentSamples <= 0) return 1;
+  return 2 * Math.sqrt(share * (1 - share) * (1 / baseSamples + 1 / currentSamples));
+}
+
+/** Per-function and per-line changes from `base` to `current`. */
+export function diffProfiles(base: ProfileData, current: ProfileData, opts: DiffOptions = {}): ProfileDiff {
+  const full = fullDiff(base, current, opts);
+  return { ...full, functions: full.functions.slice(0, opts.limit), lines: full.lines.slice(0, opts.limit) };
+}
+
+// ---- cached per profile (and per pair) --------------------------------------------------------
+// ProfileData does not change once built, so the flat counts and whole diffs are kept per object.
+
+interface Flat {
+  samples: number;
+  functions: FunctionRow[];
+  lines: LineRow[];
+}
+
+const diffCache = new WeakMap<ProfileData, WeakMap<ProfileData, Map<string, ProfileDiff>>>();
+
+function flatOf(p: ProfileData, f: StackFilter): Flat {
+  return memoized(p, `diffflat:${threadKey(f)}`, () => {
+    const filter: StackFilter = f.thread === undefined ? {} : { thread: f.thread };
+    const samples = f.thread === undefined ? p.totalSamples : selectStacks(p, filter).reduce((a, si) => a + p.stacks.samples[si]!, 0);
+    return { samples, functions: topFunctions(p, filter), lines: hotLines(p, filter) };
+  });
+}
+
+function fullDiff(base: ProfileData, current: ProfileData, f: StackFilter): ProfileDiff {
+  let byCurrent = diffCache.get(base);
+  if (!byCurrent) diffCache.set(base, (byCurrent = new WeakMap()));
+  let perThread = byCurrent.get(current);
+  if (!perThread) byCurrent.set(current, (perThread = new Map()));
+  const key = threadKey(f);
+  let d = perThread.get(key);
+  if (!d) {
+    d = computeDiff(flatOf(base, f), flatOf(current, f));
+    perThread.set(key, d);
+  }
+  return d;
+}
+
+function computeDiff(b: Flat, c: Flat): ProfileDiff {
+  const nb = b.samples;
+  const nc = c.samples;
+  const share = (n: number, of: number) => (of === 0 ? 0 : n / of);
+  const counts = (r: { self: number; total: number } | undefined, of: number): ShareCounts =>
+    r ? { self: r.self, total: r.total, selfShare: share(r.self, of), totalShare: share(r.total, of) } : { self: 0, total: 0, selfShare: 0, totalShare: 0 };
+  const row = (rb: { self: number; total: number } | undefined, rc: { self: number; total: number } | undefined): DiffRow => {
+    const base = counts(rb, nb);
+    const current = counts(rc, nc);
+    const deltaSelfShare = current.selfShare - base.selfShare;
+    const deltaTotalShare = current.totalShare - base.totalShare;
+    const pooled = (k: 'self' | 'total') => share(base[k] + current[k], nb + nc);
+    const significant =
+      Math.abs(deltaSelfShare) > noiseThreshold(nb, nc, pooled('self')) || Math.abs(deltaTotalShare) > noiseThreshold(nb, nc, pooled('total'));
+    return { base, current, deltaSelfShare, deltaTotalShare, significant };
+  };
+
+  const functions: FunctionDiff[] = [];
+  const fnBase = new Map(b.functions.map((r) => [r.name, r]));
+  for (const rc of c.functions) functions.push({ name: rc.name, ...row(fnBase.get(rc.name), rc) });
+  const fnCur = new Set(c.functions.map((r) => r.name));
+  for (const rb of b.functions) if (!fnCur.has(rb.name)) functions.push({ name: rb.name, ...row(rb, undefined) });
+
+  const lineKey = (r: LineRow) => `${r.line}\u0000${r.file}`;
+  const lines: LineDiff[] = [];
+  const lnBase = new Map(b.lines.map((r) => [lineKey(r), r]));
+  for (const rc of c.lines) lines.push({ file: rc.file, line: rc.line, ...row(lnBase.get(lineKey(rc)), rc) });
+  const lnCur = new Set(c.lines.map(lineKey));
+  for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...row(rb, undefined) });
+
+  const byDelta = (x: DiffRow, y: DiffRow) =>
+    Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare) || Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare);
+  functions.sort((x, y) => byDelta(x, y) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  lines.sort((x, y) => byDelta(x, y) || (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.line - y.line);
+  return { base: { samples: nb }, current: { samples: nc }, noise: noiseThreshold(nb, nc), functions, lines };
+}

@@ -1,0 +1,135 @@
+// Parameter checks, one set of rules for every way in: the daemon checks each request's params
+// with them, and the CLI checks the options it parsed from flags with the same rules (wording
+// the failure with the flag's name). A client's mistake is JSON-RPC's InvalidParams naming the
+// field, never an exception deep inside a query.
+import type { RecordSpec, SessionSpec, TargetSpec } from '../../protocol/types.js';
+import { ErrorCodes, FlameError } from '../../common/errors.js';
+import { PALETTES } from '../render/svg-palette.js';
+
+type Kind = 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?';
+
+/** A params error: `field` is the dotted path in the request, `expected` what it must be. */
+export class ParamsError extends FlameError {
+  constructor(
+    readonly field: string,
+    readonly expected: string,
+    readonly value: unknown,
+  ) {
+    super(ErrorCodes.InvalidParams, `'${field}' must be ${expected}, not ${shown(value)}`, { data: { field } });
+  }
+}
+
+/** Check that `params` is an object whose listed fields have the given types. */
+export function check(params: unknown, shape: Record<string, Kind>): void {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new FlameError(ErrorCodes.InvalidParams, `params must be an object with ${Object.keys(shape).join(', ')}`);
+  }
+  const o = params as Record<string, unknown>;
+  for (const [key, kind] of Object.entries(shape)) {
+    const optional = kind.endsWith('?');
+    const type = optional ? kind.slice(0, -1) : kind;
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (optional) {
+        if (v === null) delete o[key];
+        continue;
+      }
+      throw new FlameError(ErrorCodes.InvalidParams, `'${key}' is required (a ${type})`, { data: { field: key } });
+    }
+    if (typeof v !== type || (type === 'number' && !Number.isFinite(v))) throw new ParamsError(key, `a ${type}`, v);
+  }
+}
+
+/** What one field may hold. */
+interface Rule {
+  expected: string;
+  ok: (v: unknown) => boolean;
+}
+
+const str: Rule = { expected: 'a string', ok: (v) => typeof v === 'string' };
+const bool: Rule = { expected: 'true or false', ok: (v) => typeof v === 'boolean' };
+const positiveInt: Rule = { expected: 'a positive whole number', ok: (v) => Number.isInteger(v) && (v as number) > 0 };
+const oneOf = (...values: string[]): Rule => ({ expected: `one of ${values.join(', ')}`, ok: (v) => values.includes(v as string) });
+const atLeast = (min: number, integer: boolean): Rule => ({
+  expected: `${integer ? 'a whole number' : 'a number'} of at least ${min}`,
+  ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v)),
+});
+
+/** The rules of a session spec's `target` (TargetSpec). */
+export const TARGET_RULES: Record<keyof TargetSpec, Rule> = {
+  cwd: str,
+  manifestPath: str,
+  package: str,
+  bin: str,
+  example: str,
+  test: str,
+  bench: str,
+  unitTest: { expected: 'a target name or true', ok: (v) => typeof v === 'string' || v === true },
+  unitBench: { expected: 'a target name or true', ok: (v) => typeof v === 'string' || v === true },
+  unitTestKind: oneOf('lib', 'bin'),
+  features: { expected: 'an array of feature names', ok: (v) => Array.isArray(v) && v.every((f) => typeof f === 'string') },
+  allFeatures: bool,
+  noDefaultFeatures: bool,
+  profile: str,
+  dev: bool,
+  release: bool,
+  target: str,
+};
+
+/** The rules of `record` (RecordSpec), and of the CLI's attach options. */
+export const RECORD_RULES: Record<keyof RecordSpec | 'pid' | 'durationSec', Rule> = {
+  frequency: positiveInt,
+  callGraph: oneOf('dwarf', 'fp', 'lbr'),
+  stackSize: positiveInt,
+  event: str,
+  ignoreStatus: bool,
+  mmapPages: { expected: "a power of two (perf's rule)", ok: (v) => positiveInt.ok(v) && ((v as number) & ((v as number) - 1)) === 0 },
+  pid: positiveInt,
+  durationSec: { expected: 'a number of seconds above 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
+};
+
+/** The rules of SVG options (SvgOptions), for `profile/export` and the CLI's SVG flags. */
+export const SVG_RULES: Record<string, Rule> = {
+  title: str,
+  subtitle: str,
+  notes: str,
+  countName: str,
+  nameType: str,
+  fontType: str,
+  searchColor: str,
+  inverted: bool,
+  reverse: bool,
+  deterministic: bool,
+  hash: bool,
+  flamechart: bool,
+  palette: oneOf(...PALETTES),
+  minWidth: atLeast(0, false),
+  imageWidth: atLeast(21, true),
+  fontSize: atLeast(1, false),
+  fontWidth: { expected: 'a number above 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
+  frameHeight: atLeast(1, true),
+};
+
+/** Check the fields of `o` present in `rules`; `at` prefixes the field names ('record.'). */
+export function checkFields(o: unknown, rules: Record<string, Rule>, at: string): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ParamsError(at.replace(/\.$/, ''), 'an object', o);
+  for (const [key, v] of Object.entries(o)) {
+    const rule = rules[key];
+    if (rule && v !== undefined && !rule.ok(v)) throw new ParamsError(`${at}${key}`, rule.expected, v);
+  }
+}
+
+/** A session spec as `session/watch`, `profile/once` and `profile/import` take it. */
+export function checkSpec(p: unknown): asserts p is SessionSpec {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new FlameError(ErrorCodes.InvalidParams, 'params must be an object {target?, record?, programArgs?}');
+  const s = p as Record<string, unknown>;
+  checkFields(s.target, TARGET_RULES, 'target.');
+  checkFields(s.record, RECORD_RULES, 'record.');
+  if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new ParamsError('programArgs', 'an array of strings', s.programArgs);
+}
+
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
