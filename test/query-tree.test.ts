@@ -21,7 +21,7 @@ function build(rows: Array<[string, string, number]>): ProfileData {
     const locs = stack.split(';').map((f, depth) => {
       const inlined = f.endsWith('*');
       const name = inlined ? f.slice(0, -1) : f;
-      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), `src/${name}.rs`, 10 + depth, inlined);
+      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), { file: `src/${name}.rs`, line: 10 + depth, inlined });
     });
     b.add(locs, t, n, n * 1000, { unknown: false, truncated: false });
   }

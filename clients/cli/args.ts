@@ -81,8 +81,14 @@ export function fillOptionalValues(argv: string[], flags: string[]): string[] {
   return out;
 }
 
+export interface ParseOptions {
+  /** Whether the verb takes positional arguments (default true); false refuses them. */
+  positionals?: boolean;
+}
+
 /** parseArgs with our error type; positionals allowed unless told otherwise. */
-export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parse<O extends Options>(argv: string[], options: O, opts: ParseOptions = {}) {
+  const allowPositionals = opts.positionals ?? true;
   // Profile references such as -1 (the one before the latest) look like flags to parseArgs: as an
   // option's value they are joined to it, as a positional they pass under a mark and come back.
   const args: string[] = [];

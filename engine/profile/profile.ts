@@ -27,6 +27,14 @@ export interface Location {
   inlined: boolean;
 }
 
+/** Where in the source a location is: ProfileBuilder.location's options. */
+export interface LocationSite {
+  file?: string;
+  line?: number;
+  /** Inlined into its caller (default false). */
+  inlined?: boolean;
+}
+
 export interface ThreadInfo {
   comm: string;
   pid: number;
@@ -130,8 +138,11 @@ export class ProfileBuilder {
     return id;
   }
 
-  location(fn: number, rawFile: string | undefined, line: number | undefined, inlined: boolean): number {
-    const file = rawFile === undefined ? undefined : canonicalFile(rawFile);
+  /** The location id of `fn` at a source line; `inlined` when it was inlined into its caller. */
+  location(fn: number, site: LocationSite = {}): number {
+    const file = site.file === undefined ? undefined : canonicalFile(site.file);
+    const line = site.line;
+    const inlined = site.inlined ?? false;
     const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}`;
     let id = this.locIndex.get(key);
     if (id === undefined) {
