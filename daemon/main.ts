@@ -32,7 +32,7 @@ export interface DaemonOptions {
   debounceMs?: number;
 }
 
-export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Run the daemon until shutdown; resolves when it has stopped. */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
-import { callTree, subtree, callersCallees, prepareTreeQueries, type TreeNode, type TreeOptions } from '../engine/query/tree.js';
+import { callTree, subtree, callersCallees, type TreeNode, type TreeOptions } from '../engine/query/tree.js';
 import { foldedStacks, topFunctions } from '../engine/query/query.js';
 import { analyzePerfData } from '../engine/profile/analyze.js';
 import { isFlameError, ErrorCodes } from '../common/errors.js';
@@ -161,7 +161,6 @@ test('callersCallees: an unknown function, or one absent from the thread, is an 
 
 test('indexes are per profile: two profiles do not share answers', () => {
   const Q = build([['main/1', 'main;a', 3]]);
-  prepareTreeQueries(Q);
   assert.deepEqual(render(callTree(Q)), ['all 0/3', '  main 0/3', '    a 3/3']);
   assert.equal(callTree(P).total, 29);
 });

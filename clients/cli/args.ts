@@ -28,7 +28,7 @@ export const TARGET_FLAGS = {
 } as const satisfies Options;
 
 /** `--light`: measured on the fixture, 99 Hz costs nothing measurable where 997 Hz with DWARF stacks costs ~10%. */
-export const LIGHT_FREQUENCY = 99;
+const LIGHT_FREQUENCY = 99;
 
 export const RECORD_FLAGS = {
   freq: { type: 'string', short: 'F' },

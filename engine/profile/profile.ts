@@ -85,7 +85,7 @@ export interface ProfileData {
  * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
  * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
  */
-export function canonicalName(name: string): string {
+function canonicalName(name: string): string {
   return name.replace(SYMBOL_VERSION, '');
 }
 
@@ -97,7 +97,7 @@ const SYMBOL_VERSION = /(?<=[^@])@@?(?!plt$)[A-Za-z_][A-Za-z0-9_.]*$/;
  * page) shows one spelling: `.` and `..` segments and doubled slashes resolved lexically, as
  * debug info joins them (`./malloc/./malloc/malloc.c` → `malloc/malloc/malloc.c`).
  */
-export function canonicalFile(file: string): string {
+function canonicalFile(file: string): string {
   return file === '' ? file : path.posix.normalize(file);
 }
 

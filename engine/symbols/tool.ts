@@ -27,7 +27,7 @@ export interface Tool {
   path: string;
 }
 
-export const INSTALL_ADVICE = 'install LLVM (`apt-get install llvm`, which provides llvm-symbolizer) or binutils (addr2line)';
+const INSTALL_ADVICE = 'install LLVM (`apt-get install llvm`, which provides llvm-symbolizer) or binutils (addr2line)';
 
 /**
  * Find the symbolizer: llvm-symbolizer (or a versioned llvm-symbolizer-NN) first, addr2line as
