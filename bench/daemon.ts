@@ -113,7 +113,7 @@ export function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
     const file = `/src/wordfreq/src/${mod}.rs`;
     const line = 10 + ((fi * 37) % 900);
     const id = b.fn({ name, file, line, dso: 'wordfreq' });
-    for (let k = 0; k < LINES_PER_FN; k++) locIds[fi * LINES_PER_FN + k] = b.location(id, file, line + 1 + k * 3, k === LINES_PER_FN - 1 && fi % 5 === 0);
+    for (let k = 0; k < LINES_PER_FN; k++) locIds[fi * LINES_PER_FN + k] = b.location(id, { file, line: line + 1 + k * 3, inlined: k === LINES_PER_FN - 1 && fi % 5 === 0 });
   }
   const threads: number[] = [];
   for (let t = 0; t < THREADS; t++) threads.push(b.thread({ comm: t === 0 ? 'wordfreq' : `worker-${t}`, pid: 4242, tid: 4242 + t }));

@@ -154,7 +154,7 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
 }
 
 /** JSON-RPC errors from the daemon, as FlameErrors the CLI prints. */
-export function toFlameError(err: unknown): unknown {
+function toFlameError(err: unknown): unknown {
   if (err instanceof ResponseError) return new FlameError(err.code as never, err.message, { data: err.data, cause: err });
   return err;
 }

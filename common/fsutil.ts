@@ -63,7 +63,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array | 
  * A FileHandle's write errors carry no path; a full disk is reported by the file being written
  * (describeFault in errors.ts), so the error is given the file's name.
  */
-export function withPath(err: unknown, file: string): unknown {
+function withPath(err: unknown, file: string): unknown {
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e === 'object' && e.code !== undefined && e.path === undefined) e.path = file;
   return err;

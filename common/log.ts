@@ -7,10 +7,10 @@ import pino, { type Logger } from 'pino';
 let root: Logger = pino({ level: process.env.FLAME_LOG ?? 'silent' }, pino.destination(2));
 
 /** A log file past this size is moved to `<file>.1` (replacing the one before) and started anew. */
-export const DEFAULT_LOG_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_LOG_MAX_BYTES = 4 * 1024 * 1024;
 
 /** After a failed write, the log file is tried again this much later; lines meanwhile are counted, not kept. */
-export const LOG_RETRY_MS = 10_000;
+const LOG_RETRY_MS = 10_000;
 
 /** Point the root logger at a file (the daemon) or stderr at a level (the CLI's --verbose). */
 export function configureLogging(opts: { file?: string; level?: string; maxBytes?: number; retryMs?: number }): Logger {

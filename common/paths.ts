@@ -15,7 +15,7 @@ export interface DaemonPaths {
 }
 
 /** The private runtime directory: $FLAME_RUNTIME_DIR, else $XDG_RUNTIME_DIR/flame, else /tmp/flame-<uid>. */
-export function runtimeDir(): string {
+function runtimeDir(): string {
   if (process.env.FLAME_RUNTIME_DIR) return process.env.FLAME_RUNTIME_DIR;
   if (process.env.XDG_RUNTIME_DIR) return path.join(process.env.XDG_RUNTIME_DIR, 'flame');
   const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;

@@ -32,7 +32,7 @@ export interface DaemonOptions {
   debounceMs?: number;
 }
 
-export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Run the daemon until shutdown; resolves when it has stopped. */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
@@ -130,13 +130,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     queries: queries.handlers(),
     webUrl: () => web.url(),
   };
-  // `last`: the stdio client, whose leaving ends a `--stdio` daemon (a web page's does not).
-  const accept = (reader: MessageReader, writer: MessageWriter, last = false) => {
+  // `endsDaemon`: the stdio client, whose leaving ends a `--stdio` daemon (a web page's does not).
+  const accept = (reader: MessageReader, writer: MessageWriter, opts: { endsDaemon?: boolean } = {}) => {
     const conn = createMessageConnection(reader, writer);
     serve(conn, ctx, clients);
     conn.onClose(() => {
       touch();
-      if (last) shutdown();
+      if (opts.endsDaemon) shutdown();
     });
     conn.listen();
     touch();
@@ -156,7 +156,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   await watcher.ready();
   if (opts.stdio) {
-    accept(new StreamMessageReader(guarded(process.stdin, 'stdio')), new StreamMessageWriter(process.stdout), true);
+    accept(new StreamMessageReader(guarded(process.stdin, 'stdio')), new StreamMessageWriter(process.stdout), { endsDaemon: true });
   } else {
     server = await listen(paths.socket);
     server.on('connection', (sock) => {

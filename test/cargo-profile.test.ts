@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildTarget, readMetadata, selectTarget, type BuildProgress } from '../engine/cargo/build.js';
+import { buildTarget, type BuildProgress } from '../engine/cargo/build.js';
+import { readMetadata, selectTarget } from '../engine/cargo/target.js';
 import { recordOnce } from '../engine/record/record.js';
 import { FIXTURES, perfRecordTo, runCmd, runFlame, scratch } from './helpers.js';
 

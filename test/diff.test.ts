@@ -17,7 +17,7 @@ function build(rows: Array<[string, string, number]>): ProfileData {
   for (const [thread, stack, n] of rows) {
     const [comm, tid] = thread.split('/');
     const t = b.thread({ comm: comm!, pid: 1, tid: Number(tid) });
-    const locs = stack.split(';').map((name, k) => b.location(b.fn({ name }), `src/${name}.rs`, 10 + k, false));
+    const locs = stack.split(';').map((name, k) => b.location(b.fn({ name }), { file: `src/${name}.rs`, line: 10 + k }));
     b.add(locs, t, n, n, { unknown: false, truncated: false });
   }
   return b.finish();

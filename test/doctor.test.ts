@@ -1,11 +1,12 @@
-// daemon/doctor.ts: verdicts as a table over facts, the TOML/rustflags reading they rest on,
-// and `flame doctor` run for real on this machine.
+// engine/doctor: the table of checks (checks.ts) judged over facts, the TOML/rustflags reading
+// they rest on, the facts gathered (doctor.ts), and `flame doctor` run for real on this machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codegenOption, parseTomlSubset, profileSettings } from '../engine/cargo/config.js';
-import { allEssentialOk, evaluate, gatherFacts, type Check, type DoctorFacts } from '../engine/doctor/doctor.js';
+import { allEssentialOk, CHECKS, evaluate, type Check, type DoctorFacts } from '../engine/doctor/checks.js';
+import { gatherFacts } from '../engine/doctor/doctor.js';
 import { FIXTURES, runCmd, runFlame, scratch } from './helpers.js';
 
 /** A healthy, unprivileged Debian machine; cases change one thing. */
@@ -34,6 +35,40 @@ test('a healthy machine passes every check', () => {
   const checks = evaluate(HEALTHY);
   assert.deepEqual(checks.filter((c) => !c.ok), []);
   assert.ok(allEssentialOk(checks));
+});
+
+/** Facts of every kind (a project, a privileged Ubuntu, failures), so each branch reads its facts. */
+const VARIANTS: DoctorFacts[] = [
+  HEALTHY,
+  { ...HEALTHY, perfVersion: undefined, perfSample: { ok: false, error: 'x' }, llvmSymbolizer: undefined, cargoVersion: undefined, paranoid: 3, kptrRestrict: 1, distro: ['ubuntu', 'debian'], nativeBuild: undefined },
+  { ...HEALTHY, root: true, paranoid: 2, kptrRestrict: 2, nativeOff: true, addr2line: '/usr/bin/addr2line', llvmSymbolizer: undefined, distro: ['fedora'] },
+  { ...HEALTHY, paranoid: undefined, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: false, project: undefined },
+];
+
+test('each entry of the table reads only the facts it says it gathers', () => {
+  const names = CHECKS.map((c) => c.name);
+  assert.equal(new Set(names).size, names.length, 'check names are unique');
+  for (const variant of VARIANTS) {
+    for (const f of [variant, { ...variant, project: { manifestPath: '/p/Cargo.toml', release: profileSettings(undefined, 'release'), rustflags: { flags: ['-C', 'strip=symbols', '-C', 'link-arg=-fuse-ld=mold'], source: 'RUSTFLAGS' } } }]) {
+      for (const entry of CHECKS) {
+        const read = new Set<string>();
+        const watched = new Proxy(f, { get: (t, k) => (read.add(String(k)), Reflect.get(t, k)), has: (t, k) => (read.add(String(k)), Reflect.has(t, k)) });
+        const v = entry.verdict(watched);
+        if (v !== undefined) entry.fix?.(watched, v);
+        const extra = [...read].filter((k) => !(entry.gathers as readonly string[]).includes(k));
+        assert.deepEqual(extra, [], `${entry.name} reads facts it does not list in gathers`);
+      }
+    }
+  }
+});
+
+test('a check whose facts were not gathered is left out; one that could not be read only warns', () => {
+  const without = evaluate({ ...HEALTHY, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: undefined });
+  for (const name of ['kptr_restrict', 'perf sampling', 'hardware counters', 'lbr', 'debug info', 'rustflags', 'linker']) assert.ok(!without.some((c) => c.name === name), name);
+  const paranoid = check({ paranoid: undefined }, 'perf_event_paranoid');
+  assert.deepEqual([paranoid.ok, paranoid.essential], [false, false]);
+  // The order of the table is the order printed.
+  assert.deepEqual(evaluate(HEALTHY).map((c) => c.name), CHECKS.map((c) => c.name).filter((n) => !['debug info', 'rustflags', 'linker', 'lbr'].includes(n)));
 });
 
 test('perf_event_paranoid=3 without root fails with the sysctl fix; root or CAP_PERFMON passes', () => {
@@ -187,10 +222,18 @@ test('facts gathered on this machine: cargo, perf and a project found from a fix
   assert.ok(facts.nativeBuild?.endsWith(path.join('native', 'target', 'release', 'flame-native')), 'npm run build built it');
 });
 
-test('flame doctor runs for real and reports perf present', async () => {
+test('flame doctor runs for real and reports perf present, as a table', async () => {
   const r = await runFlame(['doctor']);
   assert.match(r.stdout, /^✓ perf +perf version/m);
   assert.match(r.stdout, /^✓ cargo +cargo \d/m);
+  // A header, then one row per check with the result column aligned under it.
+  const rows = r.stdout.split('\n');
+  assert.match(rows[0]!, /^  check +result$/);
+  const column = rows[0]!.indexOf('result');
+  const checkRows = rows.filter((l) => /^[✓✗!] /.test(l));
+  assert.ok(checkRows.length >= 5, r.stdout);
+  for (const row of checkRows) assert.ok(row.slice(column - 2, column) === '  ' && row[column] !== ' ', `not aligned under result: ${row}`);
+  for (const row of rows.filter((l) => l.includes('fix: '))) assert.equal(row.indexOf('fix: '), column, row);
   // The exit code follows the essential checks, whatever this machine's settings are.
   const json = await runFlame(['doctor', '--json']);
   const { checks } = JSON.parse(json.stdout) as { checks: Check[] };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { hotspotsCopy } from './helpers.js';
 import { fileOffsetToVaddr, findBuildId, findDebugFile, hasDebugInfo, readElfInfo, vaddrToFileOffset, PF_X } from '../engine/symbols/elf.js';
 import { isFlameError, ErrorCodes } from '../common/errors.js';
+import { debugInfoWarning } from '../engine/cargo/debuginfo.js';
 
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 let tmp: string;
@@ -113,6 +114,12 @@ test('a stripped copy keeps its build-id and loses its debug info; a debuglink f
   assert.equal(li.debugLink?.file, 'hotspots.dbg');
   assert.match(sh('readelf', ['--string-dump=.gnu_debuglink', linked]), /hotspots\.dbg/);
   assert.equal(await findDebugFile(li, { debugDirs: [path.join(tmp, 'none')] }), dbg);
+  // The symbolizer follows the link to source lines, so the build's check does not call it
+  // stripped; the copy without a link gets the warning.
+  const fn = /^([0-9a-f]+) T _ZN8hotspots10hash_chain/m.exec(sh('nm', [bin]))![1];
+  assert.match(sh('llvm-symbolizer', [`--obj=${linked}`, `0x${fn}`]), /src\/lib\.rs:\d+/);
+  assert.equal(await debugInfoWarning(linked, 'release', tmp), undefined);
+  assert.match((await debugInfoWarning(stripped, 'release', tmp)) ?? '', /hotspots-stripped has no debug info/);
 
   // The build-id route: <dir>/.build-id/ab/cdef....debug
   const root = path.join(tmp, 'debugroot');

@@ -24,7 +24,7 @@ function build(rows: Array<[string, string, number]>): ProfileData {
     const locs = stack.split(';').map((f, k) => {
       const inlined = f.endsWith('*');
       const name = inlined ? f.slice(0, -1) : f;
-      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), `src/${name}.rs`, 10 + k, inlined);
+      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), { file: `src/${name}.rs`, line: 10 + k, inlined });
     });
     b.add(locs, t, n, n, { unknown: false, truncated: false });
   }

@@ -25,7 +25,7 @@ function longNames() {
   b.event = 'cpu-clock:uppp';
   const t = b.thread({ comm: 'app', pid: 1, tid: 1 });
   const fns = ['app::parse_the_configuration_file_and_collect_options', 'app::compute_the_checksum_of_every_block_in_the_file'];
-  const locs = fns.map((name, i) => b.location(b.fn({ name, file: 'src/main.rs', line: i + 1, dso: 'app' }), 'src/main.rs', i + 1, false));
+  const locs = fns.map((name, i) => b.location(b.fn({ name, file: 'src/main.rs', line: i + 1, dso: 'app' }), { file: 'src/main.rs', line: i + 1 }));
   b.add([locs[0]!, locs[1]!], t, 7, 7000, { unknown: false, truncated: false });
   b.add([locs[0]!], t, 3, 3000, { unknown: false, truncated: false });
   return b.finish();

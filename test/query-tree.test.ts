@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
-import { callTree, subtree, callersCallees, prepareTreeQueries, type TreeNode, type TreeOptions } from '../engine/query/tree.js';
+import { callTree, subtree, callersCallees, type TreeNode, type TreeOptions } from '../engine/query/tree.js';
 import { foldedStacks, topFunctions } from '../engine/query/query.js';
 import { analyzePerfData } from '../engine/profile/analyze.js';
 import { isFlameError, ErrorCodes } from '../common/errors.js';
@@ -21,7 +21,7 @@ function build(rows: Array<[string, string, number]>): ProfileData {
     const locs = stack.split(';').map((f, depth) => {
       const inlined = f.endsWith('*');
       const name = inlined ? f.slice(0, -1) : f;
-      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), `src/${name}.rs`, 10 + depth, inlined);
+      return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), { file: `src/${name}.rs`, line: 10 + depth, inlined });
     });
     b.add(locs, t, n, n * 1000, { unknown: false, truncated: false });
   }
@@ -161,7 +161,6 @@ test('callersCallees: an unknown function, or one absent from the thread, is an 
 
 test('indexes are per profile: two profiles do not share answers', () => {
   const Q = build([['main/1', 'main;a', 3]]);
-  prepareTreeQueries(Q);
   assert.deepEqual(render(callTree(Q)), ['all 0/3', '  main 0/3', '    a 3/3']);
   assert.equal(callTree(P).total, 29);
 });

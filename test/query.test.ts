@@ -12,10 +12,10 @@ function profile(): ProfileData {
   const work = b.fn({ name: 'work', file: '/p/src/lib.rs', line: 8 });
   const mix = b.fn({ name: 'mix', file: '/p/src/lib.rs', line: 2 });
   const rec = b.fn({ name: 'rec', file: '/p/src/lib.rs', line: 20 });
-  const lMain = b.location(main, '/p/src/main.rs', 4, false);
-  const lWork = b.location(work, '/p/src/lib.rs', 10, false);
-  const lMix = b.location(mix, '/p/src/lib.rs', 3, true);
-  const lRec = b.location(rec, '/p/src/lib.rs', 22, false);
+  const lMain = b.location(main, { file: '/p/src/main.rs', line: 4 });
+  const lWork = b.location(work, { file: '/p/src/lib.rs', line: 10 });
+  const lMix = b.location(mix, { file: '/p/src/lib.rs', line: 3, inlined: true });
+  const lRec = b.location(rec, { file: '/p/src/lib.rs', line: 22 });
   const t1 = b.thread({ comm: 'app', pid: 1, tid: 1 });
   const t2 = b.thread({ comm: 'worker', pid: 1, tid: 2 });
   const flags = { unknown: false, truncated: false };

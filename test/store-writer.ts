@@ -29,7 +29,7 @@ export function syntheticProfile(o: SyntheticOptions): ProfileData {
   const locs: number[] = [];
   for (let i = 0; i < nFns; i++) {
     const fn = b.fn({ name: `crate_${i % 17}::module_${i % 101}::function_${i}<T>`, file: `src/m${i % 101}.rs`, line: 10 + (i % 300), dso: 'app' });
-    for (let l = 0; l < 4; l++) locs.push(b.location(fn, `src/m${i % 101}.rs`, 10 + (i % 300) + l * 3, l === 3));
+    for (let l = 0; l < 4; l++) locs.push(b.location(fn, { file: `src/m${i % 101}.rs`, line: 10 + (i % 300) + l * 3, inlined: l === 3 }));
   }
   const threads = [b.thread({ comm: 'app', pid: 100, tid: 100 }), b.thread({ comm: 'worker', pid: 100, tid: 101 })];
   const made: number[][] = [];

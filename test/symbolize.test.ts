@@ -214,7 +214,7 @@ test('an aborted signal rejects with Cancelled', async () => {
 });
 
 test('a file the tool cannot read leaves every address unanswered (so never cached as unknown)', async () => {
-  const tool = await findTool('llvm-symbolizer');
+  const tool = await findTool({ prefer: 'llvm-symbolizer' });
   const answers: number[] = [];
   const r = await runTool(tool, path.join(tmp, 'vanished'), [1, 2, 3], (a) => answers.push(a));
   assert.deepEqual(answers, []);

@@ -28,7 +28,7 @@ export const TARGET_FLAGS = {
 } as const satisfies Options;
 
 /** `--light`: measured on the fixture, 99 Hz costs nothing measurable where 997 Hz with DWARF stacks costs ~10%. */
-export const LIGHT_FREQUENCY = 99;
+const LIGHT_FREQUENCY = 99;
 
 export const RECORD_FLAGS = {
   freq: { type: 'string', short: 'F' },
@@ -81,8 +81,14 @@ export function fillOptionalValues(argv: string[], flags: string[]): string[] {
   return out;
 }
 
+export interface ParseOptions {
+  /** Whether the verb takes positional arguments (default true); false refuses them. */
+  positionals?: boolean;
+}
+
 /** parseArgs with our error type; positionals allowed unless told otherwise. */
-export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parse<O extends Options>(argv: string[], options: O, opts: ParseOptions = {}) {
+  const allowPositionals = opts.positionals ?? true;
   // Profile references such as -1 (the one before the latest) look like flags to parseArgs: as an
   // option's value they are joined to it, as a positional they pass under a mark and come back.
   const args: string[] = [];

@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Print an error as one actionable line (plus detail for flame's own bugs) and pick the exit code. */
-export function reportError(caught: unknown): number {
+function reportError(caught: unknown): number {
   const err = describeFault(caught);
   if (err instanceof FlameError) {
     process.stderr.write(`error: ${err.message}\n`);

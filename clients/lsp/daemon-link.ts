@@ -8,6 +8,13 @@ const RETRY_MS = 10_000;
 
 export type NotificationListener = (method: string, params: unknown) => void;
 
+export interface DaemonLinkHooks {
+  /** Called after each successful connect, with how many came before (0: the first). */
+  onConnected?: (c: Connection, previous: number) => void;
+  /** Told (once per message) when the socket or its directory may not be trusted: the user must act. */
+  onUntrusted?: (message: string) => void;
+}
+
 export class DaemonLink {
   private conn: Connection | undefined;
   private pending: Promise<Connection> | undefined;
@@ -19,10 +26,7 @@ export class DaemonLink {
   constructor(
     readonly cwd: string,
     private readonly log: (msg: string) => void,
-    /** Called after each successful connect, with how many came before (0: the first). */
-    private readonly onConnected: (c: Connection, previous: number) => void = () => {},
-    /** Told (once per message) when the socket or its directory may not be trusted: the user must act. */
-    private readonly onUntrusted: (message: string) => void = () => {},
+    private readonly hooks: DaemonLinkHooks = {},
   ) {}
 
   private untrustedSeen = new Set<string>();
@@ -57,7 +61,7 @@ export class DaemonLink {
           if (this.conn === c) this.conn = undefined;
           this.log('flame: the daemon connection closed; it reconnects on the next request');
         });
-        this.onConnected(c, this.connects++);
+        this.hooks.onConnected?.(c, this.connects++);
         return c;
       },
       (err: unknown) => {
@@ -66,7 +70,7 @@ export class DaemonLink {
         this.log(`flame: cannot reach the daemon for ${this.cwd}: ${(err as Error).message}`);
         if (isFlameError(err, ErrorCodes.Untrusted) && !this.untrustedSeen.has(err.message)) {
           this.untrustedSeen.add(err.message);
-          this.onUntrusted(err.message);
+          this.hooks.onUntrusted?.(err.message);
         }
         throw err;
       },

@@ -117,13 +117,11 @@ export function startServer(lsp: Connection): void {
       configuration: !!c.workspace?.configuration,
     };
     // After a reconnect (the daemon was restarted), profiles may have landed meanwhile.
-    link = new DaemonLink(
-      root,
-      log,
-      (_c, previous) => previous > 0 && void showProfile('latest').catch((err) => fail('reloading the profile', err)),
+    link = new DaemonLink(root, log, {
+      onConnected: (_c, previous) => previous > 0 && void showProfile('latest').catch((err) => fail('reloading the profile', err)),
       // Shown, not only logged: nothing works until the user fixes the directory or socket.
-      (message) => void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: `flame: ${message}` }),
-    );
+      onUntrusted: (message) => void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: `flame: ${message}` }),
+    });
     state = new ProfileState(link);
     progress = new ProgressReporter(lsp, caps.progress);
     commands = new CommandRunner(

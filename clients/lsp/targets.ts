@@ -35,7 +35,7 @@ export function crateOf(file: string, stopAt: string): Crate | undefined {
 }
 
 /** The target a file is the root or a module of: what `cargo --bin/--example/…` names. */
-export function targetOfFile(crate: Crate, file: string): { kind: 'lib' | 'bin' | 'example' | 'test' | 'bench'; name: string } {
+function targetOfFile(crate: Crate, file: string): { kind: 'lib' | 'bin' | 'example' | 'test' | 'bench'; name: string } {
   const rel = path.relative(crate.dir, file).split(path.sep);
   const stem = (s: string) => s.replace(/\.rs$/, '');
   // examples/x.rs and examples/x/main.rs are both the example x; the same for tests and benches.

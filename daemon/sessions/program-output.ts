@@ -17,7 +17,7 @@ export interface OutputOptions {
   tailLines?: number;
 }
 
-export const OUTPUT_DEFAULTS = { intervalMs: 100, maxLines: 200, maxLineLength: 2000, tailLines: 100 } as const;
+const OUTPUT_DEFAULTS = { intervalMs: 100, maxLines: 200, maxLineLength: 2000, tailLines: 100 } as const;
 
 const PANIC_HEADER = /^thread '.*'(?: \(\d+\))? panicked at /;
 /** What follows a panic's message in the standard hook's output. */

@@ -49,7 +49,7 @@ interface Session {
 }
 
 /** A stable id for a spec: the same target and options give the same session. */
-export function sessionKey(spec: SessionSpec): string {
+function sessionKey(spec: SessionSpec): string {
   const canon = JSON.stringify(spec, Object.keys(flatKeys(spec)).sort());
   return createHash('sha256').update(canon).digest('hex').slice(0, 12);
 }
@@ -291,7 +291,7 @@ export class SessionManager {
   }
 }
 
-export function describeTarget(spec: SessionSpec): string {
+function describeTarget(spec: SessionSpec): string {
   const t = spec.target ?? {};
   const kinds: Array<[keyof typeof t, string]> = [['bin', 'bin'], ['example', 'example'], ['test', 'test'], ['bench', 'bench'], ['unitTest', 'unit-test'], ['unitBench', 'unit-bench']];
   for (const [k, label] of kinds) if (t[k] !== undefined) return `${label} ${t[k] === true ? '' : String(t[k])}`.trim();

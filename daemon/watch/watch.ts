@@ -9,9 +9,9 @@ import { isWatchedDir, isWatchedPath, watchRoots, type WatchOptions } from '../.
 
 export type { WatchOptions };
 
-export const DEFAULT_DEBOUNCE_MS = 150;
+const DEFAULT_DEBOUNCE_MS = 150;
 /** Saves closer together than the debounce would otherwise hold back every change until the editing stops. */
-export const DEFAULT_MAX_WAIT_MS = 1000;
+const DEFAULT_MAX_WAIT_MS = 1000;
 
 
 /**

@@ -3,17 +3,13 @@
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCodes, FlameError, killedBy } from '../../common/errors.js';
-import { profileEnvVar } from './config.js';
+import { flameProfile } from './config.js';
 import { debugInfoWarning } from './debuginfo.js';
-import { flameBuild, flameProfile } from './build-profile.js';
+import { flameBuild } from './build-profile.js';
 import { estimateUnits } from './units.js';
-
-export { flameProfile, profileEnvVar };
 import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './target.js';
 import { logger } from '../../common/log.js';
 import { adopt } from '../../common/reaper.js';
-
-export * from './target.js';
 
 export interface BuildOptions {
   /** Called as cargo starts compiling each crate (nothing when everything is fresh). */
@@ -85,7 +81,7 @@ export interface BuildResult {
 }
 
 /** The cargo profile `opts` asks for, with cargo-flamegraph's defaults. */
-export function profileOf(target: SelectedTarget, opts: TargetOptions): string {
+function profileOf(target: SelectedTarget, opts: TargetOptions): string {
   if (opts.profile !== undefined) return opts.profile;
   if (opts.dev) return 'dev';
   return target.kind === 'bench' || target.kind === 'unit-bench' ? 'bench' : 'release';

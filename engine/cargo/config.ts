@@ -101,7 +101,7 @@ export function stripsDebugInfo(v: TomlValue | undefined): boolean {
 }
 
 /** cargo's config files that apply in `cwd`, nearest first ($CARGO_HOME last). */
-export function configFiles(cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
+function configFiles(cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const files: string[] = [];
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     files.push(path.join(dir, '.cargo', 'config.toml'), path.join(dir, '.cargo', 'config'));

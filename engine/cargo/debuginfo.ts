@@ -1,11 +1,13 @@
 // A profile without DWARF shows addresses instead of lines, so after each build we look for
-// .debug_info in the executable and, when it is missing, say which setting removed it.
+// .debug_info in the executable or a separate debug file the symbolizer follows (build-id,
+// .gnu_debuglink) and, when there is none, say which setting removed it.
 import path from 'node:path';
-import { hasDebugInfo, readElfInfo } from '../symbols/elf.js';
+import { findDebugFile, readElfInfo } from '../symbols/elf.js';
 import { debugInfoBlocker, flameProfile, profileEnvVar, rustflags } from './config.js';
 
 /**
- * undefined when `executable` carries debug info; otherwise one warning naming the cause and its
+ * undefined when `executable` carries debug info, or llvm-symbolizer and addr2line find it in a
+ * separate file (split off with objcopy and linked by build-id or .gnu_debuglink); otherwise one warning naming the cause and its
  * fix. flame builds in its own profile, which inherits `profile` with `debug = true` and
  * `strip = "none"` set through the environment; what is left to blame is rustflags (found from
  * `cwd`, as cargo finds its config) or a per-package override the profile inherits.
@@ -13,7 +15,7 @@ import { debugInfoBlocker, flameProfile, profileEnvVar, rustflags } from './conf
 export async function debugInfoWarning(executable: string, profile: string, cwd: string, triple?: string): Promise<string | undefined> {
   let ok: boolean;
   try {
-    ok = hasDebugInfo(await readElfInfo(executable));
+    ok = (await findDebugFile(await readElfInfo(executable))) !== undefined;
   } catch {
     return undefined; // Not ELF (another platform): nothing we can check.
   }

@@ -154,8 +154,8 @@ export function selectTarget(metadata: CargoMetadata, opts: TargetOptions): Sele
 }
 
 /** The flag that selects `t`, as a user would type it (`--bin a`, `-p beta --bin beta`). */
-export function targetFlag(t: SelectedTarget, withPackage = false): string {
-  const pkg = withPackage ? `-p ${t.package} ` : '';
+function targetFlag(t: SelectedTarget, opts: { withPackage?: boolean } = {}): string {
+  const pkg = opts.withPackage ? `-p ${t.package} ` : '';
   switch (t.kind) {
     case 'unit-test':
     case 'unit-bench':
@@ -239,7 +239,7 @@ function flags(cs: Candidate[], packageCount: number): string[] {
   return cs.map((c) => {
     const t = strip(c);
     if (!c.clash) delete t.unitKind;
-    return targetFlag(t, needPackage);
+    return targetFlag(t, { withPackage: needPackage });
   });
 }
 

@@ -31,7 +31,7 @@ export async function estimateUnits(target: SelectedTarget, opts: TargetOptions,
 }
 
 /** The counting itself, over parsed metadata (pure). */
-export function countUnits(meta: FullMetadata, target: SelectedTarget): number | undefined {
+function countUnits(meta: FullMetadata, target: SelectedTarget): number | undefined {
   const root = meta.packages.find((p) => p.name === target.package && meta.workspace_members.includes(p.id));
   if (root === undefined || meta.resolve === null) return undefined;
   const nodes = new Map(meta.resolve.nodes.map((n) => [n.id, n]));

@@ -19,8 +19,8 @@ export interface RecordOptions extends RecordSpec {
   durationSec?: number;
 }
 
-export const DEFAULT_FREQUENCY = 997;
-export const DEFAULT_STACK_SIZE = 64000;
+const DEFAULT_FREQUENCY = 997;
+const DEFAULT_STACK_SIZE = 64000;
 
 export interface RecordOutcome {
   /** The program's exit code (perf passes it through), or undefined when it died of a signal. */
@@ -41,7 +41,7 @@ export interface PerfCaps {
 }
 
 /** Arguments for `perf record`, without the command; output '-' is pipe format on stdout. */
-export function recordArgs(opts: RecordOptions, output: string, caps: PerfCaps = { buildIdMmap: false }): string[] {
+function recordArgs(opts: RecordOptions, output: string, caps: PerfCaps = { buildIdMmap: false }): string[] {
   const args = ['record', '-o', output, '-F', String(opts.frequency ?? DEFAULT_FREQUENCY)];
   const cg = opts.callGraph ?? 'dwarf';
   args.push('--call-graph', cg === 'dwarf' ? `dwarf,${opts.stackSize ?? DEFAULT_STACK_SIZE}` : cg);
@@ -74,7 +74,7 @@ export async function checkPerfUsable(): Promise<void> {
 let caps: Promise<PerfCaps> | undefined;
 
 /** Probed once per process: versions only, so that it costs one `perf --version`. */
-export function perfCaps(): Promise<PerfCaps> {
+function perfCaps(): Promise<PerfCaps> {
   caps ??= execa('perf', ['--version'], { reject: false }).then((r) => ({
     buildIdMmap: atLeast(/(\d+)\.(\d+)/.exec(String(r.stdout)), 5, 12) && atLeast(/^(\d+)\.(\d+)/.exec(os.release()), 5, 12),
   }));
@@ -236,7 +236,7 @@ export function lastLines(text: string): string {
 }
 
 /** The fields flame parses (see daemon/perfscript.ts). */
-export const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
+const SCRIPT_FIELDS = 'comm,pid,tid,time,period,event,ip,sym,symoff,dso';
 /** `perf script` as flame runs it, less the input. */
 export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '--show-mmap-events', '-F', SCRIPT_FIELDS];
 

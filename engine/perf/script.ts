@@ -144,7 +144,7 @@ export class PerfScriptParser {
 }
 
 /** Parse "\t    1b31a hotspots::hash_chain+0x6a (/path/bin)"; undefined when it is not a frame. */
-export function parseFrame(text: string): RawFrame | undefined {
+function parseFrame(text: string): RawFrame | undefined {
   let i = 0;
   while (i < text.length && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
   const sp = text.indexOf(' ', i);

@@ -243,18 +243,18 @@ class RawCollector {
    * The file offset to look frame `id` up at, or undefined when it cannot be symbolized. A
    * caller frame's address is the return address: look up the call instruction before it.
    */
-  private lookupOffset(id: number, caller: boolean): number | undefined {
+  private lookupOffset(id: number, at: FramePosition): number | undefined {
     const f = this.frames[id]!;
     if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return undefined;
-    return caller ? f.offset - 1 : f.offset;
+    return at === 'caller' ? f.offset - 1 : f.offset;
   }
 
   /** Resolve the addresses of frames first seen since the last call (errors wait for symbolize()). */
   async prefetch(symbolizer: Symbolizer): Promise<void> {
     const end = this.frames.length;
     const perDso = new Map<number, number[]>();
-    const add = (id: number, caller: boolean): void => {
-      const off = this.lookupOffset(id, caller);
+    const add = (id: number, at: FramePosition): void => {
+      const off = this.lookupOffset(id, at);
       if (off === undefined) return;
       const dsoIdx = this.frames[id]!.dsoIdx;
       let list = perDso.get(dsoIdx);
@@ -262,8 +262,8 @@ class RawCollector {
       list.push(off);
     };
     for (let id = this.prefetched; id < end; id++) {
-      if (this.leafFrames.has(id)) add(id, false);
-      if (this.callerFrames.has(id)) add(id, true);
+      if (this.leafFrames.has(id)) add(id, 'leaf');
+      if (this.callerFrames.has(id)) add(id, 'caller');
     }
     this.prefetched = end;
     await Promise.all(
@@ -271,19 +271,19 @@ class RawCollector {
     );
   }
 
-  /** Resolve every (frame, leaf or caller) lookup; key = frame id * 2 + (caller ? 1 : 0). */
+  /** Resolve every (frame, leaf or caller) lookup, keyed by lookupKey. */
   async symbolize(opts: AnalyzeOptions, warnings: string[], symbolizer: Symbolizer): Promise<Map<number, SourceFrame[]>> {
     const perDso: number[][] = this.dsos.map(() => []);
     const wanted: Array<[number, number, number]> = []; // [key, dsoIdx, lookup offset]
-    const want = (id: number, caller: boolean) => {
-      const off = this.lookupOffset(id, caller);
+    const want = (id: number, at: FramePosition) => {
+      const off = this.lookupOffset(id, at);
       if (off === undefined) return;
       const dsoIdx = this.frames[id]!.dsoIdx;
       perDso[dsoIdx]!.push(off);
-      wanted.push([id * 2 + (caller ? 1 : 0), dsoIdx, off]);
+      wanted.push([lookupKey(id, at), dsoIdx, off]);
     };
-    for (const id of this.leafFrames) want(id, false);
-    for (const id of this.callerFrames) want(id, true);
+    for (const id of this.leafFrames) want(id, 'leaf');
+    for (const id of this.callerFrames) want(id, 'caller');
     const total = wanted.length;
     opts.onProgress?.({ stage: 'symbolize', message: `resolving ${total} addresses in ${this.dsos.length} binaries`, done: 0, total });
     const resolved: Array<Map<number, SourceFrame[]>> = [];
@@ -319,8 +319,8 @@ class RawCollector {
     b.lost = lost;
     // Expand each (frame, position) once into location ids, root first.
     const expanded = new Map<number, number[]>();
-    const expand = (id: number, caller: boolean): number[] => {
-      const key = id * 2 + (caller ? 1 : 0);
+    const expand = (id: number, at: FramePosition): number[] => {
+      const key = lookupKey(id, at);
       let locs = expanded.get(key);
       if (locs) return locs;
       const f = this.frames[id]!;
@@ -328,7 +328,7 @@ class RawCollector {
       const dso = f.dso;
       const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
       if (!chain) {
-        locs = [b.location(b.fn({ name: ownName, dso }), undefined, undefined, false)];
+        locs = [b.location(b.fn({ name: ownName, dso }))];
       } else {
         // The chain is innermost first; its last entry is the function that owns the instruction,
         // named as perf names it so that counts by function match perf report's.
@@ -338,7 +338,7 @@ class RawCollector {
           const outer = j === chain.length - 1;
           const name = outer ? ownName : sf.name;
           const fn = b.fn({ name, dso, ...declSite(sf) });
-          locs[k] = b.location(fn, sf.file, sf.line, !outer);
+          locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer });
         }
       }
       expanded.set(key, locs);
@@ -350,7 +350,7 @@ class RawCollector {
       for (let i = st.frames.length - 1; i >= 0; i--) {
         const id = st.frames[i]!;
         if (this.frames[id]!.sym === '[unknown]') unknown = true;
-        for (const l of expand(id, i > 0)) locs.push(l);
+        for (const l of expand(id, i > 0 ? 'caller' : 'leaf')) locs.push(l);
       }
       const outermost = st.frames.length > 0 ? this.frames[st.frames[st.frames.length - 1]!]!.sym : '';
       const truncated = !ROOT_FRAME.test(outermost.replace(/@@?GLIBC.*$/, ''));
@@ -358,6 +358,14 @@ class RawCollector {
     }
     return b.finish();
   }
+}
+
+/** A frame at the leaf is looked up at its address; as a caller, at the call before its return address. */
+type FramePosition = 'leaf' | 'caller';
+
+/** One number per (frame, position): the key of the symbolized chains. */
+function lookupKey(id: number, at: FramePosition): number {
+  return id * 2 + (at === 'caller' ? 1 : 0);
 }
 
 /** Every source file the chains name, once. */

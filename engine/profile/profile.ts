@@ -27,6 +27,14 @@ export interface Location {
   inlined: boolean;
 }
 
+/** Where in the source a location is: ProfileBuilder.location's options. */
+export interface LocationSite {
+  file?: string;
+  line?: number;
+  /** Inlined into its caller (default false). */
+  inlined?: boolean;
+}
+
 export interface ThreadInfo {
   comm: string;
   pid: number;
@@ -77,7 +85,7 @@ export interface ProfileData {
  * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
  * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
  */
-export function canonicalName(name: string): string {
+function canonicalName(name: string): string {
   return name.replace(SYMBOL_VERSION, '');
 }
 
@@ -89,7 +97,7 @@ const SYMBOL_VERSION = /(?<=[^@])@@?(?!plt$)[A-Za-z_][A-Za-z0-9_.]*$/;
  * page) shows one spelling: `.` and `..` segments and doubled slashes resolved lexically, as
  * debug info joins them (`./malloc/./malloc/malloc.c` → `malloc/malloc/malloc.c`).
  */
-export function canonicalFile(file: string): string {
+function canonicalFile(file: string): string {
   return file === '' ? file : path.posix.normalize(file);
 }
 
@@ -130,8 +138,11 @@ export class ProfileBuilder {
     return id;
   }
 
-  location(fn: number, rawFile: string | undefined, line: number | undefined, inlined: boolean): number {
-    const file = rawFile === undefined ? undefined : canonicalFile(rawFile);
+  /** The location id of `fn` at a source line; `inlined` when it was inlined into its caller. */
+  location(fn: number, site: LocationSite = {}): number {
+    const file = site.file === undefined ? undefined : canonicalFile(site.file);
+    const line = site.line;
+    const inlined = site.inlined ?? false;
     const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}`;
     let id = this.locIndex.get(key);
     if (id === undefined) {

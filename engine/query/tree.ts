@@ -38,13 +38,7 @@ export interface CallersOptions extends StackFilter {
 }
 
 /** The name of the tree's root, above every thread's outermost frames (as flame graphs call it). */
-export const ROOT_NAME = 'all';
-
-/** Build the call-tree index now (about a second on a million samples) so that the first tree query does not pay for it. */
-export function prepareTreeQueries(p: ProfileData, opts: StackFilter = {}): void {
-  const ix = indexOf(p);
-  treeOf(p, ix, opts);
-}
+const ROOT_NAME = 'all';
 
 /** The flame graph as a tree: frames merged by function name under each parent. */
 export function callTree(p: ProfileData, opts: TreeOptions = {}): TreeNode {

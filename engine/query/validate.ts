@@ -50,9 +50,9 @@ const str: Rule = { expected: 'a string', ok: (v) => typeof v === 'string' };
 const bool: Rule = { expected: 'true or false', ok: (v) => typeof v === 'boolean' };
 const positiveInt: Rule = { expected: 'a positive whole number', ok: (v) => Number.isInteger(v) && (v as number) > 0 };
 const oneOf = (...values: string[]): Rule => ({ expected: `one of ${values.join(', ')}`, ok: (v) => values.includes(v as string) });
-const atLeast = (min: number, integer: boolean): Rule => ({
-  expected: `${integer ? 'a whole number' : 'a number'} of at least ${min}`,
-  ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v)),
+const atLeast = (min: number, opts: { integer?: boolean } = {}): Rule => ({
+  expected: `${opts.integer ? 'a whole number' : 'a number'} of at least ${min}`,
+  ok: (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && (!opts.integer || Number.isInteger(v)),
 });
 
 /** The rules of a session spec's `target` (TargetSpec). */
@@ -103,11 +103,11 @@ export const SVG_RULES: Record<string, Rule> = {
   hash: bool,
   flamechart: bool,
   palette: oneOf(...PALETTES),
-  minWidth: atLeast(0, false),
-  imageWidth: atLeast(21, true),
-  fontSize: atLeast(1, false),
+  minWidth: atLeast(0),
+  imageWidth: atLeast(21, { integer: true }),
+  fontSize: atLeast(1),
   fontWidth: { expected: 'a number above 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
-  frameHeight: atLeast(1, true),
+  frameHeight: atLeast(1, { integer: true }),
 };
 
 /** Check the fields of `o` present in `rules`; `at` prefixes the field names ('record.'). */

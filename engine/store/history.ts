@@ -38,7 +38,7 @@ export interface RunFacts {
 }
 
 /** The meta a finished run is stored with; samples, unit, event and quality come from the profile. */
-export function runMeta(run: RunFacts): NewProfileMeta {
+function runMeta(run: RunFacts): NewProfileMeta {
   const meta: NewProfileMeta = { summary: summaryOf(run.profile) };
   if (run.target !== undefined) meta.target = run.target;
   if (run.options !== undefined) meta.options = run.options;
@@ -59,6 +59,6 @@ export function storeRun(store: ProfileStore, run: RunFacts): Promise<ProfileMet
 }
 
 /** The ten hottest functions, as a profile's meta carries them. */
-export function summaryOf(profile: ProfileData): Array<{ name: string; self: number; total: number }> {
+function summaryOf(profile: ProfileData): Array<{ name: string; self: number; total: number }> {
   return topFunctions(profile, { limit: 10 }).map((f) => ({ name: f.name, self: f.self, total: f.total }));
 }

@@ -8,7 +8,7 @@ import type { ElfInfo } from './elf.js';
 import type { SourceFrame } from './tool.js';
 
 /** Bump when the meaning of cached answers changes (name cleanup, frame order). */
-export const CACHE_VERSION = 2;
+const CACHE_VERSION = 2;
 
 /** Answers for one binary: file offset → inline chain (empty = the tool knew nothing). */
 export type CacheEntries = Map<number, SourceFrame[]>;

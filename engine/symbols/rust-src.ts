@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const REMAPPED = /^\/rustc\/([0-9a-f]{40})\/(.+)$/;
 
 /** Where a toolchain's rust-src lives under its sysroot. */
-export const RUST_SRC_DIR = path.join('lib', 'rustlib', 'src', 'rust');
+const RUST_SRC_DIR = path.join('lib', 'rustlib', 'src', 'rust');
 
 /** Directories of installed standard-library sources (each holds library/), by commit hash. */
 export type RustSources = Map<string, string>;
@@ -51,7 +51,7 @@ export async function localRustSources(files: Iterable<string>, cwd?: string): P
 }
 
 /** The local path a remapped path would have with `sources` (pure: whether it exists is not checked). */
-export function mapRemapped(file: string, sources: RustSources): string | undefined {
+function mapRemapped(file: string, sources: RustSources): string | undefined {
   const m = REMAPPED.exec(file);
   const root = m ? sources.get(m[1]!) : undefined;
   return root === undefined ? undefined : path.join(root, m![2]!);

@@ -129,7 +129,7 @@ export class Symbolizer {
       else byVaddr.set(v, o);
     }
     if (byVaddr.size === 0) return;
-    this.tool ??= findTool(this.opts.tool, this.opts.searchPath);
+    this.tool ??= findTool({ prefer: this.opts.tool, searchPath: this.opts.searchPath });
     const tool = await this.tool;
     this.stats.sent += byVaddr.size;
     const vaddrs = [...byVaddr.keys()];

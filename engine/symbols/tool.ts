@@ -27,13 +27,14 @@ export interface Tool {
   path: string;
 }
 
-export const INSTALL_ADVICE = 'install LLVM (`apt-get install llvm`, which provides llvm-symbolizer) or binutils (addr2line)';
+const INSTALL_ADVICE = 'install LLVM (`apt-get install llvm`, which provides llvm-symbolizer) or binutils (addr2line)';
 
 /**
  * Find the symbolizer: llvm-symbolizer (or a versioned llvm-symbolizer-NN) first, addr2line as
  * the fallback, unless `prefer` names one. Throws ToolMissing with install advice.
  */
-export async function findTool(prefer?: ToolName, searchPath: string = process.env.PATH ?? ''): Promise<Tool> {
+export async function findTool(opts: { prefer?: ToolName; searchPath?: string } = {}): Promise<Tool> {
+  const { prefer, searchPath = process.env.PATH ?? '' } = opts;
   const dirs = searchPath.split(path.delimiter).filter((d) => d !== '');
   const order: ToolName[] = prefer === 'addr2line' ? ['addr2line'] : prefer === 'llvm-symbolizer' ? ['llvm-symbolizer'] : ['llvm-symbolizer', 'addr2line'];
   for (const name of order) {

@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     sort: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
-  }, false);
+  }, { positionals: false });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

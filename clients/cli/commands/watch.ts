@@ -24,7 +24,7 @@ ${RECORD_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const [flags, programArgs] = splitDashDash(argv);
-  const { values } = parse(fillOptionalValues(flags, ['--unit-test', '--unit-bench']), { ...TARGET_FLAGS, ...RECORD_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
+  const { values } = parse(fillOptionalValues(flags, ['--unit-test', '--unit-bench']), { ...TARGET_FLAGS, ...RECORD_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, { positionals: false });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

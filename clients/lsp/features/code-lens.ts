@@ -12,7 +12,7 @@ import { Commands } from './commands.js';
 
 const range = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
 
-export function functionLensTitle(name: string, f: FunctionHeat): string {
+function functionLensTitle(name: string, f: FunctionHeat): string {
   const was = f.was?.significant ? `, was ${pct(f.was.selfShare)} self` : '';
   return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples${was})`;
 }

@@ -164,14 +164,14 @@ export class FlameGraph {
   }
 
   /** Zoom to a frame, animating the view; the breadcrumb follows through onZoom. */
-  zoomTo(i: number, animate = true): void {
+  zoomTo(i: number, opts: { animate?: boolean } = {}): void {
     if (i < 0 || i >= this.nodeCount) return;
     this.zoomed = i;
     this.cb.onZoom(this.zoomPath());
     const from = { ...this.view };
     const to = { x0: this.start[i]!, w: Math.max(1, this.total[i]!) };
     if (this.anim !== undefined) cancelAnimationFrame(this.anim);
-    if (!animate) {
+    if (opts.animate === false) {
       this.view = to;
       this.draw();
       return;

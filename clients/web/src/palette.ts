@@ -27,7 +27,7 @@ export function warmBucket(name: string): number {
 }
 
 /** Red for growth, blue for shrinkage, light grey for no change; d is normalised to -1..1. */
-export function diffRgb(d: number): [number, number, number] {
+function diffRgb(d: number): [number, number, number] {
   const a = Math.min(1, Math.abs(d));
   const fade = Math.round(235 - 180 * a);
   return d > 0 ? [255, fade, fade] : d < 0 ? [fade, fade, 255] : [235, 235, 235];

@@ -80,7 +80,7 @@ export function renderSandwich(host: HTMLElement, r: P.Callers.Result, onPick: (
   );
 }
 
-export function shortPath(file: string): string {
+function shortPath(file: string): string {
   const parts = file.split('/');
   return parts.length > 3 ? `…/${parts.slice(-3).join('/')}` : file;
 }

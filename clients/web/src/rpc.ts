@@ -5,7 +5,7 @@ import { FLAME_VERSION, PROTOCOL_VERSION } from '../../../protocol/version.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-export class RpcError extends Error {
+class RpcError extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
