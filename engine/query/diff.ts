@@ -1,6 +1,10 @@
-// Two profiles compared as shares of their own totals (so runs of different lengths compare),
-// with a noise threshold that tells a real shift in where time goes from sampling chance.
+// Two profiles compared as shares of their own totals (so runs of different lengths compare).
+// A row is significant when its change is a discovery among all the diff's rows at a 5% false
+// discovery rate (stats.ts): with hundreds of functions and lines compared, a per-row test
+// would call out a dozen of them by chance alone. A stored profile is one run, so the test
+// knows sampling noise only.
 import type { ProfileData } from '../profile/profile.js';
+import { compareShares, discoveries } from './stats.js';
 import { hotLines, memoized, selectStacks, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
 
 export interface ShareCounts {
@@ -17,7 +21,7 @@ interface DiffRow {
   /** current − base. */
   deltaSelfShare: number;
   deltaTotalShare: number;
-  /** Either delta is beyond noiseThreshold at the row's pooled share. */
+  /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
 }
 
@@ -33,7 +37,7 @@ export interface LineDiff extends DiffRow {
 export interface ProfileDiff {
   base: { samples: number };
   current: { samples: number };
-  /** The largest noise threshold (at a share of 0.5): smaller deltas are never significant. */
+  /** Two standard errors of a share's change at a share of 0.5, the widest: a guide to the scale of sampling noise (significance is decided per row). */
   noise: number;
   /** Sorted by |deltaSelfShare|, then |deltaTotalShare|, highest first. */
   functions: FunctionDiff[];
@@ -103,15 +107,16 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   const share = (n: number, of: number) => (of === 0 ? 0 : n / of);
   const counts = (r: { self: number; total: number } | undefined, of: number): ShareCounts =>
     r ? { self: r.self, total: r.total, selfShare: share(r.self, of), totalShare: share(r.total, of) } : { self: 0, total: 0, selfShare: 0, totalShare: 0 };
+  // Each row's two tests (self, total), judged together once every row is known.
+  const pValues: number[] = [];
   const row = (rb: { self: number; total: number } | undefined, rc: { self: number; total: number } | undefined): DiffRow => {
     const base = counts(rb, nb);
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const pooled = (k: 'self' | 'total') => share(base[k] + current[k], nb + nc);
-    const significant =
-      Math.abs(deltaSelfShare) > noiseThreshold(nb, nc, pooled('self')) || Math.abs(deltaTotalShare) > noiseThreshold(nb, nc, pooled('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant };
+    const test = (k: 'self' | 'total') => compareShares({ counts: [base[k]], totals: [nb] }, { counts: [current[k]], totals: [nc] }, 0, 0).p;
+    pValues.push(test('self'), test('total'));
+    return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
   };
 
   const functions: FunctionDiff[] = [];
@@ -126,6 +131,9 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   for (const rc of c.lines) lines.push({ file: rc.file, line: rc.line, ...row(lnBase.get(lineKey(rc)), rc) });
   const lnCur = new Set(c.lines.map(lineKey));
   for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...row(rb, undefined) });
+
+  const found = discoveries(pValues);
+  [...functions, ...lines].forEach((r, i) => (r.significant = found[2 * i]! || found[2 * i + 1]!));
 
   const byDelta = (x: DiffRow, y: DiffRow) =>
     Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare) || Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare);
