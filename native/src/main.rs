@@ -1,13 +1,12 @@
-// flame-native: `flame fold` and `flame svg` without Node's start-up. bin/flame runs this for
-// those two verbs when it is built (npm run build); it prints what the TypeScript commands print,
-// byte for byte, and they remain the reference (test/native.test.ts compares the two).
+// flame-native: `flame fold` and `flame svg`, the only implementation of folding perf-script text
+// and drawing flame graphs. bin/flame execs it for those two verbs; the daemon and `flame record`
+// pipe folded stacks through `svg` (engine/render/native.ts).
 mod args;
 mod fold;
 mod fold_cmd;
 mod fold_names;
 mod fold_par;
 mod fold_stacks;
-mod help;
 mod input;
 mod svg;
 mod svg_cmd;
@@ -32,7 +31,7 @@ pub fn bad_input(message: String) -> Failure {
 }
 
 fn main() -> ExitCode {
-    // Arguments that are not UTF-8 are read with U+FFFD, as Node reads them.
+    // Arguments that are not UTF-8 are read with U+FFFD: names in them are only displayed.
     let argv: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let result = match argv.first().map(|s| s.as_str()) {
         Some("fold") => fold_cmd::run(&argv[1..]),
