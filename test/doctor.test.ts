@@ -165,17 +165,15 @@ debug = 1
   assert.equal(codegenOption(['-C', 'strip=debuginfo', '-Cstrip=none'], 'strip'), 'none');
 });
 
-test('without the native build, fold and svg run on Node: a warning with the build to run', () => {
+test('without the native build flame draws no graph: an essential failure with the build to run', () => {
   const { nativeBuild: _, ...without } = HEALTHY;
   const c = evaluate(without).find((x) => x.name === 'native fold/svg')!;
   assert.equal(c.ok, false);
-  assert.equal(c.essential, false);
+  assert.equal(c.essential, true);
+  assert.match(c.detail, /no flame graph can be drawn/);
   assert.match(c.fix!, /npm run build/);
-  assert.ok(allEssentialOk(evaluate(without)));
+  assert.ok(!allEssentialOk(evaluate(without)));
   assert.equal(check({}, 'native fold/svg').ok, true);
-  const off = check({ nativeOff: true }, 'native fold/svg');
-  assert.equal(off.ok, false);
-  assert.match(off.fix!, /unset FLAME_NO_NATIVE/);
 });
 
 test('facts gathered on this machine: cargo, perf and a project found from a fixture directory', async () => {

@@ -57,10 +57,8 @@ export interface DoctorFacts {
   lbr?: boolean;
   llvmSymbolizer?: string;
   addr2line?: string;
-  /** flame's own native build of `flame fold` / `flame svg` (native/), when present and executable. */
+  /** flame-native (native/), when present and executable: `flame fold`, `flame svg` and every flame graph flame draws. */
   nativeBuild?: string;
-  /** FLAME_NO_NATIVE is set: bin/flame runs them on Node anyway. */
-  nativeOff?: boolean;
   /** The cargo project in the current directory, if any. */
   project?: { manifestPath: string; release: ProfileSettings; rustflags: RustflagsSettings };
 }
@@ -161,15 +159,13 @@ export function evaluate(f: DoctorFacts): Check[] {
   );
 
   checks.push(
-    f.nativeBuild !== undefined && f.nativeOff
-      ? { name: 'native fold/svg', ok: false, essential: false, detail: 'FLAME_NO_NATIVE is set: flame fold and flame svg run on Node', fix: 'unset FLAME_NO_NATIVE' }
-      : f.nativeBuild !== undefined
-      ? { name: 'native fold/svg', ok: true, essential: false, detail: `flame fold and flame svg run natively (${f.nativeBuild})` }
+    f.nativeBuild !== undefined
+      ? { name: 'native fold/svg', ok: true, essential: true, detail: `flame-native draws the flame graphs and runs flame fold and flame svg (${f.nativeBuild})` }
       : {
           name: 'native fold/svg',
           ok: false,
-          essential: false,
-          detail: 'not built: flame fold and flame svg run on Node, 3–14× slower on a cold start',
+          essential: true,
+          detail: 'flame-native is not built: no flame graph can be drawn, and flame fold and flame svg do not run',
           fix: f.cargoVersion !== undefined ? 'npm run build (in the flame checkout)' : 'install Rust (rustup), then npm run build in the flame checkout',
         },
   );
@@ -211,10 +207,9 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
   if (paranoid !== undefined) facts.paranoid = paranoid;
   if (kptr !== undefined) facts.kptrRestrict = kptr;
   if (llvm !== undefined) facts.llvmSymbolizer = llvm;
-  // What bin/flame checks before it runs the native build: executable, and not turned off.
+  // What bin/flame checks before it runs the native build: that it is executable.
   const native = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'target', 'release', 'flame-native');
   if (await access(native, constants.X_OK).then(() => true, () => false)) facts.nativeBuild = native;
-  if (env.FLAME_NO_NATIVE) facts.nativeOff = true;
   if (addr2line !== undefined) facts.addr2line = addr2line;
   if (perfVersion !== undefined) {
     facts.perfVersion = perfVersion;

@@ -39,6 +39,7 @@ const SPECS: &[Spec] = &[
     Spec { long: "fonttype", short: None, takes_value: true },
     Spec { long: "frame-height", short: None, takes_value: true },
     Spec { long: "height", short: None, takes_value: true },
+    Spec { long: "search-color", short: None, takes_value: true },
     Spec { long: "max-frames", short: None, takes_value: true },
     Spec { long: "help", short: Some('h'), takes_value: false },
 ];
@@ -131,7 +132,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         font_width: positive(font_width, 0.59),
         font_type: p.value("font-type").or(p.value("fonttype")).unwrap_or("monospace").to_string(),
         frame_height: positive(frame_height, 16.0),
-        search_color: "#e600e6".into(),
+        search_color: p.value("search-color").unwrap_or("#e600e6").to_string(),
     };
 
     // Several inputs are read as one stream, as inferno does.
