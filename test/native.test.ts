@@ -163,6 +163,15 @@ test('svg --max-frames: past the limit nothing is drawn, exit 3, and the count a
   assert.match(native(['svg', '--max-frames', '3', '--min-width', '0'], wide).stderr, /would draw 1003 frames, up to 2 deep/);
 });
 
+test('--stdin-args: the arguments come first on stdin, NUL-terminated, an empty one ending them', () => {
+  assert.ok(native(['svg', '--stdin-args'], '--hash\0--title=ab\0\0x;y 1\n').stdout.equals(native(['svg', '--hash', '--title=ab'], 'x;y 1\n').stdout));
+  // Options checked as on the command line; a stdin that ends early is a usage error.
+  assert.match(native(['svg', '--stdin-args'], '--palette=neon\0\0').stderr, /--palette takes one of/);
+  const cut = native(['svg', '--stdin-args'], '--hash\0');
+  assert.equal(cut.code, 2);
+  assert.match(cut.stderr, /stdin ended before the empty argument/);
+});
+
 test('bin/flame execs flame-native for fold and svg, Node for the rest, through a symlink too; without the build it says what to run', () => {
   const link = path.join(tmp, 'flame');
   fs.symlinkSync(LAUNCHER, link);

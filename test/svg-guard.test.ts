@@ -20,7 +20,7 @@ test('a 951k-frame stack is over the limit, with its size and the fix in the mes
   assert.ok('svg' in ok && ok.svg.toString().startsWith('<?xml'));
   // min-width leaves frames out of the drawing, and so out of the count.
   const wide: Array<[string, number]> = [...Array.from({ length: 1000 }, (_, i) => [`main;leaf${i}`, 1] as [string, number]), ['main;hot', 1_000_000]];
-  assert.ok('svg' in (await renderGuarded(wide, { minWidth: 1 }, 3)));
+  assert.ok('svg' in (await renderGuarded(wide, { minWidth: 1 }, { maxFrames: 3 })));
   assert.deepEqual(await renderSvg(wide, { minWidth: 0 }, { maxFrames: 3 }), { tooBig: { frames: 1003, depth: 2 } });
   assert.ok(DEFAULT_SVG_MAX_FRAMES >= 100_000);
   assert.equal(svgMaxFrames(), DEFAULT_SVG_MAX_FRAMES);

@@ -9,6 +9,7 @@ import { foldedStacks, topFunctions } from '../../engine/query/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
 import type { SvgOptions } from '../../engine/render/svg-options.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
+import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 
@@ -50,6 +51,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   process.on('SIGINT', onSigint);
   let result: RecordResult;
   const history = new HistoryContext();
+  // Started now, so that its start-up is not part of the wait after the program ends.
+  const renderer = new Renderer();
   try {
     result = await recordOnce(req, {
       signal: abort.signal,
@@ -73,6 +76,9 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
         }
       },
     });
+  } catch (err) {
+    renderer.cancel();
+    throw err;
   } finally {
     progress.clear();
     process.off('SIGINT', onSigint);
@@ -85,7 +91,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
   const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
-  const drawn = await renderGuarded(stacks, svgOptions);
+  const drawn = await renderGuarded(stacks, svgOptions, { renderer });
   if ('svg' in drawn) {
     await writeFileAtomic(svgPath, drawn.svg);
   } else {

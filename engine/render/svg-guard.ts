@@ -2,7 +2,7 @@
 // flame writes of its own profiles (`flame record`, `profile/export`) are checked first: the
 // renderer counts the frames it would draw (flame-native's --max-frames) and draws none past the
 // limit; `flame svg` stays inferno-flamegraph's equal and draws whatever it is given.
-import { renderSvg, type Rendered } from './native.js';
+import { Renderer, type Rendered } from './native.js';
 import type { SvgOptions } from './svg-options.js';
 
 /** About 40 MB of SVG, already more than a browser draws without stalling (FLAME_SVG_MAX_FRAMES). */
@@ -23,8 +23,16 @@ export function svgTooBig(size: { frames: number; depth: number }, max: number):
   return `the flame graph would draw ${frames} frames, up to ${depth} deep (about ${mb} MB of SVG), past the limit of ${max} a browser can open; a stack that deep is usually a runaway recursion. Look at the profile with \`flame web\` (drawn on a canvas) or \`flame top\`, raise --min-width to leave out narrow frames, or set FLAME_SVG_MAX_FRAMES=${frames} to write it anyway`;
 }
 
+export interface GuardOptions {
+  /** Default svgMaxFrames(). */
+  maxFrames?: number;
+  /** A renderer started ahead (Renderer); default a new one. */
+  renderer?: Renderer;
+}
+
 /** The SVG of a profile's stacks, or why none was drawn (too big, in svgTooBig's words). */
-export async function renderGuarded(stacks: Iterable<[string, number]>, opts: SvgOptions, max = svgMaxFrames()): Promise<{ svg: Buffer } | { tooBig: string }> {
-  const r: Rendered = await renderSvg(stacks, opts, { maxFrames: max });
+export async function renderGuarded(stacks: Iterable<[string, number]>, opts: SvgOptions, how: GuardOptions = {}): Promise<{ svg: Buffer } | { tooBig: string }> {
+  const max = how.maxFrames ?? svgMaxFrames();
+  const r: Rendered = await (how.renderer ?? new Renderer()).render(stacks, opts, { maxFrames: max });
   return 'svg' in r ? r : { tooBig: svgTooBig(r.tooBig, max) };
 }
