@@ -39,6 +39,17 @@ test("flame-native's own unit tests pass (cargo test)", () => {
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
 
+test('a native build that cannot happen or fails is an install error that gives the cargo command', () => {
+  const build = path.join(REPO, 'native', 'build.mjs');
+  const noCargo = spawnSync(process.execPath, [build], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+  assert.equal(noCargo.status, 1);
+  assert.match(noCargo.stderr, /cargo was not found on the PATH.*install Rust.*run `cargo build --release --manifest-path .*native\/Cargo\.toml`/s);
+  // A failing build, in a target directory of its own so that the real binary is not touched.
+  const failed = spawnSync(process.execPath, [build], { encoding: 'utf8', env: { ...process.env, CARGO_TARGET_DIR: path.join(tmp, 'target'), RUSTFLAGS: '-C no-such-option' } });
+  assert.equal(failed.status, 1);
+  assert.match(failed.stderr, /building native\/ failed \(cargo exited with \d+; its errors are above\).*cargo build --release/s);
+});
+
 test('fold: mistakes on the command line exit 2 with a message that names them; --help lists every option', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--frobnicate'], /^error: unknown option '--frobnicate' for flame fold; run `flame fold --help` for the options/],

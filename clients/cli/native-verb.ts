@@ -1,18 +1,14 @@
 // `flame fold` and `flame svg` when flame is started with node (bin/flame.js) rather than through
 // bin/flame, which execs flame-native itself: the same binary, with the terminal handed over.
 import { spawn } from 'node:child_process';
-import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { NATIVE_BINARY, NATIVE_BUILD } from '../../engine/render/native.js';
 import { constants } from 'node:os';
+import { NATIVE_BINARY, notStarted } from '../../engine/render/native.js';
 
 /** Run `flame-native <verb> <argv>` on this process's stdio; its exit code (128+n for a signal). */
 export function runNativeVerb(verb: 'fold' | 'svg', argv: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(NATIVE_BINARY, [verb, ...argv], { stdio: 'inherit' });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'ENOENT' ? `flame-native is not built (${NATIVE_BINARY})` : `flame-native could not be started: ${e.message}`;
-      reject(new FlameError(ErrorCodes.ToolMissing, `${why}; \`flame ${verb}\` is flame-native: run ${NATIVE_BUILD}`, { cause: e }));
-    });
+    child.on('error', (e: NodeJS.ErrnoException) => reject(notStarted(e, `\`flame ${verb}\` is flame-native`)));
     child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
   });
 }

@@ -14,6 +14,12 @@ export const NATIVE_BINARY = path.resolve(path.dirname(fileURLToPath(import.meta
 /** The command that builds it, for messages. */
 export const NATIVE_BUILD = 'npm run build (or cargo build --release --manifest-path native/Cargo.toml)';
 
+/** Why flame-native did not start (`error` from spawn), what it is needed for (`role`), and the fix. */
+export function notStarted(error: NodeJS.ErrnoException, role: string): FlameError {
+  const why = error.code === 'ENOENT' ? `flame-native is not built (${NATIVE_BINARY})` : `flame-native could not be started: ${error.message}`;
+  return new FlameError(ErrorCodes.ToolMissing, `${why}; ${role}: run ${NATIVE_BUILD}`, { cause: error });
+}
+
 /** flame-native's exit code when --max-frames refuses a graph. */
 const TOO_MANY_FRAMES = 3;
 
@@ -67,10 +73,7 @@ export class Renderer {
     if (this.child.stdin.writable) this.child.stdin.write(`${args.map((a) => `${a}\0`).join('')}\0`);
     void feed(this.child.stdin, stacks);
     const { code, signal, stdout, stderr, error } = await this.done;
-    if (error) {
-      const why = error.code === 'ENOENT' ? `flame-native is not built (${NATIVE_BINARY})` : `flame-native could not be started: ${error.message}`;
-      throw new FlameError(ErrorCodes.ToolMissing, `${why}; flame draws its flame graphs with it: run ${NATIVE_BUILD}`, { cause: error });
-    }
+    if (error) throw notStarted(error, 'flame draws its flame graphs with it');
     const big = /would draw (\d+) frames, up to (\d+) deep/.exec(stderr);
     if (code === 0 || (code === 1 && /No stack counts found/.test(stderr) && stdout.length > 0)) return { svg: stdout };
     if (code === TOO_MANY_FRAMES && big) return { tooBig: { frames: Number(big[1]), depth: Number(big[2]) } };
