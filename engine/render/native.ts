@@ -44,7 +44,10 @@ export class Renderer {
   private used = false;
 
   constructor() {
-    this.child = spawn(NATIVE_BINARY, ['svg', '--stdin-args'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // In a process group of its own: the Ctrl-C a terminal sends to flame's group, which flame
+    // record survives to draw what was recorded, must not kill the renderer. It still ends with
+    // flame: stdin closes, and it exits.
+    this.child = spawn(NATIVE_BINARY, ['svg', '--stdin-args'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     this.child.stdout.on('data', (c: Buffer) => out.push(c));
