@@ -44,6 +44,9 @@ test('the bridge passes every option, keeps a flame chart in input order, and dr
   // A line break in a name would split its line: it is drawn as a space.
   const nl = await renderSvg([['main;odd\nname', 2]], { deterministic: true });
   assert.ok('svg' in nl && nl.svg.toString().includes('<title>odd name (2 samples'));
+  // A NUL (it would end an argument) is drawn as U+FFFD, as XML's other forbidden characters.
+  const nul = await renderSvg([['a', 1]], { title: 'x\0y\u0001z' });
+  assert.ok('svg' in nul && nul.svg.toString().includes('>x\uFFFDy\uFFFDz</text>'));
   const empty = await renderSvg([], {});
   assert.ok('svg' in empty && /No stack counts found/.test(empty.svg.toString()));
 });

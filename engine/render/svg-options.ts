@@ -76,7 +76,9 @@ export function svgFlags(opts: SvgOptions): string[] {
   for (const [key, flag] of Object.entries(FLAGS) as [keyof SvgOptions, string][]) {
     const v = opts[key];
     if (v === undefined || v === false) continue;
-    out.push(v === true ? `--${flag}` : `--${flag}=${String(v)}`);
+    // A NUL cannot be in an argument (it ends one on --stdin-args); XML has none either, so it
+    // is drawn as U+FFFD, as other characters XML forbids are.
+    out.push(v === true ? `--${flag}` : `--${flag}=${String(v).replace(/\0/g, '\uFFFD')}`);
   }
   return out;
 }
