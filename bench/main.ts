@@ -1,5 +1,6 @@
-// `npm run bench`: flame's own figures (fold throughput, analysis of a fresh `cargo build`
-// recording) and, with --peers, the same work by inferno and cargo-flamegraph in the same run.
+// `npm run bench`: flame's own figures (fold and svg of the bench recordings, analysis of a fresh
+// `cargo build` recording) and, with --peers, the same work by inferno and cargo-flamegraph in
+// the same run.
 // Timings are medians of several runs with their spread; compare ratios, not absolute times.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,16 +10,15 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { analyzePerfData } from '../engine/profile/analyze.js';
-import { foldText } from '../engine/render/fold.js';
 import { foldedStacks } from '../engine/query/query.js';
-import { renderSvg } from '../engine/render/svg.js';
+import { renderSvg } from '../engine/render/native.js';
 import { stat, type Stat } from './stats.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The benchmark recordings, in the repository (bench/corpus; FLAME_BENCH_CORPUS overrides). */
 const CORPUS = process.env.FLAME_BENCH_CORPUS ?? path.join(REPO, 'bench', 'corpus');
 const FLAME = path.join(REPO, 'bin', 'flame.js');
-// What `flame` on the PATH runs: flame-native for fold and svg when it is built.
+// What `flame` on the PATH runs: flame-native for fold and svg.
 const LAUNCHER = path.join(REPO, 'bin', 'flame');
 const args = process.argv.slice(2);
 const PEERS = args.includes('--peers');
@@ -67,7 +67,7 @@ function row(...cells: string[]): void {
   console.log(cells.join(' | '));
 }
 
-// 1. Folding throughput, in-process, one core.
+// 1. flame fold (one thread and the default) and flame svg of its output, as whole commands.
 const inputs: Array<[string, string]> = [];
 for (const name of ['cargo-build.perf.txt.gz', 'ledger-inline.perf.txt.gz']) {
   const gz = path.join(CORPUS, name);
@@ -78,11 +78,13 @@ for (const name of ['cargo-build.perf.txt.gz', 'ledger-inline.perf.txt.gz']) {
 }
 console.log(`# flame bench (${os.cpus().length} cores, node ${process.version}, ${RUNS} runs each; median (min–max))\n`);
 for (const [name, file] of inputs) {
-  const buf = readFileSync(file);
-  foldText(buf); // warm up the JIT
-  const s = time(() => foldText(buf));
-  const mbs = buf.length / 1e6 / (s.median / 1000);
-  row(`fold ${name} (${(buf.length / 1e6).toFixed(1)} MB), TypeScript folder in-process (flame fold on Node)`, fmt(s), `${mbs.toFixed(0)} MB/s`);
+  const mb = readFileSync(file).length / 1e6;
+  const folded = path.join(tmp, `${name}.flame.folded`);
+  const one = timeCmd(LAUNCHER, ['fold', '--nthreads', '1', file], folded);
+  row(`fold ${name} (${mb.toFixed(1)} MB), flame fold --nthreads 1`, fmt(one), `${(mb / (one.median / 1000)).toFixed(0)} MB/s`);
+  const all = timeCmd(LAUNCHER, ['fold', file], folded);
+  row(`fold ${name}, flame fold (one thread per core)`, fmt(all), `${(mb / (all.median / 1000)).toFixed(0)} MB/s`);
+  row(`svg ${name}, flame svg of that folding`, fmt(timeCmd(LAUNCHER, ['svg', folded], path.join(tmp, `${name}.flame.svg`))));
 }
 
 // 2. A recording of `cargo build` of a fixture, made on the spot: end of recording → SVG.
@@ -95,7 +97,7 @@ const perfData = recorded.perfData;
 const analyse = async (cache: string) => {
   const t = performance.now();
   const { profile } = await analyzePerfData(perfData, { cacheDir: cache });
-  renderSvg(foldedStacks(profile), {});
+  await renderSvg(foldedStacks(profile), {});
   return { ms: performance.now() - t, samples: profile.totalSamples };
 };
 const cold: number[] = [];
@@ -118,8 +120,6 @@ if (PEERS) {
   if (!have('inferno-collapse-perf')) execFileSync('cargo', ['install', 'inferno'], { stdio: 'inherit' });
   if (!have('flamegraph')) execFileSync('cargo', ['install', 'flamegraph'], { stdio: 'inherit' });
   console.log('');
-  const native = existsSync(path.join(REPO, 'native', 'target', 'release', 'flame-native'));
-  if (!native) console.log('(flame-native is not built: `flame fold` and `flame svg` run on Node)');
   // These commands take milliseconds, less than spawning them from Node costs (and varies): they
   // are timed by `perf stat -r 40 --null` (the mean of 40 runs ± its standard error, stdout to
   // /dev/null), and run
@@ -135,18 +135,14 @@ if (PEERS) {
     const i = timed('inferno-collapse-perf', [file], theirs);
     const i1 = timed('inferno-collapse-perf', ['--nthreads', '1', file], `${theirs}.1`);
     const f1 = timed(LAUNCHER, ['fold', '--nthreads', '1', file], `${ours}.1`);
-    const fn = timed(process.execPath, [FLAME, 'fold', file], `${ours}.node`);
-    const same = [ours, `${ours}.1`, `${ours}.node`].every((o) => readFileSync(o).equals(readFileSync(theirs)));
+    const same = [ours, `${ours}.1`].every((o) => readFileSync(o).equals(readFileSync(theirs)));
     const verdict = same ? 'outputs identical' : 'OUTPUTS DIFFER';
     row(`fold ${name}: flame fold vs inferno-collapse-perf (both: default threads)`, fmtMean(f), fmtMean(i), `ratio ${(f.mean / i.mean).toFixed(2)}`, verdict);
     row(`fold ${name}: flame fold --nthreads 1 vs inferno-collapse-perf --nthreads 1`, fmtMean(f1), fmtMean(i1), `ratio ${(f1.mean / i1.mean).toFixed(2)}`);
-    row(`fold ${name}: flame fold on Node (FLAME_NO_NATIVE=1) vs inferno-collapse-perf`, fmtMean(fn), fmtMean(i), `ratio ${(fn.mean / i.mean).toFixed(2)}`);
     const ourSvg = path.join(tmp, `${name}.flame.svg`);
     const sv = timed(LAUNCHER, ['svg', theirs], ourSvg);
     const is = timed('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
-    const fsn = timed(process.execPath, [FLAME, 'svg', theirs], `${ourSvg}.node`);
     row(`svg ${name}: flame svg vs inferno-flamegraph`, fmtMean(sv), fmtMean(is), `ratio ${(sv.mean / is.mean).toFixed(2)}`);
-    row(`svg ${name}: flame svg on Node (FLAME_NO_NATIVE=1) vs inferno-flamegraph`, fmtMean(fsn), fmtMean(is), `ratio ${(fsn.mean / is.mean).toFixed(2)}`);
   }
   // Analysis alone of one and the same perf.data.
   for (const [label, data] of [['cargo build recording', perfData]] as const) {

@@ -1,11 +1,56 @@
 // The folder's test corpus (test/corpus): every (input, option set) of the
-// stackcollapse-perf.pl and inferno suites that has an expected output, shared by the tests of
-// the TypeScript folder (fold.test.ts) and of the native one (native.test.ts).
+// stackcollapse-perf.pl and inferno suites that has an expected output, and the way the tests
+// run flame-native on it (fold.test.ts, native.test.ts, svg.test.ts).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { FoldOptions } from '../engine/render/fold.js';
-import { CORPUS } from './helpers.js';
+import { CORPUS, REPO } from './helpers.js';
+
+export const NATIVE = path.join(REPO, 'native', 'target', 'release', 'flame-native');
+
+export interface NativeRun {
+  stdout: Buffer;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Run flame-native with `args` (e.g. ['fold', '--pid', file]) and `input` on stdin. */
+export function native(args: string[], input?: Buffer | string, env?: NodeJS.ProcessEnv): NativeRun {
+  const r = spawnSync(NATIVE, args, { input, maxBuffer: 1 << 30, env: { ...process.env, ...env } });
+  // A command that fails before reading stdin closes it: not an error of the test.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr.toString(), code: r.status, signal: r.signal };
+}
+
+/** The warnings a run printed, without their "warning: " prefix. */
+export function warningsOf(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('warning: '))
+    .map((l) => l.slice('warning: '.length));
+}
+
+export interface Folded {
+  /** The folded lines, as printed. */
+  text: string;
+  stacks: Map<string, number>;
+  warnings: string[];
+}
+
+/** `flame fold FLAGS` of `input` (text or bytes on stdin); exit 0 is asserted by the caller's use. */
+export function fold(input: Buffer | string, flags: string[] = []): Folded {
+  const r = native(['fold', ...flags], input);
+  if (r.code !== 0) throw new Error(`flame fold ${flags.join(' ')} exited with ${r.code}: ${r.stderr}`);
+  const text = r.stdout.toString();
+  const stacks = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const sp = line.lastIndexOf(' ');
+    if (sp > 0) stacks.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return { text, stacks, warnings: warningsOf(r.stderr) };
+}
 
 export const FLAMEGRAPH = path.join(CORPUS, 'flamegraph');
 export const INFERNO = path.join(CORPUS, 'inferno', 'collapse-perf');
@@ -65,13 +110,14 @@ export function corpusCases(): { cases: Case[]; unexpected: string[] } {
   return { cases, unexpected };
 }
 
-export function optionsFrom(names: string[]): FoldOptions {
-  const o: FoldOptions = {};
-  for (const n of names) {
+/** `flame fold` flags for a case: its options, and stackcollapse-perf.pl's quirks for its results. */
+export function flagsOf(c: Case): string[] {
+  const flags = c.opts.map((n) => {
     if (!['pid', 'tid', 'kernel', 'jit', 'all', 'addrs'].includes(n)) throw new Error(`unknown option in a result file name: ${n}`);
-    (o as Record<string, boolean>)[n] = true;
-  }
-  return o;
+    return `--${n}`;
+  });
+  if (c.perl) flags.push('--compat', 'perl');
+  return flags;
 }
 
 export function expectedLines(file: string): string[] {

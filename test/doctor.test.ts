@@ -41,7 +41,7 @@ test('a healthy machine passes every check', () => {
 const VARIANTS: DoctorFacts[] = [
   HEALTHY,
   { ...HEALTHY, perfVersion: undefined, perfSample: { ok: false, error: 'x' }, llvmSymbolizer: undefined, cargoVersion: undefined, paranoid: 3, kptrRestrict: 1, distro: ['ubuntu', 'debian'], nativeBuild: undefined },
-  { ...HEALTHY, root: true, paranoid: 2, kptrRestrict: 2, nativeOff: true, addr2line: '/usr/bin/addr2line', llvmSymbolizer: undefined, distro: ['fedora'] },
+  { ...HEALTHY, root: true, paranoid: 2, kptrRestrict: 2, addr2line: '/usr/bin/addr2line', llvmSymbolizer: undefined, distro: ['fedora'] },
   { ...HEALTHY, paranoid: undefined, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: false, project: undefined },
 ];
 
@@ -200,17 +200,15 @@ debug = 1
   assert.equal(codegenOption(['-C', 'strip=debuginfo', '-Cstrip=none'], 'strip'), 'none');
 });
 
-test('without the native build, fold and svg run on Node: a warning with the build to run', () => {
+test('without the native build flame draws no graph: an essential failure with the build to run', () => {
   const { nativeBuild: _, ...without } = HEALTHY;
   const c = evaluate(without).find((x) => x.name === 'native fold/svg')!;
   assert.equal(c.ok, false);
-  assert.equal(c.essential, false);
+  assert.equal(c.essential, true);
+  assert.match(c.detail, /no flame graph can be drawn/);
   assert.match(c.fix!, /npm run build/);
-  assert.ok(allEssentialOk(evaluate(without)));
+  assert.ok(!allEssentialOk(evaluate(without)));
   assert.equal(check({}, 'native fold/svg').ok, true);
-  const off = check({ nativeOff: true }, 'native fold/svg');
-  assert.equal(off.ok, false);
-  assert.match(off.fix!, /unset FLAME_NO_NATIVE/);
 });
 
 test('facts gathered on this machine: cargo, perf and a project found from a fixture directory', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Connection } from '../clients/connect.js';
 import { recordOptions, targetOptions } from '../clients/cli/args.js';
 import { UsageError } from '../clients/cli/main.js';
-import { svgOptionsFromFlags } from '../clients/cli/commands/svg.js';
+import { svgOptionsFromFlags } from '../clients/cli/svg-flags.js';
 import { historyDir } from '../engine/store/history.js';
 import { ProfileStore } from '../engine/store/store.js';
 import { checkSpec, ParamsError } from '../engine/query/validate.js';

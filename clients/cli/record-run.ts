@@ -3,12 +3,13 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFolded } from '../../engine/render/fold.js';
+import { writeFolded } from '../../engine/render/folded.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
 import { foldedStacks, topFunctions } from '../../engine/query/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
-import { mergeStacks, renderTree, type SvgOptions } from '../../engine/render/svg.js';
-import { svgTooBig } from '../../engine/render/svg-guard.js';
+import type { SvgOptions } from '../../engine/render/svg-options.js';
+import { renderGuarded } from '../../engine/render/svg-guard.js';
+import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
 
@@ -50,6 +51,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   process.on('SIGINT', onSigint);
   let result: RecordResult;
   const history = new HistoryContext();
+  // Started now, so that its start-up is not part of the wait after the program ends.
+  const renderer = new Renderer();
   try {
     result = await recordOnce(req, {
       signal: abort.signal,
@@ -73,6 +76,9 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
         }
       },
     });
+  } catch (err) {
+    renderer.cancel();
+    throw err;
   } finally {
     progress.clear();
     process.off('SIGINT', onSigint);
@@ -85,16 +91,15 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
   const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
-  const tree = mergeStacks(stacks, svgOptions);
-  const tooBig = svgTooBig(tree, svgOptions);
-  if (tooBig === undefined) {
-    await writeFileAtomic(svgPath, renderTree(tree, svgOptions));
+  const drawn = await renderGuarded(stacks, svgOptions, { renderer });
+  if ('svg' in drawn) {
+    await writeFileAtomic(svgPath, drawn.svg);
   } else {
-    const w = `${tooBig}; no SVG was written`;
+    const w = `${drawn.tooBig}; no SVG was written`;
     warn(w);
     result.warnings.push(w);
   }
-  const wroteSvg = tooBig === undefined;
+  const wroteSvg = 'svg' in drawn;
   let foldedPath: string | undefined;
   if (out.folded) {
     foldedPath = path.resolve(out.folded);

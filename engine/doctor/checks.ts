@@ -39,10 +39,8 @@ export interface DoctorFacts {
   lbr?: boolean;
   llvmSymbolizer?: string;
   addr2line?: string;
-  /** flame's own native build of `flame fold` / `flame svg` (native/), when present and executable. */
+  /** flame-native (native/), when present and executable: `flame fold`, `flame svg` and every flame graph flame draws. */
   nativeBuild?: string;
-  /** FLAME_NO_NATIVE is set: bin/flame runs them on Node anyway. */
-  nativeOff?: boolean;
   /** The cargo project in the current directory, if any. */
   project?: { manifestPath: string; release: ProfileSettings; rustflags: RustflagsSettings };
 }
@@ -169,16 +167,13 @@ export const CHECKS: readonly CheckEntry[] = [
   },
   {
     name: 'native fold/svg',
-    essential: false,
-    gathers: ['nativeBuild', 'nativeOff', 'cargoVersion'],
+    essential: true,
+    gathers: ['nativeBuild', 'cargoVersion'],
     verdict: (f) =>
-      f.nativeBuild !== undefined && f.nativeOff
-        ? { ok: false, detail: 'FLAME_NO_NATIVE is set: flame fold and flame svg run on Node' }
-        : f.nativeBuild !== undefined
-          ? { ok: true, detail: `flame fold and flame svg run natively (${f.nativeBuild})` }
-          : { ok: false, detail: 'not built: flame fold and flame svg run on Node, 3–14× slower on a cold start' },
-    fix: (f, v) =>
-      v.ok ? undefined : f.nativeBuild !== undefined ? 'unset FLAME_NO_NATIVE' : f.cargoVersion !== undefined ? 'npm run build (in the flame checkout)' : 'install Rust (rustup), then npm run build in the flame checkout',
+      f.nativeBuild !== undefined
+        ? { ok: true, detail: `flame-native draws the flame graphs and runs flame fold and flame svg (${f.nativeBuild})` }
+        : { ok: false, detail: 'flame-native is not built: no flame graph can be drawn, and flame fold and flame svg do not run' },
+    fix: (f, v) => (v.ok ? undefined : f.cargoVersion !== undefined ? 'npm run build (in the flame checkout)' : 'install Rust (rustup), then npm run build in the flame checkout'),
   },
   {
     name: 'debug info',

@@ -41,10 +41,9 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
   if (paranoid !== undefined) facts.paranoid = paranoid;
   if (kptr !== undefined) facts.kptrRestrict = kptr;
   if (llvm !== undefined) facts.llvmSymbolizer = llvm;
-  // What bin/flame checks before it runs the native build: executable, and not turned off.
+  // What bin/flame checks before it runs the native build: that it is executable.
   const native = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'target', 'release', 'flame-native');
   if (await access(native, constants.X_OK).then(() => true, () => false)) facts.nativeBuild = native;
-  if (env.FLAME_NO_NATIVE) facts.nativeOff = true;
   if (addr2line !== undefined) facts.addr2line = addr2line;
   if (perfVersion !== undefined) {
     facts.perfVersion = perfVersion;

@@ -2,13 +2,13 @@
 // format, and pprof's profile.proto, so users can open flame's recordings where they like.
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Label, Line, Location as PLocation, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { formatFolded } from '../render/fold.js';
+import { formatFolded } from '../render/folded.js';
 import { stackLocs, type ProfileData } from '../profile/profile.js';
 import { foldedStacks, selectStacks, type FoldedOptions, type StackFilter } from '../query/query.js';
 import { FLAME_VERSION } from '../../protocol/version.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { mergeStacks, renderTree, type SvgOptions } from '../render/svg.js';
-import { svgTooBig } from '../render/svg-guard.js';
+import type { SvgOptions } from '../render/svg-options.js';
+import { renderGuarded } from '../render/svg-guard.js';
 
 /** Folded stacks as text: one "a;b;c N" line per stack, sorted, newline-terminated. */
 export function toFolded(p: ProfileData, opts: FoldedOptions = {}): string {
@@ -173,17 +173,16 @@ export interface ExportedProfile {
  * One profile in one format, as the daemon's `profile/export` and the CLI's `flame export` (from
  * the history or straight from a recording) give it.
  */
-export function exportProfile(p: ProfileData, format: unknown, opts: { title: string; svg?: Record<string, unknown> }): ExportedProfile {
+export async function exportProfile(p: ProfileData, format: unknown, opts: { title: string; svg?: Record<string, unknown> }): Promise<ExportedProfile> {
   switch (format) {
     case 'folded':
       return { format, mediaType: 'text/plain', encoding: 'utf8', data: toFolded(p) };
     case 'svg':
     {
       const svgOpts: SvgOptions = { countName: p.unit, ...(opts.svg ?? {}) };
-      const tree = mergeStacks(foldedStacks(p), svgOpts);
-      const tooBig = svgTooBig(tree, svgOpts);
-      if (tooBig !== undefined) throw new FlameError(ErrorCodes.BadInput, tooBig);
-      return { format, mediaType: 'image/svg+xml', encoding: 'utf8', data: renderTree(tree, svgOpts) };
+      const r = await renderGuarded(foldedStacks(p), svgOpts);
+      if ('tooBig' in r) throw new FlameError(ErrorCodes.BadInput, r.tooBig);
+      return { format, mediaType: 'image/svg+xml', encoding: 'utf8', data: r.svg.toString('utf8') };
     }
     case 'speedscope':
       return { format, mediaType: 'application/json', encoding: 'utf8', data: JSON.stringify(toSpeedscope(p, opts.title)) };

@@ -1,6 +1,22 @@
 // Parses `perf script --no-inline -F comm,pid,tid,time,period,event,ip,sym,symoff,dso` output
 // into structured samples (addresses kept) for flame's own symbolization. Pure and push-based:
 // feed lines, receive samples; a bad line is counted, never fatal.
+//
+// Why this is not flame-native's fold parser (native/src/fold.rs), though both read perf script:
+// they read different texts for different ends, so one set of rules would serve neither.
+// - The input. This reader takes only what flame itself asks perf for, with the field list
+//   above, plus the mmap and lost-event records it needs (build-ids, lost samples); the fold
+//   parser takes whatever `perf script` text a user hands it (any fields, any perf version,
+//   stackcollapse-perf.pl's quirks under --compat perl) and must match inferno's foldings.
+// - The output. This reader keeps each frame's address, symbol offset and file, per sample with
+//   its thread, time and period, because flame resolves inline frames and source lines itself;
+//   fold turns frames into display names at once (tidied, annotated _[k]/_[j], joined by ';')
+//   and keeps counts only, so the addresses this reader exists for are gone.
+// - The process. This reader runs inside the daemon and `flame record`, on perf's stdout as it
+//   streams (the analysis follows the recording); sharing the Rust parser would mean a second
+//   process and a text format between them that carries what fold drops.
+// What they have in common is the shape of a sample header (a comm that may hold spaces,
+// pid/tid, time, period, event), a handful of lines here with this reader's fixed field list.
 
 /** One frame as perf printed it. `addr` is a file offset for user-space DSOs. */
 export interface RawFrame {

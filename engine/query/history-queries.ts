@@ -75,7 +75,7 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     check(p, { profile: 'string?', format: 'string' });
     checkFields(p.svg, SVG_RULES, 'svg.');
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, ...exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg }) };
+    return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
   });
   return h;
 }

@@ -4,7 +4,7 @@
 // field, never an exception deep inside a query.
 import type { RecordSpec, SessionSpec, TargetSpec } from '../../protocol/types.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { PALETTES } from '../render/svg-palette.js';
+import { PALETTES } from '../render/svg-options.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?';
 

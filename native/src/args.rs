@@ -1,6 +1,6 @@
-// Command-line parsing with the rules and messages of Node's util.parseArgs (strict), which the
-// TypeScript commands use: `--name value`, `--name=value`, `-n value`, `-nvalue`, grouped short
-// booleans (`-qh`), `--` ending the options.
+// The command line of `flame fold` and `flame svg`: `--name value`, `--name=value`, `-n value`,
+// `-nvalue`, grouped short switches (`-iq`), `--` ending the options. A mistake names the
+// argument and the command's --help.
 use std::collections::HashMap;
 
 pub struct Spec {
@@ -20,7 +20,7 @@ impl Parsed {
     pub fn flag(&self, name: &str) -> bool {
         self.flags.get(name).copied().unwrap_or(false)
     }
-    /** The last value given (parseArgs keeps the last of a repeated option). */
+    /** The last value given: a repeated option overrides. */
     pub fn value(&self, name: &str) -> Option<&str> {
         self.values.get(name).and_then(|v| v.last()).map(|s| s.as_str())
     }
@@ -29,36 +29,11 @@ impl Parsed {
     }
 }
 
-/** How parseArgs names an option in its messages: `-n, --nthreads` or `--pid`. */
-fn display(spec: &Spec) -> String {
-    match spec.short {
-        Some(c) => format!("-{}, --{}", c, spec.long),
-        None => format!("--{}", spec.long),
-    }
-}
-
-fn unknown(raw: &str) -> String {
-    format!("Unknown option '{}'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- {}", raw, crate::util::json_string(raw))
-}
-
-/** The next argument as an option's value; one that starts with a dash is refused as ambiguous. */
-fn next_value(args: &[String], i: &mut usize, spec: &Spec, typed: &str) -> Result<String, String> {
-    if *i >= args.len() {
-        return Err(format!("Option '{} <value>' argument missing", display(spec)));
-    }
-    let v = &args[*i];
-    if v.starts_with('-') && v != "-" {
-        let short = if typed.len() == 2 { format!(" or '{}-XYZ'", typed) } else { String::new() };
-        return Err(format!(
-            "Option '{}' argument is ambiguous.\nDid you forget to specify the option argument for '{}'?\nTo specify an option argument starting with a dash use '--{}=-XYZ'{}.",
-            typed, typed, spec.long, short
-        ));
-    }
-    *i += 1;
-    Ok(v.clone())
-}
-
-pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
+/** Parse `args` for `command` ("fold", "svg"); the error is the whole message. */
+pub fn parse(command: &str, specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
+    let help = format!("run `flame {} --help` for the options", command);
+    let unknown = |raw: &str| format!("unknown option '{}' for flame {}; {} (a file name starting with '-' goes after '--')", raw, command, help);
+    let missing = |typed: &str| format!("{} needs a value; {}", typed, help);
     let mut out = Parsed::default();
     let mut i = 0;
     while i < args.len() {
@@ -73,17 +48,21 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
                 Some(eq) => (&body[..eq], Some(body[eq + 1..].to_string())),
                 None => (body, None),
             };
-            let raw = if name.is_empty() { a.clone() } else { format!("--{}", name) };
-            let spec = specs.iter().find(|s| s.long == name && !name.is_empty()).ok_or_else(|| unknown(&raw))?;
+            let typed = format!("--{}", name);
+            let spec = specs.iter().find(|s| s.long == name && !name.is_empty()).ok_or_else(|| unknown(&typed))?;
             if spec.takes_value {
                 let v = match inline {
                     Some(v) => v,
-                    None => next_value(args, &mut i, spec, &raw)?,
+                    None => {
+                        let v = args.get(i).ok_or_else(|| missing(&typed))?.clone();
+                        i += 1;
+                        v
+                    }
                 };
                 out.values.entry(spec.long).or_default().push(v);
             } else {
                 if inline.is_some() {
-                    return Err(format!("Option '{}' does not take an argument", display(spec)));
+                    return Err(format!("{} takes no value; {}", typed, help));
                 }
                 out.flags.insert(spec.long, true);
             }
@@ -94,10 +73,17 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
             let mut k = 0;
             while k < chars.len() {
                 let c = chars[k];
-                let spec = specs.iter().find(|s| s.short == Some(c)).ok_or_else(|| unknown(&format!("-{}", c)))?;
+                let typed = format!("-{}", c);
+                let spec = specs.iter().find(|s| s.short == Some(c)).ok_or_else(|| unknown(&typed))?;
                 if spec.takes_value {
                     let rest: String = chars[k + 1..].iter().collect();
-                    let v = if !rest.is_empty() { rest } else { next_value(args, &mut i, spec, &format!("-{}", c))? };
+                    let v = if !rest.is_empty() {
+                        rest
+                    } else {
+                        let v = args.get(i).ok_or_else(|| missing(&typed))?.clone();
+                        i += 1;
+                        v
+                    };
                     out.values.entry(spec.long).or_default().push(v);
                     break;
                 }
@@ -109,4 +95,41 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
         out.positionals.push(a.clone());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[Spec] = &[
+        Spec { long: "title", short: None, takes_value: true },
+        Spec { long: "inverted", short: Some('i'), takes_value: false },
+        Spec { long: "nthreads", short: Some('n'), takes_value: true },
+        Spec { long: "quiet", short: Some('q'), takes_value: false },
+    ];
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_usual_spellings() {
+        let p = parse("svg", SPECS, &args(&["--title", "a", "--title=b", "-iq", "-n4", "x", "--", "-y"])).ok().unwrap();
+        assert_eq!(p.value("title"), Some("b"));
+        assert_eq!(p.all("title"), vec!["a", "b"]);
+        assert!(p.flag("inverted") && p.flag("quiet"));
+        assert_eq!(p.value("nthreads"), Some("4"));
+        assert_eq!(p.positionals, vec!["x", "-y"]);
+        // A value may start with a dash: the option asked for one.
+        assert_eq!(parse("svg", SPECS, &args(&["--title", "-t"])).ok().unwrap().value("title"), Some("-t"));
+    }
+
+    #[test]
+    fn mistakes_name_the_argument_and_the_help() {
+        let e = |a: &[&str]| parse("svg", SPECS, &args(a)).err().unwrap();
+        assert_eq!(e(&["--bogus"]), "unknown option '--bogus' for flame svg; run `flame svg --help` for the options (a file name starting with '-' goes after '--')");
+        assert!(e(&["-x"]).starts_with("unknown option '-x' for flame svg"));
+        assert_eq!(e(&["--title"]), "--title needs a value; run `flame svg --help` for the options");
+        assert_eq!(e(&["--quiet=1"]), "--quiet takes no value; run `flame svg --help` for the options");
+    }
 }

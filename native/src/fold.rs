@@ -1,6 +1,5 @@
-// perf-script text → folded stacks: the state machine of daemon/fold-parse.ts and the stack table
-// of daemon/fold-stacks.ts, on bytes. Same output, byte for byte (test/native.test.ts checks it
-// on the whole corpus); the TypeScript folder remains the reference and the fallback.
+// perf-script text → folded stacks: a state machine over the lines of `perf script` output, on
+// bytes, with inferno-collapse-perf's rules (test/corpus holds the expected foldings).
 use crate::fold_names::{frame_names, stack_line_parts, Named, Rules};
 use crate::fold_stacks::StackTable;
 use crate::util::{find_byte, is_space, rfind_byte, trim_space, FxMap};
@@ -341,7 +340,7 @@ impl Folder {
 }
 
 impl Stats {
-    /** What fold.ts's collectResult warns about, in its words. */
+    /** The warnings about what was not folded. */
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if let (true, Some((line, text))) = (self.malformed > 0, &self.first_bad) {

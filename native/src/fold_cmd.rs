@@ -1,12 +1,14 @@
-// `flame fold`: options as fold.ts's command takes them, one Folder (or one per part of a big
-// file), the warnings, the folded lines on stdout.
+// `flame fold`: the options, one Folder (or one per part of a big file), the warnings, the
+// folded lines on stdout.
 use crate::{bad_input, usage, Failure};
 use crate::args::{parse, Spec};
 use crate::fold::{FoldOptions, Folder};
 use crate::fold_par::{fold_file, Folded};
 use crate::fold_names::Rules;
 use crate::input::{for_each_block, write_stdout};
-use crate::util::js_num;
+use crate::util::fmt_num;
+
+const HELP: &str = include_str!("../assets/help-fold.txt");
 
 const SPECS: &[Spec] = &[
     Spec { long: "pid", short: None, takes_value: false },
@@ -24,21 +26,22 @@ const SPECS: &[Spec] = &[
 ];
 
 pub fn run(argv: &[String]) -> Result<u8, Failure> {
-    let p = parse(SPECS, argv).map_err(|m| usage(format!("{}. Run `flame fold --help` for the options.", m)))?;
+    let p = parse("fold", SPECS, argv).map_err(usage)?;
     if p.flag("help") {
-        write_stdout(crate::help::fold().as_bytes()).ok();
+        write_stdout(HELP.as_bytes()).ok();
         return Ok(0);
     }
     let compat = p.value("compat").unwrap_or("inferno");
     if compat != "inferno" && compat != "perl" {
         return Err(usage(format!("--compat takes inferno or perl, not '{}'", compat)));
     }
-    if let Some(n) = p.value("nthreads") {
-        let v = crate::util::js_number(n);
-        if !(v.is_finite() && v.fract() == 0.0 && v >= 1.0) {
-            return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n)));
-        }
-    }
+    let nthreads = match p.value("nthreads") {
+        None => None,
+        Some(n) => match n.trim().parse::<u64>() {
+            Ok(v) if v >= 1 => Some(v.min(1024) as usize),
+            _ => return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n))),
+        },
+    };
     if p.positionals.len() > 1 {
         return Err(usage("flame fold reads one input (a file or -); run it once per file".into()));
     }
@@ -53,13 +56,9 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     };
     let file = p.positionals.first().map(|s| s.as_str()).unwrap_or("-");
     // One thread per core by default: each part of a big file is read and folded on its own.
-    // At most two per core, as fold-parallel.ts allows.
+    // At most two per core: more only add contention.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let threads = match p.value("nthreads") {
-        Some(n) => crate::util::js_number(n).min(1024.0) as usize,
-        None => cores,
-    }
-    .min(cores * 2);
+    let threads = nthreads.unwrap_or(cores).min(cores * 2);
     let par = if file != "-" && threads > 1 { fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))? } else { None };
     let Folded { stacks, stats } = match par {
         Some(f) => f,
@@ -80,7 +79,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     for (k, c) in stacks {
         out.extend_from_slice(&k);
         out.push(b' ');
-        out.extend_from_slice(js_num(c).as_bytes());
+        out.extend_from_slice(fmt_num(c).as_bytes());
         out.push(b'\n');
     }
     write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;

@@ -1,5 +1,5 @@
-// How one perf-script stack line becomes frame names; the rules of daemon/fold-names.ts, on bytes
-// (so lengths and positions match the byte-based reference folders).
+// How one perf-script stack line becomes frame names (inferno's and stackcollapse-perf.pl's
+// rules), on bytes, so that names that are not UTF-8 pass through unchanged.
 use crate::util::{contains, find, find_from, is_space, rfind, rfind_byte, trim_space};
 
 pub struct Parts<'a> {

@@ -1,7 +1,6 @@
 // Folding a large file on several cores: the file is cut after blank lines (where no sample is
 // open, so every part folds independently), each part is folded by its own thread reading its
-// own byte range, and the parts' stacks and stats are merged. Same result as one Folder; the
-// rules are those of daemon/fold-parallel.ts.
+// own byte range, and the parts' stacks and stats are merged: the same result as one Folder.
 use crate::fold::{FoldOptions, Folder, Stats};
 use crate::fold_stacks::sort_and_sum;
 use crate::input::ReadError;

@@ -1,6 +1,6 @@
 // Counting stacks without building a string per sample: frame names interned to ids, stacks as
 // nodes of a prefix tree with a count each; the joined "a;b;c" texts are built once per distinct
-// stack at the end. daemon/fold-stacks.ts's StackTable, on bytes.
+// stack at the end.
 use crate::util::FxMap;
 
 pub struct StackTable {

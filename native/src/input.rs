@@ -8,14 +8,14 @@ use std::thread::JoinHandle;
 const BLOCK: usize = 4 << 20;
 const FIRST_BLOCK: usize = 64 << 10;
 
-/** Why an input could not be read, in the words of the TypeScript commands. */
+/** Why an input could not be read, naming it. */
 pub struct ReadError(pub String);
 
 fn describe(name: &str, err: &io::Error) -> ReadError {
     ReadError(format!("cannot read {}: {}", name, reason(err)))
 }
 
-/** Why a read or write failed, worded as ioReason in clients/cli/render.ts. */
+/** Why a read or write failed, in a few words (as flame's other commands word it). */
 pub fn reason(err: &io::Error) -> String {
     match (err.kind(), err.raw_os_error()) {
         (io::ErrorKind::NotFound, _) => "no such file".to_string(),

@@ -1,16 +1,17 @@
-// A merged tree to a flame graph SVG, as daemon/svg.ts and svg-writer.ts write it, byte for
-// byte when colours are deterministic (--deterministic, --hash). The stylesheet and script are
-// taken from daemon/svg-script.ts at compile time.
+// A merged tree to a self-contained, interactive flame graph SVG: inferno-flamegraph's layout and
+// fg:x/fg:w attributes, so tools that read those read flame's graphs. The stylesheet and the
+// script that zooms and searches are assets (native/assets), built in.
 use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade};
 use crate::svg_tree::Tree;
-use crate::util::{js_num, js_round, json_string, to_fixed};
+use crate::util::{fixed, fmt_num, json_string, round_half_up};
 
-const SCRIPT_TS: &str = include_str!("../../engine/render/svg-script.ts");
+const STYLE: &str = include_str!("../assets/svg-style.css");
+const SCRIPT: &str = include_str!("../assets/svg-script.js");
 
 pub const XPAD: f64 = 10.0;
 const FRAMEPAD: f64 = 1.0;
 
-/** The drawing options, resolved (svg.ts's Resolved). */
+/** The drawing options, resolved. */
 pub struct Opts {
     pub title: String,
     pub subtitle: Option<String>,
@@ -72,8 +73,8 @@ fn cdata_safe(s: &str) -> String {
 }
 
 fn header(o: &Opts, height: f64) -> String {
-    let w = js_num(o.image_width);
-    let h = js_num(height);
+    let w = fmt_num(o.image_width);
+    let h = fmt_num(height);
     format!(
         "<?xml version=\"1.0\" standalone=\"no\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n<svg version=\"1.1\" width=\"{w}\" height=\"{h}\" onload=\"init(evt)\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:fg=\"http://github.com/jonhoo/inferno\">\n<!-- Flame graph rendered by flame. Frame widths are proportional to sample counts; fg:x and fg:w hold them. -->\n<!-- NOTES: {} -->\n",
         comment_safe(&o.notes)
@@ -81,7 +82,7 @@ fn header(o: &Opts, height: f64) -> String {
 }
 
 fn text(id: &str, x: &str, y: f64, content: &str, extra: &str) -> String {
-    format!("<text id=\"{}\"{} x=\"{}\" y=\"{}\">{}</text>\n", id, extra, x, to_fixed(y, 2), escape_xml(content))
+    format!("<text id=\"{}\"{} x=\"{}\" y=\"{}\">{}</text>\n", id, extra, x, fixed(y, 2), escape_xml(content))
 }
 
 fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String {
@@ -91,26 +92,24 @@ fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String 
     let cfg = format!(
         "{{\"nametype\":{},\"fontsize\":{},\"fontwidth\":{},\"inverted\":{},\"searchcolor\":{}}}",
         json_string(&o.name_type),
-        js_num(fs),
-        js_num(o.font_width),
+        fmt_num(fs),
+        fmt_num(o.font_width),
         o.inverted,
         json_string(&o.search_color)
     );
     let font = if matches!(o.font_type.as_str(), "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy") { o.font_type.clone() } else { json_string(&o.font_type) };
     let bottom = height - ypad2 / 2.0;
-    let style = crate::help::template(SCRIPT_TS, "SVG_STYLE");
-    let script = crate::help::template(SCRIPT_TS, "SVG_SCRIPT");
     let mut out = String::new();
     out.push_str(&format!("<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\"><stop stop-color=\"{}\" offset=\"5%\"/><stop stop-color=\"{}\" offset=\"95%\"/></linearGradient></defs>\n", bg1, bg2));
-    out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), js_num(fs), js_num(fs + 5.0), style));
-    out.push_str(&format!("<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n", cdata_safe(&cfg), script));
-    out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"url(#background)\"/>\n", js_num(height)));
+    out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), fmt_num(fs), fmt_num(fs + 5.0), STYLE));
+    out.push_str(&format!("<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n", cdata_safe(&cfg), SCRIPT));
+    out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"url(#background)\"/>\n", fmt_num(height)));
     out.push_str(&text("title", "50%", fs * 2.0, &o.title, ""));
     if let Some(sub) = &o.subtitle {
         out.push_str(&text("subtitle", "50%", fs * 4.0, sub, ""));
     }
-    let xpad = js_num(XPAD);
-    let right = js_num(w - XPAD);
+    let xpad = fmt_num(XPAD);
+    let right = fmt_num(w - XPAD);
     let low = if o.inverted { ypad1 - fs } else { bottom };
     out.push_str(&text("details", &xpad, low, idle, ""));
     out.push_str(&text("unzoom", &xpad, fs * 2.0, "Reset Zoom", " class=\"hide\""));
@@ -124,22 +123,21 @@ fn empty_svg(o: &Opts) -> String {
     format!(
         "{}<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"#f8f8f8\"/>\n<text x=\"50%\" y=\"{}\" text-anchor=\"middle\" font-family=\"{}\" font-size=\"{}\">ERROR: No stack counts found</text>\n</svg>\n",
         header(o, height),
-        js_num(height),
-        to_fixed(o.font_size * 2.0, 2),
+        fmt_num(height),
+        fixed(o.font_size * 2.0, 2),
         escape_xml(&o.font_type),
-        js_num(o.font_size + 5.0)
+        fmt_num(o.font_size + 5.0)
     )
 }
 
-/** The number writers of svg-writer.ts, with its float arithmetic. */
+/** The frames' numbers, written without a String each: the bulk of a big graph. */
 struct Out(Vec<u8>);
 
 impl Out {
     fn digits(&mut self, n: f64) {
-        // Past 2^53 the digit loop's float division is inexact: write what String(n) writes.
-        // Below it, svg-writer.ts's float loop gives the integer's exact digits.
+        // Below 2^53 a count is an exact integer; past it, the shortest form of the double.
         if !(n >= 0.0 && n < 9007199254740992.0) {
-            self.0.extend_from_slice(js_num(n).as_bytes());
+            self.0.extend_from_slice(fmt_num(n).as_bytes());
             return;
         }
         self.int(n as u64);
@@ -157,12 +155,12 @@ impl Out {
         }
         self.0.extend_from_slice(&tmp[k..]);
     }
-    /** As toFixed(places) for the non-negative values drawn (svg-writer.ts's fixed2/fixed4). */
+    /** `v` with `places` decimals, rounded half up, as util::fixed. */
     fn fixed(&mut self, v: f64, places: u32) {
         let scale = 10u64.pow(places);
-        let scaled = js_round(v * scale as f64);
+        let scaled = round_half_up(v * scale as f64);
         if !(scaled >= 0.0 && scaled < 9007199254740992.0) {
-            self.0.extend_from_slice(to_fixed(v, places as usize).as_bytes());
+            self.0.extend_from_slice(fixed(v, places).as_bytes());
             return;
         }
         let scaled = scaled as u64;
@@ -178,7 +176,7 @@ impl Out {
     fn thousands(&mut self, n: f64) {
         if !(n >= 0.0 && n < 1e21) {
             // An exponent ("1.5e+21") takes no separators.
-            self.0.extend_from_slice(js_num(n).as_bytes());
+            self.0.extend_from_slice(fmt_num(n).as_bytes());
             return;
         }
         let start = self.0.len();
@@ -211,20 +209,32 @@ struct NameInfo {
     color: Option<u32>,
 }
 
-pub fn write_svg(tree: &Tree, o: &Opts) -> Vec<u8> {
+/** The frames to draw, in pre-order with their depth and x (in samples), and the deepest one. */
+pub struct Layout {
+    order: Vec<(u32, usize, f64)>,
+    pub max_depth: usize,
+    /** Frames left out for being narrower than min-width (their callees not counted). */
+    omitted: u64,
+}
+
+impl Layout {
+    /** Frames drawn, the "all" root included. */
+    pub fn frames(&self) -> usize {
+        self.order.len()
+    }
+}
+
+pub fn layout(tree: &Tree, min_width: f64) -> Layout {
+    let mut l = Layout { order: Vec::new(), max_depth: 0, omitted: 0 };
     let total = tree.total;
     if total <= 0.0 {
-        return empty_svg(o).into_bytes();
+        return l;
     }
-    // Pass 1: the frames to draw, in pre-order, and the deepest one.
-    let min_samples = (o.min_width / 100.0) * total;
-    let mut order: Vec<(u32, usize, f64)> = Vec::new();
+    let min_samples = (min_width / 100.0) * total;
     let mut todo: Vec<(u32, usize, f64)> = vec![(0, 0, 0.0)];
-    let mut omitted: u64 = 0;
-    let mut max_depth = 0;
     while let Some((id, d, x)) = todo.pop() {
-        order.push((id, d, x));
-        max_depth = max_depth.max(d);
+        l.order.push((id, d, x));
+        l.max_depth = l.max_depth.max(d);
         let n = &tree.nodes[id as usize];
         let mut end = x + n.total - n.self_;
         for &k in n.children.iter().rev() {
@@ -232,44 +242,53 @@ pub fn write_svg(tree: &Tree, o: &Opts) -> Vec<u8> {
             end -= c.total;
             if c.total < min_samples || c.total <= 0.0 {
                 if c.total > 0.0 {
-                    omitted += 1;
+                    l.omitted += 1;
                 }
                 continue;
             }
             todo.push((k, d + 1, end));
         }
     }
+    l
+}
+
+pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
+    let total = tree.total;
+    if total <= 0.0 {
+        return empty_svg(o).into_bytes();
+    }
+    let (order, max_depth, omitted) = (&l.order, l.max_depth, l.omitted);
 
     let fs = o.font_size;
     let ypad1 = if o.inverted { fs * 4.0 + o.subtitle_height + 4.0 } else { fs * 3.0 + o.subtitle_height };
     let ypad2 = if o.inverted { fs + 10.0 } else { fs * 2.0 + 10.0 };
     let height = (max_depth as f64 + 1.0) * o.frame_height + ypad1 + ypad2;
     let frames_width = o.image_width - 2.0 * XPAD;
-    let idle = if omitted > 0 { format!("{} {} narrower than {}% of the total omitted", omitted, if omitted == 1 { "frame" } else { "frames" }, js_num(o.min_width)) } else { " ".into() };
+    let idle = if omitted > 0 { format!("{} {} narrower than {}% of the total omitted", omitted, if omitted == 1 { "frame" } else { "frames" }, fmt_num(o.min_width)) } else { " ".into() };
 
     let mut out = Out(Vec::with_capacity(order.len() * 200 + 16384));
     out.0.extend_from_slice(header(o, height).as_bytes());
     out.0.extend_from_slice(prelude(o, height, ypad1, ypad2, &idle).as_bytes());
-    out.0.extend_from_slice(format!("<svg id=\"frames\" x=\"{}\" width=\"{}\" total_samples=\"{}\">\n", js_num(XPAD), js_num(frames_width), js_num(total)).as_bytes());
+    out.0.extend_from_slice(format!("<svg id=\"frames\" x=\"{}\" width=\"{}\" total_samples=\"{}\">\n", fmt_num(XPAD), fmt_num(frames_width), fmt_num(total)).as_bytes());
 
     let rect_height = o.frame_height - FRAMEPAD;
     let mut y_rect: Vec<String> = Vec::with_capacity(max_depth + 1);
     let mut y_text: Vec<String> = Vec::with_capacity(max_depth + 1);
     for d in 0..=max_depth {
         let y1 = if o.inverted { ypad1 + d as f64 * o.frame_height } else { height - ypad2 - (d as f64 + 1.0) * o.frame_height + FRAMEPAD };
-        y_rect.push(js_num(y1));
-        y_text.push(to_fixed(3.0 + y1 + rect_height / 2.0, 2));
+        y_rect.push(fmt_num(y1));
+        y_text.push(fixed(3.0 + y1 + rect_height / 2.0, 2));
     }
     let mut infos: Vec<Option<NameInfo>> = (0..tree.names.len()).map(|_| None).collect();
     let pct_per_sample = 100.0 / total;
     let chars_per_pct = frames_width / 100.0 / (fs * o.font_width);
     let text_shift = 300.0 / frames_width;
     let unit = format!(" {}, ", escape_xml(&o.count_name));
-    let height_fill = format!("%\" height=\"{}\" fill=\"", js_num(rect_height));
+    let height_fill = format!("%\" height=\"{}\" fill=\"", fmt_num(rect_height));
     let random = o.shade == Shade::Random;
     let mut rng = Rng::new();
 
-    for &(id, d, x) in &order {
+    for &(id, d, x) in order {
         let n = &tree.nodes[id as usize];
         let w = n.total;
         let name = &tree.names[n.name as usize];

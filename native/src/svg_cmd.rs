@@ -1,12 +1,18 @@
-// `flame svg`: the options as commands/svg.ts checks them, the inputs read as one stream of
-// folded lines into a tree, the warnings, and the SVG (svg.rs) on stdout.
+// `flame svg`: the options, the inputs read as one stream of folded lines into a tree, the
+// warnings, and the SVG (svg.rs) on stdout.
 use crate::args::{parse, Spec};
 use crate::input::{for_each_block, write_stdout};
-use crate::svg::{write_svg, Opts, XPAD};
+use crate::svg::{layout, write_svg, Opts, XPAD};
 use crate::svg_palette::{Shade, PALETTES};
 use crate::svg_tree::Builder;
-use crate::util::{find_byte, js_num, js_number, js_trim, json_string, say};
+use crate::util::{find_byte, fmt_num, json_string, say};
 use crate::{bad_input, usage, Failure};
+
+const HELP: &str = include_str!("../assets/help-svg.txt");
+const OPTIONS_HELP: &str = include_str!("../assets/svg-options.txt");
+
+/** Exit code when --max-frames refuses the graph. */
+const TOO_MANY_FRAMES: u8 = 3;
 
 const SPECS: &[Spec] = &[
     Spec { long: "title", short: None, takes_value: true },
@@ -33,26 +39,46 @@ const SPECS: &[Spec] = &[
     Spec { long: "fonttype", short: None, takes_value: true },
     Spec { long: "frame-height", short: None, takes_value: true },
     Spec { long: "height", short: None, takes_value: true },
+    Spec { long: "search-color", short: None, takes_value: true },
+    Spec { long: "max-frames", short: None, takes_value: true },
     Spec { long: "help", short: Some('h'), takes_value: false },
 ];
 
-/** A numeric flag checked as svgOptionsFromFlags checks it. */
-fn num(flag: &str, s: Option<&str>, min: f64, integer: bool) -> Result<Option<f64>, Failure> {
+/** Where a numeric option's value must lie. */
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    AtLeast(f64),
+    AboveZero,
+}
+
+/** A numeric option's value, or a usage error that names the option and what it takes. */
+fn num(flag: &str, s: Option<&str>, bound: Bound, integer: bool) -> Result<Option<f64>, Failure> {
     let s = match s {
         None => return Ok(None),
         Some(s) => s,
     };
-    let n = js_number(if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s });
-    if js_trim(s).is_empty() || !n.is_finite() || n < min || (integer && n.fract() != 0.0) {
-        let kind = if integer { "a whole number" } else { "a number" };
-        let bound = if min == MIN_VALUE { "above 0".to_string() } else { format!("of at least {}", js_num(min)) };
-        return Err(usage(format!("{} takes {} {}, not '{}'", flag, kind, bound, s)));
+    // A trailing % on --min-width is tolerated, as people write it.
+    let digits = if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s };
+    let ok = match digits.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && !(integer && n.fract() != 0.0) => match bound {
+            Bound::AtLeast(min) => n >= min,
+            Bound::AboveZero => n > 0.0,
+        }
+        .then_some(n),
+        _ => None,
+    };
+    match ok {
+        Some(n) => Ok(Some(n)),
+        None => {
+            let kind = if integer { "a whole number" } else { "a number" };
+            let bound = match bound {
+                Bound::AboveZero => "above 0".to_string(),
+                Bound::AtLeast(min) => format!("of at least {}", fmt_num(min)),
+            };
+            Err(usage(format!("{} takes {} {}, not '{}'", flag, kind, bound, s)))
+        }
     }
-    Ok(Some(n))
 }
-
-/** The smallest positive double (JavaScript's Number.MIN_VALUE). */
-const MIN_VALUE: f64 = f64::MIN_POSITIVE * f64::EPSILON;
 
 fn positive(v: Option<f64>, dflt: f64) -> f64 {
     match v {
@@ -62,9 +88,9 @@ fn positive(v: Option<f64>, dflt: f64) -> f64 {
 }
 
 pub fn run(argv: &[String]) -> Result<u8, Failure> {
-    let p = parse(SPECS, argv).map_err(|m| usage(format!("{}. Run `flame svg --help` for the options.", m)))?;
+    let p = parse("svg", SPECS, argv).map_err(usage)?;
     if p.flag("help") {
-        write_stdout(crate::help::svg().as_bytes()).ok();
+        write_stdout(HELP.replace("%SVG_OPTIONS%\n", OPTIONS_HELP).as_bytes()).ok();
         return Ok(0);
     }
     let palette = p.value("palette").or(p.value("colors"));
@@ -73,11 +99,12 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
             return Err(usage(format!("--palette takes one of {}, not '{}'", PALETTES.join(", "), pal)));
         }
     }
-    let min_width = num("--min-width", p.value("min-width").or(p.value("minwidth")), 0.0, false)?;
-    let width = num("--image-width", p.value("image-width").or(p.value("width")), 21.0, true)?;
-    let font_size = num("--font-size", p.value("font-size").or(p.value("fontsize")), 1.0, false)?;
-    let font_width = num("--font-width", p.value("font-width").or(p.value("fontwidth")), MIN_VALUE, false)?;
-    let frame_height = num("--frame-height", p.value("frame-height").or(p.value("height")), 1.0, true)?;
+    let min_width = num("--min-width", p.value("min-width").or(p.value("minwidth")), Bound::AtLeast(0.0), false)?;
+    let width = num("--image-width", p.value("image-width").or(p.value("width")), Bound::AtLeast(21.0), true)?;
+    let font_size = num("--font-size", p.value("font-size").or(p.value("fontsize")), Bound::AtLeast(1.0), false)?;
+    let font_width = num("--font-width", p.value("font-width").or(p.value("fontwidth")), Bound::AboveZero, false)?;
+    let frame_height = num("--frame-height", p.value("frame-height").or(p.value("height")), Bound::AtLeast(1.0), true)?;
+    let max_frames = num("--max-frames", p.value("max-frames"), Bound::AtLeast(1.0), true)?;
     let fs = positive(font_size, 12.0);
     let subtitle = p.value("subtitle").map(|s| s.to_string());
     let o = Opts {
@@ -105,10 +132,10 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         font_width: positive(font_width, 0.59),
         font_type: p.value("font-type").or(p.value("fonttype")).unwrap_or("monospace").to_string(),
         frame_height: positive(frame_height, 16.0),
-        search_color: "#e600e6".into(),
+        search_color: p.value("search-color").unwrap_or("#e600e6").to_string(),
     };
 
-    // Several inputs are read as one stream, as inferno does (svg.ts's readInputs).
+    // Several inputs are read as one stream, as inferno does.
     let files: Vec<String> = if p.positionals.is_empty() { vec!["-".into()] } else { p.positionals.clone() };
     let mut b = Builder::new(p.flag("reverse"), p.flag("flamechart"));
     let mut carry: Vec<u8> = Vec::new();
@@ -153,8 +180,8 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     };
     for f in &files {
         for_each_block(f, false, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
-        // Each input is decoded on its own (svg.ts's decoder per input): a character cut at the
-        // end of one becomes U+FFFD rather than joining the next.
+        // Each input is decoded on its own: a character cut at the end of one becomes U+FFFD
+        // rather than joining the next.
         if !carry.is_empty() && std::str::from_utf8(&carry).is_err() {
             carry = String::from_utf8_lossy(&carry).into_owned().into_bytes();
         }
@@ -176,7 +203,15 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     if tree.fractional {
         say("warning: fractional counts were truncated to whole numbers");
     }
-    let out = write_svg(&tree, &o);
+    let l = layout(&tree, o.min_width);
+    if let Some(max) = max_frames {
+        if l.frames() as f64 > max {
+            // The caller words its own advice; these numbers are what it needs (svg-guard.ts).
+            say(&format!("error: the flame graph would draw {} frames, up to {} deep, more than --max-frames {}; no SVG was written", l.frames(), l.max_depth, fmt_num(max)));
+            return Ok(TOO_MANY_FRAMES);
+        }
+    }
+    let out = write_svg(&tree, &o, &l);
     write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
     if tree.total <= 0.0 {
         say("error: No stack counts found in the input (the SVG written says so)");

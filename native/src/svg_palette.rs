@@ -1,5 +1,5 @@
-// Frame colours: daemon/svg-palette.ts on Rust strings. Names are compared and hashed as
-// JavaScript sees them (UTF-16 code units), so the hash and similarity shades come out the same.
+// Frame colours. Names are hashed and compared as UTF-16 code units: the colours flame's graphs
+// have always had (test/golden holds them), whatever the name's script.
 
 pub const PALETTES: [&str; 15] = ["hot", "mem", "io", "wakeup", "java", "js", "perl", "rust", "red", "green", "blue", "aqua", "yellow", "purple", "orange"];
 
@@ -51,7 +51,7 @@ pub fn background_for(palette: &str) -> (&'static str, &'static str) {
     }
 }
 
-/** Math.random's stand-in: xorshift64*, seeded from the clock and the process id. */
+/** Random shades (the default): xorshift64*, seeded from the clock and the process id. */
 pub struct Rng(u64);
 
 impl Rng {

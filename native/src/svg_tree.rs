@@ -1,5 +1,5 @@
-// Folded stacks merged into a call tree: daemon/svg-tree.ts's FlameTreeBuilder. Counts are f64
-// and added in the same order as there, so even sums past 2^53 round the same way.
+// Folded stacks merged into a call tree. Counts are f64, added in input order: sums past 2^53
+// round as they always have.
 use crate::util::FxMap;
 
 pub struct Node {
@@ -268,7 +268,7 @@ impl Builder {
     }
 }
 
-/** JavaScript's `<` on strings: UTF-16 code unit order (differs from byte order only for astral vs U+E000..U+FFFF). */
+/** The order of frames among their siblings: UTF-16 code units (differs from byte order only for astral vs U+E000..U+FFFF; test/golden holds it). */
 pub fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     if a.is_ascii() && b.is_ascii() {
         a.as_bytes().cmp(b.as_bytes())

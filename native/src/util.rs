@@ -1,5 +1,5 @@
-// Byte-string helpers and JavaScript-compatible formatting: the native commands must print the
-// same bytes as the TypeScript ones, so numbers and JSON strings are formatted as V8 does.
+// Byte-string helpers, the number and string formats of the output, and a fast hasher: the small
+// pieces that fold and svg share.
 use std::hash::{BuildHasherDefault, Hasher};
 
 /** ASCII whitespace as the folder trims it (space, \t \n \v \f \r). */
@@ -81,47 +81,6 @@ pub fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
     hay[i..].iter().position(|&x| x == c).map(|p| i + p)
 }
 
-/** String.prototype.trim's whitespace: Unicode White_Space without U+0085, plus U+FEFF. */
-pub fn js_space(c: char) -> bool {
-    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
-}
-
-pub fn js_trim(s: &str) -> &str {
-    s.trim_matches(js_space)
-}
-
-/** JavaScript's Number(s) for the option values people write: decimal, exponent, 0x/0o/0b. */
-pub fn js_number(s: &str) -> f64 {
-    let t = js_trim(s);
-    if t.is_empty() {
-        return 0.0;
-    }
-    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
-        if let Some(d) = t.strip_prefix(prefix) {
-            if d.is_empty() {
-                return f64::NAN;
-            }
-            let mut v = 0.0f64;
-            for c in d.chars() {
-                match c.to_digit(radix) {
-                    Some(x) => v = v * radix as f64 + x as f64,
-                    None => return f64::NAN,
-                }
-            }
-            return v;
-        }
-    }
-    match t {
-        "Infinity" | "+Infinity" => return f64::INFINITY,
-        "-Infinity" => return f64::NEG_INFINITY,
-        _ => {}
-    }
-    if t.bytes().any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E') {
-        return f64::NAN;
-    }
-    t.parse::<f64>().unwrap_or(f64::NAN)
-}
-
 /** A line on stderr; a closed stderr is not worth dying for. */
 pub fn say(line: &str) {
     use std::io::Write;
@@ -129,7 +88,7 @@ pub fn say(line: &str) {
     let _ = e.write_all(line.as_bytes()).and_then(|_| e.write_all(b"\n"));
 }
 
-/** JSON.stringify of a string. */
+/** A string as a JSON string literal: the SVG's embedded settings, and input quoted in warnings. */
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -150,34 +109,25 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
-/** String(v) for a JavaScript number (shortest round-trip digits; exponent outside [1e-6, 1e21)). */
-pub fn js_num(v: f64) -> String {
+/**
+ * A number as the output writes it: integers without a fraction or exponent, other values in
+ * the shortest form that reads back as the same double (test/golden holds the format).
+ */
+pub fn fmt_num(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
     if v == 0.0 {
         return "0".into();
     }
-    let a = v.abs();
-    if a >= 1e21 || a < 1e-6 {
-        // Rust writes 1e21 / 1.5e-7; JavaScript 1e+21 / 1.5e-7.
-        let s = format!("{:e}", v);
-        return match s.find('e') {
-            Some(i) if !s[i + 1..].starts_with('-') => format!("{}e+{}", &s[..i], &s[i + 1..]),
-            _ => s,
-        };
-    }
-    if a < 9007199254740992.0 && v.fract() == 0.0 {
+    if v.abs() < 9007199254740992.0 && v.fract() == 0.0 {
         return format!("{}", v as i64);
     }
     format!("{}", v)
 }
 
-/** Math.round: to the nearest integer, halves towards +∞. */
-pub fn js_round(v: f64) -> f64 {
+/** Rounding to the nearest integer, halves up: how the SVG rounds its coordinates and percentages. */
+pub fn round_half_up(v: f64) -> f64 {
     let f = v.floor();
     if v - f >= 0.5 {
         f + 1.0
@@ -186,46 +136,16 @@ pub fn js_round(v: f64) -> f64 {
     }
 }
 
-/** Number.prototype.toFixed(d) for 0 ≤ v < 1e21: exact, ties away from zero (to the larger n). */
-pub fn to_fixed(v: f64, d: usize) -> String {
-    if !(v.abs() < 1e21) {
-        return js_num(v);
+/** `v` with `places` decimals, rounded half up; the SVG's coordinates and percentages. */
+pub fn fixed(v: f64, places: u32) -> String {
+    let scale = 10u64.pow(places);
+    let scaled = round_half_up(v * scale as f64);
+    if !(scaled >= 0.0 && scaled < 9007199254740992.0) {
+        return format!("{:.*}", places as usize, v);
     }
-    // Rust rounds the exact value with ties to even; a tie needs v·8 to be an integer (d ≤ 2)
-    // or, generally, v to end exactly in a 5 at place d+1. Find ties through the exact digits.
-    let v = if v == 0.0 { 0.0 } else { v };
-    let s = format!("{:.*}", d, v);
-    let exact = format!("{:.*}", d + 60, v);
-    let dot = exact.find('.').map(|i| i + 1 + d).unwrap_or(exact.len());
-    let tail = &exact[dot..];
-    if tail.starts_with('5') && tail[1..].bytes().all(|c| c == b'0') {
-        // A tie: JavaScript picks the larger magnitude, the truncated digits plus one unit.
-        let lower = exact[..dot].trim_end_matches('.');
-        return bump_last_digit(lower);
-    }
-    s
-}
-
-fn bump_last_digit(s: &str) -> String {
-    let mut b: Vec<u8> = s.bytes().collect();
-    let mut i = b.len();
-    loop {
-        if i == 0 {
-            let neg = b.first() == Some(&b'-');
-            b.insert(if neg { 1 } else { 0 }, b'1');
-            break;
-        }
-        i -= 1;
-        match b[i] {
-            b'.' | b'-' => continue,
-            b'9' => b[i] = b'0',
-            c => {
-                b[i] = c + 1;
-                break;
-            }
-        }
-    }
-    String::from_utf8(b).unwrap()
+    let scaled = scaled as u64;
+    let frac = format!("{:0width$}", scaled % scale, width = places as usize);
+    format!("{}.{}", scaled / scale, frac)
 }
 
 /** A fast non-cryptographic hasher (the rustc "Fx" scheme) for maps keyed by ids or bytes. */
@@ -289,23 +209,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_as_javascript_prints_them() {
-        assert_eq!(js_num(1200.0), "1200");
-        assert_eq!(js_num(0.01), "0.01");
-        assert_eq!(js_num(1e-7), "1e-7");
-        assert_eq!(js_num(1.5e21), "1.5e+21");
-        assert_eq!(js_num(18446744073709551616.0), "18446744073709552000");
-        assert_eq!(js_num(0.59), "0.59");
-        assert_eq!(js_num(-0.0), "0");
-        assert_eq!(to_fixed(0.125, 2), "0.13");
-        assert_eq!(to_fixed(1.005, 2), "1.00");
-        assert_eq!(to_fixed(2.5, 0), "3");
-        assert_eq!(to_fixed(0.5, 0), "1");
-        assert_eq!(to_fixed(9.995, 2), "9.99");
-        assert_eq!(to_fixed(9.875, 2), "9.88");
-        assert_eq!(to_fixed(99.995, 2), "100.00");
-        assert_eq!(js_round(2.5), 3.0);
-        assert_eq!(js_round(0.49999999999999994), 0.0);
+    fn numbers_as_the_output_writes_them() {
+        assert_eq!(fmt_num(1200.0), "1200");
+        assert_eq!(fmt_num(0.01), "0.01");
+        assert_eq!(fmt_num(0.59), "0.59");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(18446744073709551616.0), "18446744073709552000");
+        assert_eq!(fixed(24.0, 2), "24.00");
+        assert_eq!(fixed(0.125, 2), "0.13");
+        assert_eq!(fixed(110.5, 2), "110.50");
+        assert_eq!(fixed(3.00004, 4), "3.0000");
+        assert_eq!(round_half_up(2.5), 3.0);
+        assert_eq!(round_half_up(0.49999999999999994), 0.0);
         assert_eq!(json_string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"");
     }
 }

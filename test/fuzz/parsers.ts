@@ -1,17 +1,16 @@
-// Fuzz targets over flame's parsers: perf script text (daemon/perfscript.ts and the folder,
-// daemon/fold.ts), folded stacks (parseFolded) and the store's data format (decodeProfile). A
+// Fuzz targets over flame's parsers: perf script text (engine/perf/script.ts, and flame-native's
+// folder), folded stacks (flame-native's svg) and the store's data format (decodeProfile). A
 // parser may refuse its input with a FlameError (or, for the store, any Error, which the store
-// quarantines), but never throw anything else, hang, or hand back data the queries choke on.
+// quarantines; flame-native with exit 1 and a message), but never throw anything else, crash,
+// hang, or hand back data the queries choke on.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FlameError } from '../../common/errors.js';
-import { foldText } from '../../engine/render/fold.js';
 import { PerfScriptParser } from '../../engine/perf/script.js';
 import { hotLines, topFunctions, foldedStacks } from '../../engine/query/query.js';
 import { callTree } from '../../engine/query/tree.js';
 import { decodeProfile, encodeProfile } from '../../engine/store/format.js';
-import { parseFolded } from '../../engine/render/svg.js';
 import { CORPUS } from '../helpers.js';
+import { native } from '../corpus.js';
 import { syntheticProfile } from '../store-writer.js';
 import { int, mutateBytes, mutateText, pick, type Rand } from './gen.js';
 
@@ -50,7 +49,6 @@ function perfSeeds(): string[] {
 let perf: string[] | undefined;
 let stored: Buffer | undefined;
 
-const refusal = (err: unknown): boolean => err instanceof FlameError;
 const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : `threw a non-Error: ${String(err)}`);
 
 export const PARSER_TARGETS: Record<string, ParserTarget> = {
@@ -72,11 +70,12 @@ export const PARSER_TARGETS: Record<string, ParserTarget> = {
     one(r) {
       perf ??= perfSeeds();
       const input = mutateText(r, pick(r, perf));
-      try {
-        const res = foldText(input, pick(r, [{}, { tid: true }, { pid: true }, { kernel: true }, { addrs: true }, { all: true }]));
-        for (const [, n] of res.stacks) if (!(n > 0)) return { input, failure: `a folded stack with count ${n}` };
-      } catch (err) {
-        if (!refusal(err)) return { input, failure: describe(err) };
+      const res = native(['fold', ...pick(r, [[], ['--tid'], ['--pid'], ['--kernel'], ['--addrs'], ['--all']])], input);
+      if (res.code !== 0) return { input, failure: `flame fold ${res.signal ? `died of ${res.signal}` : `exited with ${res.code}`}: ${res.stderr}` };
+      for (const line of res.stdout.toString().split('\n')) {
+        if (line === '') continue;
+        const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+        if (!(n > 0)) return { input, failure: `a folded stack with count ${n}: ${line.slice(0, 200)}` };
       }
       return { input };
     },
@@ -84,12 +83,13 @@ export const PARSER_TARGETS: Record<string, ParserTarget> = {
   folded: {
     one(r) {
       const input = mutateText(r, r() < 0.5 ? FOLDED : FOLDED.repeat(1 + int(r, 20)));
-      try {
-        const tree = parseFolded(input);
-        if (!(tree.total >= 0)) return { input, failure: `total ${tree.total}` };
-      } catch (err) {
-        if (!refusal(err)) return { input, failure: describe(err) };
-      }
+      const res = native(['svg', '--hash'], input);
+      const svg = res.stdout.toString();
+      // Exit 1 is the empty graph (no stack counts), which is still an SVG.
+      if (res.code !== 0 && res.code !== 1) return { input, failure: `flame svg ${res.signal ? `died of ${res.signal}` : `exited with ${res.code}`}: ${res.stderr}` };
+      if (!svg.startsWith('<?xml') || !svg.endsWith('</svg>\n')) return { input, failure: `not a whole SVG (${svg.length} bytes): ${res.stderr}` };
+      const total = /total_samples="([^"]*)"/.exec(svg)?.[1];
+      if (res.code === 0 && !(Number(total) > 0)) return { input, failure: `total_samples="${total}"` };
       return { input };
     },
   },

@@ -3,7 +3,7 @@ import { parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash } from '
 import { UsageError } from '../main.js';
 import { runRecording } from '../record-run.js';
 import { OUTPUT_FLAGS } from './record.js';
-import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from './svg.js';
+import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from '../svg-flags.js';
 
 const HELP = `Usage: flame exec [recording] [output] -- COMMAND [ARGS...]
 

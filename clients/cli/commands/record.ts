@@ -2,7 +2,7 @@
 // graph and print the hottest functions; cargo flamegraph's one-shot, with inline frames and lines.
 import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
 import { runRecording } from '../record-run.js';
-import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from './svg.js';
+import { SVG_FLAGS, SVG_HELP, svgOptionsFromFlags } from '../svg-flags.js';
 
 const HELP = `Usage: flame record [target] [recording] [output] [-- PROGRAM_ARGS]
 

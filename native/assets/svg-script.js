@@ -1,26 +1,4 @@
-// The flame graph's own stylesheet and script, embedded in every SVG so that hover details,
-// zoom and search work when the file is opened directly in a browser, with nothing else loaded.
 
-/** CSS for the SVG; `#frames > g` are the frames. */
-export const SVG_STYLE = `#title { text-anchor:middle; }
-#subtitle { text-anchor:middle; fill:rgb(110,110,110); }
-#matched { text-anchor:end; }
-#search { text-anchor:end; opacity:0.15; cursor:pointer; }
-#search:hover, #search.show { opacity:1; }
-#unzoom { cursor:pointer; }
-#frames > g { cursor:pointer; }
-#frames > g:hover > rect { stroke:black; stroke-width:0.5; }
-.hide { display:none; }
-.parent { opacity:0.5; }
-`;
-
-/**
- * The script. It reads its settings from `flameCfg` (written before it by the renderer) and the
- * frames from the DOM: each `#frames > g` holds a title "name (count unit, pct%)", a rect with
- * fg:x and fg:w (start and width in samples) and a text label. Positions are recomputed from
- * fg:x/fg:w, so zooming never accumulates rounding errors. Kept to ES5 so any browser runs it.
- */
-export const SVG_SCRIPT = `
 var fgDetails, fgDetailsIdle, fgMatched, fgSearchBtn, fgUnzoomBtn, fgFrames;
 var fgTotal = 0, fgWidth = 0, fgItems = null, fgZoomed = null, fgSearch = null;
 
@@ -177,4 +155,3 @@ function fgResetSearch() {
   fgSearchBtn.classList.remove('show');
   fgSearchBtn.firstChild.nodeValue = 'Search';
 }
-`;

@@ -1,0 +1,51 @@
+// The golden flame graphs (test/golden): every case of cases.json drawn by flame-native equals,
+// byte for byte, the SVG that was reviewed and committed. An oracle independent of the code:
+// they were made by the renderer flame had before native/ became the only one (README there).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PALETTES } from '../engine/render/svg-options.js';
+import { native } from './corpus.js';
+import { REPO } from './helpers.js';
+
+const GOLDEN = path.join(REPO, 'test', 'golden');
+
+interface Case {
+  name: string;
+  /** Paths from the repository's root, read as one stream. */
+  inputs: string[];
+  args: string[];
+}
+
+const cases = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'cases.json'), 'utf8')) as Case[];
+
+test('the golden cases cover every palette, both deterministic colourings, the layouts and the options', () => {
+  const flags = new Set(cases.flatMap((c) => c.args.filter((a) => a.startsWith('-'))));
+  for (const f of ['--deterministic', '--hash', '--inverted', '-i', '--reverse', '--flamechart', '--min-width', '--title', '--subtitle', '--notes', '--nametype', '--countname', '--image-width', '--width', '--font-size', '--fontsize', '--font-width', '--font-type', '--frame-height', '--height', '--colors', '--minwidth']) {
+    assert.ok(flags.has(f), `no golden case uses ${f}`);
+  }
+  const palettes = new Set(cases.flatMap((c) => c.args.flatMap((a, i) => (a === '--palette' || a === '--colors' ? [c.args[i + 1]] : []))));
+  for (const p of PALETTES) assert.ok(palettes.has(p), `no golden case draws palette ${p}`);
+  // Random colours cannot be held byte for byte: every case picks deterministic ones (or has no frames).
+  for (const c of cases) assert.ok(c.args.includes('--deterministic') || c.args.includes('--hash') || c.name.startsWith('empty'), c.name);
+  assert.equal(new Set(cases.map((c) => c.name)).size, cases.length, 'names are unique');
+});
+
+for (const c of cases) {
+  test(`golden ${c.name}: flame svg ${c.args.join(' ')}`, () => {
+    const r = native(['svg', ...c.args, ...c.inputs.map((i) => path.join(REPO, i))]);
+    const file = path.join(GOLDEN, 'svg', `${c.name}.svg`);
+    assert.equal(r.code, c.name.startsWith('empty') ? 1 : 0, r.stderr);
+    if (process.env.FLAME_UPDATE_GOLDEN) fs.writeFileSync(file, r.stdout);
+    const want = fs.readFileSync(file);
+    if (!r.stdout.equals(want)) {
+      // Name the first difference: a whole SVG in an assertion message is unreadable.
+      const got = r.stdout.toString();
+      const exp = want.toString();
+      let i = 0;
+      while (i < got.length && got[i] === exp[i]) i++;
+      assert.fail(`${c.name}: differs from ${path.relative(REPO, file)} at byte ${i}: got ${JSON.stringify(got.slice(Math.max(0, i - 40), i + 60))}, want ${JSON.stringify(exp.slice(Math.max(0, i - 40), i + 60))}`);
+    }
+  });
+}
