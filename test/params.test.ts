@@ -12,7 +12,7 @@ import { UsageError } from '../clients/cli/main.js';
 import { svgOptionsFromFlags } from '../clients/cli/commands/svg.js';
 import { historyDir } from '../engine/store/history.js';
 import { ProfileStore } from '../engine/store/store.js';
-import { checkSpec, ParamsError } from '../engine/query/validate.js';
+import { checkSpec, ParamsError } from '../protocol/validate.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';

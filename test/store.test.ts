@@ -42,7 +42,7 @@ test('a profile and its meta round-trip, in memory and after reopening', async (
   const profile = small(1);
   const meta = await store.add(
     {
-      target: { kind: 'bin', name: 'hotspots', package: 'hotspots' },
+      target: { kind: 'bin', name: 'hotspots', package: 'hotspots', executable: '/w/target/release/hotspots', profile: 'release' },
       options: { record: { frequency: 997 }, programArgs: ['--n', '3'] },
       source: { hash: 'abc123', git: { commit: 'deadbeef', dirty: true } },
       durationMs: 1234,

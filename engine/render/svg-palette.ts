@@ -1,9 +1,10 @@
 // Frame colours: the palettes flame graph users know by name (hot, mem, io, java, rust...), and
 // the three ways to pick a shade within one: at random, by a stable hash, or by name similarity.
 
-/** The palettes `--palette` accepts (the names inferno-flamegraph's `--colors` takes). */
-export const PALETTES = ['hot', 'mem', 'io', 'wakeup', 'java', 'js', 'perl', 'rust', 'red', 'green', 'blue', 'aqua', 'yellow', 'purple', 'orange'] as const;
-export type PaletteName = (typeof PALETTES)[number];
+import { PALETTES, type PaletteName } from '../../protocol/types.js';
+
+// The names are the protocol's (validation needs them); the colours are the renderer's.
+export { PALETTES, type PaletteName };
 
 /** How a shade is chosen: `random` per frame (inferno's default), `deterministic` by a hash of the name, `hash` so similar names look similar. */
 export type ShadeMode = 'random' | 'deterministic' | 'hash';

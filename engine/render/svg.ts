@@ -1,51 +1,15 @@
 // Folded stacks → a self-contained, interactive flame graph SVG, a drop-in for inferno-flamegraph's
 // output (same layout, fg:x/fg:w attributes, palettes). Pure: data in, text out.
 import { backgroundFor, displayName, frameRgb, type PaletteName, type ShadeMode } from './svg-palette.js';
+import type { SvgOptions } from '../../protocol/types.js';
 import { ByteWriter, utf8 } from './svg-writer.js';
 import { SVG_SCRIPT, SVG_STYLE } from './svg-script.js';
 import { mergeStacks, type FlameNode, type FlameTree } from './svg-tree.js';
 
 export { FlameTreeBuilder, mergeStacks, parseFolded, readFolded, type FlameNode, type FlameTree, type MergeOptions } from './svg-tree.js';
 export { PALETTES, isPalette, type PaletteName } from './svg-palette.js';
-
-/** Everything that shapes a flame graph. Plain data: it also crosses the wire. */
-export interface SvgOptions {
-  /** Default "Flame Graph" ("Flame Chart" with `flamechart`). */
-  title?: string;
-  subtitle?: string;
-  /** An icicle graph: the root at the top. */
-  inverted?: boolean;
-  /** Reverse each stack before merging (callees at the root). */
-  reverse?: boolean;
-  /** Omit frames narrower than this percent of the total. Default 0.01. */
-  minWidth?: number;
-  /** Default "hot". */
-  palette?: PaletteName;
-  /** Colour by a hash of the name instead of at random: the same input gives the same bytes. */
-  deterministic?: boolean;
-  /** Colour so that similar names get similar colours (FlameGraph's --hash); also deterministic. */
-  hash?: boolean;
-  /** Keep input order as a time series instead of sorting and merging by name. */
-  flamechart?: boolean;
-  /** Text kept in a comment at the top of the SVG. */
-  notes?: string;
-  /** Default 1200. */
-  imageWidth?: number;
-  /** The unit of the counts. Default "samples". */
-  countName?: string;
-  /** The word before a frame's name in the details line. Default "Function:". */
-  nameType?: string;
-  /** Default 12. */
-  fontSize?: number;
-  /** The average glyph width as a fraction of the font size, to fit labels. Default 0.59. */
-  fontWidth?: number;
-  /** Default "monospace". */
-  fontType?: string;
-  /** Default 16. */
-  frameHeight?: number;
-  /** Fill of frames matching a search. Default "#e600e6". */
-  searchColor?: string;
-}
+// The options are the protocol's: `profile/export` carries them, its params check holds them.
+export type { SvgOptions };
 
 /** What a render did, for the caller's messages. */
 export interface SvgStats {

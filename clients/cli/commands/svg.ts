@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FlameError, ErrorCodes } from '../../../common/errors.js';
 import { PALETTES, readFolded, writeSvg, type FlameTree, type SvgOptions } from '../../../engine/render/svg.js';
-import { SVG_RULES } from '../../../engine/query/validate.js';
+import { SVG_RULES } from '../../../protocol/validate.js';
 import { checkFlags } from '../args.js';
 import { UsageError } from '../main.js';
 import { checkStdin, ioReason, writeStdout } from '../render.js';
