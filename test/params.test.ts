@@ -54,6 +54,15 @@ const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
   { method: P.WatchStart.method, params: { record: { callGraph: 'lbrx' } }, message: /^'record\.callGraph' must be one of dwarf, fp, lbr/ },
   { method: P.ProfileImport.method, params: { perfData: '/nonexistent/perf.data', options: { frequency: 'high' } }, message: /^'options\.frequency' must be a positive whole number/ },
   { method: P.Top.method, params: { limit: 'many' }, message: /^'limit' must be a number/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { palette: 'bogus' } }, message: /^'svg\.palette' must be one of hot, .*, not "bogus"$/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { colour: 'red' } }, message: /^'svg\.colour' is not an option here; use title, subtitle, / },
+  { method: P.Export.method, params: { format: 'png' }, message: /^'format' must be one of folded, svg, speedscope, pprof, not "png"$/ },
+  { method: P.Top.method, params: { sortBy: 'name' }, message: /^'sortBy' must be 'self' or 'total', not "name"$/ },
+  { method: P.Lines.method, params: { thread: { tid: 1 } }, message: /^'thread' must be a thread id or name/ },
+  { method: P.Tree.method, params: { path: 'main' }, message: /^'path' must be an array of frame names/ },
+  { method: P.ProfileImport.method, params: { perfData: 'relative/perf.data' }, message: /^'perfData' must be an absolute path, not "relative\/perf.data"$/ },
+  { method: P.WatchStop.method, params: { sessionId: 7 }, message: /^'sessionId' must be a string, not 7$/ },
+  { method: P.Initialize.method, params: { clientName: 'x', clientVersion: '1', protocolVersion: 1, capabilities: { needs: [] } }, message: /^'capabilities\.needs' is not an option here/ },
 ];
 
 for (const k of CASES) {

@@ -188,12 +188,17 @@ test('a WebSocket from a foreign Origin is refused; the page own origin gets rea
     const init = await rpc(ws, 1, 'initialize', { clientName: 't', clientVersion: '0', protocolVersion: 1 });
     assert.ok(init.result);
     assert.ok((await rpc(ws, 2, 'profile/list', {})).result);
-    // Nothing that builds, runs, watches or stops.
+    // Nothing that builds, runs, watches or stops: every method not declared read-only.
     let id = 3;
-    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url']) {
+    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url', ...P.REQUEST_TYPES.filter((t) => !t.readOnly).map((t) => t.method)]) {
       const r = await rpc(ws, id++, m, {});
       assert.equal(r.error?.code, -32912, m);
       assert.match(r.error!.message, /not available to the web page/);
+    }
+    // And every read-only one reaches the daemon (which may still refuse its empty params).
+    for (const t of P.REQUEST_TYPES.filter((t) => t.readOnly)) {
+      const r = await rpc(ws, id++, t.method, {});
+      assert.notEqual(r.error?.code, -32912, `${t.method}: ${r.error?.message}`);
     }
     const status = await send(c.conn, P.Status.type, {});
     assert.equal(status.state, 'idle', 'nothing was started');
