@@ -157,11 +157,6 @@ export function toFlameError(err: unknown): unknown {
   return err;
 }
 
-/** Whether the daemon has a method (an older or newer one may not). */
-export function hasMethod(c: Connection, type: RequestType<unknown, unknown>): boolean {
-  return c.info.capabilities.methods.includes(type.method);
-}
-
 /**
  * Send a request through its declaration, so params and result are the declared types; a method
  * the daemon lacks is -32910 saying what to do, JSON-RPC errors become FlameErrors.

@@ -23,9 +23,6 @@ export interface NotificationType<P> {
   readonly _params?: P;
 }
 
-export type ParamsOf<T> = T extends RequestType<infer P, unknown> ? P : T extends NotificationType<infer N> ? N : never;
-export type ResultOf<T> = T extends RequestType<unknown, infer R> ? R : never;
-
 export function request<P, R>(method: string, opts: { readOnly: boolean; check: (params: unknown) => void }): RequestType<P, R> {
   return { method, readOnly: opts.readOnly, check: opts.check };
 }

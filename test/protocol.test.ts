@@ -72,7 +72,7 @@ test('one version: package.json, and everything that states one agrees with it',
   assert.equal(cargo?.[1], pkg.version, 'native/Cargo.toml');
 });
 
-test('every export format has a module, a line in both READMEs and in `flame export --help`', async () => {
+test('every export format has a module (its exporter), a line in both READMEs and in `flame export --help`', async () => {
   const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
   const protocolDoc = readFileSync(path.join(REPO, 'protocol', 'README.md'), 'utf8');
   const help = await runFlame(['export', '--help']);
@@ -81,7 +81,7 @@ test('every export format has a module, a line in both READMEs and in `flame exp
     assert.match(readme, new RegExp(`\\b${f}\\b`), `README.md names ${f}`);
     assert.match(protocolDoc, new RegExp(`"${f}"`), `protocol/README.md names ${f}`);
     assert.match(help.stdout, new RegExp(`^  ${f} `, 'm'), `flame export --help lists ${f}`);
-    const out = exportProfile(profile, f, { title: 't' });
+    const out = await exportProfile(profile, f, { title: 't' });
     assert.equal(out.mediaType, EXPORT_FORMATS[f].mediaType);
     assert.equal(out.encoding, EXPORT_FORMATS[f].encoding);
     assert.ok(out.data.length > 0, f);

@@ -11,7 +11,7 @@ import * as P from '../../protocol/methods.js';
  * or takes a command or a path to run. (Watching from the page is left out on purpose: the page
  * follows whatever the editor or `flame watch` runs.)
  */
-export const WEB_METHODS = P.WEB_METHODS;
+const WEB_METHODS = P.WEB_METHODS;
 
 /** Largest message the page may send; its requests are a few hundred bytes. */
 const MAX_MESSAGE = 64 * 1024;

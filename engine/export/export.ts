@@ -1,17 +1,12 @@
-// The export registry: a profile in other tools' formats, one module per format under formats/,
-// so users can open flame's recordings where they like. Adding a format is a module there, its
-// name in protocol/types.ts's EXPORT_FORMATS (media type, encoding, a line for the help texts)
-// and its line below; tsc refuses a name without a module.
+// The export registry: a profile in other tools' formats, so users can open flame's recordings
+// where they like. The formats are protocol/types.ts's EXPORT_FORMATS (name, media type,
+// encoding, a line for the help texts); each is the module formats/<name>.ts exporting
+// `exporter`, loaded when first used (pprof's encoder costs start-up no other format needs). Adding
+// a format is that module and its entry; test/protocol.test.ts exports with every one.
 import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../protocol/types.js';
 import { ParamsError } from '../../protocol/validate.js';
 import type { ProfileData } from '../profile/profile.js';
-import { folded } from './formats/folded.js';
 import type { ExportContext, Exporter } from './formats/format.js';
-import { pprof } from './formats/pprof.js';
-import { speedscope } from './formats/speedscope.js';
-import { svg } from './formats/svg.js';
-
-const REGISTRY: Record<ExportFormat, Exporter> = { folded, svg, speedscope, pprof };
 
 export interface ExportedProfile {
   format: ExportFormat;
@@ -25,9 +20,10 @@ export interface ExportedProfile {
  * One profile in one format, as the daemon's `profile/export` and the CLI's `flame export` (from
  * the history or straight from a recording) give it.
  */
-export function exportProfile(p: ProfileData, format: ExportFormat, ctx: ExportContext): ExportedProfile {
-  const exporter = REGISTRY[format] as Exporter | undefined;
-  if (!exporter || !Object.hasOwn(REGISTRY, format)) throw new ParamsError('format', `one of ${EXPORT_FORMAT_NAMES.join(', ')}`, format);
+export async function exportProfile(p: ProfileData, format: ExportFormat, ctx: ExportContext): Promise<ExportedProfile> {
+  // Only a listed name becomes a module path.
+  if (!Object.hasOwn(EXPORT_FORMATS, format)) throw new ParamsError('format', `one of ${EXPORT_FORMAT_NAMES.join(', ')}`, format);
+  const { exporter } = (await import(`./formats/${format}.js`)) as { exporter: Exporter };
   const { mediaType, encoding } = EXPORT_FORMATS[format];
   const out = exporter.render(p, ctx);
   const data = encoding === 'base64' ? Buffer.from(out).toString('base64') : typeof out === 'string' ? out : Buffer.from(out).toString('utf8');

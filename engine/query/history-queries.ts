@@ -67,7 +67,7 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
   });
   on(P.Export.type, async (p) => {
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, ...exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg }) };
+    return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
   });
   return h;
 }

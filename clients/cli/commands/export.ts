@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values['perf-data'] !== undefined) {
     const { exportProfile } = await import('../../../engine/export/export.js');
     const profile = await analyzeWithProgress(values['perf-data']);
-    r = exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
+    r = await exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {
     r = await ask(P.Export.type, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
   }

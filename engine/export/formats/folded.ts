@@ -9,6 +9,6 @@ export function toFolded(p: ProfileData, opts: FoldedOptions = {}): string {
   return formatFolded(foldedStacks(p, opts));
 }
 
-export const folded: Exporter = {
+export const exporter: Exporter = {
   render: (p) => toFolded(p),
 };

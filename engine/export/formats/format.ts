@@ -1,5 +1,5 @@
-// What an export format's module provides; the registry (../export.ts) holds one per name in the
-// protocol's EXPORT_FORMATS, which gives its media type and wire encoding.
+// What an export format's module (formats/<name>.ts, its `exporter`) provides; the protocol's
+// EXPORT_FORMATS entry of the same name gives its media type and wire encoding.
 import type { SvgOptions } from '../../../protocol/types.js';
 import type { ProfileData } from '../../profile/profile.js';
 

@@ -75,6 +75,6 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
   return gzipSync(profile.encode());
 }
 
-export const pprof: Exporter = {
+export const exporter: Exporter = {
   render: (p) => toPprof(p),
 };

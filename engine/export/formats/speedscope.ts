@@ -77,6 +77,6 @@ export function toSpeedscope(p: ProfileData, name: string, opts: SpeedscopeOptio
   return { $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles, name, activeProfileIndex: active, exporter: `flame@${FLAME_VERSION}` };
 }
 
-export const speedscope: Exporter = {
+export const exporter: Exporter = {
   render: (p, ctx) => JSON.stringify(toSpeedscope(p, ctx.title)),
 };

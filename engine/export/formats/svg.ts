@@ -7,7 +7,7 @@ import { mergeStacks, renderTree } from '../../render/svg.js';
 import { svgTooBig } from '../../render/svg-guard.js';
 import type { Exporter } from './format.js';
 
-export const svg: Exporter = {
+export const exporter: Exporter = {
   render(p, ctx) {
     const opts: SvgOptions = { countName: p.unit, ...(ctx.svg ?? {}) };
     const tree = mergeStacks(foldedStacks(p), opts);
