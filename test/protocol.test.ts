@@ -65,9 +65,14 @@ test('every declared method has a handler: initialize lists what the daemon regi
 
 test('one version: package.json, and everything that states one agrees with it', () => {
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
-  assert.equal(FLAME_VERSION, pkg.version);
-  const vscode = JSON.parse(readFileSync(path.join(REPO, 'clients', 'vscode', 'package.json'), 'utf8')) as { version: string };
-  assert.equal(vscode.version, pkg.version, 'clients/vscode/package.json');
+  assert.equal(FLAME_VERSION, pkg.version, 'protocol/version.ts reads package.json');
+  const json = (...p: string[]) => JSON.parse(readFileSync(path.join(REPO, ...p), 'utf8')) as { version: string; packages: Record<string, { version?: string }> };
+  assert.equal(json('clients', 'vscode', 'package.json').version, pkg.version, 'clients/vscode/package.json');
+  for (const lock of [['package-lock.json'], ['clients', 'vscode', 'package-lock.json']]) {
+    const l = json(...lock);
+    assert.equal(l.version, pkg.version, lock.join('/'));
+    assert.equal(l.packages['']?.version, pkg.version, lock.join('/'));
+  }
   const cargo = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(REPO, 'native', 'Cargo.toml'), 'utf8'));
   assert.equal(cargo?.[1], pkg.version, 'native/Cargo.toml');
 });
