@@ -88,6 +88,15 @@ test('the CLI refuses with the same rules, worded with its flags', async () => {
   assert.match(r.stderr, /--freq takes a positive whole number, not '-5'/);
 });
 
+test('`flame query` of a method flame does not declare is a usage error listing the methods', async () => {
+  const r = await runFlame(['query', 'profile/topp', '{}'], { cwd: d.work, env: d.env });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /'profile\/topp' is not a flame method; use one of initialize, daemon\/status, .*profile\/top, /);
+  const ok = await runFlame(['query', 'profile/top', '{"limit": 1, "sortBy": "total"}'], { cwd: d.work, env: d.env });
+  assert.equal(ok.exitCode, 0, ok.stderr);
+  assert.equal((JSON.parse(ok.stdout) as P.Top.Result).functions.length, 1);
+});
+
 test('a full disk under the history: "no space left on device while writing …: free some space"', { timeout: 300_000 }, async () => {
   const dir = scratch('params-perf-');
   const bin = hotspotsCopy(dir);

@@ -1,6 +1,5 @@
 // `flame query METHOD [JSON]`: send any protocol request to the daemon and print its result.
-import { request } from '../../../protocol/declare.js';
-import { requestType } from '../../../protocol/methods.js';
+import { REQUESTS, requestType } from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
@@ -29,8 +28,8 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`PARAMS_JSON is not valid JSON: ${(err as Error).message}`);
     }
   }
-  // A method this flame does not declare may still be one a newer daemon has: it decides.
-  const type = requestType(method) ?? request<unknown, unknown>(method, { readOnly: false, check: () => {} });
+  const type = requestType(method);
+  if (!type) throw new UsageError(`'${method}' is not a flame method; use one of ${REQUESTS.join(', ')} (protocol/README.md)`);
   const r = await ask(type, params, { manifestPath: values['manifest-path'] });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   return 0;
