@@ -1,10 +1,11 @@
-// Every JSON-RPC method and notification of the flame protocol, declared once, typed: each
-// namespace exports `method`, `type` (the declaration: params and result types, the read-only
-// flag, the params check) and its params/result types. Clients call through `type`, the daemon
-// checks params with it; protocol/README.md documents each one (a test fails when one is missing).
-import { notification, request, type RequestType } from './declare.js';
+// Every JSON-RPC method of the flame protocol (and, re-exported, its notifications from
+// notifications.ts), declared once, typed: each namespace exports `method`, `type` (the
+// declaration: params and result types, the read-only flag, the params check) and its
+// params/result types. Clients call through `type`, the daemon checks params with it;
+// protocol/README.md documents each one (a test fails when one is missing).
+import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
-import type { BuildDiagnostic, DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
 import { check, checkCapabilities, checkExport, checkFields, checkFramePath, checkQuery, checkSpec, ParamsError, RECORD_RULES, TARGET_RULES } from './validate.js';
 
 /** Params that must be an object with nothing in particular in it. */
@@ -302,124 +303,11 @@ export namespace WebUrl {
   export const type = request<Params, Result>(method, { readOnly: false, check: noParams });
 }
 
-// Notifications, daemon → client. Every connected client receives them.
-
-export namespace BuildStarted {
-  export const method = 'build/started';
-  export interface Params {
-    sessionId: string;
-    target: string;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace BuildFinished {
-  export const method = 'build/finished';
-  export interface Params {
-    sessionId: string;
-    ok: boolean;
-    durationMs: number;
-    /** The compiler's errors when the build failed (warnings are left out). */
-    errors: BuildDiagnostic[];
-    message?: string;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace RecordStarted {
-  export const method = 'record/started';
-  export interface Params {
-    sessionId: string;
-    executable: string;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace RecordFinished {
-  export const method = 'record/finished';
-  export interface Params {
-    sessionId: string;
-    durationMs: number;
-    exitCode?: number;
-    signal?: string;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace ProfileReady {
-  export const method = 'profile/ready';
-  export interface Params {
-    sessionId?: string;
-    id: string;
-    samples: number;
-    unit: string;
-    top: FunctionRow[];
-    meta: ProfileMeta;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace Progress {
-  export const method = 'progress';
-  export interface Params {
-    sessionId?: string;
-    stage: 'build' | 'record' | 'script' | 'symbolize' | 'model' | 'store';
-    message: string;
-    done?: number;
-    total?: number;
-  }
-  export const type = notification<Params>(method);
-}
-
-export namespace SessionError {
-  export const method = 'session/error';
-  export interface Params {
-    sessionId: string;
-    code: number;
-    message: string;
-  }
-  export const type = notification<Params>(method);
-}
-
-/**
- * The watched program's output (stdout and stderr, merged: perf hands both over one pipe), in
- * batches: at most one per ~100 ms and 200 lines each, the newest kept when it prints faster,
- * so a flood reaches no client whole. `dropped` counts lines left out since the previous batch;
- * the batch that follows the program's end carries `end`.
- */
-export namespace ProgramOutput {
-  export const method = 'program/output';
-  export interface Params {
-    sessionId: string;
-    lines: string[];
-    dropped: number;
-    end?: End;
-  }
-  /** How the program of a run ended; `panic` is its panic message (`thread 'main' panicked at …`). */
-  export interface End {
-    exitCode?: number;
-    signal?: string;
-    failed: boolean;
-    panic?: string;
-  }
-  export const type = notification<Params>(method);
-}
+export * from './notifications.js';
 
 /** Every request's declaration: the daemon registers a handler for each (a test holds it to that). */
 export const REQUEST_TYPES: ReadonlyArray<RequestType<unknown, unknown>> = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.type);
 export const REQUESTS = REQUEST_TYPES.map((t) => t.method);
-export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError, ProgramOutput].map((n) => n.type.method);
-/** A notification as a client receives it: switch on `method` and `params` has its declared type. */
-export type DaemonNotification =
-  | { method: typeof BuildStarted.method; params: BuildStarted.Params }
-  | { method: typeof BuildFinished.method; params: BuildFinished.Params }
-  | { method: typeof RecordStarted.method; params: RecordStarted.Params }
-  | { method: typeof RecordFinished.method; params: RecordFinished.Params }
-  | { method: typeof ProfileReady.method; params: ProfileReady.Params }
-  | { method: typeof Progress.method; params: Progress.Params }
-  | { method: typeof SessionError.method; params: SessionError.Params }
-  | { method: typeof ProgramOutput.method; params: ProgramOutput.Params };
-
 /** What the web page may call: the read-only methods, derived from their declarations. */
 export const WEB_METHODS: ReadonlySet<string> = new Set(REQUEST_TYPES.filter((t) => t.readOnly).map((t) => t.method));
 
