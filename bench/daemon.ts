@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
 import { quantile } from './stats.js';
 import { mulberry32 } from '../test/helpers.js';
@@ -177,7 +177,7 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
       genMs += performance.now() - g;
       if (!first) first = p;
       const a = performance.now();
-      metas.push(await store.add({ target: { bench: 'generated', variant: v } }, p));
+      metas.push(await store.add({ target: { kind: 'command', name: `generated ${v}`, command: ['generated'] } }, p));
       addMs += performance.now() - a;
     }
     const fnCount = first!.functions.length;
@@ -206,12 +206,12 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     const treePath = ['_start', 'main', 'wordfreq::run', `wordfreq::phase${hottestPhase - 3}`];
 
     const methods: Array<[string, () => Promise<unknown>]> = [
-      ['profile/top', () => conn.sendRequest(P.Top.type, { profile: latest })],
-      [`profile/tree (path ${treePath.join(' → ')}, maxDepth 3)`, () => conn.sendRequest(P.Tree.type, { profile: latest, path: treePath, maxDepth: 3 })],
+      ['profile/top', () => send(conn, P.Top.type, { profile: latest })],
+      [`profile/tree (path ${treePath.join(' → ')}, maxDepth 3)`, () => send(conn, P.Tree.type, { profile: latest, path: treePath, maxDepth: 3 })],
       // What a flame graph can draw: nodes under 0.1% of the subtree are narrower than a pixel.
-      [`profile/tree (same path, maxDepth 3, minShare 0.001)`, () => conn.sendRequest(P.Tree.type, { profile: latest, path: treePath, maxDepth: 3, minShare: 0.001 })],
-      ['profile/lines', () => conn.sendRequest(P.Lines.type, { profile: latest })],
-      ['profile/diff (previous → latest; cached per pair)', () => conn.sendRequest(P.Diff.type, { base: previous, current: latest })],
+      [`profile/tree (same path, maxDepth 3, minShare 0.001)`, () => send(conn, P.Tree.type, { profile: latest, path: treePath, maxDepth: 3, minShare: 0.001 })],
+      ['profile/lines', () => send(conn, P.Lines.type, { profile: latest })],
+      ['profile/diff (previous → latest; cached per pair)', () => send(conn, P.Diff.type, { base: previous, current: latest })],
     ];
     for (const [label, send] of methods) {
       const w = performance.now();
@@ -235,7 +235,7 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     const each: number[] = [];
     for (const m of metas) {
       const t = performance.now();
-      await conn.sendRequest(P.Top.type, { profile: m.id, limit: 10 });
+      await send(conn, P.Top.type, { profile: m.id, limit: 10 });
       each.push(performance.now() - t);
     }
     each.sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import type { InlayHint } from 'vscode-languageserver-protocol';
 import * as P from '../protocol/methods.js';
 import { daemonClient, LspClient, startWorkspace } from '../test/lsp-harness.js';
 import { stat, type Stat } from './stats.js';
+import { send, listen } from '../clients/connect.js';
 
 const PAD = 5000;
 
@@ -29,7 +30,7 @@ export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
   const range = { start: { line: 0, character: 0 }, end: { line: text.split('\n').length, character: 0 } };
   const hints = () => lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range }) as Promise<InlayHint[]>;
   try {
-    await daemon.conn.sendRequest(P.ProfileOnce.type, {});
+    await send(daemon.conn, P.ProfileOnce.type, {});
     await lsp.initialize(ws.work);
     await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'rust', version: 1, text } });
     for (let i = 0; i < 200 && (await hints()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -38,7 +39,7 @@ export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
     for (let run = 0; run < opts.runs; run++) {
       let readyAt = 0;
       let samples = -1;
-      daemon.conn.onNotification(P.ProfileReady.type, (p) => {
+      listen(daemon.conn, P.ProfileReady.type, (p) => {
         readyAt = performance.now();
         samples = p.samples;
       });
@@ -50,7 +51,7 @@ export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
           });
         };
       });
-      await daemon.conn.sendRequest(P.ProfileOnce.type, {});
+      await send(daemon.conn, P.ProfileOnce.type, {});
       ready.push(await Promise.race([served, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no refreshed hints within 30 s of profile/ready')), 30000))]));
       lsp.onInlayRefresh = undefined;
     }

@@ -5,7 +5,7 @@ import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { startDaemon } from '../test/daemon-fixture.js';
 import { median } from './stats.js';
 import * as P from '../protocol/methods.js';
@@ -49,7 +49,7 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
     });
     const nextProfile = () => new Promise<void>((r) => (wake = r));
     let ready = nextProfile();
-    await c.conn.sendRequest(P.WatchStart.type, { record: { frequency: 4999 } });
+    await send(c.conn, P.WatchStart.type, { record: { frequency: 4999 } });
     await ready; // the first profile: a cold build and a cold symbol cache
     const runs: Run[] = [];
     const lib = path.join(work, 'src', 'lib.rs');

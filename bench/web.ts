@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { startDaemon, type TestDaemon } from '../test/daemon-fixture.js';
 import { median, quantile } from './stats.js';
 import * as P from '../protocol/methods.js';
@@ -73,7 +73,7 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
     cpSync(path.join(REPO, 'examples', 'wordfreq'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
     const store = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
     const shape = generateShape(42);
-    await store.add({ target: { bench: 'web' } }, buildProfile(shape, generateCounts(shape.fns.length, 0)));
+    await store.add({ target: { kind: 'command', name: 'web bench', command: ['generated'] } }, buildProfile(shape, generateCounts(shape.fns.length, 0)));
     daemon = await startDaemon({ prefix: 'flame-bench-web', workspace: work });
     c = await daemon.client('bench-web');
 
@@ -84,14 +84,14 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
     let treeMs = 0;
     for (const candidate of [1e-5, 1.25e-5, 1.5e-5, 1.75e-5, 2e-5, 3e-5]) {
       const t = performance.now();
-      const tree = await c.conn.sendRequest(P.Tree.type, { minShare: candidate });
+      const tree = await send(c.conn, P.Tree.type, { minShare: candidate });
       treeMs = performance.now() - t;
       nodes = countNodes(tree.root);
       bytes = Buffer.byteLength(JSON.stringify(tree));
       minShare = candidate;
       if (nodes <= TARGET_NODES * 1.2) break;
     }
-    const defaultTree = await c.conn.sendRequest(P.Tree.type, { minShare: 0.00002 });
+    const defaultTree = await send(c.conn, P.Tree.type, { minShare: 0.00002 });
     rows.push([
       `setup: generated profile (1,000,000 samples, 200,000 unique stacks); tree at minShare ${minShare}`,
       `${nodes.toLocaleString('en')} nodes`,
@@ -100,7 +100,7 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
       `page default minShare 0.00002: ${countNodes(defaultTree.root).toLocaleString('en')} nodes`,
     ]);
 
-    const { url } = await c.conn.sendRequest(P.WebUrl.type, {});
+    const { url } = await send(c.conn, P.WebUrl.type, {});
     const paints: number[] = [];
     const fetches: number[] = [];
     const layouts: number[] = [];

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
+import type { NotificationType, RequestType } from '../protocol/declare.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { FlameError } from '../common/errors.js';
@@ -17,6 +18,8 @@ export interface Connection {
   info: P.Initialize.Result;
   workspaceRoot: string;
   socket: string;
+  /** Who we said we are at handshake, for messages. */
+  clientName: string;
   close(): void;
 }
 
@@ -29,6 +32,12 @@ export interface ConnectOptions {
   spawn?: boolean;
   /** The workspace root when the caller knows it (skips `cargo locate-project`). */
   workspaceRoot?: string;
+  /**
+   * Methods the client cannot work without: a daemon that lacks one (another flame version) is
+   * refused at handshake with -32910, and left running. Any other method is checked against the
+   * daemon's capabilities when it is called.
+   */
+  requires?: ReadonlyArray<RequestType<unknown, unknown> | NotificationType<unknown>>;
 }
 
 const FLAME_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'flame.js');
@@ -97,10 +106,6 @@ export function spawnDaemon(root: string): void {
 
 /** Connect (starting the daemon if needed) and shake hands. */
 export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
-  return connectOnce(opts, false);
-}
-
-async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Connection> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
   const { socket, logFile, dir } = daemonPaths(root);
@@ -119,24 +124,16 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
   const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
   conn.listen();
   let info: P.Initialize.Result;
+  const clientName = opts.clientName ?? 'flame-cli';
   try {
-    info = await conn.sendRequest(P.Initialize.type, { clientName: opts.clientName ?? 'flame-cli', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION });
+    // Another flame's daemon is used when it has what we require, and otherwise refused and
+    // left running: stopping it would stop it for the other flame's clients too (two installed
+    // versions would keep replacing each other's daemon). Its refusal says how to stop it.
+    const params: P.Initialize.Params = { clientName, clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required: (opts.requires ?? []).map((t) => t.method) } };
+    info = (await conn.sendRequest(P.Initialize.method, params)) as P.Initialize.Result;
   } catch (err) {
     conn.dispose();
     sock.destroy();
-    if (err instanceof ResponseError && err.code === ErrorCodes.VersionMismatch && !replaced) {
-      // An older or newer daemon: replace it with ours, once.
-      const old = await tryConnect();
-      if (old) {
-        const c = createMessageConnection(new SocketMessageReader(old), new SocketMessageWriter(old));
-        c.listen();
-        await c.sendRequest(P.Shutdown.type, {}).catch(() => {});
-        c.dispose();
-        old.destroy();
-        await new Promise((r) => setTimeout(r, 300));
-        return connectOnce({ ...opts, workspaceRoot: root }, true);
-      }
-    }
     if (err instanceof ResponseError) throw toFlameError(err);
     // The connection broke before any answer (EPIPE, a reset): say where to look, in one line.
     throw new FlameError(ErrorCodes.Internal, `the flame daemon at ${socket} closed the connection before answering (${(err as Error)?.message ?? String(err)}); see ${logFile} and \`flame daemon status\``, { cause: err });
@@ -146,6 +143,7 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
     info,
     workspaceRoot: root,
     socket,
+    clientName,
     close() {
       conn.dispose();
       sock!.end();
@@ -159,11 +157,54 @@ function toFlameError(err: unknown): unknown {
   return err;
 }
 
-/** Send a request, turning JSON-RPC errors into FlameErrors. */
-export async function request<R>(c: Connection, method: string, params: unknown): Promise<R> {
+/**
+ * Send a request through its declaration, so params and result are the declared types; a method
+ * the daemon lacks is -32910 saying what to do, JSON-RPC errors become FlameErrors.
+ */
+export async function request<P, R>(c: Connection, type: RequestType<P, R>, params: P): Promise<R> {
+  if (!c.info.capabilities.methods.includes(type.method)) {
+    throw P.missingCapability([type.method], { daemonVersion: c.info.daemonVersion, clientName: c.clientName, clientVersion: FLAME_VERSION });
+  }
   try {
-    return (await c.conn.sendRequest(method, params)) as R;
+    return await send(c.conn, type, params);
   } catch (err) {
     throw toFlameError(err);
+  }
+}
+
+/** Send a request through its declaration on a bare JSON-RPC connection (errors as they come). */
+export function send<P, R>(conn: MessageConnection, type: RequestType<P, R>, params: P): Promise<R> {
+  return conn.sendRequest(type.method, params) as Promise<R>;
+}
+
+/** Handle a notification through its declaration, typed, on a bare JSON-RPC connection. */
+export function listen<P>(conn: MessageConnection, type: NotificationType<P>, fn: (params: P) => void): void {
+  conn.onNotification(type.method, fn);
+}
+
+/** Handle a notification through its declaration, typed. */
+export function onNotification<P>(c: Connection, type: NotificationType<P>, fn: (params: P) => void): void {
+  listen(c.conn, type, fn);
+}
+
+/**
+ * Stop the workspace's daemon, whatever flame version it is (status and shutdown answer before
+ * the handshake in every version): what it was, or undefined when none runs.
+ */
+export async function stopDaemon(root: string): Promise<{ pid: number; version: string } | undefined> {
+  const { socket, dir } = daemonPaths(root);
+  const sock = await openSocket(socket, dir);
+  if (!sock) return undefined;
+  const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
+  conn.listen();
+  try {
+    const status = (await conn.sendRequest(P.Status.method, {})) as P.Status.Result;
+    await conn.sendRequest(P.Shutdown.method, {});
+    return { pid: status.pid, version: status.version };
+  } catch (err) {
+    throw toFlameError(err);
+  } finally {
+    conn.dispose();
+    sock.destroy();
   }
 }

@@ -23,7 +23,7 @@ export const ErrorCodes = {
   BadInput: -32908,
   /** The profile or profile id asked for does not exist. */
   ProfileNotFound: -32909,
-  /** Client and daemon speak different protocol versions. */
+  /** The daemon lacks a capability the client requires (an older or newer flame): the message says what to do. */
   VersionMismatch: -32910,
   /** The operation was cancelled (a newer change superseded it). */
   Cancelled: -32911,
@@ -44,3 +44,21 @@ export const ErrorCodes = {
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/**
+ * A failure of the user's world, or of a client's params: a code from ErrorCodes, a one-line
+ * message that says what to do, the cause chained. Pure, so every client and the web page can
+ * throw and test for it; the daemon sends it as a JSON-RPC error, the CLI prints `message`.
+ */
+export class FlameError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, structured detail for clients (compiler diagnostics, candidate targets, the params field, ...). */
+  readonly data?: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; data?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FlameError';
+    this.code = code;
+    this.data = options.data;
+  }
+}

@@ -1,8 +1,15 @@
-// Every JSON-RPC method and notification of the flame protocol, declared once, typed. Each
-// namespace exports `method`, `type` and its params/result types; protocol/README.md documents
-// each one (a test fails when an entry is missing).
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { BuildDiagnostic, DaemonState, FunctionRow, LineRow, ProfileMeta, SessionSpec } from './types.js';
+// Every JSON-RPC method of the flame protocol (and, re-exported, its notifications from
+// notifications.ts), declared once, typed: each namespace exports `method`, `type` (the
+// declaration: params and result types, the read-only flag, the params check) and its
+// params/result types. Clients call through `type`, the daemon checks params with it;
+// protocol/README.md documents each one (a test fails when one is missing).
+import { request, type RequestType } from './declare.js';
+import { ErrorCodes, FlameError } from './errors.js';
+import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import { check, checkCapabilities, checkExport, checkFields, checkFramePath, checkQuery, checkSpec, ParamsError, RECORD_RULES, TARGET_RULES } from './validate.js';
+
+/** Params that must be an object with nothing in particular in it. */
+const noParams = (p: unknown) => check(p, {});
 
 /** Handshake: the first request on every connection. */
 export namespace Initialize {
@@ -10,7 +17,13 @@ export namespace Initialize {
   export interface Params {
     clientName: string;
     clientVersion: string;
+    /** PROTOCOL_VERSION: bumped only for a change no capability can describe; additions are capabilities. */
     protocolVersion: number;
+    /**
+     * Capabilities (method or notification names) the client needs, and those it would use if
+     * present (watchman's `version` command): a missing required one is -32910 naming it.
+     */
+    capabilities?: { required?: string[]; optional?: string[] };
   }
   export interface Result {
     daemonVersion: string;
@@ -19,10 +32,19 @@ export namespace Initialize {
     /** cargo's target directory for the workspace (CARGO_TARGET_DIR and config honoured); flame's files are in its flame/. Absent from older daemons. */
     targetDir?: string;
     pid: number;
-    /** Methods this daemon answers; clients check before using newer ones. */
-    capabilities: { methods: string[] };
+    capabilities: {
+      /** The request methods this daemon has handlers for (what it registered, not what it declares). */
+      methods: string[];
+      /** The notifications it sends. Absent from older daemons. */
+      notifications?: string[];
+      /** Each capability the client named, required or optional: whether this daemon has it. Absent from older daemons. */
+      asked?: Record<string, boolean>;
+    };
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
+    check(p, { clientName: 'string', clientVersion: 'string', protocolVersion: 'number' });
+    checkCapabilities((p as Params).capabilities);
+  } });
 }
 
 export namespace Status {
@@ -42,14 +64,14 @@ export namespace Status {
     lastProfile?: ProfileMeta;
     idleTimeoutMs: number;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: noParams });
 }
 
 export namespace Shutdown {
   export const method = 'daemon/shutdown';
   export type Params = Record<string, never>;
   export type Result = { ok: true };
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: noParams });
 }
 
 /** Start a watch session, or join the one with the same spec. */
@@ -60,7 +82,7 @@ export namespace WatchStart {
     sessionId: string;
     joined: boolean;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: checkSpec });
 }
 
 /** Leave a watch session; it stops when its last client leaves. */
@@ -72,7 +94,7 @@ export namespace WatchStop {
   export interface Result {
     stopped: boolean;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: (p) => check(p, { sessionId: 'string' }) });
 }
 
 /** Build, record and store one profile now. */
@@ -80,7 +102,7 @@ export namespace ProfileOnce {
   export const method = 'profile/once';
   export type Params = SessionSpec;
   export type Result = ProfileMeta;
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: checkSpec });
 }
 
 /** Analyse a perf.data that a client recorded itself (`flame record`) and keep it in the history. */
@@ -89,12 +111,20 @@ export namespace ProfileImport {
   export interface Params {
     /** Absolute path of a readable perf.data. */
     perfData: string;
-    /** What was recorded, kept with the profile (opaque). */
-    target?: unknown;
-    options?: unknown;
+    /** The cargo target that was recorded, kept with the profile (as `kind: 'requested'`). */
+    target?: TargetSpec;
+    /** The record options it was recorded with. */
+    options?: RecordSpec;
   }
   export type Result = ProfileMeta;
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: (p) => {
+    check(p, { perfData: 'string' });
+    const o = p as Params;
+    // flame runs on Linux only: an absolute path starts with '/' (no node:path in the protocol).
+    if (!o.perfData.startsWith('/')) throw new ParamsError('perfData', 'an absolute path', o.perfData);
+    checkFields(o.target, TARGET_RULES, 'target.');
+    checkFields(o.options, RECORD_RULES, 'options.');
+  } });
 }
 
 /**
@@ -108,7 +138,7 @@ export namespace ProfileAdded {
     id: string;
   }
   export type Result = ProfileMeta;
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: (p) => check(p, { id: 'string' }) });
 }
 
 export namespace ProfileList {
@@ -117,7 +147,7 @@ export namespace ProfileList {
   export interface Result {
     profiles: ProfileMeta[];
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: noParams });
 }
 
 /** A profile reference: an id, a unique id prefix, 'latest', 'previous' or '-N'. Default 'latest'. */
@@ -141,7 +171,11 @@ export namespace Top {
     unit: string;
     functions: FunctionRow[];
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
+    checkQuery(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
+    const sortBy = (p as Params).sortBy;
+    if (sortBy !== undefined && sortBy !== 'self' && sortBy !== 'total') throw new ParamsError('sortBy', "'self' or 'total'", sortBy);
+  } });
 }
 
 export namespace Lines {
@@ -159,7 +193,7 @@ export namespace Lines {
     unit: string;
     lines: LineRow[];
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { profile: 'string?', file: 'string?', limit: 'number?' }) });
 }
 
 export interface TreeNode {
@@ -190,7 +224,10 @@ export namespace Tree {
     unit: string;
     root: TreeNode;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
+    checkQuery(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
+    checkFramePath((p as Params).path);
+  } });
 }
 
 export namespace Callers {
@@ -206,7 +243,7 @@ export namespace Callers {
     callers: Array<{ name: string; count: number }>;
     callees: Array<{ name: string; count: number }>;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { profile: 'string?', function: 'string' }) });
 }
 
 export interface DiffCounts {
@@ -232,26 +269,26 @@ export namespace Diff {
     functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
     lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { base: 'string?', current: 'string?', limit: 'number?' }) });
 }
 
 export namespace Export {
   export const method = 'profile/export';
   export interface Params {
     profile?: ProfileRef;
-    format: 'folded' | 'svg' | 'speedscope' | 'pprof';
+    format: ExportFormat;
     /** SVG options (see `flame svg --help`), for format 'svg'. */
-    svg?: Record<string, unknown>;
+    svg?: SvgOptions;
   }
   export interface Result {
     profile: string;
-    format: string;
+    format: ExportFormat;
     mediaType: string;
     /** 'utf8' text, or 'base64' for binary formats (pprof). */
     encoding: 'utf8' | 'base64';
     data: string;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: true, check: checkExport });
 }
 
 /** The address of the live web page the daemon serves on 127.0.0.1 (started on first request). */
@@ -263,112 +300,27 @@ export namespace WebUrl {
     url: string;
     port: number;
   }
-  export const type = new RequestType<Params, Result, void>(method);
+  export const type = request<Params, Result>(method, { readOnly: false, check: noParams });
 }
 
-// Notifications, daemon → client. Every connected client receives them.
+export * from './notifications.js';
 
-export namespace BuildStarted {
-  export const method = 'build/started';
-  export interface Params {
-    sessionId: string;
-    target: string;
-  }
-  export const type = new NotificationType<Params>(method);
+/** Every request's declaration: the daemon registers a handler for each (a test holds it to that). */
+export const REQUEST_TYPES: ReadonlyArray<RequestType<unknown, unknown>> = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.type);
+export const REQUESTS = REQUEST_TYPES.map((t) => t.method);
+/** What the web page may call: the read-only methods, derived from their declarations. */
+export const WEB_METHODS: ReadonlySet<string> = new Set(REQUEST_TYPES.filter((t) => t.readOnly).map((t) => t.method));
+
+/** The declaration of a method by name, for generic callers (`flame query`). */
+export function requestType(method: string): RequestType<unknown, unknown> | undefined {
+  return REQUEST_TYPES.find((t) => t.method === method);
 }
 
-export namespace BuildFinished {
-  export const method = 'build/finished';
-  export interface Params {
-    sessionId: string;
-    ok: boolean;
-    durationMs: number;
-    /** The compiler's errors when the build failed (warnings are left out). */
-    errors: BuildDiagnostic[];
-    message?: string;
-  }
-  export const type = new NotificationType<Params>(method);
+/** The missing-capability refusal, worded the same by the daemon (at handshake) and a client (before a call). */
+export function missingCapability(missing: string[], who: { daemonVersion: string; clientName: string; clientVersion: string }): FlameError {
+  return new FlameError(
+    ErrorCodes.VersionMismatch,
+    `the workspace's flame daemon (flame ${who.daemonVersion}) lacks ${missing.join(', ')}, which ${who.clientName} (flame ${who.clientVersion}) needs: stop it with \`flame daemon stop\` and the next command starts this flame's daemon`,
+    { data: { missing, daemonVersion: who.daemonVersion } },
+  );
 }
-
-export namespace RecordStarted {
-  export const method = 'record/started';
-  export interface Params {
-    sessionId: string;
-    executable: string;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-export namespace RecordFinished {
-  export const method = 'record/finished';
-  export interface Params {
-    sessionId: string;
-    durationMs: number;
-    exitCode?: number;
-    signal?: string;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-export namespace ProfileReady {
-  export const method = 'profile/ready';
-  export interface Params {
-    sessionId?: string;
-    id: string;
-    samples: number;
-    unit: string;
-    top: FunctionRow[];
-    meta: ProfileMeta;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-export namespace Progress {
-  export const method = 'progress';
-  export interface Params {
-    sessionId?: string;
-    stage: 'build' | 'record' | 'script' | 'symbolize' | 'model' | 'store';
-    message: string;
-    done?: number;
-    total?: number;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-export namespace SessionError {
-  export const method = 'session/error';
-  export interface Params {
-    sessionId: string;
-    code: number;
-    message: string;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-/**
- * The watched program's output (stdout and stderr, merged: perf hands both over one pipe), in
- * batches: at most one per ~100 ms and 200 lines each, the newest kept when it prints faster,
- * so a flood reaches no client whole. `dropped` counts lines left out since the previous batch;
- * the batch that follows the program's end carries `end`.
- */
-export namespace ProgramOutput {
-  export const method = 'program/output';
-  export interface Params {
-    sessionId: string;
-    lines: string[];
-    dropped: number;
-    end?: End;
-  }
-  /** How the program of a run ended; `panic` is its panic message (`thread 'main' panicked at …`). */
-  export interface End {
-    exitCode?: number;
-    signal?: string;
-    failed: boolean;
-    panic?: string;
-  }
-  export const type = new NotificationType<Params>(method);
-}
-
-/** Every request method, for capabilities and the documentation test. */
-export const REQUESTS = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.method);
-export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError, ProgramOutput].map((n) => n.method);

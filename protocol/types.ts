@@ -107,8 +107,8 @@ export interface ProfileMeta {
   unit: string;
   event: string;
   quality: UnwindQuality;
-  /** The cargo target description (opaque to the store). */
-  target?: unknown;
+  /** What was profiled. */
+  target?: ProfileTarget;
   /** The record options (opaque to the store). */
   options?: unknown;
   source?: SourceState;
@@ -128,3 +128,107 @@ export interface BuildDiagnostic {
 }
 
 export type DaemonState = 'idle' | 'building' | 'recording' | 'symbolizing' | 'storing';
+
+/** The kinds of cargo target flame builds and profiles (`flame record --bin/--example/...`). */
+export type CargoTargetKind = 'bin' | 'example' | 'test' | 'bench' | 'unit-test' | 'unit-bench';
+
+/**
+ * What a stored profile was made from. Every variant has `kind` and `name`, which is all that
+ * older flames read (`flame profiles` shows them), so profiles stay readable across versions.
+ */
+export type ProfileTarget =
+  /** A cargo target flame built (a session, `flame record`). */
+  | { kind: CargoTargetKind; name: string; package: string; unitKind?: 'lib' | 'bin'; executable: string; profile: string }
+  /** A perf.data recorded elsewhere (`flame record --perf-data`, `profile/import`). */
+  | { kind: 'recording'; name: string; perfData: string }
+  /** A command run under perf (`flame exec`). */
+  | { kind: 'command'; name: string; command: string[] }
+  /** A running process perf attached to (`flame record --pid`). */
+  | { kind: 'pid'; name: string }
+  /** A target as a client asked for it, with no build that resolved it (`profile/import` with a target). */
+  | { kind: 'requested'; name: string; spec: TargetSpec };
+
+const TARGET_KINDS: ReadonlySet<string> = new Set(['bin', 'example', 'test', 'bench', 'unit-test', 'unit-bench', 'recording', 'command', 'pid', 'requested']);
+
+/**
+ * A stored profile's target, in whatever shape an older flame stored it: current shapes as they
+ * are, a bare TargetSpec (what `profile/import` stored before targets were typed) as 'requested'.
+ * Undefined for anything else.
+ */
+export function readProfileTarget(raw: unknown): ProfileTarget | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  if (typeof o.kind === 'string' && TARGET_KINDS.has(o.kind) && typeof o.name === 'string') return o as ProfileTarget;
+  const spec = o as TargetSpec;
+  return { kind: 'requested', name: describeSpec(spec), spec };
+}
+
+/** A target spec in a few words, as `flame profiles` shows it: "bin app", "example demo", "default". */
+export function describeSpec(spec: TargetSpec): string {
+  for (const k of ['bin', 'example', 'test', 'bench'] as const) if (typeof spec[k] === 'string') return `${k} ${spec[k]}`;
+  if (spec.unitTest !== undefined) return `unit tests${spec.unitTest === true ? '' : ` of ${spec.unitTest}`}`;
+  if (spec.unitBench !== undefined) return `unit benches${spec.unitBench === true ? '' : ` of ${spec.unitBench}`}`;
+  return spec.package ?? 'default target';
+}
+
+/** How a profile's target reads in one line: "bin app", "recording perf.data", "pid 42". */
+export function targetLabel(t: ProfileTarget | undefined): string {
+  if (!t) return '';
+  return t.kind === 'requested' ? t.name : `${t.kind} ${t.name}`;
+}
+
+/** Flame graph colour palettes (FlameGraph's and inferno's names). */
+export const PALETTES = ['hot', 'mem', 'io', 'wakeup', 'java', 'js', 'perl', 'rust', 'red', 'green', 'blue', 'aqua', 'yellow', 'purple', 'orange'] as const;
+export type PaletteName = (typeof PALETTES)[number];
+
+/** Options of an SVG flame graph: `flame svg`'s flags, `profile/export`'s `svg`. */
+export interface SvgOptions {
+  /** Default "Flame Graph" ("Flame Chart" with `flamechart`). */
+  title?: string;
+  subtitle?: string;
+  /** An icicle graph: the root at the top. */
+  inverted?: boolean;
+  /** Reverse each stack before merging (callees at the root). */
+  reverse?: boolean;
+  /** Omit frames narrower than this percent of the total. Default 0.01. */
+  minWidth?: number;
+  /** Default "hot". */
+  palette?: PaletteName;
+  /** Colour by a hash of the name instead of at random: the same input gives the same bytes. */
+  deterministic?: boolean;
+  /** Colour so that similar names get similar colours (FlameGraph's --hash); also deterministic. */
+  hash?: boolean;
+  /** Keep input order as a time series instead of sorting and merging by name. */
+  flamechart?: boolean;
+  /** Text kept in a comment at the top of the SVG. */
+  notes?: string;
+  /** Default 1200. */
+  imageWidth?: number;
+  /** The unit of the counts. Default "samples". */
+  countName?: string;
+  /** The word before a frame's name in the details line. Default "Function:". */
+  nameType?: string;
+  /** Default 12. */
+  fontSize?: number;
+  /** The average glyph width as a fraction of the font size, to fit labels. Default 0.59. */
+  fontWidth?: number;
+  /** Default "monospace". */
+  fontType?: string;
+  /** Default 16. */
+  frameHeight?: number;
+  /** Fill of frames matching a search. Default "#e600e6". */
+  searchColor?: string;
+}
+
+/**
+ * The export formats, in the order help texts list them: what each is on the wire. Each has its
+ * module in engine/export/formats/ (the registry there must cover this list; tsc holds it to it).
+ */
+export const EXPORT_FORMATS = {
+  folded: { mediaType: 'text/plain', encoding: 'utf8', about: 'folded stacks, one "a;b;c N" line each (inferno, flamegraph.pl)' },
+  svg: { mediaType: 'image/svg+xml', encoding: 'utf8', about: 'an interactive SVG flame graph (options in `svg`)' },
+  speedscope: { mediaType: 'application/json', encoding: 'utf8', about: "speedscope's file format (speedscope.app)" },
+  pprof: { mediaType: 'application/vnd.google.protobuf', encoding: 'base64', about: 'gzipped profile.proto (`go tool pprof`)' },
+} as const satisfies Record<string, { mediaType: string; encoding: 'utf8' | 'base64'; about: string }>;
+export type ExportFormat = keyof typeof EXPORT_FORMATS;
+export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormat[];

@@ -9,6 +9,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import * as P from '../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { FIXTURES, FLAME_BIN, scratch } from './helpers.js';
+import { send } from '../clients/connect.js';
 
 test('a stdio daemon answers the protocol and exits when its client hangs up', async () => {
   const work = scratch('flame-stdio-ws-');
@@ -22,13 +23,13 @@ test('a stdio daemon answers the protocol and exits when its client hangs up', a
   const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   conn.listen();
   try {
-    const info = await conn.sendRequest(P.Initialize.type, { clientName: 'stdio-test', clientVersion: '0', protocolVersion: PROTOCOL_VERSION });
+    const info = await send(conn, P.Initialize.type, { clientName: 'stdio-test', clientVersion: '0', protocolVersion: PROTOCOL_VERSION });
     assert.equal(info.workspaceRoot, work);
     assert.equal(info.pid, child.pid);
-    const status = await conn.sendRequest(P.Status.type, {});
+    const status = await send(conn, P.Status.type, {});
     assert.equal(status.socket, 'stdio');
-    assert.deepEqual((await conn.sendRequest(P.ProfileList.type, {})).profiles, []);
-    await assert.rejects(conn.sendRequest(P.Top.type, {}), /no profile|flame profiles/);
+    assert.deepEqual((await send(conn, P.ProfileList.type, {})).profiles, []);
+    await assert.rejects(send(conn, P.Top.type, {}), /no profile|flame profiles/);
   } finally {
     conn.dispose();
     child.stdin.end();

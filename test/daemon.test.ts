@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 
@@ -60,7 +60,7 @@ test('handshake, status, and a private socket', async () => {
   try {
     assert.equal(c.info.workspaceRoot, work);
     assert.ok(c.info.capabilities.methods.includes('profile/top'));
-    const s = await c.conn.sendRequest(P.Status.type, {});
+    const s = await send(c.conn, P.Status.type, {});
     assert.equal(s.pid, d.child.pid);
     assert.equal(s.state, 'idle');
     assert.equal(statSync(s.socket).mode & 0o777, 0o600);
@@ -98,7 +98,7 @@ test('malformed JSON, unknown methods and bad params get errors and the daemon l
   junk.destroy();
   sock.destroy();
   const c = await client();
-  const s = await c.conn.sendRequest(P.Status.type, {});
+  const s = await send(c.conn, P.Status.type, {});
   assert.equal(s.pid, d.child.pid);
   c.close();
 });
@@ -106,23 +106,23 @@ test('malformed JSON, unknown methods and bad params get errors and the daemon l
 test('profile once, then a watch session follows edits: the hot function moves', async () => {
   const c = await client('watcher');
   try {
-    const meta = await c.conn.sendRequest(P.ProfileOnce.type, {});
+    const meta = await send(c.conn, P.ProfileOnce.type, {});
     assert.ok(meta.samples > 0);
     assert.ok(meta.source?.hash);
-    const top = await c.conn.sendRequest(P.Top.type, { limit: 3 });
+    const top = await send(c.conn, P.Top.type, { limit: 3 });
     assert.equal(top.profile, meta.id);
     assert.equal(top.functions[0]!.name, 'hotspots::mix');
 
-    const { sessionId } = await c.conn.sendRequest(P.WatchStart.type, {});
+    const { sessionId } = await send(c.conn, P.WatchStart.type, {});
     // Make count_primes the hot spot: shrink the hash loop, grow the prime search.
     const main = path.join(work, 'src', 'main.rs');
     const src = readFileSync(main, 'utf8');
     const ready = next<P.ProfileReady.Params>(c, P.ProfileReady.method, (p) => p.sessionId === sessionId && p.id !== meta.id && p.top[0]?.name === 'hotspots::count_primes');
     writeFileSync(main, src.replace('150_000_000.0 * s', '1_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
     const p = await ready;
-    const top2 = await c.conn.sendRequest(P.Top.type, { profile: p.id, limit: 3 });
+    const top2 = await send(c.conn, P.Top.type, { profile: p.id, limit: 3 });
     assert.equal(top2.functions[0]!.name, 'hotspots::count_primes');
-    const diff = await c.conn.sendRequest(P.Diff.type, { base: meta.id, current: p.id });
+    const diff = await send(c.conn, P.Diff.type, { base: meta.id, current: p.id });
     const primes = diff.functions.find((f) => f.name === 'hotspots::count_primes')!;
     assert.ok(primes.deltaSelfShare > 0.3 && primes.significant);
 
@@ -142,7 +142,7 @@ test('profile once, then a watch session follows edits: the hot function moves',
     assert.equal(builds, 1, 'one finished build for the burst');
     assert.equal(profiles, 1, 'one profile for the burst');
     assert.match(readFileSync(lib, 'utf8'), /edit 9/);
-    const list = await c.conn.sendRequest(P.ProfileList.type, {});
+    const list = await send(c.conn, P.ProfileList.type, {});
     assert.equal(list.profiles.at(-1)!.id, q.id);
 
     // A broken edit reports the compiler's error and keeps the last good profile.
@@ -152,14 +152,14 @@ test('profile once, then a watch session follows edits: the hot function moves',
     assert.ok(b.errors.length > 0);
     assert.match(b.errors[0]!.rendered, /mismatched types/);
     assert.match(b.errors[0]!.file ?? '', /src\/lib\.rs$/);
-    const status = await c.conn.sendRequest(P.Status.type, {});
+    const status = await send(c.conn, P.Status.type, {});
     assert.equal(status.lastProfile!.id, q.id);
 
     // Fix it again so later tests start from a good tree.
     const fixed = next<P.ProfileReady.Params>(c, P.ProfileReady.method, (r) => r.sessionId === sessionId);
     writeFileSync(lib, libSrc);
     await fixed;
-    await c.conn.sendRequest(P.WatchStop.type, { sessionId });
+    await send(c.conn, P.WatchStop.type, { sessionId });
   } finally {
     c.close();
   }
@@ -171,12 +171,12 @@ test('two clients at once both hear about a new profile', async () => {
   try {
     const pa = next<P.ProfileReady.Params>(a, P.ProfileReady.method);
     const pb = next<P.ProfileReady.Params>(b, P.ProfileReady.method);
-    const meta = await a.conn.sendRequest(P.ProfileOnce.type, { target: { example: 'spin' } });
+    const meta = await send(a.conn, P.ProfileOnce.type, { target: { example: 'spin' } });
     assert.equal((await pa).id, meta.id);
     assert.equal((await pb).id, meta.id);
-    const callers = await b.conn.sendRequest(P.Callers.type, { function: 'hotspots::hash_chain' });
+    const callers = await send(b.conn, P.Callers.type, { function: 'hotspots::hash_chain' });
     assert.ok(callers.callees.some((x) => x.name === 'hotspots::mix'));
-    const exp = await b.conn.sendRequest(P.Export.type, { format: 'speedscope' });
+    const exp = await send(b.conn, P.Export.type, { format: 'speedscope' });
     assert.match(exp.data, /speedscope/);
   } finally {
     a.close();
@@ -186,18 +186,18 @@ test('two clients at once both hear about a new profile', async () => {
 
 test('a restart keeps the history', async () => {
   let c = await client();
-  const before = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.map((p) => p.id);
+  const before = (await send(c.conn, P.ProfileList.type, {})).profiles.map((p) => p.id);
   assert.ok(before.length >= 3);
   // Listen before asking: the daemon now drops its clients' sockets and may exit at once.
   const exited = new Promise((r) => d.child.once('exit', r));
-  await c.conn.sendRequest(P.Shutdown.type, {});
+  await send(c.conn, P.Shutdown.type, {});
   c.close();
   await exited;
   await d.restart();
   c = await client();
-  const afterIds = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.map((p) => p.id);
+  const afterIds = (await send(c.conn, P.ProfileList.type, {})).profiles.map((p) => p.id);
   assert.deepEqual(afterIds, before);
-  const top = await c.conn.sendRequest(P.Top.type, { profile: before[0] });
+  const top = await send(c.conn, P.Top.type, { profile: before[0] });
   assert.ok(top.samples > 0);
   c.close();
 });

@@ -15,6 +15,7 @@ import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { FLAME_BIN, scratch } from './helpers.js';
 import { syntheticProfile } from './store-writer.js';
+import { send } from '../clients/connect.js';
 
 // Nested quantifiers over a class the names are made of, and an end the names never have.
 const CATASTROPHIC = '^(([a-z_:]+)+)+X$';
@@ -66,12 +67,12 @@ test('the catastrophic filter over a real daemon answers, and another client is 
   const a = await d.client('a');
   const b = await d.client('b');
   try {
-    const slow = a.conn.sendRequest(P.Top.type, { profile: named, filter: CATASTROPHIC });
-    const other = await b.conn.sendRequest(P.Top.type, { profile: named, filter: 'checksum' });
+    const slow = send(a.conn, P.Top.type, { profile: named, filter: CATASTROPHIC });
+    const other = await send(b.conn, P.Top.type, { profile: named, filter: 'checksum' });
     assert.deepEqual(other.functions.map((f) => f.name), ['app::compute_the_checksum_of_every_block_in_the_file']);
     const r = await slow;
     assert.deepEqual(r.functions, []);
-    const look = await a.conn.sendRequest(P.Top.type, { filter: '(?=app)' }).then(() => undefined, (e: { code: number; message: string }) => e);
+    const look = await send(a.conn, P.Top.type, { filter: '(?=app)' }).then(() => undefined, (e: { code: number; message: string }) => e);
     assert.equal(look?.code, -32602);
     assert.match(look!.message, /'filter' uses a lookahead/);
   } finally {
@@ -86,16 +87,16 @@ test('a long export runs off the daemon\'s event loop: status is answered while 
   const b = await d.client('status');
   try {
     // Loaded (and cached) first, so what follows is the export's own work.
-    await a.conn.sendRequest(P.Top.type, { profile: big.id, limit: 1 });
+    await send(a.conn, P.Top.type, { profile: big.id, limit: 1 });
     let exported = false;
-    const exporting = a.conn.sendRequest(P.Export.type, { profile: big.id, format: 'svg' }).then((r) => {
+    const exporting = send(a.conn, P.Export.type, { profile: big.id, format: 'svg' }).then((r) => {
       exported = true;
       return r;
     });
     let answeredDuring = 0;
     while (!exported) {
       await new Promise((r) => setTimeout(r, 100));
-      await b.conn.sendRequest(P.Status.type, {});
+      await send(b.conn, P.Status.type, {});
       if (!exported) answeredDuring++;
     }
     const r = await exporting;

@@ -10,6 +10,7 @@ import { FrameGuard, MAX_BODY, MAX_HEADER } from '../daemon/server/frame-guard.j
 import { daemonPaths } from '../common/paths.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
+import { send } from '../clients/connect.js';
 
 const frame = (body: string, extra = '') => Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
 
@@ -91,7 +92,7 @@ async function flood(head: Buffer, filler: Buffer, limit: number): Promise<{ wri
   })();
   let answers = 0;
   while (!closed && Date.now() < deadline) {
-    const s = await good.conn.sendRequest(P.Status.type, {});
+    const s = await send(good.conn, P.Status.type, {});
     assert.equal(s.pid, d.child.pid);
     answers++;
     if (written >= limit) break;
@@ -99,7 +100,7 @@ async function flood(head: Buffer, filler: Buffer, limit: number): Promise<{ wri
   await writing;
   await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
   // Still served after the other connection went.
-  assert.equal((await good.conn.sendRequest(P.Status.type, {})).pid, d.child.pid);
+  assert.equal((await send(good.conn, P.Status.type, {})).pid, d.child.pid);
   good.close();
   bad.destroy();
   return { written, closed, answers: answers + 1 };

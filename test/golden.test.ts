@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PALETTES } from '../engine/render/svg-options.js';
+import { PALETTES } from '../protocol/types.js';
 import { native } from './corpus.js';
 import { REPO } from './helpers.js';
 

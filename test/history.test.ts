@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { connect, type Connection } from '../clients/connect.js';
+import { connect, type Connection, send, listen } from '../clients/connect.js';
 import { pct } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
 import type { ProfileMeta } from '../protocol/types.js';
@@ -133,7 +133,7 @@ test('the web page shows it, and a flame record made while page and client are o
     Object.assign(process.env, env);
     client = await connect({ cwd: work, spawn: false, clientName: 'history-test' });
     const ready: P.ProfileReady.Params[] = [];
-    client.conn.onNotification(P.ProfileReady.type, (p) => void ready.push(p));
+    listen(client.conn, P.ProfileReady.type, (p) => void ready.push(p));
 
     const third = await record();
     await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, third.profile);
@@ -143,7 +143,7 @@ test('the web page shows it, and a flame record made while page and client are o
     // The daemon took the CLI's own profile as stored, not a second analysis of the recording.
     const onDisk = JSON.parse(readFileSync(path.join(work, 'target', 'flame', 'profiles', `${third.profile}.meta.json`), 'utf8')) as { meta: ProfileMeta };
     assert.deepEqual(ready[0]!.meta, onDisk.meta);
-    const list = await client.conn.sendRequest(P.ProfileList.type, {});
+    const list = await send(client.conn, P.ProfileList.type, {});
     assert.deepEqual(list.profiles.map((m) => m.id), records.map((r) => r.profile));
   } finally {
     process.env = saved;
@@ -178,19 +178,19 @@ test('the daemon and flame record in other processes store at the same time: eve
     // The editor and page tests left the daemon running.
     client = await connect({ cwd: work, spawn: false, clientName: 'history-race' });
     const c = client;
-    const before = (await c.conn.sendRequest(P.ProfileList.type, {})).profiles.length;
+    const before = (await send(c.conn, P.ProfileList.type, {})).profiles.length;
     const [daemonMade, ...cliMade] = await Promise.all([
-      Promise.all([c.conn.sendRequest(P.ProfileOnce.type, { record: { frequency: 499 } }), c.conn.sendRequest(P.ProfileOnce.type, { record: { frequency: 299 } })]),
+      Promise.all([send(c.conn, P.ProfileOnce.type, { record: { frequency: 499 } }), send(c.conn, P.ProfileOnce.type, { record: { frequency: 299 } })]),
       record(),
       record(),
     ]);
     const ids = [...daemonMade!.map((m) => m.id), ...cliMade.map((r) => r.profile)];
     assert.equal(new Set(ids).size, 4);
-    const list = await c.conn.sendRequest(P.ProfileList.type, {});
+    const list = await send(c.conn, P.ProfileList.type, {});
     assert.equal(list.profiles.length, before + 4);
     for (const id of ids) {
       assert.ok(list.profiles.some((m) => m.id === id), `${id} is listed`);
-      const top = await c.conn.sendRequest(P.Top.type, { profile: id, limit: 1 });
+      const top = await send(c.conn, P.Top.type, { profile: id, limit: 1 });
       assert.equal(top.profile, id);
       assert.equal(top.samples, list.profiles.find((m) => m.id === id)!.samples, `${id} reads back whole`);
     }

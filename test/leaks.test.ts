@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { FIXTURES, hotspotsCopy, perfRecordTo, scratch } from './helpers.js';
+import { send } from '../clients/connect.js';
 
 const daemons: TestDaemon[] = [];
 after(async () => {
@@ -80,7 +81,7 @@ test('children of a daemon killed with SIGKILL during a build end with it: cargo
   const d = await startDaemon({ prefix: 'flame-leak-build', crate: path.join(FIXTURES, 'slowbuild') });
   daemons.push(d);
   const c = await d.client();
-  void c.conn.sendRequest(P.ProfileOnce.type, {}).catch(() => {});
+  void send(c.conn, P.ProfileOnce.type, {}).catch(() => {});
   // The build script sleeps for an hour: only an end brought from outside stops it.
   await killDuring(d, 'during a build', (ps) => ps.some((p) => p.comm.startsWith('build-script')));
   c.close();
@@ -90,7 +91,7 @@ test('children of a daemon killed with SIGKILL during a recording end with it: p
   const d = await startDaemon({ prefix: 'flame-leak-record', crate: path.join(FIXTURES, 'graceful') });
   daemons.push(d);
   const c = await d.client();
-  void c.conn.sendRequest(P.ProfileOnce.type, {}).catch(() => {});
+  void send(c.conn, P.ProfileOnce.type, {}).catch(() => {});
   // The program works until a SIGINT that never comes.
   await killDuring(d, 'during a recording', (ps) => ps.some((p) => p.comm === 'graceful') && ps.some((p) => p.comm === 'perf'));
   c.close();
@@ -104,7 +105,7 @@ test('profile/import of a FIFO is refused at once, naming it; of a directory too
   const c = await d.client();
   try {
     for (const file of [fifo, path.dirname(fifo)]) {
-      const answer = c.conn.sendRequest(P.ProfileImport.type, { perfData: file }).then(
+      const answer = send(c.conn, P.ProfileImport.type, { perfData: file }).then(
         () => 'a profile',
         (e: Error) => e.message,
       );
@@ -126,9 +127,9 @@ test('an import whose client disconnects is cancelled: its perf script ends and 
   const data = path.join(dir, 'perf.data');
   await perfRecordTo(data, [hotspotsCopy(dir)], { FLAME_FIXTURE_SCALE: '0.2' });
   const watcher = await d.client('watcher');
-  const before = (await watcher.conn.sendRequest(P.ProfileList.type, {})).profiles.length;
+  const before = (await send(watcher.conn, P.ProfileList.type, {})).profiles.length;
   const c = await d.client('importer');
-  void c.conn.sendRequest(P.ProfileImport.type, { perfData: data }).catch(() => {});
+  void send(c.conn, P.ProfileImport.type, { perfData: data }).catch(() => {});
   // Hold perf script still, so the import cannot finish before its client has gone.
   let script: { pid: number; start: string } | undefined;
   await until('perf script of the import', () => (script = descendants(d.child.pid!).find((p) => p.comm === 'perf')) !== undefined);
@@ -144,7 +145,7 @@ test('an import whose client disconnects is cancelled: its perf script ends and 
   await until('perf script to end', () => !alive(script!), 60_000);
   // Long enough for an import that went on to be symbolized and stored (about a second here).
   await sleep(5000);
-  const list = await watcher.conn.sendRequest(P.ProfileList.type, {});
+  const list = await send(watcher.conn, P.ProfileList.type, {});
   assert.equal(list.profiles.length, before, 'a profile was stored for a client that had left');
   watcher.close();
   assert.ok(existsSync(data));

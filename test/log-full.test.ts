@@ -10,6 +10,7 @@ import * as P from '../protocol/methods.js';
 import { configureLogging, logger } from '../common/log.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { runFlame, scratch } from './helpers.js';
+import { send } from '../clients/connect.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let full: string;
@@ -57,7 +58,7 @@ test('a full disk under the log: the daemon idles, and `flame daemon stop` and S
     // Requests make log lines (a client connecting, its leaving).
     for (let i = 0; i < 3; i++) {
       const c = await d.client();
-      await c.conn.sendRequest(P.Status.type, {});
+      await send(c.conn, P.Status.type, {});
       c.close();
     }
     await sleep(500);

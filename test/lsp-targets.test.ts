@@ -8,6 +8,7 @@ import { crateOf, runnables, type Crate } from '../clients/lsp/targets.js';
 import * as P from '../protocol/methods.js';
 import { FIXTURES } from './helpers.js';
 import { daemonClient, startWorkspace, type Workspace } from './lsp-harness.js';
+import { send } from '../clients/connect.js';
 
 const DIR = '/ws/app';
 const crate: Crate = { manifestPath: `${DIR}/Cargo.toml`, dir: DIR, name: 'my-app' };
@@ -58,9 +59,9 @@ test('targets: the lens spec of an integration test profiles that test', { timeo
   assert.ok(r);
   const d = await daemonClient(ws);
   try {
-    const meta = await d.conn.sendRequest(P.ProfileOnce.type, r.spec);
+    const meta = await send(d.conn, P.ProfileOnce.type, r.spec);
     assert.ok(meta.samples > 0);
-    const top = await d.conn.sendRequest(P.Top.type, { profile: meta.id, limit: 5 });
+    const top = await send(d.conn, P.Top.type, { profile: meta.id, limit: 5 });
     assert.ok(top.functions.some((f) => f.name === 'hotspots::count_primes'), JSON.stringify(top.functions));
   } finally {
     d.close();

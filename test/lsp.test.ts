@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { pct } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
 import { daemonClient, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
@@ -36,9 +36,9 @@ before(async () => {
   lib = path.join(ws.work, 'src', 'lib.rs');
   uri = pathToFileURL(lib).href;
   daemon = await daemonClient(ws);
-  await daemon.conn.sendRequest(P.ProfileOnce.type, {});
-  lines = await daemon.conn.sendRequest(P.Lines.type, { file: lib, limit: 1000 });
-  top = await daemon.conn.sendRequest(P.Top.type, { limit: 1000 });
+  await send(daemon.conn, P.ProfileOnce.type, {});
+  lines = await send(daemon.conn, P.Lines.type, { file: lib, limit: 1000 });
+  top = await send(daemon.conn, P.Top.type, { limit: 1000 });
   lsp = new LspClient(ws.env, ws.work);
   await lsp.initialize(ws.work);
   await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'rust', version, text: readFileSync(lib, 'utf8') } });
@@ -173,7 +173,7 @@ test('settings: a higher threshold hides cooler hints; a new profile from a lens
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, afterEnd);
   await lsp.next((m) => m.method === 'workspace/codeLens/refresh', 60000, afterEnd);
   // The hints now show the new profile, still placed through the unsaved edits of the buffer.
-  const newLines = await daemon.conn.sendRequest(P.Lines.type, { profile: meta.id, file: lib, limit: 1000 });
+  const newLines = await send(daemon.conn, P.Lines.type, { profile: meta.id, file: lib, limit: 1000 });
   // mix's hot lines (10–12, 1-based) sit two lines down in the buffer; the edited one has no hint.
   const h = newLines.lines.filter((l) => l.line >= 10 && l.line <= 12 && l.line !== editedLine).sort((a, b) => b.self - a.self)[0];
   assert.ok(h && h.self / newLines.samples >= 0.01, JSON.stringify(newLines.lines.slice(0, 5)));
@@ -193,7 +193,7 @@ test('a significant change against the previous profile: "(was …)" hints and r
   const meta = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.profileOnce', arguments: [] })) as P.ProfileOnce.Result;
   const end = await lsp.next((m) => m.method === '$/progress' && (m.params as { value: { kind: string; message?: string } }).value.message?.includes(meta.id) === true, 60000, from);
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, lsp.received.indexOf(end) + 1);
-  const diff = await daemon.conn.sendRequest(P.Diff.type, { current: meta.id, limit: 1000 });
+  const diff = await send(daemon.conn, P.Diff.type, { current: meta.id, limit: 1000 });
   const up = diff.lines.filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0).sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
   assert.ok(up, `some line of lib.rs got significantly hotter: ${JSON.stringify(diff.lines.slice(0, 5))}`);
   const got = await hints();
@@ -216,14 +216,14 @@ test('commands: open the flame graph (window/showDocument of the live page), wat
 
   const w = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.watch', arguments: [] })) as P.WatchStart.Result;
   assert.ok(w.sessionId, JSON.stringify(w));
-  const status = await daemon.conn.sendRequest(P.Status.type, {});
+  const status = await send(daemon.conn, P.Status.type, {});
   assert.ok(status.sessions.some((s) => s.id === w.sessionId));
   assert.ok((await lenses()).some((l) => l.command?.command === 'flame.stopWatch'));
   await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.stopWatch', arguments: [] });
   assert.ok(!(await lenses()).some((l) => l.command?.command === 'flame.stopWatch'));
   const deadline = Date.now() + 20000;
-  while ((await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-  assert.ok(!(await daemon.conn.sendRequest(P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
+  while ((await send(daemon.conn, P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  assert.ok(!(await send(daemon.conn, P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
 });
 
 test('commands: export the flame graph as an SVG where the daemon says cargo\'s target directory is', async () => {
@@ -235,13 +235,13 @@ test('commands: export the flame graph as an SVG where the daemon says cargo\'s 
 
 test("a watched program's panic reaches the editor as a warning message", async () => {
   const from = lsp.received.length;
-  const w = await daemon.conn.sendRequest(P.WatchStart.type, { target: { example: 'chatty' }, programArgs: ['--lines', '3', '--panic'] });
+  const w = await send(daemon.conn, P.WatchStart.type, { target: { example: 'chatty' }, programArgs: ['--lines', '3', '--panic'] });
   try {
     const m = await lsp.next((x) => x.method === 'window/showMessage', 120000, from);
     const p = m.params as { type: number; message: string };
     assert.equal(p.type, 2); // Warning
     assert.match(p.message, /^flame: the profiled program exited with status 101: thread 'main'.* panicked at examples\/chatty\.rs:\d+:\d+: chatty was asked to panic after 3 lines$/);
   } finally {
-    await daemon.conn.sendRequest(P.WatchStop.type, { sessionId: w.sessionId });
+    await send(daemon.conn, P.WatchStop.type, { sessionId: w.sessionId });
   }
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PALETTES } from '../engine/render/svg-options.js';
+import { PALETTES } from '../protocol/types.js';
 import { FLAMEGRAPH, fold, INFERNO, NATIVE, native, readInput, warningsOf } from './corpus.js';
 import { FLAME_BIN, REPO } from './helpers.js';
 

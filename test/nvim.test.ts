@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { pct } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
 import { NVIM, runNvim } from './nvim-harness.js';
@@ -17,7 +17,7 @@ let daemon: Connection;
 before(async () => {
   ws = await startWorkspace('flame-nvim');
   daemon = await daemonClient(ws);
-  await daemon.conn.sendRequest(P.ProfileOnce.type, {});
+  await send(daemon.conn, P.ProfileOnce.type, {});
 });
 
 after(() => {
@@ -27,9 +27,9 @@ after(() => {
 
 test('Neovim shows the hot line of mix as a diagnostic and the function as a code lens', { timeout: 150_000 }, async () => {
   assert.ok(existsSync(NVIM), `Neovim is missing at ${NVIM}: apt-get install -y neovim (or set FLAME_NVIM)`);
-  const top = await daemon.conn.sendRequest(P.Top.type, { limit: 100 });
+  const top = await send(daemon.conn, P.Top.type, { limit: 100 });
   const lib = path.join(ws.work, 'src', 'lib.rs');
-  const lines = await daemon.conn.sendRequest(P.Lines.type, { file: lib, limit: 100 });
+  const lines = await send(daemon.conn, P.Lines.type, { file: lib, limit: 100 });
   const r = await runNvim({ root: ws.work, file: lib, runtime: ws.runtime, env: ws.env });
   assert.equal(r.error, undefined);
   assert.equal(r.arrived, true, 'diagnostics arrived');

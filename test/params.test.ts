@@ -12,7 +12,7 @@ import { UsageError } from '../clients/cli/main.js';
 import { svgOptionsFromFlags } from '../clients/cli/svg-flags.js';
 import { historyDir } from '../engine/store/history.js';
 import { ProfileStore } from '../engine/store/store.js';
-import { checkSpec, ParamsError } from '../engine/query/validate.js';
+import { checkSpec, ParamsError } from '../protocol/validate.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';
@@ -54,6 +54,15 @@ const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
   { method: P.WatchStart.method, params: { record: { callGraph: 'lbrx' } }, message: /^'record\.callGraph' must be one of dwarf, fp, lbr/ },
   { method: P.ProfileImport.method, params: { perfData: '/nonexistent/perf.data', options: { frequency: 'high' } }, message: /^'options\.frequency' must be a positive whole number/ },
   { method: P.Top.method, params: { limit: 'many' }, message: /^'limit' must be a number/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { palette: 'bogus' } }, message: /^'svg\.palette' must be one of hot, .*, not "bogus"$/ },
+  { method: P.Export.method, params: { format: 'svg', svg: { colour: 'red' } }, message: /^'svg\.colour' is not an option here; use title, subtitle, / },
+  { method: P.Export.method, params: { format: 'png' }, message: /^'format' must be one of folded, svg, speedscope, pprof, not "png"$/ },
+  { method: P.Top.method, params: { sortBy: 'name' }, message: /^'sortBy' must be 'self' or 'total', not "name"$/ },
+  { method: P.Lines.method, params: { thread: { tid: 1 } }, message: /^'thread' must be a thread id or name/ },
+  { method: P.Tree.method, params: { path: 'main' }, message: /^'path' must be an array of frame names/ },
+  { method: P.ProfileImport.method, params: { perfData: 'relative/perf.data' }, message: /^'perfData' must be an absolute path, not "relative\/perf.data"$/ },
+  { method: P.WatchStop.method, params: { sessionId: 7 }, message: /^'sessionId' must be a string, not 7$/ },
+  { method: P.Initialize.method, params: { clientName: 'x', clientVersion: '1', protocolVersion: 1, capabilities: { needs: [] } }, message: /^'capabilities\.needs' is not an option here/ },
 ];
 
 for (const k of CASES) {
@@ -77,6 +86,15 @@ test('the CLI refuses with the same rules, worded with its flags', async () => {
   const r = await runFlame(['record', '--freq=-5'], { cwd: d.work, env: d.env });
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /--freq takes a positive whole number, not '-5'/);
+});
+
+test('`flame query` of a method flame does not declare is a usage error listing the methods', async () => {
+  const r = await runFlame(['query', 'profile/topp', '{}'], { cwd: d.work, env: d.env });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /'profile\/topp' is not a flame method; use one of initialize, daemon\/status, .*profile\/top, /);
+  const ok = await runFlame(['query', 'profile/top', '{"limit": 1, "sortBy": "total"}'], { cwd: d.work, env: d.env });
+  assert.equal(ok.exitCode, 0, ok.stderr);
+  assert.equal((JSON.parse(ok.stdout) as P.Top.Result).functions.length, 1);
 });
 
 test('a full disk under the history: "no space left on device while writing …: free some space"', { timeout: 300_000 }, async () => {

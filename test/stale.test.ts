@@ -10,6 +10,7 @@ import * as P from '../protocol/methods.js';
 import { sourceState } from '../engine/sources/source-state.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import { runCmd, scratch } from './helpers.js';
+import { send } from '../clients/connect.js';
 
 let d: TestDaemon | undefined;
 after(async () => {
@@ -99,7 +100,7 @@ test('under sustained saves every delivered profile carries the hash of the sour
     });
   try {
     const first = profileOf(0);
-    await c.conn.sendRequest(P.WatchStart.type, {});
+    await send(c.conn, P.WatchStart.type, {});
     await first;
 
     // Three rounds: a save, then as soon as a build starts (its sources just hashed, not yet
@@ -125,7 +126,7 @@ test('under sustained saves every delivered profile carries the hash of the sour
       `profiles whose recorded source hash is not the sources they ran (of ${delivered.length} delivered, ${builds} builds started)`,
     );
     assert.equal(delivered.at(-1)!.version, n, 'the last profile is of the final sources');
-    const status = await c.conn.sendRequest(P.Status.type, {});
+    const status = await send(c.conn, P.Status.type, {});
     assert.equal(hashes.get(status.lastProfile!.source!.hash), n);
   } finally {
     c.close();

@@ -42,7 +42,7 @@ test('a profile and its meta round-trip, in memory and after reopening', async (
   const profile = small(1);
   const meta = await store.add(
     {
-      target: { kind: 'bin', name: 'hotspots', package: 'hotspots' },
+      target: { kind: 'bin', name: 'hotspots', package: 'hotspots', executable: '/w/target/release/hotspots', profile: 'release' },
       options: { record: { frequency: 997 }, programArgs: ['--n', '3'] },
       source: { hash: 'abc123', git: { commit: 'deadbeef', dirty: true } },
       durationMs: 1234,
@@ -417,4 +417,18 @@ test('several processes add to one store at once while others open and refresh i
   const left = await readdir(dir);
   assert.deepEqual(left.filter((n) => n.includes('.tmp-') || n.includes('.adding-')), []);
   t.diagnostic(`${acked.length} adds by ${WRITERS} processes, ${opens} opens meanwhile`);
+});
+
+test("older flames' target shapes read as the one typed ProfileTarget", async () => {
+  const dir = await tempStore();
+  const store = await ProfileStore.open(dir);
+  // What `profile/import` stored before targets were typed: the client's TargetSpec as it came.
+  const spec = await store.add({ target: { bin: 'app', features: ['x'] } as never }, small(7));
+  const cargo = await store.add({ target: { kind: 'example', name: 'demo', package: 'p', executable: '/t/demo', profile: 'release' } }, small(8));
+  const junk = await store.add({ target: 'a string' as never }, small(9));
+  const again = await ProfileStore.open(dir);
+  const byId = new Map(again.list().map((m) => [m.id, m.target]));
+  assert.deepEqual(byId.get(spec.id), { kind: 'requested', name: 'bin app', spec: { bin: 'app', features: ['x'] } });
+  assert.deepEqual(byId.get(cargo.id), { kind: 'example', name: 'demo', package: 'p', executable: '/t/demo', profile: 'release' });
+  assert.equal(byId.get(junk.id), undefined);
 });

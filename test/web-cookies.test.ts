@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 
@@ -21,7 +21,7 @@ before(async () => {
   daemons = await Promise.all(['flame-webA', 'flame-webB'].map((prefix) => startDaemon({ prefix })));
   // One after the other: d.client() sets process.env for the connect.
   for (const d of daemons) clients.push(await d.client('web-cookies-test'));
-  urls = await Promise.all(clients.map(async (c) => (await c.conn.sendRequest(P.WebUrl.type, {})).url));
+  urls = await Promise.all(clients.map(async (c) => (await send(c.conn, P.WebUrl.type, {})).url));
   // Another program's server on this host: what does the browser send it?
   other = http.createServer((req, res) => {
     otherCookies.push(req.headers.cookie ?? '');

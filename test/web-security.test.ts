@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import * as P from '../protocol/methods.js';
 import { WebServer } from '../daemon/web/web.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
@@ -32,7 +32,7 @@ before(async () => {
   symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'src', 'leak.rs'));
   symlinkSync(outside, path.join(work, 'outdir'));
   c = await d.client('web-security-test');
-  const r = await c.conn.sendRequest(P.WebUrl.type, {});
+  const r = await send(c.conn, P.WebUrl.type, {});
   port = r.port;
   token = new URL(r.url).searchParams.get('token')!;
   base = new URL(r.url).pathname;
@@ -188,14 +188,19 @@ test('a WebSocket from a foreign Origin is refused; the page own origin gets rea
     const init = await rpc(ws, 1, 'initialize', { clientName: 't', clientVersion: '0', protocolVersion: 1 });
     assert.ok(init.result);
     assert.ok((await rpc(ws, 2, 'profile/list', {})).result);
-    // Nothing that builds, runs, watches or stops.
+    // Nothing that builds, runs, watches or stops: every method not declared read-only.
     let id = 3;
-    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url']) {
+    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url', ...P.REQUEST_TYPES.filter((t) => !t.readOnly).map((t) => t.method)]) {
       const r = await rpc(ws, id++, m, {});
       assert.equal(r.error?.code, -32912, m);
       assert.match(r.error!.message, /not available to the web page/);
     }
-    const status = await c.conn.sendRequest(P.Status.type, {});
+    // And every read-only one reaches the daemon (which may still refuse its empty params).
+    for (const t of P.REQUEST_TYPES.filter((t) => t.readOnly)) {
+      const r = await rpc(ws, id++, t.method, {});
+      assert.notEqual(r.error?.code, -32912, `${t.method}: ${r.error?.message}`);
+    }
+    const status = await send(c.conn, P.Status.type, {});
     assert.equal(status.state, 'idle', 'nothing was started');
   } finally {
     ws.close();
@@ -215,7 +220,7 @@ test('garbage on the WebSocket closes that socket only; the daemon lives on', as
     await Promise.race([closed, new Promise((r) => ws.on('message', (m: Buffer) => JSON.parse(m.toString()).id === 99 && r(undefined)))]);
     ws.terminate();
   }
-  const status = await c.conn.sendRequest(P.Status.type, {});
+  const status = await send(c.conn, P.Status.type, {});
   assert.equal(status.pid, d.child.pid);
 });
 
@@ -270,5 +275,5 @@ test('the server binds loopback only: another address cannot be asked for nor re
     assert.ok(refused, `${a}:${port} refuses`);
   }
   // And the daemon outlived all of the above.
-  assert.equal((await c.conn.sendRequest(P.Status.type, {})).pid, d.child.pid);
+  assert.equal((await send(c.conn, P.Status.type, {})).pid, d.child.pid);
 });

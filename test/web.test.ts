@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Connection } from '../clients/connect.js';
+import { type Connection, send } from '../clients/connect.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import * as P from '../protocol/methods.js';
 import { REPO, runFlame } from './helpers.js';
@@ -31,7 +31,7 @@ before(async () => {
   d = await startDaemon({ prefix: 'flame-web', env: { FLAME_FIXTURE_SCALE: '0.3' } });
   work = d.work;
   c = await d.client('web-test');
-  first = await c.conn.sendRequest(P.ProfileOnce.type, {});
+  first = await send(c.conn, P.ProfileOnce.type, {});
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(30_000);
@@ -101,7 +101,7 @@ test('the page draws the latest profile, and the token leaves the address bar', 
   await page.waitForFunction(() => ((window as unknown as { flame: { graph: { nodeCount: number } } }).flame.graph.nodeCount > 3));
   assert.ok((await inkedPixels(page)) > 10_000, 'the canvas is not blank');
   // The page is a client of the daemon, so it keeps the daemon from idling out.
-  const status = await c.conn.sendRequest(P.Status.type, {});
+  const status = await send(c.conn, P.Status.type, {});
   assert.ok(status.clients >= 2, `the page counts as a client (${status.clients})`);
   await page.screenshot({ path: path.join(SHOTS, 'flame-graph.png') });
 });
@@ -141,7 +141,7 @@ test('clicking a frame zooms (the breadcrumb follows) and opens its callers and 
 test('zooming into a frame whose small children were pruned fetches its subtree', async () => {
   // Find a frame X and a child c, and a minShare m, such that the page's first tree has X but
   // not c (c < m of all samples) and X's own subtree at m has c (c >= m of X).
-  const full = await c.conn.sendRequest(P.Tree.type, {});
+  const full = await send(c.conn, P.Tree.type, {});
   const R = full.root.total;
   let pick: { name: string; m: number } | undefined;
   const walk = (x: P.TreeNode, depth: number) => {
@@ -180,7 +180,7 @@ test('icicle orientation flips the graph', async () => {
 
 test('a new profile arrives live, without reloading; diff and history show both', async () => {
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-  const second = await c.conn.sendRequest(P.ProfileOnce.type, {});
+  const second = await send(c.conn, P.ProfileOnce.type, {});
   assert.notEqual(second.id, first.id);
   await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, second.id, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload');
@@ -221,7 +221,7 @@ test('a new profile arrives live, without reloading; diff and history show both'
 
 test('a broken build shows the compiler errors on the page; the last good profile stays', async () => {
   await page.click('button[data-tab=graph]');
-  const { sessionId } = await c.conn.sendRequest(P.WatchStart.type, {});
+  const { sessionId } = await send(c.conn, P.WatchStart.type, {});
   try {
     const lib = path.join(work, 'src', 'lib.rs');
     const src = readFileSync(lib, 'utf8');
@@ -233,6 +233,6 @@ test('a broken build shows the compiler errors on the page; the last good profil
     writeFileSync(lib, src);
     await page.waitForFunction(() => (document.getElementById('errors')?.textContent ?? '') === '', undefined, { timeout: 90_000 });
   } finally {
-    await c.conn.sendRequest(P.WatchStop.type, { sessionId });
+    await send(c.conn, P.WatchStop.type, { sessionId });
   }
 });

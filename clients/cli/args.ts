@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TargetOptions } from '../../engine/cargo/target.js';
 import type { RecordOptions } from '../../engine/perf/run.js';
-import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../engine/query/validate.js';
+import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../protocol/validate.js';
 import { UsageError } from './main.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -5,24 +5,27 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { profileTime } from '../../engine/store/store.js';
+import type { RequestType } from '../../protocol/declare.js';
 import { ErrorCodes } from '../../protocol/errors.js';
+import * as P from '../../protocol/methods.js';
 import { isFlameError } from '../../common/errors.js';
 import { connect, request } from '../connect.js';
 
-/** Methods a client may answer from the store itself (daemon/history-queries.ts). */
-const LOCAL = new Set(['profile/list', 'profile/top', 'profile/lines', 'profile/tree', 'profile/callers', 'profile/diff', 'profile/export']);
+/** Methods a client may answer from the store itself (engine/query/history-queries.ts). */
+const LOCAL: ReadonlySet<string> = new Set([P.ProfileList, P.Top, P.Lines, P.Tree, P.Callers, P.Diff, P.Export].map((n) => n.method));
 
 /** Send one request to the workspace's daemon and return its result; `spawn: false` never starts one. */
-export async function ask<R>(method: string, params: unknown, opts: { manifestPath?: string; spawn?: boolean } = {}): Promise<R> {
+export async function ask<Params, R>(type: RequestType<Params, R>, params: Params, opts: { manifestPath?: string; spawn?: boolean } = {}): Promise<R> {
+  const local = LOCAL.has(type.method);
   let c;
   try {
-    c = await connect({ manifestPath: opts.manifestPath, spawn: !LOCAL.has(method) && opts.spawn !== false, clientName: 'flame-cli' });
+    c = await connect({ manifestPath: opts.manifestPath, spawn: !local && opts.spawn !== false, clientName: 'flame-cli', requires: [type] });
   } catch (err) {
-    if (!LOCAL.has(method) || !isFlameError(err, ErrorCodes.DaemonNotRunning)) throw err;
-    return (await askLocal(method, params, opts.manifestPath)) as R;
+    if (!local || !isFlameError(err, ErrorCodes.DaemonNotRunning)) throw err;
+    return (await askLocal(type.method, params, opts.manifestPath)) as R;
   }
   try {
-    return await request<R>(c, method, params);
+    return await request(c, type, params);
   } finally {
     c.close();
   }
@@ -46,9 +49,9 @@ async function askLocal(method: string, params: unknown, manifestPath: string | 
  * is there and the history is empty or older (a `perf record` made by hand): the caller then
  * reads that, as `perf report` would.
  */
-export async function askLatest<R extends { profile: string }>(method: string, params: Record<string, unknown>, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
+export async function askLatest<Params extends { profile?: string }, R extends { profile: string }>(type: RequestType<Params, R>, params: Params, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
   try {
-    const r = await ask<R>(method, { ...params, profile: 'latest' }, opts);
+    const r = await ask(type, { ...params, profile: 'latest' }, opts);
     const here = await stat('perf.data').catch(() => undefined);
     if (here && here.mtimeMs > profileTime(r.profile)) {
       process.stderr.write(`flame: reading ./perf.data, newer than the latest stored profile ${r.profile} (--profile latest for that one)\n`);

@@ -2,7 +2,7 @@
 // history with the same atomic commit the daemon uses, whether or not a daemon runs, and a
 // running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
 import path from 'node:path';
-import type { ProfileMeta, SourceState } from '../../protocol/types.js';
+import type { ProfileMeta, ProfileTarget, SourceState } from '../../protocol/types.js';
 import { workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../engine/cargo/target.js';
 import { buildTargetMeta, openHistory, storeRun } from '../../engine/store/history.js';
 import type { RecordRequest, RecordResult } from '../../engine/record/record.js';
@@ -49,7 +49,7 @@ export async function saveToHistory(result: RecordResult, req: RecordRequest, ct
   const source = ctx.changedDuringBuild ? undefined : (ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined)));
   const store = await openHistory(ws.targetDir, { cacheSize: 1 });
   const tool = req.perfData !== undefined ? 'flame record --perf-data' : req.command ? 'flame exec' : 'flame record';
-  const target = result.build
+  const target: ProfileTarget = result.build
     ? buildTargetMeta(result.build)
     : req.perfData !== undefined
       ? { kind: 'recording', name: path.basename(result.perfData), perfData: result.perfData }
@@ -78,7 +78,7 @@ async function tellDaemon(root: string, id: string): Promise<boolean> {
     } catch {
       return false; // no daemon: it reads the store when it starts
     }
-    await request<ProfileMeta>(c, ProfileAdded.method, { id });
+    await request(c, ProfileAdded.type, { id });
     return true;
   } catch (err) {
     // The profile is stored either way; the daemon also notices it by watching the store.

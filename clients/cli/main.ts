@@ -2,6 +2,7 @@
 // `run(argv): Promise<number>` (the exit code) and `usage` (one line for `flame --help`).
 // Results go to stdout; progress, warnings and errors go to stderr.
 import { describeFault, FlameError } from '../../common/errors.js';
+import { EXPORT_FORMAT_NAMES } from '../../protocol/types.js';
 
 const VERBS: Record<string, string> = {
   record: 'build, record and render a flame graph of a cargo target',
@@ -15,7 +16,7 @@ const VERBS: Record<string, string> = {
   watch: 're-profile on every change and show what moved',
   profiles: 'list the stored profiles',
   diff: 'compare two profiles per function and per line',
-  export: 'export a profile as folded, svg, speedscope or pprof',
+  export: `export a profile as ${EXPORT_FORMAT_NAMES.slice(0, -1).join(', ')} or ${EXPORT_FORMAT_NAMES.at(-1)}`,
   query: 'send any protocol request and print the JSON result',
   lsp: 'run the language server on stdio (for editors)',
   web: 'print the URL of the live flame graph page the daemon serves',

@@ -7,7 +7,7 @@ import { writeFolded } from '../../engine/render/folded.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
 import { foldedStacks, topFunctions } from '../../engine/query/query.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
-import type { SvgOptions } from '../../engine/render/svg-options.js';
+import type { SvgOptions } from '../../protocol/types.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
 import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';

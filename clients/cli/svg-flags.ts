@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { SvgOptions } from '../../engine/render/svg-options.js';
-import { SVG_RULES } from '../../engine/query/validate.js';
+import type { SvgOptions } from '../../protocol/types.js';
+import { SVG_RULES } from '../../protocol/validate.js';
 import { checkFlags } from './args.js';
 
 type Flags = NonNullable<ParseArgsConfig['options']>;

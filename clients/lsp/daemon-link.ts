@@ -1,12 +1,14 @@
 // The language server's connection to the workspace daemon: connect-or-spawn through
 // clients/connect.ts on first use, again after the daemon went away, and one notification
 // handler that fans out to the features (vscode-jsonrpc keeps one handler per method).
-import { connect, type Connection } from '../connect.js';
+import { connect, request, type Connection } from '../connect.js';
 import { ErrorCodes, isFlameError } from '../../common/errors.js';
+import type { RequestType } from '../../protocol/declare.js';
+import * as P from '../../protocol/methods.js';
 
 const RETRY_MS = 10_000;
 
-export type NotificationListener = (method: string, params: unknown) => void;
+export type NotificationListener = (n: P.DaemonNotification) => void;
 
 export interface DaemonLinkHooks {
   /** Called after each successful connect, with how many came before (0: the first). */
@@ -43,7 +45,8 @@ export class DaemonLink {
   async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
     if (!this.pending && this.failed && Date.now() - this.failed.at < RETRY_MS) throw this.failed.err;
-    this.pending ??= connect({ cwd: this.cwd, clientName: 'flame-lsp' }).then(
+    // What the editor's heat needs; the commands' methods are checked when they are used.
+    this.pending ??= connect({ cwd: this.cwd, clientName: 'flame-lsp', requires: [P.Top.type, P.Lines.type, P.ProfileReady.type] }).then(
       (c) => {
         this.conn = c;
         this.pending = undefined;
@@ -51,7 +54,7 @@ export class DaemonLink {
         c.conn.onNotification((method: string, params: unknown) => {
           for (const l of [...this.listeners]) {
             try {
-              l(method, params);
+              l({ method, params } as P.DaemonNotification);
             } catch (err) {
               this.log(`flame: a handler of ${method} failed: ${(err as Error).message}`);
             }
@@ -78,9 +81,8 @@ export class DaemonLink {
     return this.pending;
   }
 
-  async request<R>(method: string, params: unknown): Promise<R> {
-    const c = await this.connection();
-    return (await c.conn.sendRequest(method, params)) as R;
+  async request<Params, R>(type: RequestType<Params, R>, params: Params): Promise<R> {
+    return request(await this.connection(), type, params);
   }
 
   close(): void {

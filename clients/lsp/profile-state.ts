@@ -67,13 +67,13 @@ export class ProfileState {
   private async fetch(id: string): Promise<Loaded | undefined> {
     let top: P.Top.Result;
     try {
-      top = await this.link.request<P.Top.Result>(P.Top.method, { profile: id, limit: ALL });
+      top = await this.link.request(P.Top.type, { profile: id, limit: ALL });
     } catch (err) {
       // No profile yet is the normal start: show nothing.
       if ((err as { code?: number }).code === ErrorCodes.ProfileNotFound) return undefined;
       throw err;
     }
-    const diff = await this.link.request<P.Diff.Result>(P.Diff.method, { current: top.profile, limit: 2000 }).catch(() => undefined);
+    const diff = await this.link.request(P.Diff.type, { current: top.profile, limit: 2000 }).catch(() => undefined);
     return { id: top.profile, samples: top.samples, functions: top.functions, diff, files: new Map() };
   }
 }
@@ -81,7 +81,7 @@ export class ProfileState {
 function heatOf(link: DaemonLink, l: Loaded, file: string): Promise<FileHeat> {
   let p = l.files.get(file);
   if (!p) {
-    p = link.request<P.Lines.Result>(P.Lines.method, { profile: l.id, file, limit: ALL }).then((r) =>
+    p = link.request(P.Lines.type, { profile: l.id, file, limit: ALL }).then((r) =>
       fileHeat({ profile: l.id, samples: l.samples, file, lines: r.lines, functions: l.functions, diff: l.diff }),
     );
     p.catch(() => l.files.delete(file));

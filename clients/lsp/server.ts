@@ -131,10 +131,10 @@ export function startServer(lsp: Connection): void {
       () => caps.lensRefresh && void lsp.sendRequest(CodeLensRefreshRequest.type).catch(() => {}),
       () => caps.showDocument,
     );
-    link.onNotification((method, p) => {
-      progress!.notify(method, p);
-      if (method === P.ProfileReady.method) void showProfile((p as P.ProfileReady.Params).id).catch((err) => fail('loading the new profile', err));
-      if (method === P.ProgramOutput.method) programFailed((p as P.ProgramOutput.Params).end);
+    link.onNotification((n) => {
+      progress!.notify(n);
+      if (n.method === P.ProfileReady.method) void showProfile(n.params.id).catch((err) => fail('loading the new profile', err));
+      if (n.method === P.ProgramOutput.method) programFailed(n.params.end);
     });
     return {
       capabilities: {
@@ -208,7 +208,7 @@ export function startServer(lsp: Connection): void {
     const heat = await heatFor(doc);
     if (!heat) return null;
     const t = hoverTarget(doc, heat, p.position.line);
-    const callers = t.fn ? await link!.request<P.Callers.Result>(P.Callers.method, { profile: heat.profile, function: t.fn.name }).catch(() => undefined) : undefined;
+    const callers = t.fn ? await link!.request(P.Callers.type, { profile: heat.profile, function: t.fn.name }).catch(() => undefined) : undefined;
     return hoverMarkdown(heat, t, callers) ?? null;
   });
 

@@ -4,6 +4,8 @@
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node.js';
 import { openSocket, spawnDaemon, workspaceRootOf } from '../connect.js';
 import { daemonPaths } from '../../common/paths.js';
+import type { RequestType } from '../../protocol/declare.js';
+import * as P from '../../protocol/methods.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 
 const dir = process.argv[2] ?? process.cwd();
@@ -24,13 +26,16 @@ if (!sock) throw new Error(`no daemon at ${socket}`);
 
 const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
 conn.listen();
-await conn.sendRequest('initialize', { clientName: 'hot-functions.ts', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION });
-const { profiles } = (await conn.sendRequest('profile/list', {})) as { profiles: unknown[] };
+// Every call through its declaration in protocol/methods.ts: params and result are typed.
+const call = <Params, R>(type: RequestType<Params, R>, params: Params) => conn.sendRequest(type.method, params) as Promise<R>;
+// Required capabilities: a daemon of another flame version without them refuses (-32910) and keeps running.
+await call(P.Initialize.type, { clientName: 'hot-functions.ts', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required: [P.ProfileList.method, P.ProfileOnce.method, P.Top.method] } });
+const { profiles } = await call(P.ProfileList.type, {});
 if (profiles.length === 0) {
   console.error('no stored profile yet; profiling the default target once…');
-  await conn.sendRequest('profile/once', {});
+  await call(P.ProfileOnce.type, {});
 }
-const top = (await conn.sendRequest('profile/top', { limit: 5 })) as { samples: number; functions: Array<{ name: string; self: number }> };
+const top = await call(P.Top.type, { limit: 5 });
 for (const f of top.functions) console.log(`${((100 * f.self) / top.samples).toFixed(1).padStart(5)}%  ${f.name}`);
 conn.dispose();
 sock.end();

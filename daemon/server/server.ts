@@ -11,7 +11,8 @@ import { describeFault, FlameError } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
 import type { SessionManager } from '../sessions/session.js';
 import type { ProfileStore } from '../../engine/store/store.js';
-import { check, checkFields, checkSpec, RECORD_RULES, TARGET_RULES } from '../../engine/query/validate.js';
+import type { RequestType } from '../../protocol/declare.js';
+import { describeSpec } from '../../protocol/types.js';
 
 export interface ServerContext {
   workspaceRoot: string;
@@ -47,6 +48,16 @@ export class Clients {
 
 let nextClient = 1;
 
+/**
+ * The version this daemon reports, and methods it leaves out: FLAME_TEST_DAEMON_VERSION and
+ * FLAME_TEST_DAEMON_WITHOUT (comma-separated) let tests run a real daemon that answers as
+ * another flame would, to hold clients to working with, or refusing, another version.
+ */
+function identity(): { version: string; without: Set<string> } {
+  const without = (process.env.FLAME_TEST_DAEMON_WITHOUT ?? '').split(',').filter((m) => m !== '' && m !== P.Initialize.method);
+  return { version: process.env.FLAME_TEST_DAEMON_VERSION || FLAME_VERSION, without: new Set(without) };
+}
+
 /** Register every handler on one connection. */
 export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clients): string {
   const id = `c${nextClient++}`;
@@ -55,14 +66,25 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
   // Work done for this client alone (an import) stops when it disconnects.
   const gone = new AbortController();
 
-  /** Wrap a handler: handshake first, FlameErrors become JSON-RPC errors, bugs are logged. */
-  const handle = <Params, Result>(type: { method: string }, fn: (params: Params) => Promise<Result> | Result, opts: { beforeInit?: boolean } = {}) => {
-    conn.onRequest(type.method, async (params: Params) => {
+  const { version, without } = identity();
+  /** The methods with a handler on this connection: what `initialize` reports as capabilities. */
+  const registered = new Set<string>();
+
+  /**
+   * Wrap a handler: handshake first, params checked by the method's declaration (InvalidParams
+   * naming the field), FlameErrors become JSON-RPC errors, bugs are logged.
+   */
+  const handle = <Params, Result>(type: RequestType<Params, Result>, fn: (params: Params) => Promise<Result> | Result, opts: { beforeInit?: boolean } = {}) => {
+    if (without.has(type.method)) return;
+    registered.add(type.method);
+    conn.onRequest(type.method, async (raw: unknown) => {
       if (!initialized && !opts.beforeInit) {
         return new ResponseError(ErrorCodes.InvalidRequest, `send 'initialize' first (see protocol/README.md)`);
       }
       try {
-        return await fn((params ?? {}) as Params);
+        const params = raw ?? {};
+        type.check(params);
+        return await fn(params as Params);
       } catch (caught) {
         const err = describeFault(caught);
         if (err instanceof FlameError) return new ResponseError(err.code, err.message, err.data);
@@ -73,29 +95,43 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     });
   };
 
-  handle<P.Initialize.Params, P.Initialize.Result>(
+  // The handshake compares capabilities, not versions (watchman's `version` command): any flame
+  // whose daemon has what the client requires may use it; the protocol version changes only
+  // for what no capability can describe.
+  handle(
     P.Initialize.type,
     (p) => {
-      check(p, { clientName: 'string', clientVersion: 'string', protocolVersion: 'number' });
       if (p.protocolVersion !== PROTOCOL_VERSION) {
         throw new FlameError(
           ErrorCodes.VersionMismatch,
-          `this daemon speaks protocol ${PROTOCOL_VERSION} (flame ${FLAME_VERSION}) and ${p.clientName} speaks ${p.protocolVersion}; stop it with \`flame daemon stop\` and the next command starts a matching one`,
-          { data: { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION } },
+          `the workspace's flame daemon (flame ${version}) speaks protocol ${PROTOCOL_VERSION} and ${p.clientName} (flame ${p.clientVersion}) speaks ${p.protocolVersion}: stop it with \`flame daemon stop\` and the next command starts this flame's daemon`,
+          { data: { daemonVersion: version, protocolVersion: PROTOCOL_VERSION } },
         );
       }
+      const have = new Set([...registered, ...P.NOTIFICATIONS]);
+      const required = p.capabilities?.required ?? [];
+      const missing = required.filter((c) => !have.has(c));
+      if (missing.length > 0) throw P.missingCapability(missing, { daemonVersion: version, clientName: p.clientName, clientVersion: p.clientVersion });
+      const asked = Object.fromEntries([...required, ...(p.capabilities?.optional ?? [])].map((c) => [c, have.has(c)]));
       initialized = true;
       log.info({ clientName: p.clientName, clientVersion: p.clientVersion }, 'client connected');
-      return { daemonVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, workspaceRoot: ctx.workspaceRoot, targetDir: path.dirname(path.dirname(ctx.store.dir)), pid: process.pid, capabilities: { methods: P.REQUESTS } };
+      return {
+        daemonVersion: version,
+        protocolVersion: PROTOCOL_VERSION,
+        workspaceRoot: ctx.workspaceRoot,
+        targetDir: path.dirname(path.dirname(ctx.store.dir)),
+        pid: process.pid,
+        capabilities: { methods: [...registered], notifications: [...P.NOTIFICATIONS], asked },
+      };
     },
     { beforeInit: true },
   );
 
-  handle<P.Status.Params, P.Status.Result>(P.Status.type, async () => {
+  handle(P.Status.type, async () => {
     await ctx.store.refresh().catch(() => []);
     const r: P.Status.Result = {
       pid: process.pid,
-      version: FLAME_VERSION,
+      version,
       protocolVersion: PROTOCOL_VERSION,
       uptimeMs: Date.now() - ctx.startedAt,
       socket: ctx.socket,
@@ -111,39 +147,30 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     return r;
   }, { beforeInit: true });
 
-  handle<P.Shutdown.Params, P.Shutdown.Result>(P.Shutdown.type, () => {
+  handle(P.Shutdown.type, () => {
     setImmediate(ctx.shutdown);
     return { ok: true };
   }, { beforeInit: true });
 
-  handle<P.WatchStart.Params, P.WatchStart.Result>(P.WatchStart.type, (p) => {
-    checkSpec(p);
-    return ctx.sessions.watch(p, id);
+  handle(P.WatchStart.type, (p) => ctx.sessions.watch(p, id));
+  handle(P.WatchStop.type, (p) => ({ stopped: ctx.sessions.leave(p.sessionId, id) }));
+  handle(P.ProfileOnce.type, (p) => ctx.sessions.once(p));
+  handle(P.ProfileImport.type, (p) => {
+    const target = p.target ? { kind: 'requested' as const, name: describeSpec(p.target), spec: p.target } : { kind: 'recording' as const, name: path.basename(p.perfData), perfData: p.perfData };
+    return ctx.sessions.importRecording(p.perfData, { target, options: p.options }, gone.signal);
   });
-  handle<P.WatchStop.Params, P.WatchStop.Result>(P.WatchStop.type, (p) => {
-    check(p, { sessionId: 'string' });
-    return { stopped: ctx.sessions.leave(p.sessionId, id) };
-  });
-  handle<P.ProfileOnce.Params, P.ProfileOnce.Result>(P.ProfileOnce.type, (p) => {
-    checkSpec(p);
-    return ctx.sessions.once(p);
-  });
-  handle<P.ProfileImport.Params, P.ProfileImport.Result>(P.ProfileImport.type, (p) => {
-    check(p, { perfData: 'string' });
-    if (!path.isAbsolute(p.perfData)) throw new FlameError(ErrorCodes.InvalidParams, `'perfData' must be an absolute path, not ${JSON.stringify(p.perfData)}`);
-    checkFields(p.target, TARGET_RULES, 'target.');
-    checkFields(p.options, RECORD_RULES, 'options.');
-    return ctx.sessions.importRecording(p.perfData, { target: p.target, options: p.options }, gone.signal);
-  });
-  handle<P.ProfileAdded.Params, P.ProfileAdded.Result>(P.ProfileAdded.type, async (p) => {
-    check(p, { id: 'string' });
+  handle(P.ProfileAdded.type, async (p) => {
     const { meta, added } = await takeIn(ctx.store, p.id);
     for (const m of added) ctx.onProfileAdded(m);
     return meta;
   });
-  for (const [method, fn] of ctx.queries) handle({ method }, fn);
+  for (const [method, fn] of ctx.queries) {
+    const type = P.requestType(method);
+    if (!type) throw new Error(`the query ${method} has no declaration in protocol/methods.ts`);
+    handle(type, (p) => fn(p as Record<string, unknown>));
+  }
 
-  handle<P.WebUrl.Params, P.WebUrl.Result>(P.WebUrl.type, () => ctx.webUrl());
+  handle(P.WebUrl.type, () => ctx.webUrl());
 
   clients.all.set(id, conn);
   conn.onClose(() => {

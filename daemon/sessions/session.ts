@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildFinished, ProgramOutput } from '../../protocol/methods.js';
-import type { SessionSpec, ProfileMeta, DaemonState, BuildDiagnostic } from '../../protocol/types.js';
+import { describeSpec, type SessionSpec, type ProfileMeta, type ProfileTarget, type DaemonState, type BuildDiagnostic } from '../../protocol/types.js';
 import { analyzePerfData } from '../../engine/profile/analyze.js';
 import { ErrorCodes, FlameError, isFlameError } from '../../common/errors.js';
 import { cacheDir } from '../../common/fsutil.js';
@@ -133,7 +133,7 @@ export class SessionManager {
   }
 
   /** Analyse a perf.data recorded by a client and store it as the latest profile; `signal` ends the work (the client left). */
-  async importRecording(perfData: string, extra: { target?: unknown; options?: unknown }, signal?: AbortSignal): Promise<ProfileMeta> {
+  async importRecording(perfData: string, extra: { target?: ProfileTarget; options?: unknown }, signal?: AbortSignal): Promise<ProfileMeta> {
     const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal });
     if (signal?.aborted) throw new FlameError(ErrorCodes.Cancelled, 'the client that asked for the import left');
     const meta = await storeRun(this.store, { profile, target: extra.target, options: extra.options, source: await this.sourceState() });
@@ -263,7 +263,7 @@ export class SessionManager {
       this.setState('storing');
       const meta = await storeRun(this.store, {
         profile: result.profile,
-        target: result.build ? buildTargetMeta(result.build) : s.spec.target,
+        target: result.build ? buildTargetMeta(result.build) : s.spec.target && { kind: 'requested', name: describeSpec(s.spec.target), spec: s.spec.target },
         options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [] },
         source,
         durationMs: result.durationMs,

@@ -6,11 +6,12 @@ import { ErrorCodes } from '../../protocol/errors.js';
 import * as P from '../../protocol/methods.js';
 
 /**
- * What the page may ask. Reads of profiles and status only: no method that builds, records,
- * starts a session, stops the daemon, or takes a command or a path to run. (Watching from the
- * page is left out on purpose: the page follows whatever the editor or `flame watch` runs.)
+ * What the page may ask: the methods declared `readOnly` (protocol/methods.ts), reads of
+ * profiles and status only, no method that builds, records, starts a session, stops the daemon,
+ * or takes a command or a path to run. (Watching from the page is left out on purpose: the page
+ * follows whatever the editor or `flame watch` runs.)
  */
-export const WEB_METHODS: ReadonlySet<string> = new Set([P.Initialize, P.Status, P.ProfileList, P.Top, P.Lines, P.Tree, P.Callers, P.Diff, P.Export].map((m) => m.method));
+const WEB_METHODS = P.WEB_METHODS;
 
 /** Largest message the page may send; its requests are a few hundred bytes. */
 const MAX_MESSAGE = 64 * 1024;

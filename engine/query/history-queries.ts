@@ -2,6 +2,7 @@
 // daemon registers them as JSON-RPC handlers, and the CLI calls the same ones in-process when no
 // daemon runs, so `flame profiles`, `flame diff`, `flame export` and `flame top` answer alike.
 import path from 'node:path';
+import type { RequestType } from '../../protocol/declare.js';
 import * as P from '../../protocol/methods.js';
 import type { ProfileMeta } from '../../protocol/types.js';
 import { diffProfiles } from './diff.js';
@@ -12,7 +13,6 @@ import type { ProfileData } from '../profile/profile.js';
 import { hotLines, topFunctions } from './query.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
-import { check, checkFields, SVG_RULES } from './validate.js';
 
 /** A method's handler: validated params in, its result out; FlameErrors for the caller's mistakes. */
 export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
@@ -20,50 +20,44 @@ export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
 /** The history's read-only methods, keyed by method name. */
 export function historyQueries(store: ProfileStore): Map<string, Handler> {
   /** Every lookup first takes in what other processes (`flame record`) added. */
-  const load = async (ref: unknown): Promise<{ meta: ProfileMeta; data: ProfileData }> => {
-    if (ref !== undefined && typeof ref !== 'string') throw new FlameError(ErrorCodes.InvalidParams, `'profile' must be a string (an id, 'latest', 'previous' or '-N')`);
+  const load = async (ref: string | undefined): Promise<{ meta: ProfileMeta; data: ProfileData }> => {
     const meta = await store.resolveFresh(ref ?? 'latest');
     return { meta, data: await store.get(meta.id) };
   };
   const h = new Map<string, Handler>();
-  const on = <Params, Result>(type: { method: string }, fn: (p: Params) => Promise<Result>) => h.set(type.method, fn as unknown as Handler);
+  // Each handler checks its params with the declaration's rules first, whoever calls it (the
+  // daemon's query threads, or the CLI in-process with no daemon).
+  const on = <Params, Result>(type: RequestType<Params, Result>, fn: (p: Params) => Promise<Result>) =>
+    h.set(type.method, (params) => {
+      type.check(params);
+      return fn(params as Params);
+    });
 
-  on<P.ProfileList.Params, P.ProfileList.Result>(P.ProfileList.type, async () => {
+  on(P.ProfileList.type, async () => {
     await store.refresh();
     return { profiles: store.list() };
   });
-  on<P.Top.Params, P.Top.Result>(P.Top.type, async (p) => {
-    check(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
-    checkThread(p.thread);
+  on(P.Top.type, async (p) => {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
     const filter = p.filter ? compileFilter(p.filter) : undefined;
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy === 'total' ? 'total' : 'self' }) };
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' }) };
   });
-  on<P.Lines.Params, P.Lines.Result>(P.Lines.type, async (p) => {
-    check(p, { profile: 'string?', file: 'string?', limit: 'number?' });
-    checkThread(p.thread);
+  on(P.Lines.type, async (p) => {
     const { meta, data } = await load(p.profile);
     return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: hotLines(data, { file: p.file, limit: p.limit ?? 100, thread: p.thread }) };
   });
-  on<P.Tree.Params, P.Tree.Result>(P.Tree.type, async (p) => {
-    check(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
-    checkThread(p.thread);
-    if (p.path !== undefined && (!Array.isArray(p.path) || p.path.some((s) => typeof s !== 'string'))) throw new FlameError(ErrorCodes.InvalidParams, `'path' must be an array of frame names`);
+  on(P.Tree.type, async (p) => {
     const { meta, data } = await load(p.profile);
     const opts = { maxDepth: p.maxDepth, minShare: p.minShare, thread: p.thread };
     const root = p.path && p.path.length > 0 ? subtree(data, p.path, opts) : callTree(data, opts);
     return { profile: meta.id, samples: data.totalSamples, unit: data.unit, root };
   });
-  on<P.Callers.Params, P.Callers.Result>(P.Callers.type, async (p) => {
-    check(p, { profile: 'string?', function: 'string' });
-    checkThread(p.thread);
+  on(P.Callers.type, async (p) => {
     const { meta, data } = await load(p.profile);
     return { profile: meta.id, ...callersCallees(data, p.function, { thread: p.thread }) };
   });
-  on<P.Diff.Params, P.Diff.Result>(P.Diff.type, async (p) => {
-    check(p, { base: 'string?', current: 'string?', limit: 'number?' });
-    checkThread(p.thread);
+  on(P.Diff.type, async (p) => {
     const current = await load(p.current);
     const baseMeta = p.base !== undefined ? store.resolve(p.base) : store.previous(current.meta.id);
     if (!baseMeta) throw new FlameError(ErrorCodes.ProfileNotFound, `profile ${current.meta.id} is the oldest; there is nothing to diff it against (record another, or pass a base)`);
@@ -71,9 +65,7 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     const d = diffProfiles(base, current.data, { limit: p.limit ?? 50, thread: p.thread });
     return { ...d, base: { id: baseMeta.id, samples: base.totalSamples }, current: { id: current.meta.id, samples: current.data.totalSamples } } as P.Diff.Result;
   });
-  on<P.Export.Params, P.Export.Result>(P.Export.type, async (p) => {
-    check(p, { profile: 'string?', format: 'string' });
-    checkFields(p.svg, SVG_RULES, 'svg.');
+  on(P.Export.type, async (p) => {
     const { meta, data } = await load(p.profile);
     return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
   });
@@ -89,8 +81,4 @@ export async function takeIn(store: ProfileStore, id: string): Promise<{ meta: P
   const meta = store.list().find((m) => m.id === id);
   if (!meta) throw new FlameError(ErrorCodes.ProfileNotFound, `no profile '${id}' in ${path.relative(process.cwd(), store.dir) || store.dir}; \`flame profiles\` lists them`);
   return { meta, added };
-}
-
-function checkThread(t: unknown): void {
-  if (t !== undefined && typeof t !== 'number' && typeof t !== 'string') throw new FlameError(ErrorCodes.InvalidParams, `'thread' must be a thread id or name`);
 }

@@ -6,7 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { svgFlags, type SvgOptions } from './svg-options.js';
+import type { SvgOptions } from '../../protocol/types.js';
+import { svgFlags } from './svg-options.js';
 
 /** The binary `npm run build` makes; bin/flame execs the same path for `flame fold` and `flame svg`. */
 export const NATIVE_BINARY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'target', 'release', 'flame-native');

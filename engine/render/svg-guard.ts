@@ -3,7 +3,7 @@
 // renderer counts the frames it would draw (flame-native's --max-frames) and draws none past the
 // limit; `flame svg` stays inferno-flamegraph's equal and draws whatever it is given.
 import { Renderer, type Rendered } from './native.js';
-import type { SvgOptions } from './svg-options.js';
+import type { SvgOptions } from '../../protocol/types.js';
 
 /** About 40 MB of SVG, already more than a browser draws without stalling (FLAME_SVG_MAX_FRAMES). */
 export const DEFAULT_SVG_MAX_FRAMES = 200_000;

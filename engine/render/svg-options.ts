@@ -1,52 +1,6 @@
-// What shapes a flame graph, as plain data: the daemon's `profile/export` takes it over the wire,
-// the CLI's SVG flags produce it, and native.ts turns it into flame-native's flags.
-
-/** The palettes `--palette` accepts (the names inferno-flamegraph's `--colors` takes). */
-export const PALETTES = ['hot', 'mem', 'io', 'wakeup', 'java', 'js', 'perl', 'rust', 'red', 'green', 'blue', 'aqua', 'yellow', 'purple', 'orange'] as const;
-export type PaletteName = (typeof PALETTES)[number];
-
-export function isPalette(s: string): s is PaletteName {
-  return (PALETTES as readonly string[]).includes(s);
-}
-
-/** Everything that shapes a flame graph. Plain data: it also crosses the wire. */
-export interface SvgOptions {
-  /** Default "Flame Graph" ("Flame Chart" with `flamechart`). */
-  title?: string;
-  subtitle?: string;
-  /** An icicle graph: the root at the top. */
-  inverted?: boolean;
-  /** Reverse each stack before merging (callees at the root). */
-  reverse?: boolean;
-  /** Omit frames narrower than this percent of the total. Default 0.01. */
-  minWidth?: number;
-  /** Default "hot". */
-  palette?: PaletteName;
-  /** Colour by a hash of the name instead of at random: the same input gives the same bytes. */
-  deterministic?: boolean;
-  /** Colour so that similar names get similar colours (FlameGraph's --hash); also deterministic. */
-  hash?: boolean;
-  /** Keep input order as a time series instead of sorting and merging by name. */
-  flamechart?: boolean;
-  /** Text kept in a comment at the top of the SVG. */
-  notes?: string;
-  /** Default 1200. */
-  imageWidth?: number;
-  /** The unit of the counts. Default "samples". */
-  countName?: string;
-  /** The word before a frame's name in the details line. Default "Function:". */
-  nameType?: string;
-  /** Default 12. */
-  fontSize?: number;
-  /** The average glyph width as a fraction of the font size, to fit labels. Default 0.59. */
-  fontWidth?: number;
-  /** Default "monospace". */
-  fontType?: string;
-  /** Default 16. */
-  frameHeight?: number;
-  /** Fill of frames matching a search. Default "#e600e6". */
-  searchColor?: string;
-}
+// SvgOptions (protocol/types.ts: the daemon's `profile/export` takes them over the wire, the
+// CLI's SVG flags produce them) as flame-native's flags.
+import type { SvgOptions } from '../../protocol/types.js';
 
 /** flame-native's flag for each option (`flame svg --help` lists them). */
 const FLAGS: { [K in keyof Required<SvgOptions>]: string } = {

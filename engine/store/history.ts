@@ -3,7 +3,7 @@
 // sessions and the CLI's `flame record`/`flame exec` both store through here, so a profile looks
 // the same whoever made it, and every client (editor, page, `flame diff`, `flame export`) sees it.
 import path from 'node:path';
-import type { ProfileMeta, SourceState } from '../../protocol/types.js';
+import type { ProfileMeta, ProfileTarget, SourceState } from '../../protocol/types.js';
 import type { BuildResult } from '../cargo/build.js';
 import type { ProfileData } from '../profile/profile.js';
 import { topFunctions } from '../query/query.js';
@@ -30,7 +30,7 @@ export function openHistory(targetDir: string, opts: { cacheSize?: number } = {}
 export interface RunFacts {
   profile: ProfileData;
   /** What was profiled: the cargo target (with its executable and profile), a command, or a recording. */
-  target?: unknown;
+  target?: ProfileTarget;
   options?: unknown;
   source?: SourceState;
   durationMs?: number;
@@ -49,8 +49,9 @@ function runMeta(run: RunFacts): NewProfileMeta {
 }
 
 /** How a stored profile names the cargo target it was built from. */
-export function buildTargetMeta(build: BuildResult): Record<string, unknown> {
-  return { ...build.target, executable: build.executable, profile: build.profile };
+export function buildTargetMeta(build: BuildResult): ProfileTarget {
+  const t = build.target;
+  return { kind: t.kind, name: t.name, package: t.package, ...(t.unitKind ? { unitKind: t.unitKind } : {}), executable: build.executable, profile: build.profile };
 }
 
 /** Store a finished run; resolves once it is durable and listed. */

@@ -29,7 +29,7 @@ import { decodeProfile, encodeProfile, isFormat2, upgradeFormat1 } from './forma
 
 /** What the store knows about one profile without reading it: the wire type, sent as is. */
 export type { ProfileMeta } from '../../protocol/types.js';
-import type { ProfileMeta } from '../../protocol/types.js';
+import { readProfileTarget, type ProfileMeta } from '../../protocol/types.js';
 
 /**
  * What the caller describes. The store assigns the id; samples, unit, event and quality are read
@@ -341,6 +341,12 @@ export class ProfileStore {
       if (st.size !== record.data.bytes) return `data is ${st.size} bytes, meta says ${record.data.bytes}`;
     } catch (err) {
       return `data missing: ${(err as Error).message}`;
+    }
+    // Older flames stored a bare TargetSpec here; every reader gets the one typed shape.
+    if (m.target !== undefined) {
+      const target = readProfileTarget(m.target);
+      if (target) m.target = target;
+      else delete m.target;
     }
     return deepFreeze(m);
   }

@@ -19,6 +19,7 @@ import type { ParserJob } from './parser-worker.js';
 import { PARSER_TARGETS } from './parsers.js';
 import { RpcTarget } from './rpc.js';
 import { WebTarget } from './web.js';
+import { send } from '../../clients/connect.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, index: { type: 'string' } } });
 const seconds = Number(values.seconds ?? process.env.FLAME_FUZZ_SECONDS ?? 60);
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     }
     if (only.includes('web')) {
       const c = await d!.client('fuzz-web');
-      const { url, port } = await c.conn.sendRequest(P.WebUrl.type, {});
+      const { url, port } = await send(c.conn, P.WebUrl.type, {});
       c.close();
       const web = new WebTarget(port, new URL(url).searchParams.get('token')!);
       counts.set('web', await runAsync('web', (r) => web.one(r), from, count, budget));

@@ -1,6 +1,6 @@
 // `flame daemon start|stop|status|run`: manage the workspace's daemon by hand (clients start it
 // on demand anyway).
-import { connect, request, workspaceRootOf } from '../../connect.js';
+import { stopDaemon, workspaceRootOf } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { UsageError } from '../main.js';
@@ -40,21 +40,15 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'start':
     case 'status': {
-      printStatus(await ask<P.Status.Result>(P.Status.method, {}, { manifestPath: values['manifest-path'], spawn: sub === 'start' }), values.json ?? false);
+      printStatus(await ask(P.Status.type, {}, { manifestPath: values['manifest-path'], spawn: sub === 'start' }), values.json ?? false);
       return 0;
     }
     case 'stop': {
-      let c;
-      try {
-        c = await connect({ manifestPath: values['manifest-path'], spawn: false });
-      } catch {
-        const root = await workspaceRootOf(process.cwd(), values['manifest-path']);
-        process.stderr.write(`flame: no daemon runs for ${root}\n`);
-        return 0;
-      }
-      await request(c, P.Shutdown.method, {});
-      c.close();
-      process.stderr.write(`flame: stopped the daemon of ${c.workspaceRoot} (pid ${c.info.pid})\n`);
+      // No handshake: this stops the daemon of any flame version, the fix when another
+      // version's daemon lacks what this flame needs.
+      const root = await workspaceRootOf(process.cwd(), values['manifest-path']);
+      const stopped = await stopDaemon(root);
+      process.stderr.write(stopped ? `flame: stopped the daemon of ${root} (flame ${stopped.version}, pid ${stopped.pid})\n` : `flame: no daemon runs for ${root}\n`);
       return 0;
     }
     default:

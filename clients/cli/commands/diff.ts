@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   if (b !== undefined) params.current = b;
   const thread = threadArg(values.thread);
   if (thread !== undefined) params.thread = thread;
-  const r = await ask<P.Diff.Result>(P.Diff.method, params, { manifestPath: values['manifest-path'] });
+  const r = await ask(P.Diff.type, params, { manifestPath: values['manifest-path'] });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;

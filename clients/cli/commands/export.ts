@@ -1,20 +1,22 @@
 // `flame export`: a profile of the history, or of a recording, as folded stacks, SVG,
 // speedscope JSON or pprof.
 import { writeFileAtomic } from '../../../common/fsutil.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../../../engine/export/export.js';
+import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../../protocol/types.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { analyzeWithProgress } from '../render.js';
 
-const HELP = `Usage: flame export --format folded|svg|speedscope|pprof [PROFILE] [-o FILE] [--perf-data FILE] [--manifest-path PATH]
+const HELP = `Usage: flame export --format ${EXPORT_FORMAT_NAMES.join('|')} [PROFILE] [-o FILE] [--perf-data FILE] [--manifest-path PATH]
 
 Export a profile of the workspace's history (default: the latest; PROFILE is an id, latest,
 previous or -N, see \`flame profiles\`), or with --perf-data a recording, analysed on the spot.
-Works with or without a running daemon. The output goes to stdout unless -o is given; pprof is
-binary, so it is refused only when stdout is a terminal (open it with \`go tool pprof FILE\`;
-speedscope files open at speedscope.app or in its desktop build).
+Works with or without a running daemon. The output goes to stdout unless -o is given; a binary
+format is refused only when stdout is a terminal.
+
+Formats:
+${EXPORT_FORMAT_NAMES.map((f) => `  ${f.padEnd(12)} ${EXPORT_FORMATS[f].about}`).join('\n')}
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -30,17 +32,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const format = values.format as ExportFormat | undefined;
-  if (!format || !EXPORT_FORMATS.includes(format)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}`);
+  if (!format || !EXPORT_FORMAT_NAMES.includes(format)) throw new UsageError(`--format takes ${EXPORT_FORMAT_NAMES.join(', ')}`);
   if (positionals.length > 1) throw new UsageError('flame export takes at most one PROFILE');
   if (values['perf-data'] !== undefined && positionals.length > 0) throw new UsageError('pass a PROFILE or --perf-data, not both');
-  if (format === 'pprof' && !values.output && process.stdout.isTTY) throw new UsageError('pprof is binary: pass -o FILE, or redirect stdout to a file');
+  if (EXPORT_FORMATS[format].encoding === 'base64' && !values.output && process.stdout.isTTY) throw new UsageError(`${format} is binary: pass -o FILE, or redirect stdout to a file`);
   let r: { profile?: string; encoding: 'utf8' | 'base64'; data: string };
   if (values['perf-data'] !== undefined) {
     const { exportProfile } = await import('../../../engine/export/export.js');
     const profile = await analyzeWithProgress(values['perf-data']);
     r = await exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {
-    r = await ask<P.Export.Result>(P.Export.method, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
+    r = await ask(P.Export.type, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
   }
   const bytes = r.encoding === 'base64' ? Buffer.from(r.data, 'base64') : Buffer.from(r.data, 'utf8');
   if (values.output) {

@@ -40,13 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     // Loaded here: the daemon client (execa, vscode-jsonrpc) costs start-up the local path does not need.
     const { ask } = await import('../daemon-query.js');
-    const r = await ask<P.Lines.Result>(P.Lines.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    const r = await ask(P.Lines.type, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printLines(r, values.json ?? false);
     return 0;
   }
   if (values['perf-data'] === undefined) {
     const { askLatest } = await import('../daemon-query.js');
-    const r = await askLatest<P.Lines.Result>(P.Lines.method, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    const r = await askLatest(P.Lines.type, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     if (r) {
       printLines(r, values.json ?? false);
       return 0;

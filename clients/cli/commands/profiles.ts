@@ -1,5 +1,6 @@
 // `flame profiles`: the workspace daemon's stored profiles, oldest first.
 import * as P from '../../../protocol/methods.js';
+import { targetLabel } from '../../../protocol/types.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const r = await ask<P.ProfileList.Result>(P.ProfileList.method, {}, { manifestPath: values['manifest-path'] });
+  const r = await ask(P.ProfileList.type, {}, { manifestPath: values['manifest-path'] });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
@@ -25,9 +26,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const m of r.profiles) {
     const src = m.source?.git ? `${m.source.git.commit.slice(0, 8)}${m.source.git.dirty ? '+dirty' : ''}` : (m.source?.hash.slice(0, 8) ?? '');
-    const t = m.target as { kind?: string; name?: string } | undefined;
     const hot = m.summary?.[0] ? `  hottest: ${m.summary[0].name}` : '';
-    process.stdout.write(`${m.id}  ${m.createdAt}  ${String(m.samples).padStart(7)} ${m.unit}  ${t?.kind ?? ''} ${t?.name ?? ''}  ${src}${hot}\n`);
+    process.stdout.write(`${m.id}  ${m.createdAt}  ${String(m.samples).padStart(7)} ${m.unit}  ${targetLabel(m.target)}  ${src}${hot}\n`);
   }
   return 0;
 }

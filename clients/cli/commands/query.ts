@@ -1,4 +1,5 @@
 // `flame query METHOD [JSON]`: send any protocol request to the daemon and print its result.
+import { REQUESTS, requestType } from '../../../protocol/methods.js';
 import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
@@ -27,7 +28,9 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`PARAMS_JSON is not valid JSON: ${(err as Error).message}`);
     }
   }
-  const r = await ask<unknown>(method, params, { manifestPath: values['manifest-path'] });
+  const type = requestType(method);
+  if (!type) throw new UsageError(`'${method}' is not a flame method; use one of ${REQUESTS.join(', ')} (protocol/README.md)`);
+  const r = await ask(type, params, { manifestPath: values['manifest-path'] });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   return 0;
 }

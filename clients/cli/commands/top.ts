@@ -58,13 +58,13 @@ export async function run(argv: string[]): Promise<number> {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     // Loaded here: the daemon client (execa, vscode-jsonrpc) costs start-up the local path does not need.
     const { ask } = await import('../daemon-query.js');
-    const r = await ask<P.Top.Result>(P.Top.method, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    const r = await ask(P.Top.type, { profile: values.profile, ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     printTop(r, values.json ?? false);
     return 0;
   }
   if (values['perf-data'] === undefined) {
     const { askLatest } = await import('../daemon-query.js');
-    const r = await askLatest<P.Top.Result>(P.Top.method, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
+    const r = await askLatest(P.Top.type, { ...query, limit: limit ?? 100000 }, { manifestPath: values['manifest-path'] });
     if (r) {
       printTop(r, values.json ?? false);
       return 0;

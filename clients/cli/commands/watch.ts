@@ -2,7 +2,7 @@
 // functions and their change against the previous profile, and the program's latest output;
 // JSON lines when not on a terminal.
 import path from 'node:path';
-import { connect, request } from '../../connect.js';
+import { connect, onNotification, request } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
 import type { FunctionRow } from '../../../protocol/types.js';
 import { fillOptionalValues, limitArg, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
@@ -34,26 +34,26 @@ export async function run(argv: string[]): Promise<number> {
   if (record.pid !== undefined) throw new UsageError('flame watch rebuilds and reruns the target; --pid does not apply');
   const limit = limitArg(values.limit, 15) ?? Infinity;
   const json = values.json || !process.stdout.isTTY;
-  const c = await connect({ manifestPath: target.manifestPath, clientName: 'flame-watch' });
+  const c = await connect({ manifestPath: target.manifestPath, clientName: 'flame-watch', requires: [P.WatchStart.type, P.WatchStop.type, P.Top.type, P.ProfileReady.type] });
   if (target.manifestPath) target.manifestPath = path.resolve(target.manifestPath);
   target.cwd = process.cwd();
   const screen = json ? new JsonLines() : new LiveScreen(limit, c.workspaceRoot);
   let previousTop: FunctionRow[] | undefined;
   let sessionId: string | undefined;
-  c.conn.onNotification(P.BuildStarted.method, (p: P.BuildStarted.Params) => screen.event('build', { phase: 'started', ...p }));
-  c.conn.onNotification(P.BuildFinished.method, (p: P.BuildFinished.Params) => screen.event(p.ok ? 'build' : 'error', p.ok ? { phase: 'finished', ...p } : { kind: 'build', ...p }));
-  c.conn.onNotification(P.RecordStarted.method, (p: P.RecordStarted.Params) => screen.event('record', { phase: 'started', ...p }));
-  c.conn.onNotification(P.RecordFinished.method, (p: P.RecordFinished.Params) => screen.event('record', { phase: 'finished', ...p }));
-  c.conn.onNotification(P.Progress.method, (p: P.Progress.Params) => screen.progress(p));
-  c.conn.onNotification(P.SessionError.method, (p: P.SessionError.Params) => screen.event('error', { kind: 'session', ...p }));
+  onNotification(c, P.BuildStarted.type, (p) => screen.event('build', { phase: 'started', ...p }));
+  onNotification(c, P.BuildFinished.type, (p) => screen.event(p.ok ? 'build' : 'error', p.ok ? { phase: 'finished', ...p } : { kind: 'build', ...p }));
+  onNotification(c, P.RecordStarted.type, (p) => screen.event('record', { phase: 'started', ...p }));
+  onNotification(c, P.RecordFinished.type, (p) => screen.event('record', { phase: 'finished', ...p }));
+  onNotification(c, P.Progress.type, (p) => screen.progress(p));
+  onNotification(c, P.SessionError.type, (p) => screen.event('error', { kind: 'session', ...p }));
   // Every client hears every session's program; this screen shows its own session's.
-  c.conn.onNotification(P.ProgramOutput.method, (p: P.ProgramOutput.Params) => {
+  onNotification(c, P.ProgramOutput.type, (p) => {
     if (sessionId === undefined || p.sessionId === sessionId) screen.output(p);
   });
-  c.conn.onNotification(P.ProfileReady.method, async (p: P.ProfileReady.Params) => {
+  onNotification(c, P.ProfileReady.type, async (p) => {
     try {
       // All functions once: the first rows are shown, the rest are the next profile's baseline.
-      const all = await request<P.Top.Result>(c, P.Top.method, { profile: p.id, limit: 100000 });
+      const all = await request(c, P.Top.type, { profile: p.id, limit: 100000 });
       screen.profile(p, { ...all, functions: all.functions.slice(0, limit) }, previousTop);
       previousTop = all.functions;
     } catch (err) {
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   let started: P.WatchStart.Result;
   try {
-    started = await request<P.WatchStart.Result>(c, P.WatchStart.method, { target, record, programArgs: programArgs ?? [] });
+    started = await request(c, P.WatchStart.type, { target, record, programArgs: programArgs ?? [] });
   } catch (err) {
     c.close(); // an open socket would keep the process alive after the error is printed
     throw err;
@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       resolve(code);
     };
     const leave = async () => {
-      await request(c, P.WatchStop.method, { sessionId }).catch(() => {});
+      await request(c, P.WatchStop.type, { sessionId }).catch(() => {});
       screen.close();
       c.close();
       done(0);

@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const r = await ask<P.WebUrl.Result>(P.WebUrl.method, {}, { manifestPath: values['manifest-path'] });
+  const r = await ask(P.WebUrl.type, {}, { manifestPath: values['manifest-path'] });
   process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${r.url}\n`);
   if (values.open) openInBrowser(r.url);
   return 0;

@@ -51,11 +51,11 @@ export class CommandRunner {
     try {
       switch (command) {
         case Commands.profileOnce: {
-          const meta = await this.link.request<P.ProfileOnce.Result>(P.ProfileOnce.method, this.spec(args[0]));
+          const meta = await this.link.request(P.ProfileOnce.type, this.spec(args[0]));
           return meta;
         }
         case Commands.watch: {
-          const r = await this.link.request<P.WatchStart.Result>(P.WatchStart.method, this.spec(args[0]));
+          const r = await this.link.request(P.WatchStart.type, this.spec(args[0]));
           this.sessions.add(r.sessionId);
           this.changed();
           return r;
@@ -67,7 +67,7 @@ export class CommandRunner {
         }
         case Commands.showFunction: {
           if (typeof args[0] !== 'string') throw new Error('flame.showFunction takes a function name');
-          const r = await this.link.request<P.Callers.Result>(P.Callers.method, { function: args[0] });
+          const r = await this.link.request(P.Callers.type, { function: args[0] });
           this.show(MessageType.Info, callersText(r).replace(/\n+/g, ' · '));
           return r;
         }
@@ -77,7 +77,7 @@ export class CommandRunner {
           // The daemon's live page when it serves one, else the latest profile as an SVG file.
           const c = await this.link.connection();
           const target = c.info.capabilities.methods.includes(P.WebUrl.method)
-            ? { url: (await this.link.request<P.WebUrl.Result>(P.WebUrl.method, {})).url }
+            ? { url: (await this.link.request(P.WebUrl.type, {})).url }
             : { url: pathToFileURL((await this.exportSvg()).path).href };
           if (this.canShowDocument()) await this.lsp.sendRequest(ShowDocumentRequest.type, { uri: target.url, external: true });
           else this.show(MessageType.Info, `flame graph: ${target.url}`);
@@ -94,7 +94,7 @@ export class CommandRunner {
   }
 
   private async exportSvg(): Promise<{ path: string; profile: string }> {
-    const r = await this.link.request<P.Export.Result>(P.Export.method, { format: 'svg' });
+    const r = await this.link.request(P.Export.type, { format: 'svg' });
     const c = await this.link.connection();
     // Where the daemon says cargo's target directory is (CARGO_TARGET_DIR counts), as `flame record` writes it.
     const targetDir = c.info.targetDir ?? path.join(this.link.workspaceRoot ?? this.link.cwd, 'target');
@@ -110,7 +110,7 @@ export class CommandRunner {
 
   async stopAll(): Promise<void> {
     for (const id of [...this.sessions]) {
-      await this.link.request(P.WatchStop.method, { sessionId: id }).catch(() => {});
+      await this.link.request(P.WatchStop.type, { sessionId: id }).catch(() => {});
       this.sessions.delete(id);
     }
   }

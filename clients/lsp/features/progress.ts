@@ -13,30 +13,29 @@ export class ProgressReporter {
   ) {}
 
   /** Feed every daemon notification; the ones about a run move the progress along. */
-  notify(method: string, params: unknown): void {
+  notify(n: P.DaemonNotification): void {
     if (!this.supported) return;
-    const p = params as Record<string, unknown>;
-    switch (method) {
+    switch (n.method) {
       case P.BuildStarted.method:
-        this.begin(`building ${String(p.target ?? '')}`.trim());
+        this.begin(`building ${n.params.target ?? ''}`.trim());
         break;
       case P.RecordStarted.method:
         this.report('recording');
         break;
       case P.Progress.method: {
-        const pr = params as P.Progress.Params;
+        const pr = n.params;
         const percentage = pr.total ? Math.min(100, Math.round(((pr.done ?? 0) / pr.total) * 100)) : undefined;
         this.report(`${pr.stage}: ${pr.message}`, percentage);
         break;
       }
       case P.BuildFinished.method:
-        if (!(params as P.BuildFinished.Params).ok) this.end('build failed');
+        if (!n.params.ok) this.end('build failed');
         break;
       case P.ProfileReady.method:
-        this.end(`profile ${(params as P.ProfileReady.Params).id}: ${(params as P.ProfileReady.Params).samples} samples`);
+        this.end(`profile ${n.params.id}: ${n.params.samples} samples`);
         break;
       case P.SessionError.method:
-        this.end((params as P.SessionError.Params).message);
+        this.end(n.params.message);
         break;
     }
   }

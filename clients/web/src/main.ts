@@ -1,7 +1,7 @@
 // The page's wiring: connect to the daemon over the WebSocket, show the latest profile (or a
 // chosen one) in the flame graph and the views, and follow the daemon's notifications live.
 import { ErrorCodes } from '../../../protocol/errors.js';
-import type * as P from '../../../protocol/methods.js';
+import * as P from '../../../protocol/methods.js';
 import type { ProfileMeta } from '../../../protocol/types.js';
 import { FlameGraph, type FrameInfo } from './flamegraph.js';
 import { el, pct, renderFunctions, renderHistory, renderSandwich } from './panels.js';
@@ -82,7 +82,7 @@ async function show(): Promise<void> {
   let tree: P.Tree.Result;
   const t0 = performance.now();
   try {
-    tree = await rpc.request<P.Tree.Result>('profile/tree', { profile: ref, minShare: MIN_SHARE });
+    tree = await rpc.request(P.Tree.type, { profile: ref, minShare: MIN_SHARE });
   } catch (err) {
     $('profile-id').textContent = '—';
     setError(`${(err as Error).message}\nNo profile yet? Run \`flame watch\` or \`flame record\` in the workspace; this page updates when one lands.`);
@@ -102,7 +102,7 @@ async function show(): Promise<void> {
 }
 
 async function loadFunctions(): Promise<void> {
-  state.top = await rpc.request<P.Top.Result>('profile/top', { profile: state.shown, limit: 500 });
+  state.top = await rpc.request(P.Top.type, { profile: state.shown, limit: 500 });
   drawFunctions();
 }
 
@@ -125,7 +125,7 @@ function fileOf(name: string): { file?: string } {
 }
 
 async function loadHistory(): Promise<void> {
-  state.profiles = (await rpc.request<P.ProfileList.Result>('profile/list', {})).profiles;
+  state.profiles = (await rpc.request(P.ProfileList.type, {})).profiles;
   renderHistory($('history'), state.profiles, state.shown, (id) => {
     state.pinned = id === state.profiles.at(-1)?.id ? undefined : id;
     setTab('graph');
@@ -155,7 +155,7 @@ async function loadDiff(): Promise<void> {
   }
   try {
     const base = state.diffBase === 'previous' ? undefined : state.diffBase;
-    const d = await rpc.request<P.Diff.Result>('profile/diff', { current: state.shown, ...(base ? { base } : {}), limit: 5000 });
+    const d = await rpc.request(P.Diff.type, { current: state.shown, ...(base ? { base } : {}), limit: 5000 });
     let max = 0;
     for (const f of d.functions) max = Math.max(max, Math.abs(f.deltaTotalShare));
     const map = new Map<string, number>();
@@ -177,7 +177,7 @@ async function refine(path: FrameInfo[]): Promise<void> {
   if (!graph.pruned(last.index) || refined.has(key)) return;
   refined.add(key);
   const profile = state.shown;
-  const sub = await rpc.request<P.Tree.Result>('profile/tree', { profile, path: path.slice(1).map((f) => f.name), minShare: MIN_SHARE }).catch(() => undefined);
+  const sub = await rpc.request(P.Tree.type, { profile, path: path.slice(1).map((f) => f.name), minShare: MIN_SHARE }).catch(() => undefined);
   if (sub && state.shown === profile && sub.profile === profile) graph.graft(last.index, sub.root);
 }
 
@@ -186,8 +186,8 @@ async function select(f: FrameInfo): Promise<void> {
   state.selected = f.name;
   const profile = state.shown;
   const [callers, lines] = await Promise.all([
-    rpc.request<P.Callers.Result>('profile/callers', { profile, function: f.name }).catch(() => undefined),
-    f.file ? rpc.request<P.Lines.Result>('profile/lines', { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
+    rpc.request(P.Callers.type, { profile, function: f.name }).catch(() => undefined),
+    f.file ? rpc.request(P.Lines.type, { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
   ]);
   if (state.selected !== f.name) return;
   if (callers) renderSandwich($('sandwich'), callers, (name) => {
@@ -226,39 +226,39 @@ const busy = (text: string) => {
 /** Sessions whose last build failed: their stale progress until the next build must not hide that. */
 const failedBuild = new Set<string>();
 
-function onNotification(method: string, params: unknown): void {
-  const sid = (params as { sessionId?: string } | undefined)?.sessionId;
+function onNotification(n: P.DaemonNotification): void {
+  const sid = n.params.sessionId;
   const stale = sid !== undefined && failedBuild.has(sid);
-  switch (method) {
-    case 'build/started':
+  switch (n.method) {
+    case P.BuildStarted.method:
       if (sid !== undefined) failedBuild.delete(sid);
-      busy(`building ${(params as P.BuildStarted.Params).target}…`);
+      busy(`building ${n.params.target}…`);
       return;
-    case 'build/finished': {
-      const p = params as P.BuildFinished.Params;
+    case P.BuildFinished.method: {
+      const p = n.params;
       if (!p.ok) failedBuild.add(p.sessionId);
       busy(p.ok ? 'built' : 'build failed');
       setError(p.ok ? '' : `build failed; showing the last good profile\n\n${p.errors.map((e) => e.rendered || e.message).join('\n') || (p.message ?? '')}`);
       return;
     }
-    case 'record/started':
+    case P.RecordStarted.method:
       if (!stale) busy('recording…');
       return;
-    case 'record/finished':
+    case P.RecordFinished.method:
       if (!stale) busy('analysing…');
       return;
-    case 'progress':
-      if (!stale) busy(`${(params as P.Progress.Params).stage}: ${(params as P.Progress.Params).message}`);
+    case P.Progress.method:
+      if (!stale) busy(`${n.params.stage}: ${n.params.message}`);
       return;
-    case 'session/error': {
-      const p = params as P.SessionError.Params;
+    case P.SessionError.method: {
+      const p = n.params;
       // A failed build also ends its run with an error; build/finished already showed the compiler's errors.
       if (p.code === ErrorCodes.BuildFailed || stale) return;
       busy('run failed');
       setError(p.message);
       return;
     }
-    case 'profile/ready':
+    case P.ProfileReady.method:
       if (!stale) {
         busy('idle');
         setError('');

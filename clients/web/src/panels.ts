@@ -1,7 +1,7 @@
 // The HTML views beside the flame graph: the sortable function table (profile/top), the
 // history of stored profiles (profile/list) and the sandwich of one function (profile/callers).
 import type * as P from '../../../protocol/methods.js';
-import type { ProfileMeta } from '../../../protocol/types.js';
+import { targetLabel, type ProfileMeta } from '../../../protocol/types.js';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -48,13 +48,12 @@ export function renderHistory(host: HTMLElement, profiles: ProfileMeta[], shown:
   const table = el('table', { id: 'history-table' }, el('tr', {}, el('th', {}, 'id'), el('th', {}, 'time'), el('th', {}, 'source'), el('th', { class: 'num' }, 'samples'), el('th', {}, 'target'), el('th', {}, 'hottest'), el('th', {}, '')));
   for (const m of [...profiles].reverse()) {
     const src = m.source?.git ? `${m.source.git.commit.slice(0, 8)}${m.source.git.dirty ? '+dirty' : ''}` : (m.source?.hash.slice(0, 8) ?? '');
-    const t = m.target as { kind?: string; name?: string } | undefined;
     const open = el('button', {}, m.id === shown ? 'shown' : 'open');
     open.onclick = () => onOpen(m.id);
     const diff = el('button', {}, 'diff');
     diff.title = 'colour the shown profile by its change against this one';
     diff.onclick = () => onDiff(m.id);
-    table.append(el('tr', { 'data-id': m.id }, el('td', {}, m.id), el('td', {}, new Date(m.createdAt).toLocaleString()), el('td', {}, src), el('td', { class: 'num' }, String(m.samples)), el('td', {}, `${t?.kind ?? ''} ${t?.name ?? ''}`), el('td', {}, m.summary?.[0]?.name ?? ''), el('td', {}, open, ' ', diff)));
+    table.append(el('tr', { 'data-id': m.id }, el('td', {}, m.id), el('td', {}, new Date(m.createdAt).toLocaleString()), el('td', {}, src), el('td', { class: 'num' }, String(m.samples)), el('td', {}, targetLabel(m.target)), el('td', {}, m.summary?.[0]?.name ?? ''), el('td', {}, open, ' ', diff)));
   }
   host.replaceChildren(el('h2', {}, `${profiles.length} stored profiles`), table);
 }

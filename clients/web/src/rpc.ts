@@ -1,6 +1,9 @@
 // The page's JSON-RPC client over the daemon's WebSocket: requests by id, one handler for
 // every notification, and reconnection when the daemon restarts its page server.
-import type * as P from '../../../protocol/methods.js';
+// Calls go through protocol/methods.ts's declarations (plain data, bundled with the page), so
+// params and results are the declared types here too.
+import type { RequestType } from '../../../protocol/declare.js';
+import * as P from '../../../protocol/methods.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../../../protocol/version.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -18,7 +21,7 @@ export class Rpc {
   private opened?: Promise<void>;
 
   constructor(
-    private readonly onNotification: (method: string, params: unknown) => void,
+    private readonly onNotification: (n: P.DaemonNotification) => void,
     private readonly onState: (connected: boolean) => void,
   ) {}
 
@@ -30,7 +33,9 @@ export class Rpc {
       this.ws = ws;
       ws.onopen = () => {
         this.onState(true);
-        this.request<P.Initialize.Result>('initialize', { clientName: 'flame-web', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION }).then(() => resolve(), reject);
+        // What the page cannot show anything without; a daemon of another flame that lacks one refuses.
+        const required = [P.ProfileList, P.Tree, P.Top].map((n) => n.method);
+        this.send(P.Initialize.type, { clientName: 'flame-web', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required } }).then(() => resolve(), reject);
       };
       ws.onmessage = (ev) => this.receive(String(ev.data));
       ws.onclose = () => {
@@ -44,8 +49,13 @@ export class Rpc {
     return this.opened;
   }
 
-  async request<R>(method: string, params: unknown): Promise<R> {
-    if (method !== 'initialize') await this.connect();
+  async request<Params, R>(type: RequestType<Params, R>, params: Params): Promise<R> {
+    await this.connect();
+    return this.send(type, params);
+  }
+
+  private send<Params, R>(type: RequestType<Params, R>, params: Params): Promise<R> {
+    const method = type.method;
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -55,7 +65,7 @@ export class Rpc {
 
   private receive(text: string): void {
     const msg = JSON.parse(text) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } };
-    if (msg.method !== undefined && msg.id === undefined) return this.onNotification(msg.method, msg.params);
+    if (msg.method !== undefined && msg.id === undefined) return this.onNotification({ method: msg.method, params: msg.params } as P.DaemonNotification);
     const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
     if (!p) return;
     this.pending.delete(msg.id!);

@@ -1,10 +1,10 @@
-// Parameter checks, one set of rules for every way in: the daemon checks each request's params
-// with them, and the CLI checks the options it parsed from flags with the same rules (wording
-// the failure with the flag's name). A client's mistake is JSON-RPC's InvalidParams naming the
-// field, never an exception deep inside a query.
-import type { RecordSpec, SessionSpec, TargetSpec } from '../../protocol/types.js';
-import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { PALETTES } from '../render/svg-options.js';
+// Parameter checks, one set of rules for every way in: each method's declaration (methods.ts)
+// names its check from here, the daemon runs it on every request before any handler, and the CLI
+// checks the options it parsed from flags with the same rules (wording the failure with the
+// flag's name). A client's mistake is JSON-RPC's InvalidParams naming the field, never an
+// exception deep inside a query. Pure: no I/O, nothing of the engine.
+import { EXPORT_FORMAT_NAMES, PALETTES, type RecordSpec, type SessionSpec, type SvgOptions, type TargetSpec } from './types.js';
+import { ErrorCodes, FlameError } from './errors.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?';
 
@@ -89,7 +89,7 @@ export const RECORD_RULES: Record<keyof RecordSpec | 'pid' | 'durationSec', Rule
 };
 
 /** The rules of SVG options (SvgOptions), for `profile/export` and the CLI's SVG flags. */
-export const SVG_RULES: Record<string, Rule> = {
+export const SVG_RULES: Record<keyof SvgOptions, Rule> = {
   title: str,
   subtitle: str,
   notes: str,
@@ -110,12 +110,18 @@ export const SVG_RULES: Record<string, Rule> = {
   frameHeight: atLeast(1, { integer: true }),
 };
 
-/** Check the fields of `o` present in `rules`; `at` prefixes the field names ('record.'). */
-export function checkFields(o: unknown, rules: Record<string, Rule>, at: string): void {
+/**
+ * Check the fields of `o` present in `rules`; `at` prefixes the field names ('record.'). With
+ * `only`, a field the rules do not know is refused too, naming the known ones.
+ */
+export function checkFields(o: unknown, rules: Record<string, Rule>, at: string, opts: { only?: boolean } = {}): void {
   if (o === undefined) return;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ParamsError(at.replace(/\.$/, ''), 'an object', o);
   for (const [key, v] of Object.entries(o)) {
     const rule = rules[key];
+    if (!rule && opts.only) {
+      throw new FlameError(ErrorCodes.InvalidParams, `'${at}${key}' is not an option here; use ${Object.keys(rules).join(', ')}`, { data: { field: `${at}${key}` } });
+    }
     if (rule && v !== undefined && !rule.ok(v)) throw new ParamsError(`${at}${key}`, rule.expected, v);
   }
 }
@@ -127,6 +133,37 @@ export function checkSpec(p: unknown): asserts p is SessionSpec {
   checkFields(s.target, TARGET_RULES, 'target.');
   checkFields(s.record, RECORD_RULES, 'record.');
   if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new ParamsError('programArgs', 'an array of strings', s.programArgs);
+}
+
+/** `thread`: a thread id or name. */
+export function checkThread(t: unknown): void {
+  if (t !== undefined && typeof t !== 'number' && typeof t !== 'string') throw new ParamsError('thread', 'a thread id or name', t);
+}
+
+/** A params object of the given shape, with an optional `thread`. */
+export function checkQuery(params: unknown, shape: Record<string, Kind>): void {
+  check(params, shape);
+  checkThread((params as { thread?: unknown }).thread);
+}
+
+/** `profile/tree`'s `path`: frame names. */
+export function checkFramePath(path: unknown): void {
+  if (path !== undefined && (!Array.isArray(path) || path.some((s) => typeof s !== 'string'))) throw new ParamsError('path', 'an array of frame names', path);
+}
+
+/** An export request: a known format, and SVG options only for svg and only known ones. */
+export function checkExport(p: unknown): void {
+  check(p, { profile: 'string?', format: 'string' });
+  const o = p as { format: string; svg?: unknown };
+  if (!(EXPORT_FORMAT_NAMES as string[]).includes(o.format)) throw new ParamsError('format', `one of ${EXPORT_FORMAT_NAMES.join(', ')}`, o.format);
+  checkFields(o.svg, SVG_RULES, 'svg.', { only: true });
+}
+
+/** Capability lists at the handshake: arrays of method names. */
+export function checkCapabilities(c: unknown): void {
+  if (c === undefined) return;
+  const names: Rule = { expected: 'an array of method names', ok: (v) => Array.isArray(v) && v.every((m) => typeof m === 'string') };
+  checkFields(c, { required: names, optional: names }, 'capabilities.', { only: true });
 }
 
 function shown(v: unknown): string {

@@ -1,0 +1,16 @@
+// What an export format's module (formats/<name>.ts, its `exporter`) provides; the protocol's
+// EXPORT_FORMATS entry of the same name gives its media type and wire encoding.
+import type { SvgOptions } from '../../../protocol/types.js';
+import type { ProfileData } from '../../profile/profile.js';
+
+export interface ExportContext {
+  /** The profile's name where the format has one (speedscope's). */
+  title: string;
+  /** For svg. */
+  svg?: SvgOptions;
+}
+
+export interface Exporter {
+  /** Text for 'utf8' formats, bytes for 'base64' ones (EXPORT_FORMATS[name].encoding). */
+  render(p: ProfileData, ctx: ExportContext): string | Uint8Array | Promise<string | Uint8Array>;
+}
