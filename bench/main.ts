@@ -22,6 +22,18 @@ const FLAME = path.join(REPO, 'bin', 'flame.js');
 const LAUNCHER = path.join(REPO, 'bin', 'flame');
 const args = process.argv.slice(2);
 const PEERS = args.includes('--peers');
+/**
+ * `--baseline DIR`: another built checkout of flame (an older commit, in a worktree), whose
+ * fold, svg and one-shot figures are measured beside this one's in the same run.
+ */
+const BASELINE = (() => {
+  const i = args.indexOf('--baseline');
+  if (i < 0) return undefined;
+  const dir = path.resolve(args[i + 1] ?? '');
+  if (!existsSync(path.join(dir, 'bin', 'flame.js'))) throw new Error(`--baseline ${dir}: not a built flame checkout (bin/flame.js missing; run npm ci there)`);
+  return dir;
+})();
+const baselineName = BASELINE === undefined ? '' : `baseline ${execFileSync('git', ['-C', BASELINE, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
 const RUNS = Number(process.env.FLAME_BENCH_RUNS ?? 5);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-'));
 
@@ -143,6 +155,14 @@ if (PEERS) {
     const sv = timed(LAUNCHER, ['svg', theirs], ourSvg);
     const is = timed('inferno-flamegraph', [theirs], path.join(tmp, `${name}.inferno.svg`));
     row(`svg ${name}: flame svg vs inferno-flamegraph`, fmtMean(sv), fmtMean(is), `ratio ${(sv.mean / is.mean).toFixed(2)}`);
+    if (BASELINE !== undefined) {
+      const old = path.join(BASELINE, 'bin', 'flame');
+      const bf = timed(old, ['fold', file], `${ours}.baseline`);
+      const bs = timed(old, ['svg', theirs], `${ourSvg}.baseline`);
+      const sameFold = readFileSync(`${ours}.baseline`).equals(readFileSync(ours));
+      row(`fold ${name}: flame fold vs ${baselineName} (both: default threads)`, fmtMean(f), fmtMean(bf), `ratio ${(f.mean / bf.mean).toFixed(2)}`, sameFold ? 'outputs identical' : 'OUTPUTS DIFFER');
+      row(`svg ${name}: flame svg vs ${baselineName}`, fmtMean(sv), fmtMean(bs), `ratio ${(sv.mean / bs.mean).toFixed(2)}`);
+    }
   }
   // Analysis alone of one and the same perf.data.
   for (const [label, data] of [['cargo build recording', perfData]] as const) {
@@ -162,7 +182,7 @@ if (PEERS) {
 {
   const { benchOneShot } = await import('./oneshot.js');
   console.log('');
-  for (const r of await benchOneShot({ runs: RUNS, peers: PEERS })) row(...r);
+  for (const r of await benchOneShot({ runs: RUNS, peers: PEERS, baseline: BASELINE === undefined ? undefined : { dir: BASELINE, name: baselineName } })) row(...r);
 }
 // 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
 if (args.includes('--daemon')) {

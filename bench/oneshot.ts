@@ -22,8 +22,11 @@ function wall(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv =
   return performance.now() - t;
 }
 
-/** Rows for `npm run bench`; `peers` adds cargo-flamegraph (which must be on PATH). */
-export async function benchOneShot(opts: { runs: number; peers: boolean }): Promise<string[][]> {
+/**
+ * Rows for `npm run bench`; `peers` adds cargo-flamegraph (which must be on PATH), `baseline`
+ * another built flame checkout, whose `flame record` runs alternate with this one's.
+ */
+export async function benchOneShot(opts: { runs: number; peers: boolean; baseline?: { dir: string; name: string } }): Promise<string[][]> {
   const rows: string[][] = [];
   const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-oneshot-'));
   try {
@@ -54,13 +57,24 @@ export async function benchOneShot(opts: { runs: number; peers: boolean }): Prom
     // flame analyses while the program runs (perf script follows the recording); its summary's
     // afterProgramMs is what is left after the program ends, up to the SVG on disk.
     const afterEnd: number[] = [];
-    const flameRuns = Array.from({ length: opts.runs }, () => {
+    const baselineAfterEnd: number[] = [];
+    const recordOnce = (flame: string, after: number[]) => {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [FLAME, 'record', '--manifest-path', manifest, '-o', 'f.svg', '--json'], { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-      if (r.status !== 0) throw new Error(`flame record failed (${r.status}): ${String(r.stderr).slice(-2000)}`);
-      afterEnd.push((JSON.parse(String(r.stdout)) as { afterProgramMs: number }).afterProgramMs);
+      const r = spawnSync(process.execPath, [flame, 'record', '--manifest-path', manifest, '-o', 'f.svg', '--json'], { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`${flame} record failed (${r.status}): ${String(r.stderr).slice(-2000)}`);
+      after.push((JSON.parse(String(r.stdout)) as { afterProgramMs: number }).afterProgramMs);
       return performance.now() - t;
+    };
+    const baselineFlame = opts.baseline === undefined ? undefined : path.join(opts.baseline.dir, 'bin', 'flame.js');
+    // Alternated with the baseline's runs, so that drift on the machine hits both alike.
+    const flameRuns = Array.from({ length: opts.runs }, () => {
+      if (baselineFlame !== undefined) recordOnce(baselineFlame, baselineAfterEnd);
+      return recordOnce(FLAME, afterEnd);
     });
+    if (opts.baseline !== undefined) {
+      const [a, b] = [median(afterEnd), median(baselineAfterEnd)];
+      rows.push([`flame record on the fixture, after the program ends (SVG on disk): this checkout vs ${opts.baseline.name}, runs alternated`, `${a.toFixed(0)} ms`, `${b.toFixed(0)} ms`, `ratio ${(a / b).toFixed(2)}`]);
+    }
     const perfData = path.join(work, 'target', 'flame', 'perf.data');
     const flameAnalysis = Array.from({ length: opts.runs }, () => wall(process.execPath, [FLAME, 'record', '--perf-data', perfData, '-o', 'a.svg'], work, env));
     if (!opts.peers) {
