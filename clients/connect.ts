@@ -1,6 +1,5 @@
 // Connect to the workspace's daemon, starting it when none runs, and shake hands. Shared by
 // every client (CLI verbs, the language server, scripts).
-import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { FlameError } from '../common/errors.js';
 import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
+import { execFile, spawn } from '../common/spawn.js';
 
 export interface Connection {
   conn: MessageConnection;
@@ -38,8 +38,7 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
   const args = ['locate-project', '--workspace', '--message-format', 'plain'];
   if (manifestPath) args.push('--manifest-path', path.resolve(cwd, manifestPath));
   try {
-    // node:child_process, not execa: clients stay light (execa is ~100 modules to load, which
-    // was a third of `flame top`'s start-up).
+    // Plain execFile, not execa: clients stay light (common/spawn.ts).
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile('cargo', args, { cwd, encoding: 'utf8' }, (err, out, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve(out)));
     });

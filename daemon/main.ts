@@ -12,7 +12,7 @@ import { ErrorCodes, FlameError } from '../common/errors.js';
 import { Clients, serve, type ServerContext } from './server/server.js';
 import { SessionManager, type SessionEvents } from './sessions/session.js';
 import { FrameGuard } from './server/frame-guard.js';
-import { startReaper } from '../common/reaper.js';
+import { startReaper } from '../common/spawn.js';
 import { historyDir, retention } from '../engine/store/history.js';
 import { historyQueries } from '../engine/query/history-queries.js';
 import { QueryThreads } from './server/query-thread.js';
