@@ -1,6 +1,6 @@
 // Connect to the workspace's daemon, starting it when none runs, and shake hands. Shared by
 // every client (CLI verbs, the language server, scripts).
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import * as P from '../protocol/methods.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { FlameError } from '../common/errors.js';
-import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
+import { checkPrivateDir, checkSocketPath, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
 import { execFile, spawn } from '../common/spawn.js';
 
 export interface Connection {
@@ -45,6 +45,8 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
     return path.dirname(stdout.trim());
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
+    // spawn names a missing working directory ENOENT too, as if cargo were missing.
+    if (e.code === 'ENOENT' && !existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: err });
     if (e.code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed: install Rust with rustup (https://rustup.rs) and try again', { cause: err });
     throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? cwd} is not inside a cargo project: run flame inside one or pass --manifest-path`, { cause: err });
   }
@@ -103,6 +105,7 @@ async function connectOnce(opts: ConnectOptions, replaced: boolean): Promise<Con
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
   const { socket, logFile, dir } = daemonPaths(root);
+  checkSocketPath(socket);
   const tryConnect = () => openSocket(socket, dir);
   let sock = await tryConnect();
   if (!sock) {

@@ -83,6 +83,8 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
   const r = await run;
   if (r.failed) {
     if ((r as { code?: string }).code === 'ENOENT') {
+      // spawn names a missing working directory ENOENT too, as if cargo were missing.
+      if (!existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: r });
       throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)', { cause: r });
     }
     if (r.signal) throw new FlameError(ErrorCodes.ToolKilled, `cargo metadata was ${killedBy(r.signal)} before it answered; run the command again`, { cause: r });
