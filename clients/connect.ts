@@ -1,7 +1,6 @@
 // Connect to the workspace's daemon, starting it when none runs, and shake hands. Shared by
 // every client (CLI verbs, the language server, scripts).
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +10,8 @@ import type { NotificationType, RequestType } from '../protocol/declare.js';
 import { ErrorCodes } from '../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { FlameError } from '../common/errors.js';
-import { checkPrivateDir, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
+import { checkPrivateDir, checkSocketPath, daemonPaths, ensurePrivateDir, trustedSocket, type TrustedSocket } from '../common/paths.js';
+import { execFile, spawn } from '../common/spawn.js';
 
 export interface Connection {
   conn: MessageConnection;
@@ -47,14 +47,15 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
   const args = ['locate-project', '--workspace', '--message-format', 'plain'];
   if (manifestPath) args.push('--manifest-path', path.resolve(cwd, manifestPath));
   try {
-    // node:child_process, not execa: clients stay light (execa is ~100 modules to load, which
-    // was a third of `flame top`'s start-up).
+    // Plain execFile, not execa: clients stay light (common/spawn.ts).
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile('cargo', args, { cwd, encoding: 'utf8' }, (err, out, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve(out)));
     });
     return path.dirname(stdout.trim());
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
+    // spawn names a missing working directory ENOENT too, as if cargo were missing.
+    if (e.code === 'ENOENT' && !existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: err });
     if (e.code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed: install Rust with rustup (https://rustup.rs) and try again', { cause: err });
     throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? cwd} is not inside a cargo project: run flame inside one or pass --manifest-path`, { cause: err });
   }
@@ -109,6 +110,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const root = opts.workspaceRoot ?? (await workspaceRootOf(cwd, opts.manifestPath));
   const { socket, logFile, dir } = daemonPaths(root);
+  checkSocketPath(socket);
   const tryConnect = () => openSocket(socket, dir);
   let sock = await tryConnect();
   if (!sock) {

@@ -81,7 +81,31 @@ export function trustedSocket(socket: string): TrustedSocket | undefined {
   return { dev: st.dev, ino: st.ino };
 }
 
+/**
+ * Refuse a socket path the kernel would not take whole: sun_path holds 108 bytes with its NUL,
+ * and a longer path is not an error to bind(2) from Node but a socket at a truncated name that
+ * no client finds. Checked by the daemon before it listens and by clients before they connect,
+ * so that neither waits for a daemon that cannot be reached.
+ */
+export function checkSocketPath(socket: string): void {
+  const bytes = Buffer.byteLength(socket);
+  if (bytes <= SOCKET_PATH_MAX) return;
+  throw new FlameError(ErrorCodes.SocketUnusable, `the daemon's socket path ${socket} is ${bytes} bytes, longer than the ${SOCKET_PATH_MAX} a unix socket may have: ${fixSocket()}`);
+}
+
+/** A socket the daemon could not listen on, with what to change. */
+export function socketUnusable(socket: string, err: unknown): FlameError {
+  const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  return new FlameError(ErrorCodes.SocketUnusable, `the flame daemon cannot listen on ${socket} (${code}): ${fixSocket()}`, { cause: err });
+}
+
+const SOCKET_PATH_MAX = 107;
+
 const FIX_DIR = 'set FLAME_RUNTIME_DIR to a directory of your own with mode 0700';
+
+function fixSocket(): string {
+  return process.env.FLAME_SOCKET ? 'set FLAME_SOCKET to a shorter path in a directory of your own, or unset it' : 'set FLAME_RUNTIME_DIR to a shorter directory of your own with mode 0700';
+}
 
 function untrusted(message: string, cause?: unknown): FlameError {
   return new FlameError(ErrorCodes.Untrusted, message, cause === undefined ? {} : { cause });

@@ -7,12 +7,12 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import * as P from '../protocol/methods.js';
 import { readMetadata } from '../engine/cargo/target.js';
 import { configureLogging, logger } from '../common/log.js';
-import { daemonPaths, ensurePrivateDir, trustedSocket } from '../common/paths.js';
+import { checkSocketPath, daemonPaths, ensurePrivateDir, socketUnusable, trustedSocket } from '../common/paths.js';
 import { ErrorCodes, FlameError } from '../common/errors.js';
 import { Clients, serve, type ServerContext } from './server/server.js';
 import { SessionManager, type SessionEvents } from './sessions/session.js';
 import { FrameGuard } from './server/frame-guard.js';
-import { startReaper } from '../common/reaper.js';
+import { startReaper } from '../common/spawn.js';
 import { historyDir, retention } from '../engine/store/history.js';
 import { historyQueries } from '../engine/query/history-queries.js';
 import { QueryThreads } from './server/query-thread.js';
@@ -40,7 +40,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const root = meta.workspaceRoot;
   const paths = daemonPaths(root);
   ensurePrivateDir(paths.dir);
-  if (!opts.stdio) ensurePrivateDir(path.dirname(paths.socket));
+  if (!opts.stdio) {
+    checkSocketPath(paths.socket);
+    ensurePrivateDir(path.dirname(paths.socket));
+  }
   configureLogging({ file: paths.logFile });
   startReaper();
   const log = logger('daemon');
@@ -158,7 +161,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   if (opts.stdio) {
     accept(new StreamMessageReader(guarded(process.stdin, 'stdio')), new StreamMessageWriter(process.stdout), { endsDaemon: true });
   } else {
-    server = await listen(paths.socket);
+    try {
+      server = await listen(paths.socket);
+    } catch (err) {
+      // The watcher, the query threads and the store's watch would keep a daemon that serves no one.
+      shutdown();
+      await stopped;
+      throw err;
+    }
     server.on('connection', (sock) => {
       sock.on('error', (err) => log.debug({ err }, 'socket error'));
       sockets.add(sock);
@@ -202,6 +212,8 @@ async function listen(socket: string): Promise<net.Server> {
       server.once('error', reject);
       server.listen(socket, () => resolve());
     });
+  } catch (err) {
+    throw socketUnusable(socket, err);
   } finally {
     process.umask(oldMask);
   }

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   ToolKilled: -32917,
   /** A write failed for lack of space (ENOSPC) or quota (EDQUOT); the message names the file. */
   NoSpace: -32916,
+  /** The daemon's socket cannot be made where flame is told to put it: a path longer than a unix socket's, a directory it may not write. */
+  SocketUnusable: -32918,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;

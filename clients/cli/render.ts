@@ -1,6 +1,6 @@
 // Terminal rendering of query results and progress; separate from fetching so that the same
 // rows print the same whether they came from the daemon or an in-process analysis.
-import { spawn } from 'node:child_process';
+import { spawn } from '../../common/spawn.js';
 import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, FlameError } from '../../common/errors.js';

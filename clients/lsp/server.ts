@@ -3,7 +3,9 @@
 // feature under features/. Nothing a client sends may bring it down: handlers catch and log.
 import { readFileSync } from 'node:fs';
 import {
+  createConnection,
   CodeLensRefreshRequest,
+  ProposedFeatures,
   MessageType,
   ShowMessageNotification,
   TextDocumentSyncKind,
@@ -27,6 +29,12 @@ import { ProfileState, type Loaded } from './profile-state.js';
 import { DEFAULTS, parseSettings, type Settings } from './settings.js';
 import { crateOf, runnables } from './targets.js';
 import { applyChange, identity, lineChanges } from './track.js';
+
+/** The server on this process's stdin/stdout, as `flame lsp` runs it for an editor. */
+export function serveStdio(): void {
+  // createConnection reads --stdio from process.argv; give it the streams explicitly instead.
+  startServer(createConnection(ProposedFeatures.all, process.stdin, process.stdout));
+}
 
 export function startServer(lsp: Connection): void {
   const docs = new Documents();

@@ -1,7 +1,6 @@
 // Builds the chosen cargo target with debug info and reports the executable, the compiler's
 // diagnostics and progress; cancellable, so the daemon can drop a build made stale by an edit.
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { ErrorCodes, FlameError, killedBy } from '../../common/errors.js';
 import { flameProfile } from './config.js';
 import { debugInfoWarning } from './debuginfo.js';
@@ -9,7 +8,7 @@ import { flameBuild } from './build-profile.js';
 import { estimateUnits } from './units.js';
 import { firstErrorLine, readMetadata, type CargoMetadata, type SelectedTarget, type TargetOptions } from './target.js';
 import { logger } from '../../common/log.js';
-import { adopt } from '../../common/reaper.js';
+import { adopt, loadExeca, type ResultPromise } from '../../common/spawn.js';
 
 export interface BuildOptions {
   /** Called as cargo starts compiling each crate (nothing when everything is fresh). */
@@ -143,6 +142,7 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
         }, () => {});
   logger('cargo').debug({ args, cwd, env: own.env }, 'cargo build');
 
+  const execa = await loadExeca();
   const child = execa('cargo', args, {
     cwd,
     env: own.env,

@@ -2,14 +2,13 @@
 // follows cargo-flamegraph's rules, so `flame record` picks what `cargo flamegraph` would.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { ErrorCodes, FlameError, killedBy } from '../../common/errors.js';
 
 /** What to build and profile: the wire type, so it crosses to the daemon as is. */
 export type { TargetSpec as TargetOptions } from '../../protocol/types.js';
 import type { TargetSpec as TargetOptions } from '../../protocol/types.js';
 import { within } from '../../common/fsutil.js';
-import { adopt, reapable } from '../../common/reaper.js';
+import { adopt, loadExeca, reapable } from '../../common/spawn.js';
 
 export type TargetKind = 'bin' | 'example' | 'test' | 'bench' | 'unit-test' | 'unit-bench';
 
@@ -78,11 +77,14 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
   const args = ['metadata', '--format-version', '1', '--no-deps'];
   const manifestPath = opts.manifestPath === undefined ? undefined : path.resolve(cwd, opts.manifestPath);
   if (manifestPath !== undefined) args.push('--manifest-path', manifestPath);
+  const execa = await loadExeca();
   const run = execa('cargo', args, { cwd, reject: false, stripFinalNewline: false, ...reapable() });
   adopt(run);
   const r = await run;
   if (r.failed) {
     if ((r as { code?: string }).code === 'ENOENT') {
+      // spawn names a missing working directory ENOENT too, as if cargo were missing.
+      if (!existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: r });
       throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)', { cause: r });
     }
     if (r.signal) throw new FlameError(ErrorCodes.ToolKilled, `cargo metadata was ${killedBy(r.signal)} before it answered; run the command again`, { cause: r });

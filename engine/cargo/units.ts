@@ -3,10 +3,9 @@
 // of `cargo metadata` from the target's package; it is "about" because the graph is resolved for
 // the whole workspace and does not say which crates are built twice (host and target).
 import path from 'node:path';
-import { execa } from 'execa';
 import type { SelectedTarget, TargetOptions } from './target.js';
 import { hostTriple } from './debuginfo.js';
-import { adopt, reapable } from '../../common/reaper.js';
+import { adopt, loadExeca, reapable } from '../../common/spawn.js';
 
 /**
  * The number of compiler-artifact messages building `target` should produce, or undefined when
@@ -19,6 +18,7 @@ export async function estimateUnits(target: SelectedTarget, opts: TargetOptions,
   if (opts.features !== undefined && opts.features.length > 0) args.push('--features', opts.features.join(','));
   if (opts.allFeatures) args.push('--all-features');
   if (opts.noDefaultFeatures) args.push('--no-default-features');
+  const execa = await loadExeca();
   const run = execa('cargo', args, { cwd, reject: false, cancelSignal: signal, stdin: 'ignore', ...reapable() });
   adopt(run);
   const r = await run;

@@ -6,7 +6,7 @@ import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { loadExeca } from '../../common/spawn.js';
 import { hostTriple } from '../cargo/debuginfo.js';
 import { findManifestDir } from '../cargo/target.js';
 import { findTool, which } from '../symbols/tool.js';
@@ -69,6 +69,7 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
 async function perfProbe(cwd: string): Promise<Pick<DoctorFacts, 'perfSample' | 'hardwareCounters' | 'lbr'>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'flame-doctor-'));
   try {
+    const execa = await loadExeca();
     const rec = await execa('perf', ['record', '-e', 'cpu-clock', '-F', '99', '-o', path.join(dir, 'perf.data'), '--', 'true'], { cwd, reject: false });
     const error = rec.stderr.split('\n').find((l) => /error|not permitted|denied|failed/i.test(l))?.trim() ?? rec.stderr.trim().split('\n')[0];
     const perfSample = rec.exitCode === 0 ? { ok: true } : { ok: false, error: error || `exit code ${rec.exitCode}` };
@@ -84,7 +85,7 @@ async function perfProbe(cwd: string): Promise<Pick<DoctorFacts, 'perfSample' | 
 
 async function output(cmd: string, args: string[], cwd: string): Promise<string | undefined> {
   try {
-    const r = await execa(cmd, args, { cwd, reject: false });
+    const r = await (await loadExeca())(cmd, args, { cwd, reject: false });
     return r.exitCode === 0 ? r.stdout : undefined;
   } catch {
     return undefined;

@@ -2,12 +2,11 @@
 // feeds that file, as it grows, to `perf script -i -`, so that when the program ends only the
 // last moments are left to unwind. The recorder never waits for the analysis: it writes to the
 // file at disk speed, and only this reader falls behind when perf script is slow.
-import { execa } from 'execa';
 import { open } from 'node:fs/promises';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 import { lineSplitter } from '../../common/lines.js';
 import { endsMidEvent, lastLines, SCRIPT_ARGS } from './run.js';
-import { adopt } from '../../common/reaper.js';
+import { adopt, loadExeca } from '../../common/spawn.js';
 
 export interface PerfFollower {
   /** The recorder has exited: read what is left, then let perf script finish. */
@@ -24,62 +23,64 @@ const CHUNK = 1 << 20;
 export function followPerfData(file: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): PerfFollower {
   let recorderDone = false;
   let wake: (() => void) | undefined;
-  const child = execa('perf', [...SCRIPT_ARGS, '-i', '-'], {
-    reject: false,
-    buffer: { stdout: false, stderr: true },
-    stdin: 'pipe',
-    cancelSignal: opts.signal,
-    maxBuffer: { stderr: 1 << 20 },
-    // Its own process group: a Ctrl-C meant for the program and perf record must not end it.
-    detached: true,
-    cleanup: true,
-  });
-  adopt(child);
-  const split = lineSplitter(onLine);
-  child.stdout!.on('data', split.push);
-  // perf script may exit early (bad data): its stdin then errors, which the exit code reports.
-  child.stdin!.on('error', () => {});
-
-  const feed = async (): Promise<void> => {
-    const fh = await open(file, 'r');
-    try {
-      const buf = Buffer.alloc(CHUNK);
-      let pos = 0;
-      for (;;) {
-        const finished = recorderDone; // read before reading, so no bytes written after it are missed
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-        if (bytesRead > 0) {
-          pos += bytesRead;
-          if (child.stdin!.destroyed) return;
-          const stdin = child.stdin!;
-          if (!stdin.write(Buffer.from(buf.subarray(0, bytesRead)))) {
-            await new Promise<void>((resolve) => {
-              const go = (): void => {
-                stdin.off('drain', go);
-                stdin.off('close', go);
-                resolve();
-              };
-              stdin.on('drain', go);
-              stdin.on('close', go);
-            });
-          }
-        } else if (finished) {
-          return;
-        } else {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, POLL_MS);
-          });
-          wake = undefined;
-        }
-      }
-    } finally {
-      await fh.close();
-      child.stdin!.end();
-    }
-  };
-
   const done = (async () => {
+    // perf script starts once execa is loaded (perfRecord loads it first, so no later than that).
+    const execa = await loadExeca();
+    const child = execa('perf', [...SCRIPT_ARGS, '-i', '-'], {
+      reject: false,
+      buffer: { stdout: false, stderr: true },
+      stdin: 'pipe',
+      cancelSignal: opts.signal,
+      maxBuffer: { stderr: 1 << 20 },
+      // Its own process group: a Ctrl-C meant for the program and perf record must not end it.
+      detached: true,
+      cleanup: true,
+    });
+    adopt(child);
+    const split = lineSplitter(onLine);
+    child.stdout!.on('data', split.push);
+    // perf script may exit early (bad data): its stdin then errors, which the exit code reports.
+    child.stdin!.on('error', () => {});
+
+    const feed = async (): Promise<void> => {
+      const fh = await open(file, 'r');
+      try {
+        const buf = Buffer.alloc(CHUNK);
+        let pos = 0;
+        for (;;) {
+          const finished = recorderDone; // read before reading, so no bytes written after it are missed
+          const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+          if (bytesRead > 0) {
+            pos += bytesRead;
+            if (child.stdin!.destroyed) return;
+            const stdin = child.stdin!;
+            if (!stdin.write(Buffer.from(buf.subarray(0, bytesRead)))) {
+              await new Promise<void>((resolve) => {
+                const go = (): void => {
+                  stdin.off('drain', go);
+                  stdin.off('close', go);
+                  resolve();
+                };
+                stdin.on('drain', go);
+                stdin.on('close', go);
+              });
+            }
+          } else if (finished) {
+            return;
+          } else {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, POLL_MS);
+            });
+            wake = undefined;
+          }
+        }
+      } finally {
+        await fh.close();
+        child.stdin!.end();
+      }
+    };
+
     const fed = feed().catch((err: unknown) => {
       child.kill();
       throw err;

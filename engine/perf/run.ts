@@ -1,6 +1,5 @@
 // Runs perf: `perf record` around a program (or attached to a pid) and `perf script` as a
 // line stream. The only module that knows perf's flags and its error messages.
-import { execa } from 'execa';
 import type { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -9,7 +8,7 @@ import type { RecordSpec } from '../../protocol/types.js';
 import { FlameError, ErrorCodes, killedBy } from '../../common/errors.js';
 import { lineSplitter } from '../../common/lines.js';
 import { programPids, signalPids } from './program.js';
-import { adopt, reapable } from '../../common/reaper.js';
+import { adopt, loadExeca, reapable } from '../../common/spawn.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
 export interface RecordOptions extends RecordSpec {
@@ -60,7 +59,7 @@ function recordArgs(opts: RecordOptions, output: string, caps: PerfCaps = { buil
 /** Fail early, with the fix, when perf is missing or may not sample. */
 export async function checkPerfUsable(): Promise<void> {
   try {
-    await execa('perf', ['--version']);
+    await (await loadExeca())('perf', ['--version']);
   } catch (err) {
     throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`, Ubuntu: `apt-get install linux-tools-generic`) and run `flame doctor`', { cause: err });
   }
@@ -75,7 +74,7 @@ let caps: Promise<PerfCaps> | undefined;
 
 /** Probed once per process: versions only, so that it costs one `perf --version`. */
 function perfCaps(): Promise<PerfCaps> {
-  caps ??= execa('perf', ['--version'], { reject: false }).then((r) => ({
+  caps ??= loadExeca().then((execa) => execa('perf', ['--version'], { reject: false })).then((r) => ({
     buildIdMmap: atLeast(/(\d+)\.(\d+)/.exec(String(r.stdout)), 5, 12) && atLeast(/^(\d+)\.(\d+)/.exec(os.release()), 5, 12),
   }));
   return caps;
@@ -137,6 +136,7 @@ export async function perfRecord(
     args.push('--', ...command);
   }
   const perfMessages: string[] = [];
+  const execa = await loadExeca();
   const dataFd = openSync(output, 'w', 0o644);
   const child = execa('perf', args, {
     reject: false,
@@ -245,6 +245,7 @@ export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '--sh
  * to `onLine` synchronously as the bytes arrive; resolves when perf has exited.
  */
 export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  const execa = await loadExeca();
   const child = execa('perf', [...SCRIPT_ARGS, '-i', perfData], {
     reject: false,
     buffer: { stdout: false, stderr: true },

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { loadExeca } from '../../common/spawn.js';
 import { isWatchedDir, isWatchedPath, watchRoots, type WatchOptions } from './rules.js';
 
 /** The sources a profile came from: the wire type, stored with the profile. */
@@ -141,7 +141,7 @@ async function git(cwd: string, args: string[]): Promise<string | undefined> {
   // The repository is the one `cwd` is in, not whatever an enclosing git process pointed us at.
   for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX']) delete env[k];
   // GIT_OPTIONAL_LOCKS=0: status must not take index.lock and collide with the user's own git.
-  const r = await execa('git', args, { cwd, env, extendEnv: false, reject: false, stripFinalNewline: false });
+  const r = await (await loadExeca())('git', args, { cwd, env, extendEnv: false, reject: false, stripFinalNewline: false });
   return r.failed ? undefined : r.stdout;
 }
 

@@ -4,13 +4,10 @@
 // <sysroot>/lib/rustlib/src/rust/library/…: the profile names those, so that the editor and the
 // page can open them. Another commit's sources would show other lines, so only an exact hash
 // counts.
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { execFileText as run } from '../../common/spawn.js';
 
 /** /rustc/<hash>/<rest>: the remapped path of a file of the standard library's build. */
 const REMAPPED = /^\/rustc\/([0-9a-f]{40})\/(.+)$/;

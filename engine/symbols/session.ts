@@ -3,7 +3,7 @@
 // microseconds. The live analysis asks while the program is still running, so that after it
 // ends only the last few addresses are left. llvm-symbolizer answers each input line with one
 // JSON line, in order, which is what lets answers be matched to questions without closing stdin.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from '../../common/spawn.js';
 import { createInterface } from 'node:readline';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 import { parseLlvmJsonLine, toolArgs, type SourceFrame, type Tool } from './tool.js';

@@ -1,7 +1,7 @@
 // Symbolizing one address at a time costs a process (and a DWARF parse) per address; this runs
 // one llvm-symbolizer (or addr2line) per binary, streams every address through its stdin and
 // parses the answers as they arrive. Parsing and name cleanup are pure, for data-driven tests.
-import { spawn } from 'node:child_process';
+import { spawn } from '../../common/spawn.js';
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';

@@ -1,7 +1,7 @@
 // `flame lsp`: run the language server on stdin/stdout for an editor. stdout carries only
 // JSON-RPC; everything else goes to the editor's log through the LSP connection.
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
-import { startServer } from '../../lsp/server.js';
+// The LSP itself (vscode-languageserver) is clients/lsp's alone: this verb only starts it.
+import { serveStdio } from '../../lsp/server.js';
 
 const HELP = `Usage: flame lsp [--stdio]
 
@@ -20,12 +20,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`flame lsp: unknown argument ${unknown[0]}; it takes only --stdio\n`);
     return 2;
   }
-  // createConnection reads --stdio from process.argv; give it the streams explicitly instead.
-  const conn = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
   // A bug in one handler must not take the editor's annotations down: log it and go on.
   const report = (err: unknown) => process.stderr.write(`flame lsp: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   process.on('unhandledRejection', report);
   process.on('uncaughtException', report);
-  startServer(conn);
+  serveStdio();
   return new Promise<number>(() => {});
 }

@@ -1,11 +1,35 @@
+// Every process flame starts goes through here: the one importer of node:child_process and
+// execa (test/architecture.test.ts holds it), so that how children start, which of them end with
+// the daemon, and what a client pays to load is decided in one place.
+//
+// execa is loaded on first use, never at import: it is about 100 modules, and a third of
+// `flame top`'s start-up went to it when clients imported it. Clients use the plain
+// node:child_process calls below; the engine awaits `loadExeca()` where it runs its tools.
+//
 // A daemon killed with SIGKILL runs no clean-up, and its cargo, rustc and perf went on for
 // minutes (45 of 50 kills). Linux's PR_SET_PDEATHSIG is out of Node's reach and would cover only
 // direct children anyway, so the daemon starts a watchdog: a shell in a session of its own,
 // reading the daemon's list of process groups on a pipe. However the daemon ends, the pipe
 // closes, and the watchdog kills every group still listed. Each long-running child the daemon
 // starts leads a process group of its own (spawned `detached`), which holds what it starts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { logger } from './log.js';
+
+export { execFile, spawn };
+export type { ChildProcessWithoutNullStreams } from 'node:child_process';
+export type { ResultPromise } from 'execa';
+
+/** `execFile` as a promise of `{ stdout, stderr }`, rejecting on a non-zero exit. */
+export const execFileText = promisify(execFile);
+
+/** execa's `execa` function, imported the first time someone needs it. */
+export function loadExeca(): Promise<typeof import('execa').execa> {
+  execaModule ??= import('execa').then((m) => m.execa);
+  return execaModule;
+}
+
+let execaModule: Promise<typeof import('execa').execa> | undefined;
 
 /** Spawn options for a child the watchdog should end with the daemon: a process group of its own. */
 export function reapable(): { detached?: boolean } {
