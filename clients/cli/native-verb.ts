@@ -1,6 +1,6 @@
 // `flame fold` and `flame svg` when flame is started with node (bin/flame.js) rather than through
 // bin/flame, which execs flame-native itself: the same binary, with the terminal handed over.
-import { spawn } from 'node:child_process';
+import { spawn } from '../../common/spawn.js';
 import { constants } from 'node:os';
 import { NATIVE_BINARY, notStarted } from '../../engine/render/native.js';
 

@@ -2,7 +2,7 @@
 // flame-native's `svg` (native/, flame's one renderer, the binary bin/flame runs for `flame svg`),
 // the SVG read back. Spawning costs a few milliseconds (ten on a loaded machine), more than
 // drawing a small profile: `flame record` starts its renderer before it needs it.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from '../../common/spawn.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
