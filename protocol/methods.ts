@@ -139,7 +139,10 @@ export namespace Top {
     profile: string;
     samples: number;
     unit: string;
+    /** Each row's `noise` is its shares' 95% interval. */
     functions: FunctionRow[];
+    /** Each run's samples, when the profile is several runs of one build. */
+    runs?: number[];
   }
   export const type = new RequestType<Params, Result, void>(method);
 }
@@ -157,7 +160,10 @@ export namespace Lines {
     profile: string;
     samples: number;
     unit: string;
+    /** Each row's `noise` is its shares' 95% interval. */
     lines: LineRow[];
+    /** Each run's samples, when the profile is several runs of one build. */
+    runs?: number[];
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

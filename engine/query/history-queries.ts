@@ -10,6 +10,7 @@ import { exportProfile } from '../export/export.js';
 import { compileFilter } from './filter.js';
 import type { ProfileData } from '../profile/profile.js';
 import { hotLines, topFunctions } from './query.js';
+import { runsOf, withFunctionNoise, withLineNoise } from './noise.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
 import { check, checkFields, SVG_RULES } from './validate.js';
@@ -38,13 +39,15 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
     const filter = p.filter ? compileFilter(p.filter) : undefined;
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy === 'total' ? 'total' : 'self' }) };
+    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy === 'total' ? ('total' as const) : ('self' as const) };
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: withFunctionNoise(data, topFunctions(data, opts), opts), ...runsOf(data) };
   });
   on<P.Lines.Params, P.Lines.Result>(P.Lines.type, async (p) => {
     check(p, { profile: 'string?', file: 'string?', limit: 'number?' });
     checkThread(p.thread);
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: hotLines(data, { file: p.file, limit: p.limit ?? 100, thread: p.thread }) };
+    const opts = { file: p.file, limit: p.limit ?? 100, thread: p.thread };
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: withLineNoise(data, hotLines(data, opts), opts), ...runsOf(data) };
   });
   on<P.Tree.Params, P.Tree.Result>(P.Tree.type, async (p) => {
     check(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
