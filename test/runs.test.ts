@@ -13,6 +13,7 @@ import { diffProfiles } from '../engine/query/diff.js';
 import { functionRuns, profileWobble, withFunctionNoise, withLineNoise } from '../engine/query/noise.js';
 import { hotLines, topFunctions } from '../engine/query/query.js';
 import { checkSpec, ParamsError } from '../engine/query/validate.js';
+import { shareInterval } from '../engine/query/stats.js';
 import { FIXTURES, scratch } from './helpers.js';
 
 /** One run: stacks as ['comm/pid/tid', 'a;b;c' root first, samples]; frame k of a stack is on line 10 + k of src/<name>.rs. */
@@ -118,5 +119,14 @@ test('runs in the spec: a whole number from 1 to 100, refused by name otherwise'
   checkSpec({ record: { runs: 5 } });
   for (const bad of [0, 1.5, 101, '3']) {
     assert.throws(() => checkSpec({ record: { runs: bad } }), (err: unknown) => err instanceof ParamsError && err.field === 'record.runs', String(bad));
+  }
+});
+
+test('a band holds its share at 0 and at 1, where rounding used to leave Wilson\'s bounds inside it', () => {
+  for (const n of [1, 7, 192, 196, 1000, 3001]) {
+    for (const c of [0, n]) {
+      const i = shareInterval({ counts: [c], totals: [n] }, 0);
+      assert.ok(i.low <= i.share && i.share <= i.high, `${c} of ${n}: ${JSON.stringify(i)}`);
+    }
   }
 });
