@@ -10,6 +10,8 @@ import { ProfileStore } from '../engine/store/store.js';
 import { stackCount, type ProfileData } from '../engine/profile/profile.js';
 import { diffProfiles } from '../engine/query/diff.js';
 import type { FunctionRow, LineRow } from '../protocol/types.js';
+import * as P from '../protocol/methods.js';
+import { startDaemon } from './daemon-fixture.js';
 import { FIXTURES, runFlame, scratch } from './helpers.js';
 
 let work: string;
@@ -131,8 +133,8 @@ const asOneRun = (p: ProfileData): ProfileData => ({ ...p, runs: [p.totalSamples
 
 test('the diff of two 3-run profiles of one build calls out far fewer rows than sampling noise alone would, and still finds a real change', async () => {
   assert.ok(executable, 'the first test built the fixture');
-  const a = await wobblyProfile('30 30 38');
-  const b = await wobblyProfile('30 38 38');
+  const a = await wobblyProfile('30 30 40');
+  const b = await wobblyProfile('30 40 40');
   const withRuns = JSON.parse(await flame(['diff', '--json', '--limit', '100000', a, b]));
   const store = await history();
   const [pa, pb] = [await store.get(store.resolve(a).id), await store.get(store.resolve(b).id)];
@@ -143,7 +145,7 @@ test('the diff of two 3-run profiles of one build calls out far fewer rows than 
 
   // Steady runs on each side, fib's work changed: beyond the runs' variation.
   const c = await wobblyProfile('30 30 30');
-  const e = await wobblyProfile('38 38 38');
+  const e = await wobblyProfile('40 40 40');
   const real = JSON.parse(await flame(['diff', '--json', c, e]));
   assert.ok(real.functions.find((f: { name: string; significant: boolean }) => f.name === 'hotspots::fib')?.significant, JSON.stringify(real.functions.slice(0, 3)));
 });
@@ -157,5 +159,29 @@ test('--runs refuses what it cannot repeat, by its flag', async () => {
     const r = await runFlame([...args], { cwd: work, env });
     assert.notEqual(r.exitCode, 0);
     assert.match(r.stderr, re, args.join(' '));
+  }
+});
+
+test('the daemon: profile/once takes record.runs, one profile of every run, with the program\'s output of all runs ended once', async () => {
+  const d = await startDaemon({ prefix: 'flame-runs-d', env: { FLAME_FIXTURE_SCALE: '0.3' } });
+  const c = await d.client();
+  try {
+    const output: P.ProgramOutput.Params[] = [];
+    c.conn.onNotification(P.ProgramOutput.type, (p) => void output.push(p));
+    await assert.rejects(c.conn.sendRequest(P.ProfileOnce.type, { record: { runs: 0 } }), /'record.runs' must be a whole number from 1 to 100/);
+    const meta = await c.conn.sendRequest(P.ProfileOnce.type, { record: { runs: 2 } });
+    assert.equal(meta.runs?.length, 2);
+    assert.equal(sum(meta.runs!), meta.samples);
+    const top = await c.conn.sendRequest(P.Top.type, { profile: meta.id, limit: 5 });
+    assert.deepEqual(top.runs, meta.runs);
+    checkBands(top.functions, top.samples, 2);
+    // The notifications may trail the reply by a batch interval.
+    for (let i = 0; i < 50 && !output.some((o) => o.end); i++) await new Promise((r) => setTimeout(r, 100));
+    const lines = output.flatMap((o) => o.lines);
+    assert.equal(lines.filter((l) => l.startsWith('hash=')).length, 2, lines.join('\n'));
+    assert.equal(output.filter((o) => o.end).length, 1);
+  } finally {
+    c.close();
+    await d.stop();
   }
 });
