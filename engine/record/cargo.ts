@@ -1,5 +1,6 @@
 // Mode `flame record` on a cargo target: read the workspace, build the target with flame's
-// profile (debug info, frame pointers for --call-graph fp), then run the executable under perf (once, or record.runs times).
+// profile (debug info, frame pointers for --call-graph fp), then run the executable under perf,
+// once or `record.runs` times.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildTarget, type BuildResult } from '../cargo/build.js';

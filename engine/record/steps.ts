@@ -12,7 +12,7 @@ import { FlameError, ErrorCodes } from '../../common/errors.js';
 import { cacheDir } from '../../common/fsutil.js';
 import { logger } from '../../common/log.js';
 import { checkPerfUsable, perfRecord } from '../perf/run.js';
-import type { ProgramOutcome, RecordHooks, RecordRequest, RecordResult } from './record.js';
+import type { ProgramOutcome, RecordHooks, RecordRequest, RecordResult, RunIndex } from './record.js';
 
 export interface RecordContext {
   req: RecordRequest;
@@ -41,7 +41,7 @@ export interface Run {
   /** Warnings so far (the build's). */
   warnings: string[];
   /** Which of several runs of the same build this is, 1-based (absent: the only one). */
-  run?: { index: number; of: number };
+  run?: RunIndex;
 }
 
 /**
