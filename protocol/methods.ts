@@ -169,7 +169,10 @@ export namespace Top {
     profile: string;
     samples: number;
     unit: string;
+    /** Each row's `noise` is its shares' 95% interval. */
     functions: FunctionRow[];
+    /** Each run's samples, when the profile is several runs of one build. */
+    runs?: number[];
   }
   export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
     checkQuery(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
@@ -191,7 +194,10 @@ export namespace Lines {
     profile: string;
     samples: number;
     unit: string;
+    /** Each row's `noise` is its shares' 95% interval. */
     lines: LineRow[];
+    /** Each run's samples, when the profile is several runs of one build. */
+    runs?: number[];
   }
   export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { profile: 'string?', file: 'string?', limit: 'number?' }) });
 }

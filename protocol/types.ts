@@ -44,6 +44,12 @@ export interface RecordSpec {
   ignoreStatus?: boolean;
   /** perf's ring buffer per CPU, in pages (perf -m; a power of two): more loses fewer samples. */
   mmapPages?: number;
+  /**
+   * Record the program this many times, one build, into one profile that keeps each run's counts
+   * (default 1): its shares then come with intervals from the runs' variation, and diffs against
+   * it allow for that variation.
+   */
+  runs?: number;
 }
 
 /** A target plus record options plus program arguments: what a watch session profiles. */
@@ -79,6 +85,26 @@ export interface UnwindQuality {
   lost: number;
 }
 
+/** A share's interval (0..1). */
+export interface ShareRange {
+  low: number;
+  high: number;
+}
+
+/**
+ * How far a row's shares (of the profile's samples) may be off, at 95% confidence: 'runs' when
+ * the profile has several runs of one build and the interval comes from their variation,
+ * 'sampling' when it has one and the interval knows only sampling noise (narrower than the truth
+ * on a busy machine).
+ */
+export interface RowNoise {
+  basis: 'runs' | 'sampling';
+  self: ShareRange;
+  total: ShareRange;
+  /** The row's counts in each run, with several runs. */
+  runs?: { self: number[]; total: number[] };
+}
+
 export interface FunctionRow {
   name: string;
   /** Samples whose innermost frame is this function. */
@@ -87,6 +113,8 @@ export interface FunctionRow {
   total: number;
   file?: string;
   line?: number;
+  /** The shares' intervals (profile/top and the CLI's tables set it). */
+  noise?: RowNoise;
 }
 
 export interface LineRow {
@@ -94,6 +122,8 @@ export interface LineRow {
   line: number;
   self: number;
   total: number;
+  /** The shares' intervals (profile/lines and the CLI's tables set it). */
+  noise?: RowNoise;
 }
 
 /** What the store knows about one profile without reading it. */
@@ -113,6 +143,8 @@ export interface ProfileMeta {
   options?: unknown;
   source?: SourceState;
   durationMs?: number;
+  /** Each run's samples, when the profile is several runs of one build. */
+  runs?: number[];
   program?: { exitCode?: number; signal?: string; failed: boolean };
   summary?: Array<{ name: string; self: number; total: number }>;
 }

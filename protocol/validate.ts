@@ -76,6 +76,9 @@ export const TARGET_RULES: Record<keyof TargetSpec, Rule> = {
   target: str,
 };
 
+/** Each run adds a count per stack to the stored profile; past this many, the intervals barely narrow and the store pays. */
+export const MAX_RUNS = 100;
+
 /** The rules of `record` (RecordSpec), and of the CLI's attach options. */
 export const RECORD_RULES: Record<keyof RecordSpec | 'pid' | 'durationSec', Rule> = {
   frequency: positiveInt,
@@ -84,6 +87,7 @@ export const RECORD_RULES: Record<keyof RecordSpec | 'pid' | 'durationSec', Rule
   event: str,
   ignoreStatus: bool,
   mmapPages: { expected: "a power of two (perf's rule)", ok: (v) => positiveInt.ok(v) && ((v as number) & ((v as number) - 1)) === 0 },
+  runs: { expected: `a whole number from 1 to ${MAX_RUNS}`, ok: (v) => positiveInt.ok(v) && (v as number) <= MAX_RUNS },
   pid: positiveInt,
   durationSec: { expected: 'a number of seconds above 0', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
 };

@@ -95,7 +95,10 @@ test('hover on the hot line: counts, shares, callers and callees', async () => {
   // On the declaration of mix: the function's own numbers.
   const mix = top.functions.find((f) => f.name === 'hotspots::mix')!;
   const d = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(mix.line! - 1, 8) })) as Hover;
-  assert.match((d.contents as { value: string }).value, new RegExp(`\\*\\*\`hotspots::mix\`\\*\\*: ${mix.self} samples self \\(${pct(mix.self / top.samples).replace('.', '\\.')}\\), ${mix.total} total`));
+  // With its 95% band, from sampling alone as the profile is one run.
+  const band = pct((mix.noise!.self.high - mix.noise!.self.low) / 2);
+  assert.match((d.contents as { value: string }).value, new RegExp(`\\*\\*\`hotspots::mix\`\\*\\*: ${mix.self} samples self \\(${pct(mix.self / top.samples).replace('.', '\\.')} ±${band.replace('.', '\\.')}\\), ${mix.total} total`));
+  assert.match((d.contents as { value: string }).value, /± at 95%, sampling noise only \(one run\)/);
   const none = await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(0, 0) });
   assert.equal(none, null);
 });

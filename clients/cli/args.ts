@@ -40,6 +40,7 @@ export const RECORD_FLAGS = {
   pid: { type: 'string' },
   duration: { type: 'string' },
   'ignore-status': { type: 'boolean' },
+  runs: { type: 'string' },
 } as const satisfies Options;
 
 export const TARGET_HELP = `Target selection (as cargo flamegraph):
@@ -61,7 +62,10 @@ export const RECORD_HELP = `Recording:
   -e, --event EVENT      perf event (default: perf's, cycles or cpu-clock)
   --pid PID              attach to a running process (stop with Ctrl-C or --duration)
   --duration SECONDS     with --pid: record this long
-  --ignore-status        a non-zero exit of the program is not an error`;
+  --ignore-status        a non-zero exit of the program is not an error
+  --runs N               record the program N times (one build) into one profile that keeps each
+                         run's counts: shares get intervals from the runs' variation ("± (N runs)")
+                         instead of sampling noise alone, and diffs allow for it (default 1)`;
 
 /** Flags whose value is optional (`--unit-test` alone): give them an empty value for parseArgs. */
 export function fillOptionalValues(argv: string[], flags: string[]): string[] {
@@ -156,7 +160,7 @@ function numberArg(s: unknown): number | undefined {
   return s.trim() === '' ? Number.NaN : Number(s);
 }
 
-const RECORD_FLAG_NAMES: Record<string, string> = { frequency: '--freq', callGraph: '--call-graph', stackSize: '--stack-size', mmapPages: '--mmap-pages', event: '--event', pid: '--pid', durationSec: '--duration' };
+const RECORD_FLAG_NAMES: Record<string, string> = { frequency: '--freq', callGraph: '--call-graph', stackSize: '--stack-size', mmapPages: '--mmap-pages', event: '--event', pid: '--pid', durationSec: '--duration', runs: '--runs' };
 
 export function recordOptions(v: Values): RecordOptions {
   const r: RecordOptions = {};
@@ -174,8 +178,11 @@ export function recordOptions(v: Values): RecordOptions {
   const d = numberArg(v.duration);
   if (d !== undefined) r.durationSec = d;
   if (v['ignore-status']) r.ignoreStatus = true;
+  const runs = numberArg(v.runs);
+  if (runs !== undefined) r.runs = runs;
   checkFlags(r, RECORD_RULES, RECORD_FLAG_NAMES, v);
   if (r.durationSec !== undefined && r.pid === undefined) throw new UsageError('--duration goes with --pid');
+  if ((r.runs ?? 1) > 1 && r.pid !== undefined) throw new UsageError('--runs needs a program to start again; it cannot repeat --pid');
   return r;
 }
 

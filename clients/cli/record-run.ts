@@ -6,12 +6,13 @@ import path from 'node:path';
 import { writeFolded } from '../../engine/render/folded.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
 import { foldedStacks, topFunctions } from '../../engine/query/query.js';
+import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
 import type { SvgOptions } from '../../protocol/types.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
 import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
-import { functionTable, openInBrowser, Progress, qualityLine, warn } from './render.js';
+import { functionTable, openInBrowser, Progress, qualityLine, runsNote, warn } from './render.js';
 
 export interface OutputOptions {
   /** Default flamegraph.svg beside the recording: `<target dir>/flame/` in a workspace, else the cwd. */
@@ -121,7 +122,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     warn(big);
     result.warnings.push(big);
   }
-  const top = topFunctions(profile, { limit: 10 });
+  const top = withFunctionNoise(profile, topFunctions(profile, { limit: 10 }));
   if (out.json) {
     const json: Record<string, unknown> = {
       perfData: result.perfData,
@@ -139,11 +140,15 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     };
     if (result.program) json.program = result.program;
     if (result.build) json.executable = result.build.executable;
+    if (result.runs) {
+      json.runs = result.runs.map((r) => ({ samples: r.samples, durationMs: Math.round(r.durationMs), analysisMs: Math.round(r.analysisMs) }));
+      json.mergeMs = Math.round(result.mergeMs ?? 0);
+    }
     process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     const secs = (result.durationMs / 1000).toFixed(2);
     process.stderr.write(
-      `flame: ${profile.totalSamples} ${profile.unit} of ${profile.event}${result.durationMs ? ` over ${secs} s` : ''}, analysed in ${(result.analysisMs / 1000).toFixed(2)} s; ${qualityLine(profile.quality)}\n` +
+      `flame: ${profile.totalSamples} ${profile.unit} of ${profile.event}${runsNote(profile.runs)}${result.durationMs ? ` over ${secs} s` : ''}, analysed in ${(result.analysisMs / 1000).toFixed(2)} s; ${qualityLine(profile.quality)}\n` +
         (wroteSvg || foldedPath
           ? `flame: wrote ${[wroteSvg ? path.relative(process.cwd(), svgPath) || svgPath : undefined, foldedPath ? path.relative(process.cwd(), foldedPath) : undefined].filter(Boolean).join(' and ')} (recording: ${path.relative(process.cwd(), result.perfData)})\n`
           : `flame: recording: ${path.relative(process.cwd(), result.perfData)}\n`),

@@ -22,21 +22,44 @@ export function rel(file: string | undefined, base: string): string {
   return r.startsWith('..') ? file : r;
 }
 
-/** A table of functions: self and total as share and count. */
+/** A table of functions: self and total as share and count, and the self share's noise band when the rows carry one. */
 export function functionTable(rows: FunctionRow[], total: number, unit: string, base = process.cwd()): string {
-  const out = [`${'self'.padStart(7)} ${'total'.padStart(7)} ${unit.padStart(9)}  function`];
-  for (const r of rows) {
-    const where = r.file ? `  (${rel(r.file, base)}${r.line ? `:${r.line}` : ''})` : '';
-    out.push(`${pct(r.self, total).padStart(7)} ${pct(r.total, total).padStart(7)} ${String(r.self).padStart(9)}  ${r.name}${where}`);
-  }
-  return `${out.join('\n')}\n`;
+  return table(rows, total, unit, 'function', (r) => `${r.name}${r.file ? `  (${rel(r.file, base)}${r.line ? `:${r.line}` : ''})` : ''}`);
 }
 
 /** A table of source lines. */
 export function lineTable(rows: LineRow[], total: number, unit: string, base = process.cwd()): string {
-  const out = [`${'self'.padStart(7)} ${'total'.padStart(7)} ${unit.padStart(9)}  line`];
-  for (const r of rows) out.push(`${pct(r.self, total).padStart(7)} ${pct(r.total, total).padStart(7)} ${String(r.self).padStart(9)}  ${rel(r.file, base)}:${r.line}`);
+  return table(rows, total, unit, 'line', (r) => `${rel(r.file, base)}:${r.line}`);
+}
+
+function table<R extends FunctionRow | LineRow>(rows: R[], total: number, unit: string, what: string, label: (r: R) => string): string {
+  const band = noiseHeading(rows);
+  const out = [`${'self'.padStart(7)} ${'total'.padStart(7)} ${unit.padStart(9)}${band === undefined ? '' : `  ${band}`}  ${what}`];
+  for (const r of rows) {
+    const pm = band === undefined ? '' : `  ${halfWidth(r.noise?.self).padEnd(band.length)}`;
+    out.push(`${pct(r.self, total).padStart(7)} ${pct(r.total, total).padStart(7)} ${String(r.self).padStart(9)}${pm}  ${label(r)}`);
+  }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The band column's heading: how far the self share may be off at 95%, from the runs' variation
+ * or from sampling alone (one run), so nobody reads a one-run band as the whole truth.
+ */
+function noiseHeading(rows: Array<FunctionRow | LineRow>): string | undefined {
+  const n = rows.find((r) => r.noise)?.noise;
+  if (!n) return undefined;
+  return n.basis === 'runs' ? `±self (${n.runs?.self.length ?? 'several'} runs)` : '±self (sampling)';
+}
+
+/** Half the band's width in percentage points: `±1.3`. */
+function halfWidth(r: { low: number; high: number } | undefined): string {
+  return r === undefined ? '' : `±${((100 * (r.high - r.low)) / 2).toFixed(1)}`;
+}
+
+/** ` in 3 runs (1204, 1187, 1230)` after a profile's sample count, for a profile of several runs. */
+export function runsNote(runs: readonly number[] | undefined): string {
+  return runs && runs.length > 1 ? ` in ${runs.length} runs (${runs.join(', ')})` : '';
 }
 
 export function qualityLine(q: UnwindQuality): string {

@@ -242,9 +242,15 @@ export class SessionManager {
             this.events.recordStarted(s.id, cmd[0] ?? '');
           },
           onRecordFinished: (r) => {
-            const end = output.end({ exitCode: r.exitCode, signal: r.signal });
-            // The log gets the program's last lines only when they may explain a failure.
-            if (end.failed) this.log.warn({ session: s.id, ...end, tail: output.tail() }, 'the program failed');
+            // Several runs' output goes out as one stream, ended by the last run (a failed run is
+            // the last unless the spec ignores the status).
+            const failed = r.signal !== undefined || (r.exitCode ?? 0) !== 0;
+            const more = r.run !== undefined && r.run.index < r.run.of && (!failed || s.spec.record?.ignoreStatus === true);
+            if (!more) {
+              const end = output.end({ exitCode: r.exitCode, signal: r.signal });
+              // The log gets the program's last lines only when they may explain a failure.
+              if (end.failed) this.log.warn({ session: s.id, ...end, tail: output.tail() }, 'the program failed');
+            }
             this.events.recordFinished(s.id, { durationMs: Math.round(r.durationMs), exitCode: r.exitCode, signal: r.signal });
           },
         },

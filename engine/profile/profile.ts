@@ -3,6 +3,9 @@
 // over this data. The stacks, which are nearly all of it, are columns of typed arrays: a
 // million-sample profile takes tens of megabytes instead of the hundreds that an object per
 // stack costs, and the store writes and reads the columns as they are (store-format.ts).
+// Several recordings of one build make one profile: the counts are their sums, and each stack
+// keeps its count per run beside them, so that a query can tell how much a share varies from
+// run to run (query/stats.ts).
 import path from 'node:path';
 import { grown } from './int-tables.js';
 
@@ -51,6 +54,11 @@ export interface StackColumns {
   thread: Uint32Array;
   samples: Float64Array;
   period: Float64Array;
+  /**
+   * With several runs, stack i's samples in run r at runSamples[r * n + i] (n stacks); they sum
+   * to samples[i]. Empty with one run, whose counts are `samples` itself.
+   */
+  runSamples: Float64Array;
 }
 
 /** How many stacks a profile has. */
@@ -67,8 +75,13 @@ export function stackLocs(p: ProfileData, i: number): Uint32Array {
 export type { UnwindQuality } from '../../protocol/types.js';
 import type { UnwindQuality } from '../../protocol/types.js';
 
+/** Stack i's samples in run r (`samples[i]` itself with one run). */
+export function runSample(p: ProfileData, r: number, i: number): number {
+  return p.runs.length > 1 ? p.stacks.runSamples[r * p.stacks.thread.length + i]! : p.stacks.samples[i]!;
+}
+
 export interface ProfileData {
-  format: 'flame-profile/2';
+  format: 'flame-profile/3';
   unit: CountUnit;
   event: string;
   functions: FunctionInfo[];
@@ -77,6 +90,8 @@ export interface ProfileData {
   stacks: StackColumns;
   totalSamples: number;
   totalPeriod: number;
+  /** Each run's samples, in the order recorded: [totalSamples] for a profile of one run. */
+  runs: number[];
   quality: UnwindQuality;
 }
 
@@ -113,6 +128,7 @@ export class ProfileBuilder {
   private readonly stackIndex = new Map<string, number>();
   private totalSamples = 0;
   private totalPeriod = 0;
+  private readonly runTotals = [0];
   private unknownSamples = 0;
   private truncatedSamples = 0;
   lost = 0;
@@ -167,7 +183,13 @@ export class ProfileBuilder {
     return id;
   }
 
-  /** Add `samples` samples (summing to `period`) of one stack, root first. */
+  /** The samples added from now on belong to the next run of the same build. */
+  nextRun(): void {
+    this.runTotals.push(0);
+    this.stacks.nextRun();
+  }
+
+  /** Add `samples` samples (summing to `period`) of one stack, root first, to the current run. */
   add(locs: ArrayLike<number>, thread: number, samples: number, period: number, flags: { unknown: boolean; truncated: boolean }): void {
     const key = `${thread}:${Array.prototype.join.call(locs, ',')}`;
     const id = this.stackIndex.get(key);
@@ -176,6 +198,7 @@ export class ProfileBuilder {
     } else {
       this.stacks.addTo(id, samples, period);
     }
+    this.runTotals[this.runTotals.length - 1] += samples;
     this.totalSamples += samples;
     this.totalPeriod += period;
     if (flags.unknown) this.unknownSamples += samples;
@@ -185,7 +208,7 @@ export class ProfileBuilder {
   finish(): ProfileData {
     const n = this.totalSamples;
     return {
-      format: 'flame-profile/2',
+      format: 'flame-profile/3',
       unit: 'samples',
       event: this.event,
       functions: this.functions,
@@ -194,6 +217,7 @@ export class ProfileBuilder {
       stacks: this.stacks.finish(),
       totalSamples: n,
       totalPeriod: this.totalPeriod,
+      runs: [...this.runTotals],
       quality: {
         samples: n,
         unknownShare: n === 0 ? 0 : this.unknownSamples / n,
@@ -211,8 +235,16 @@ export class StackColumnsBuilder {
   private thread = new Uint32Array(1024);
   private samples = new Float64Array(1024);
   private period = new Float64Array(1024);
+  /** Each run's samples per stack; one run needs none beside `samples`. */
+  private runs: Float64Array[] = [];
   private n = 0;
   private m = 0;
+
+  /** From now on, counts go to a new run: the first call starts keeping counts per run. */
+  nextRun(): void {
+    if (this.runs.length === 0) this.runs.push(this.samples.slice());
+    this.runs.push(new Float64Array(this.samples.length));
+  }
 
   /** Append a stack; returns its index. */
   push(locs: ArrayLike<number>, thread: number, samples: number, period: number): number {
@@ -222,6 +254,7 @@ export class StackColumnsBuilder {
       this.thread = grown(this.thread);
       this.samples = grown(this.samples);
       this.period = grown(this.period);
+      this.runs = this.runs.map((r) => grown(r));
     }
     if (this.m + locs.length > this.locs.length) this.locs = grown(this.locs, this.m + locs.length);
     for (let k = 0; k < locs.length; k++) this.locs[this.m + k] = locs[k]!;
@@ -230,12 +263,14 @@ export class StackColumnsBuilder {
     this.thread[i] = thread;
     this.samples[i] = samples;
     this.period[i] = period;
+    if (this.runs.length > 0) this.runs[this.runs.length - 1]![i] = samples;
     return i;
   }
 
   addTo(i: number, samples: number, period: number): void {
     this.samples[i] += samples;
     this.period[i] += period;
+    if (this.runs.length > 0) this.runs[this.runs.length - 1]![i] += samples;
   }
 
   finish(): StackColumns {
@@ -245,6 +280,15 @@ export class StackColumnsBuilder {
       thread: this.thread.slice(0, this.n),
       samples: this.samples.slice(0, this.n),
       period: this.period.slice(0, this.n),
+      runSamples: runMajor(this.runs, this.n),
     };
   }
+}
+
+/** Per-run columns as one run-major array of n counts per run; empty for one run. */
+function runMajor(runs: Float64Array[], n: number): Float64Array {
+  if (runs.length < 2) return new Float64Array(0);
+  const out = new Float64Array(runs.length * n);
+  runs.forEach((r, k) => out.set(r.subarray(0, n), k * n));
+  return out;
 }

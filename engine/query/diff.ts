@@ -1,11 +1,14 @@
 // Two profiles compared as shares of their own totals (so runs of different lengths compare).
 // A row is significant when its change is a discovery among all the diff's rows at a 5% false
 // discovery rate (stats.ts): with hundreds of functions and lines compared, a per-row test
-// would call out a dozen of them by chance alone. A stored profile is one run, so the test
+// would call out a dozen of them by chance alone. Each row is tested with its counts in each of
+// the profiles' runs and each profile's run-to-run wobble, so a profile of several runs allows
+// for the variation between runs of one build; between two profiles of one run each, the test
 // knows sampling noise only.
 import type { ProfileData } from '../profile/profile.js';
-import { compareShares, discoveries } from './stats.js';
-import { hotLines, memoized, selectStacks, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
+import { compareShares, discoveries, type RunCounts } from './stats.js';
+import { functionRuns, lineKey, lineRuns, profileWobble, runTotals, type RowRuns } from './noise.js';
+import { hotLines, memoized, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
 
 export interface ShareCounts {
   self: number;
@@ -75,6 +78,12 @@ interface Flat {
   samples: number;
   functions: FunctionRow[];
   lines: LineRow[];
+  /** Each run's samples, and each row's counts per run. */
+  runTotals: number[];
+  fnRuns: Map<string, RowRuns>;
+  lineRuns: Map<string, RowRuns>;
+  /** The profile's run-to-run wobble (0 for one run). */
+  tau2: number;
 }
 
 const diffCache = new WeakMap<ProfileData, WeakMap<ProfileData, Map<string, ProfileDiff>>>();
@@ -82,8 +91,16 @@ const diffCache = new WeakMap<ProfileData, WeakMap<ProfileData, Map<string, Prof
 function flatOf(p: ProfileData, f: StackFilter): Flat {
   return memoized(p, `diffflat:${threadKey(f)}`, () => {
     const filter: StackFilter = f.thread === undefined ? {} : { thread: f.thread };
-    const samples = f.thread === undefined ? p.totalSamples : selectStacks(p, filter).reduce((a, si) => a + p.stacks.samples[si]!, 0);
-    return { samples, functions: topFunctions(p, filter), lines: hotLines(p, filter) };
+    const totals = runTotals(p, filter);
+    return {
+      samples: totals.reduce((a, t) => a + t, 0),
+      functions: topFunctions(p, filter),
+      lines: hotLines(p, filter),
+      runTotals: totals,
+      fnRuns: functionRuns(p, filter),
+      lineRuns: lineRuns(p, filter),
+      tau2: profileWobble(p, filter),
+    };
   });
 }
 
@@ -109,28 +126,31 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     r ? { self: r.self, total: r.total, selfShare: share(r.self, of), totalShare: share(r.total, of) } : { self: 0, total: 0, selfShare: 0, totalShare: 0 };
   // Each row's two tests (self, total), judged together once every row is known.
   const pValues: number[] = [];
-  const row = (rb: { self: number; total: number } | undefined, rc: { self: number; total: number } | undefined): DiffRow => {
+  /** A row's counts per run on one side; a row absent there has none in any run. */
+  const perRun = (side: Flat, runs: RowRuns | undefined, k: 'self' | 'total'): RunCounts => ({ counts: runs?.[k] ?? side.runTotals.map(() => 0), totals: side.runTotals });
+  const row = (rb: { self: number; total: number } | undefined, rc: { self: number; total: number } | undefined, runs: { b?: RowRuns; c?: RowRuns }): DiffRow => {
     const base = counts(rb, nb);
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const test = (k: 'self' | 'total') => compareShares({ counts: [base[k]], totals: [nb] }, { counts: [current[k]], totals: [nc] }, 0, 0).p;
+    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
     pValues.push(test('self'), test('total'));
     return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
   };
 
   const functions: FunctionDiff[] = [];
   const fnBase = new Map(b.functions.map((r) => [r.name, r]));
-  for (const rc of c.functions) functions.push({ name: rc.name, ...row(fnBase.get(rc.name), rc) });
+  const fnRow = (name: string, rb: FunctionRow | undefined, rc: FunctionRow | undefined) => row(rb, rc, { b: b.fnRuns.get(name), c: c.fnRuns.get(name) });
+  for (const rc of c.functions) functions.push({ name: rc.name, ...fnRow(rc.name, fnBase.get(rc.name), rc) });
   const fnCur = new Set(c.functions.map((r) => r.name));
-  for (const rb of b.functions) if (!fnCur.has(rb.name)) functions.push({ name: rb.name, ...row(rb, undefined) });
+  for (const rb of b.functions) if (!fnCur.has(rb.name)) functions.push({ name: rb.name, ...fnRow(rb.name, rb, undefined) });
 
-  const lineKey = (r: LineRow) => `${r.line}\u0000${r.file}`;
   const lines: LineDiff[] = [];
   const lnBase = new Map(b.lines.map((r) => [lineKey(r), r]));
-  for (const rc of c.lines) lines.push({ file: rc.file, line: rc.line, ...row(lnBase.get(lineKey(rc)), rc) });
+  const lnRow = (key: string, rb: LineRow | undefined, rc: LineRow | undefined) => row(rb, rc, { b: b.lineRuns.get(key), c: c.lineRuns.get(key) });
+  for (const rc of c.lines) lines.push({ file: rc.file, line: rc.line, ...lnRow(lineKey(rc), lnBase.get(lineKey(rc)), rc) });
   const lnCur = new Set(c.lines.map(lineKey));
-  for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...row(rb, undefined) });
+  for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...lnRow(lineKey(rb), rb, undefined) });
 
   const found = discoveries(pValues);
   [...functions, ...lines].forEach((r, i) => (r.significant = found[2 * i]! || found[2 * i + 1]!));

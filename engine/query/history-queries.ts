@@ -11,6 +11,7 @@ import { exportProfile } from '../export/export.js';
 import { compileFilter } from './filter.js';
 import type { ProfileData } from '../profile/profile.js';
 import { hotLines, topFunctions } from './query.js';
+import { runsOf, withFunctionNoise, withLineNoise } from './noise.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
 
@@ -41,11 +42,13 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
     const filter = p.filter ? compileFilter(p.filter) : undefined;
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: topFunctions(data, { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' }) };
+    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' };
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: withFunctionNoise(data, topFunctions(data, opts), opts), ...runsOf(data) };
   });
   on(P.Lines.type, async (p) => {
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: hotLines(data, { file: p.file, limit: p.limit ?? 100, thread: p.thread }) };
+    const opts = { file: p.file, limit: p.limit ?? 100, thread: p.thread };
+    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: withLineNoise(data, hotLines(data, opts), opts), ...runsOf(data) };
   });
   on(P.Tree.type, async (p) => {
     const { meta, data } = await load(p.profile);

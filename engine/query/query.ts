@@ -65,13 +65,21 @@ export function memoized<T>(p: ProfileData, key: string, compute: () => T): T {
   return m.get(key) as T;
 }
 
-/** Self and total per function, for one thread filter and inline mode. */
-function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array; total: Float64Array } {
-  return memoized(p, `fn:${opts.noInline ? 1 : 0}:${threadKey(opts)}`, () => {
+/** Each stack's samples: of every run, or of run `run` alone (0-based) in a profile of several. */
+function stackWeights(p: ProfileData, run: number | undefined): Float64Array {
+  if (run === undefined || p.runs.length < 2) return p.stacks.samples;
+  const n = stackCount(p);
+  return p.stacks.runSamples.subarray(run * n, (run + 1) * n);
+}
+
+/** Self and total per function, for one thread filter and inline mode: of all runs, or of run `run`. */
+function functionCounts(p: ProfileData, opts: TopOptions, run?: number): { self: Float64Array; total: Float64Array } {
+  return memoized(p, `fn:${opts.noInline ? 1 : 0}:${threadKey(opts)}:${run ?? '*'}`, () => {
     const self = new Float64Array(p.functions.length);
     const total = new Float64Array(p.functions.length);
     const seen = new Int32Array(p.functions.length).fill(-1);
-    const { start, locs, samples } = p.stacks;
+    const { start, locs } = p.stacks;
+    const samples = stackWeights(p, run);
     const locFn = new Uint32Array(p.locations.length);
     const locInlined = new Uint8Array(p.locations.length);
     p.locations.forEach((l, i) => {
@@ -96,6 +104,12 @@ function functionCounts(p: ProfileData, opts: TopOptions): { self: Float64Array;
     }
     return { self, total };
   });
+}
+
+/** Each function's self and total in each run, indexed by function id: one entry per run (the whole counts for a profile of one run). */
+export function functionRunCounts(p: ProfileData, opts: TopOptions = {}): Array<{ self: Float64Array; total: Float64Array }> {
+  if (p.runs.length < 2) return [functionCounts(p, opts)];
+  return p.runs.map((_, r) => functionCounts(p, opts, r));
 }
 
 /** Functions by self (or total) count. */
@@ -178,8 +192,16 @@ export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<stri
   return out;
 }
 
-/** One row per distinct (file, line) with self and total; locations map onto rows once. */
-function countLines(p: ProfileData, opts: StackFilter): LineRow[] {
+/**
+ * Each source line's self and total in each run: rows in one order for every run, one entry per
+ * run (the whole counts for a profile of one run).
+ */
+export function lineRunCounts(p: ProfileData, opts: StackFilter = {}): LineRow[][] {
+  return memoized(p, `lineruns:${threadKey(opts)}`, () => (p.runs.length < 2 ? [countLines(p, opts)] : p.runs.map((_, r) => countLines(p, opts, r))));
+}
+
+/** One row per distinct (file, line) with self and total (of all runs, or of run `run`); locations map onto rows once. */
+function countLines(p: ProfileData, opts: StackFilter, run?: number): LineRow[] {
   const rows: LineRow[] = [];
   const rowOf = new Int32Array(p.locations.length).fill(-1);
   const index = new Map<string, number>();
@@ -195,7 +217,8 @@ function countLines(p: ProfileData, opts: StackFilter): LineRow[] {
     rowOf[i] = r;
   });
   const seen = new Int32Array(rows.length).fill(-1);
-  const { start, locs, samples } = p.stacks;
+  const { start, locs } = p.stacks;
+  const samples = stackWeights(p, run);
   for (const si of selectStacks(p, opts)) {
     const a = start[si]!;
     const b = start[si + 1]!;

@@ -88,7 +88,11 @@ export function shareInterval(row: RunCounts, tau2: number, confidence = DEFAULT
   if (n <= 0) return { share: 0, low: 0, high: 1, basis };
   const share = sum(row.counts) / n;
   const z = normalQuantile(1 - (1 - confidence) / 2);
-  if (basis === 'sampling') return { ...wilson(share, n, z), share, basis };
+  if (basis === 'sampling') {
+    // Rounding can leave Wilson's bounds a hair inside a share of exactly 0 or 1.
+    const w = wilson(share, n, z);
+    return { share, low: Math.min(w.low, share), high: Math.max(w.high, share), basis };
+  }
   const half = z * Math.sqrt(shareVariance(row, tau2));
   return { share, low: Math.max(0, share - half), high: Math.min(1, share + half), basis };
 }

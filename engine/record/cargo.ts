@@ -1,11 +1,12 @@
 // Mode `flame record` on a cargo target: read the workspace, build the target with flame's
-// profile (debug info, frame pointers for --call-graph fp), then run the executable under perf.
+// profile (debug info, frame pointers for --call-graph fp), then run the executable under perf,
+// once or `record.runs` times.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildTarget, type BuildResult } from '../cargo/build.js';
 import { readMetadata, selectTarget, workspaceOf, type TargetOptions } from '../cargo/target.js';
 import type { RecordResult } from './record.js';
-import { recordAndAnalyse, refuseNewline, type RecordContext } from './steps.js';
+import { recordRuns, refuseNewline, type RecordContext } from './steps.js';
 
 export async function buildAndRecord(ctx: RecordContext): Promise<RecordResult> {
   const { req, hooks } = ctx;
@@ -34,5 +35,5 @@ export async function buildAndRecord(ctx: RecordContext): Promise<RecordResult> 
   hooks.onBuildFinished?.({ ok: true, durationMs: performance.now() - tb, build });
   await hooks.onBuilt?.();
   const command = [build.executable, ...build.runArgs, ...(req.programArgs ?? [])];
-  return recordAndAnalyse(ctx, { command, label: `recording ${path.basename(build.executable)}`, workspace, build, warnings: [...build.warnings] });
+  return recordRuns(ctx, { command, label: `recording ${path.basename(build.executable)}`, workspace, build, warnings: [...build.warnings] });
 }

@@ -12,6 +12,7 @@ import { buildAndRecord } from './cargo.js';
 import { recordCommand } from './command.js';
 import { analyseFinished } from './perf-data.js';
 import { recordContext } from './steps.js';
+import { ErrorCodes, FlameError } from '../../common/errors.js';
 
 export interface RecordRequest {
   /** Build and run this cargo target... */
@@ -51,6 +52,22 @@ export interface RecordResult {
   workspace?: WorkspaceInfo;
   /** Where flame's own files go: `<target dir>/flame` in a workspace, else the cwd. */
   outputDir: string;
+  /** With several runs (`record.runs`), each run's samples and times, in order. */
+  runs?: RunTimes[];
+  /** With several runs, the ms it took to merge them into one profile (part of analysisMs). */
+  mergeMs?: number;
+}
+
+export interface RunTimes {
+  samples: number;
+  durationMs: number;
+  analysisMs: number;
+}
+
+/** Which of several runs of one build a recording is, 1-based. */
+export interface RunIndex {
+  index: number;
+  of: number;
 }
 
 export type RecordProgress =
@@ -73,13 +90,17 @@ export interface RecordHooks {
   onWorkspace?: (metadata: CargoMetadata) => Promise<void>;
   /** The build succeeded: cargo has read every source it will (the moment to hash them again). */
   onBuilt?: () => Promise<void>;
-  onRecordStarted?: (command: string[]) => void;
-  onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string }) => void;
+  /** `run` is set when the request records several runs: once per run. */
+  onRecordStarted?: (command: string[], run?: RunIndex) => void;
+  onRecordFinished?: (r: { durationMs: number; exitCode?: number; signal?: string; run?: RunIndex }) => void;
 }
 
 /** Build (unless given a command, a pid or a perf.data), record and analyse. */
 export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): Promise<RecordResult> {
   const ctx = recordContext(req, hooks);
+  if ((req.record?.runs ?? 1) > 1 && (req.perfData !== undefined || req.record?.pid !== undefined)) {
+    throw new FlameError(ErrorCodes.BadInput, `${req.perfData !== undefined ? 'a perf.data' : 'attaching to a pid'} is one recording; several runs (--runs) need a program flame starts itself`);
+  }
   if (req.perfData !== undefined) return analyseFinished(ctx, req.perfData);
   if (req.command !== undefined && req.command.length > 0) return recordCommand(ctx, req.command);
   if (req.record?.pid !== undefined) return attachToPid(ctx, req.record.pid);

@@ -6,12 +6,13 @@ import { performance } from 'node:perf_hooks';
 import { Analysis, analyzePerfData, type AnalyzeOptions, type AnalyzeResult } from '../profile/analyze.js';
 import { followPerfData, type PerfFollower } from '../perf/follow.js';
 import type { BuildResult } from '../cargo/build.js';
+import { mergeRuns } from '../profile/runs.js';
 import { findWorkspace, type WorkspaceInfo } from '../cargo/target.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 import { cacheDir } from '../../common/fsutil.js';
 import { logger } from '../../common/log.js';
 import { checkPerfUsable, perfRecord } from '../perf/run.js';
-import type { ProgramOutcome, RecordHooks, RecordRequest, RecordResult } from './record.js';
+import type { ProgramOutcome, RecordHooks, RecordRequest, RecordResult, RunIndex } from './record.js';
 
 export interface RecordContext {
   req: RecordRequest;
@@ -39,6 +40,52 @@ export interface Run {
   build?: BuildResult;
   /** Warnings so far (the build's). */
   warnings: string[];
+  /** Which of several runs of the same build this is, 1-based (absent: the only one). */
+  run?: RunIndex;
+}
+
+/**
+ * Record `run` as many times as the request's `runs` says (once by default), one after the
+ * other, and keep them as one profile with each run's counts (profile/runs.ts). A run the user
+ * interrupted, or whose program failed, is the last: its profile covers the runs until then.
+ */
+export async function recordRuns(ctx: RecordContext, run: Run): Promise<RecordResult> {
+  const n = ctx.req.record?.runs ?? 1;
+  if (n <= 1) return recordAndAnalyse(ctx, run);
+  const results: RecordResult[] = [];
+  let interrupted = false;
+  const onInterrupt = (): void => void (interrupted = true);
+  ctx.hooks.interrupts?.on('interrupt', onInterrupt);
+  try {
+    for (let i = 1; i <= n; i++) {
+      const r = await recordAndAnalyse(ctx, { ...run, label: `${run.label} (run ${i} of ${n})`, warnings: i === 1 ? run.warnings : [], run: { index: i, of: n } });
+      results.push(r);
+      if (interrupted || (r.program?.failed && !ctx.req.record?.ignoreStatus)) break;
+    }
+  } finally {
+    ctx.hooks.interrupts?.off('interrupt', onInterrupt);
+  }
+  return combineRuns(results, n);
+}
+
+/** The runs' results as one: the merged profile, summed times, the last run's recording and outcome. */
+function combineRuns(results: RecordResult[], asked: number): RecordResult {
+  const last = results.at(-1)!;
+  const t0 = performance.now();
+  const profile = mergeRuns(results.map((r) => r.profile));
+  const mergeMs = performance.now() - t0;
+  const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+  if (results.length < asked) warnings.push(`stopped after run ${results.length} of ${asked}; the profile has the runs until then`);
+  const sum = (f: (r: RecordResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+  return {
+    ...last,
+    profile,
+    warnings,
+    durationMs: sum((r) => r.durationMs),
+    analysisMs: sum((r) => r.analysisMs) + mergeMs,
+    runs: results.map((r) => ({ samples: r.profile.totalSamples, durationMs: r.durationMs, analysisMs: r.analysisMs })),
+    mergeMs,
+  };
 }
 
 /** perf record the run, analysing as it goes, and make the result. */
@@ -60,7 +107,7 @@ export async function recordAndAnalyse(ctx: RecordContext, run: Run): Promise<Re
   const live: LiveAnalysis = { analysis: new Analysis(ctx.analyzeOpts), follower: undefined };
   await writeFile(tmp, '', { mode: 0o644 });
   try {
-    hooks.onRecordStarted?.(run.command);
+    hooks.onRecordStarted?.(run.command, run.run);
     const recording = perfRecord(req.record ?? {}, run.command, tmp, {
       programOutput: hooks.detached?.programOutput,
       stdin: hooks.detached ? 'ignore' : 'inherit',
@@ -83,7 +130,7 @@ export async function recordAndAnalyse(ctx: RecordContext, run: Run): Promise<Re
   }
   await rename(tmp, perfData);
   const durationMs = performance.now() - t0;
-  hooks.onRecordFinished?.({ durationMs, exitCode: outcome.exitCode, signal: outcome.signal });
+  hooks.onRecordFinished?.({ durationMs, exitCode: outcome.exitCode, signal: outcome.signal, ...(run.run ? { run: run.run } : {}) });
   const program = programOutcome(outcome);
   const warnings = run.warnings;
   if (program.failed && !req.record?.ignoreStatus) {

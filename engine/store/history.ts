@@ -40,6 +40,7 @@ export interface RunFacts {
 /** The meta a finished run is stored with; samples, unit, event and quality come from the profile. */
 function runMeta(run: RunFacts): NewProfileMeta {
   const meta: NewProfileMeta = { summary: summaryOf(run.profile) };
+  if (run.profile.runs.length > 1) meta.runs = [...run.profile.runs];
   if (run.target !== undefined) meta.target = run.target;
   if (run.options !== undefined) meta.options = run.options;
   if (run.source !== undefined) meta.source = run.source;

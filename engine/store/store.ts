@@ -2,7 +2,7 @@
 // target directory, written so that a kill at any moment leaves each listed profile whole.
 //
 // Layout of the store directory:
-//   <id>.profile.gz        the ProfileData in format 2 (store-format.ts), gzipped (written first)
+//   <id>.profile.gz        the ProfileData in format 3 (format.ts; format 2, one run each, is read too), gzipped (written first)
 //   <id>.profile.json.gz   the same in format 1, gzipped JSON, as stores written before format 2
 //                          hold it; read, never written
 //   <id>.meta.json         { format, data: { bytes, format }, meta } — the commit point (written last)
@@ -25,7 +25,7 @@ import { ErrorCodes, FlameError } from '../../common/errors.js';
 import { processAlive, syncDir, TEMP_NAME_RE, writeFileAtomic, writeFileNoReplace } from '../../common/fsutil.js';
 import { logger } from '../../common/log.js';
 import type { ProfileData } from '../profile/profile.js';
-import { decodeProfile, encodeProfile, isFormat2, upgradeFormat1 } from './format.js';
+import { decodeProfile, encodeProfile, isBinaryFormat, upgradeFormat1 } from './format.js';
 
 /** What the store knows about one profile without reading it: the wire type, sent as is. */
 export type { ProfileMeta } from '../../protocol/types.js';
@@ -332,7 +332,7 @@ export class ProfileStore {
     if (!ID_RE.test(id) || m?.id !== id) return `id does not match the file name`;
     const format = record.data.format ?? LEGACY_FORMAT;
     if (format === LEGACY_FORMAT) this.legacy.add(id);
-    else if (format !== DATA_FORMAT) return `data format '${String(format)}' is not one this flame reads (${DATA_FORMAT}); a newer flame wrote it`;
+    else if (format !== DATA_FORMAT && format !== FORMAT_2) return `data format '${String(format)}' is not one this flame reads (${DATA_FORMAT}); a newer flame wrote it`;
     if (typeof m.createdAt !== 'string' || typeof m.samples !== 'number' || typeof m.unit !== 'string' || typeof m.event !== 'string' || typeof m.quality !== 'object' || m.quality === null) {
       return 'meta lacks required fields';
     }
@@ -377,7 +377,7 @@ export class ProfileStore {
     try {
       // gunzip checks the CRC-32 and length in the gzip trailer, so damage shows up here.
       const bytes = await gunzip(raw);
-      if (isFormat2(bytes)) return decodeProfile(bytes);
+      if (isBinaryFormat(bytes)) return decodeProfile(bytes);
       return upgradeFormat1(JSON.parse(bytes.toString('utf8')));
     } catch (err) {
       throw new FlameError(ErrorCodes.BadInput, `profile '${id}' is damaged on disk (${this.dataPath(id)}); delete it or record again`, { cause: err });
@@ -414,7 +414,9 @@ export class ProfileStore {
 const META_FORMAT = 'flame-store-meta/1';
 const META_SUFFIX = '.meta.json';
 const DATA_SUFFIX = '.profile.gz';
-const DATA_FORMAT = 'flame-profile/2';
+const DATA_FORMAT = 'flame-profile/3';
+/** Written before several runs made one profile: the same file name, read as one run. */
+const FORMAT_2 = 'flame-profile/2';
 /** Data of stores written before format 2: read (and upgraded in memory), never written. */
 const LEGACY_SUFFIX = '.profile.json.gz';
 const LEGACY_FORMAT = 'flame-profile/1';

@@ -9,6 +9,9 @@ import { PerfScriptParser } from '../../engine/perf/script.js';
 import { hotLines, topFunctions, foldedStacks } from '../../engine/query/query.js';
 import { callTree } from '../../engine/query/tree.js';
 import { decodeProfile, encodeProfile } from '../../engine/store/format.js';
+import { mergeRuns } from '../../engine/profile/runs.js';
+import { withFunctionNoise, withLineNoise } from '../../engine/query/noise.js';
+import { diffProfiles } from '../../engine/query/diff.js';
 import { CORPUS } from '../helpers.js';
 import { native } from '../corpus.js';
 import { syntheticProfile } from '../store-writer.js';
@@ -47,7 +50,8 @@ function perfSeeds(): string[] {
 }
 
 let perf: string[] | undefined;
-let stored: Buffer | undefined;
+/** A one-run profile and one of three runs (format 3's per-run columns), as stored. */
+let stored: Buffer[] | undefined;
 
 const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : `threw a non-Error: ${String(err)}`);
 
@@ -95,8 +99,9 @@ export const PARSER_TARGETS: Record<string, ParserTarget> = {
   },
   'store-decode': {
     one(r) {
-      stored ??= Buffer.concat(encodeProfile(syntheticProfile({ seed: 5, stacks: 40, samples: 120, functions: 12, minDepth: 2, maxDepth: 6 })));
-      const input = mutateBytes(r, stored);
+      const synthetic = (seed: number) => syntheticProfile({ seed, stacks: 40, samples: 120, functions: 12, minDepth: 2, maxDepth: 6 });
+      stored ??= [synthetic(5), mergeRuns([synthetic(5), synthetic(6), synthetic(7)])].map((p) => Buffer.concat(encodeProfile(p)));
+      const input = mutateBytes(r, stored[r() < 0.5 ? 0 : 1]!);
       let p;
       try {
         p = decodeProfile(input);
@@ -109,6 +114,9 @@ export const PARSER_TARGETS: Record<string, ParserTarget> = {
         hotLines(p, { limit: 10 });
         foldedStacks(p);
         callTree(p, {});
+        withFunctionNoise(p, topFunctions(p, { limit: 10 }));
+        withLineNoise(p, hotLines(p, { limit: 10 }));
+        diffProfiles(p, p);
       } catch (err) {
         return { input, failure: `decoded, then a query failed: ${describe(err)}` };
       }

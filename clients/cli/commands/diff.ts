@@ -9,7 +9,9 @@ import { rel, threadArg } from '../render.js';
 const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--manifest-path PATH]
 
 Compare two stored profiles (default: previous against latest). Counts are normalised to each
-profile's total; a row is marked * when the change is larger than sampling noise.
+profile's total; a row is marked * when the change is a discovery at a 5% false discovery
+rate over all the rows compared: beyond both profiles' run-to-run variation when they have
+several runs (\`flame record --runs N\`), beyond sampling noise alone when they have one.
 `;
 
 const sharePct = (x: number) => `${(100 * x).toFixed(1)}%`;

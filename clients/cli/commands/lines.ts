@@ -1,7 +1,8 @@
 // `flame lines`: source lines by self count, each with its total, of a perf.data.
 import { hotLines } from '../../../engine/query/query.js';
+import { runsOf, withLineNoise } from '../../../engine/query/noise.js';
 import { limitArg, parse } from '../args.js';
-import { analyzeWithProgress, lineTable, threadArg } from '../render.js';
+import { analyzeWithProgress, lineTable, runsNote, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import * as P from '../../../protocol/methods.js';
 
@@ -16,7 +17,11 @@ its total (samples with the line anywhere in the stack, once per sample).
                      history, ./perf.data; a ./perf.data newer than the
                      latest stored profile is read in its place)
   --limit N          rows to print (default 30; 0 for all)
-  --json             print {samples, unit, lines: [{file, line, self, total}]}
+  --json             print {samples, unit, runs?, lines: [{file, line, self, total, noise}]}
+                     (noise as \`flame top --json\` gives it)
+
+The ± column is the self share's 95% interval, as in \`flame top\`: from the profile's runs, or
+from sampling noise alone for a profile of one run.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -53,9 +58,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const lines = hotLines(profile, { ...query, limit });
+  const lines = withLineNoise(profile, hotLines(profile, { ...query, limit }), query);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, lines })}\n`);
+    process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, ...runsOf(profile), lines })}\n`);
   } else {
     process.stdout.write(lineTable(lines, profile.totalSamples, profile.unit));
   }
@@ -63,6 +68,6 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printLines(r: P.Lines.Result, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, lines: r.lines })}\n`);
-  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}\n${lineTable(r.lines, r.samples, r.unit)}`);
+  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), lines: r.lines })}\n`);
+  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}${runsNote(r.runs)}\n${lineTable(r.lines, r.samples, r.unit)}`);
 }

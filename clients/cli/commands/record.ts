@@ -21,7 +21,8 @@ Output:
   --folded FILE          also write the folded stacks
   --open                 open the flame graph when done
   --json                 print {perfData, svg, folded, samples, unit, durationMs, analysisMs,
-                         afterProgramMs, quality, top} on stdout
+                         afterProgramMs, quality, top, runs?, mergeMs?} on stdout (with --runs,
+                         runs lists each run's samples, durationMs and analysisMs)
 
 ${SVG_HELP}`;
 

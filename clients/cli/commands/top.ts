@@ -1,8 +1,9 @@
 // `flame top`: functions by self count of a perf.data (default: flame's latest recording).
 import { compileFilter } from '../../../engine/query/filter.js';
 import { topFunctions } from '../../../engine/query/query.js';
+import { runsOf, withFunctionNoise } from '../../../engine/query/noise.js';
 import { limitArg, parse } from '../args.js';
-import { analyzeWithProgress, functionTable, qualityLine, threadArg } from '../render.js';
+import { analyzeWithProgress, functionTable, qualityLine, runsNote, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import * as P from '../../../protocol/methods.js';
 
@@ -19,7 +20,12 @@ Functions by self count (samples whose innermost frame is the function).
                      \`perf report --sort sym\` does, not to the innermost inlined function
   --filter REGEX     only functions whose name matches
   --thread T         only samples of this thread (tid or name)
-  --json             print {samples, unit, functions: [{name, self, total, file, line}]}
+  --json             print {samples, unit, runs?, functions: [{name, self, total, file, line,
+                     noise: {basis, self: {low, high}, total: {low, high}, runs?}}]}
+
+The ± column is the self share's 95% interval: from the variation between the profile's runs
+(\`flame record --runs N\`), or, for a profile of one run, from sampling noise alone (labelled
+"(sampling)": a busy machine moves shares further than that).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -71,9 +77,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const functions = topFunctions(profile, { ...query, limit });
+  const functions = withFunctionNoise(profile, topFunctions(profile, { ...query, limit }), query);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, functions })}\n`);
+    process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, ...runsOf(profile), functions })}\n`);
   } else {
     process.stdout.write(`${profile.totalSamples} ${profile.unit} of ${profile.event}; ${qualityLine(profile.quality)}\n`);
     process.stdout.write(functionTable(functions, profile.totalSamples, profile.unit));
@@ -82,6 +88,6 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printTop(r: P.Top.Result, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, functions: r.functions })}\n`);
-  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}\n${functionTable(r.functions, r.samples, r.unit)}`);
+  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), functions: r.functions })}\n`);
+  else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}${runsNote(r.runs)}\n${functionTable(r.functions, r.samples, r.unit)}`);
 }

@@ -20,7 +20,10 @@ export function hoverTarget(doc: Doc, heat: FileHeat, line: number): { fn?: Func
 
 function counts(h: LineHeat, samples: number): string {
   const was = h.was ? ` (previous profile: ${pct(h.was.selfShare)} self, ${pct(h.was.totalShare)} total${h.was.significant ? '' : ', within noise'})` : '';
-  return `${h.self} samples self (${pct(h.selfShare)}), ${h.total} total (${pct(h.totalShare)}) of ${samples}${was}`;
+  const band = (r: { low: number; high: number } | undefined) => (r ? ` ±${pct((r.high - r.low) / 2)}` : '');
+  const n = h.noise;
+  const basis = n ? `; ± at 95%, ${n.basis === 'runs' ? `from ${n.runs?.self.length ?? 'several'} runs` : 'sampling noise only (one run)'}` : '';
+  return `${h.self} samples self (${pct(h.selfShare)}${band(n?.self)}), ${h.total} total (${pct(h.totalShare)}${band(n?.total)}) of ${samples}${basis}${was}`;
 }
 
 export function callersText(r: P.Callers.Result): string {
