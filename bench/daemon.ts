@@ -113,7 +113,8 @@ export function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
     const file = `/src/wordfreq/src/${mod}.rs`;
     const line = 10 + ((fi * 37) % 900);
     const id = b.fn({ name, file, line, dso: 'wordfreq' });
-    for (let k = 0; k < LINES_PER_FN; k++) locIds[fi * LINES_PER_FN + k] = b.location(id, { file, line: line + 1 + k * 3, inlined: k === LINES_PER_FN - 1 && fi % 5 === 0 });
+    for (let k = 0; k < LINES_PER_FN; k++)
+      locIds[fi * LINES_PER_FN + k] = b.location(id, { file, line: line + 1 + k * 3, inlined: k === LINES_PER_FN - 1 && fi % 5 === 0 });
   }
   const threads: number[] = [];
   for (let t = 0; t < THREADS; t++) threads.push(b.thread({ comm: t === 0 ? 'wordfreq' : `worker-${t}`, pid: 4242, tid: 4242 + t }));
@@ -128,7 +129,6 @@ export function buildProfile(shape: Shape, counts: Uint32Array): ProfileData {
   return b.finish();
 }
 
-
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 function procStatus(pid: number, field: string): number {
@@ -142,7 +142,6 @@ function cpuTicks(pid: number): number {
   const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return Number(rest[11]) + Number(rest[12]);
 }
-
 
 export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
   const requests = Math.max(1, Math.floor(opts.runs));
@@ -209,7 +208,10 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
       ['profile/top', () => send(conn, P.Top.type, { profile: latest })],
       [`profile/tree (path ${treePath.join(' → ')}, maxDepth 3)`, () => send(conn, P.Tree.type, { profile: latest, path: treePath, maxDepth: 3 })],
       // What a flame graph can draw: nodes under 0.1% of the subtree are narrower than a pixel.
-      [`profile/tree (same path, maxDepth 3, minShare 0.001)`, () => send(conn, P.Tree.type, { profile: latest, path: treePath, maxDepth: 3, minShare: 0.001 })],
+      [
+        `profile/tree (same path, maxDepth 3, minShare 0.001)`,
+        () => send(conn, P.Tree.type, { profile: latest, path: treePath, maxDepth: 3, minShare: 0.001 }),
+      ],
       ['profile/lines', () => send(conn, P.Lines.type, { profile: latest })],
       ['profile/diff (previous → latest; cached per pair)', () => send(conn, P.Diff.type, { base: previous, current: latest })],
     ];
@@ -226,7 +228,13 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
         xs.push(performance.now() - t);
       }
       xs.sort((a, b) => a - b);
-      row(`${label}: p50 / p99 of ${xs.length} requests; first request (cold caches${label.startsWith('profile/top') ? ', incl. load from disk' : ''}${label.startsWith('profile/diff') ? ', incl. loading base' : ''})`, ms(quantile(xs, 0.5)), ms(quantile(xs, 0.99)), `first ${ms(warm)}`, `answer ${(size / 1024).toFixed(0)} KiB`);
+      row(
+        `${label}: p50 / p99 of ${xs.length} requests; first request (cold caches${label.startsWith('profile/top') ? ', incl. load from disk' : ''}${label.startsWith('profile/diff') ? ', incl. loading base' : ''})`,
+        ms(quantile(xs, 0.5)),
+        ms(quantile(xs, 0.99)),
+        `first ${ms(warm)}`,
+        `answer ${(size / 1024).toFixed(0)} KiB`,
+      );
     }
     row('daemon RSS after the latency runs (2 profiles touched)', `${(procStatus(pid, 'VmRSS') / 2 ** 20).toFixed(0)} MiB`);
 
@@ -256,7 +264,11 @@ export async function benchDaemon(opts: { runs: number }): Promise<string[][]> {
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const b = cpuTicks(pid);
     const wall = performance.now() - w;
-    row(`daemon idle CPU over ${(wall / 1000).toFixed(0)} s (no client, no session; utime+stime)`, `${(((b - a) / tick / (wall / 1000)) * 100).toFixed(2)} % of one core`, `${b - a} ticks`);
+    row(
+      `daemon idle CPU over ${(wall / 1000).toFixed(0)} s (no client, no session; utime+stime)`,
+      `${(((b - a) / tick / (wall / 1000)) * 100).toFixed(2)} % of one core`,
+      `${b - a} ticks`,
+    );
   } finally {
     c?.close();
     await daemon?.stop();

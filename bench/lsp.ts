@@ -14,7 +14,6 @@ import { send, listen } from '../clients/connect.js';
 
 const PAD = 5000;
 
-
 const ms = (s: Stat) => [`${s.median.toFixed(1)} ms`, `${s.min.toFixed(1)}–${s.max.toFixed(1)} ms`];
 
 export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
@@ -52,7 +51,12 @@ export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
         };
       });
       await send(daemon.conn, P.ProfileOnce.type, {});
-      ready.push(await Promise.race([served, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no refreshed hints within 30 s of profile/ready')), 30000))]));
+      ready.push(
+        await Promise.race([
+          served,
+          new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no refreshed hints within 30 s of profile/ready')), 30000)),
+        ]),
+      );
       lsp.onInlayRefresh = undefined;
     }
 
@@ -69,7 +73,10 @@ export async function benchLsp(opts: { runs: number }): Promise<string[][]> {
     const lensStat = await timeIt(20, () => lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }));
     let version = 1;
     const editStat = await timeIt(20, async () => {
-      await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// x\n' }] });
+      await lsp.conn.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: ++version },
+        contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// x\n' }],
+      });
       await hints();
     });
     const lines = text.split('\n').length;

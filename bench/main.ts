@@ -33,10 +33,10 @@ const BASELINE = (() => {
   if (!existsSync(path.join(dir, 'bin', 'flame.js'))) throw new Error(`--baseline ${dir}: not a built flame checkout (bin/flame.js missing; run npm ci there)`);
   return dir;
 })();
-const baselineName = BASELINE === undefined ? '' : `baseline ${execFileSync('git', ['-C', BASELINE, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
+const baselineName =
+  BASELINE === undefined ? '' : `baseline ${execFileSync('git', ['-C', BASELINE, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
 const RUNS = Number(process.env.FLAME_BENCH_RUNS ?? 5);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-'));
-
 
 const fmt = (s: Stat, unit = 's', scale = 1000) => `${(s.median / scale).toFixed(3)} ${unit} (${(s.min / scale).toFixed(3)}–${(s.max / scale).toFixed(3)})`;
 
@@ -53,7 +53,12 @@ function time(fn: () => void, runs = RUNS): Stat {
 /** Wall time of a whole command, stdout to a file; returns the stat and the last output. */
 function timeCmd(cmd: string, argv: string[], out: string, opts: { input?: string; env?: NodeJS.ProcessEnv; runs?: number } = {}): Stat {
   return time(() => {
-    const r = spawnSync(cmd, argv, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], input: opts.input ? readFileSync(opts.input) : undefined, maxBuffer: 1 << 30, env: { ...process.env, ...opts.env } });
+    const r = spawnSync(cmd, argv, {
+      stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      input: opts.input ? readFileSync(opts.input) : undefined,
+      maxBuffer: 1 << 30,
+      env: { ...process.env, ...opts.env },
+    });
     if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
     writeFileSync(out, r.stdout);
   }, opts.runs);
@@ -104,7 +109,14 @@ const ws = path.join(tmp, 'ws');
 cpSync(path.join(REPO, 'examples', 'wordfreq'), ws, { recursive: true, filter: (s) => !s.includes(`${path.sep}target`) });
 // Recorded by `flame exec` (its default settings: 997 Hz, DWARF stacks), as the issue asks; both
 // tools then analyse this one file.
-const recorded = JSON.parse(execFileSync(process.execPath, [FLAME, 'exec', '--json', '-o', path.join(tmp, 'exec.svg'), '--', 'cargo', 'build', '--release', '--quiet'], { cwd: ws, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', maxBuffer: 64 << 20 })) as { perfData: string };
+const recorded = JSON.parse(
+  execFileSync(process.execPath, [FLAME, 'exec', '--json', '-o', path.join(tmp, 'exec.svg'), '--', 'cargo', 'build', '--release', '--quiet'], {
+    cwd: ws,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  }),
+) as { perfData: string };
 const perfData = recorded.perfData;
 const analyse = async (cache: string) => {
   const t = performance.now();
@@ -160,13 +172,21 @@ if (PEERS) {
       const bf = timed(old, ['fold', file], `${ours}.baseline`);
       const bs = timed(old, ['svg', theirs], `${ourSvg}.baseline`);
       const sameFold = readFileSync(`${ours}.baseline`).equals(readFileSync(ours));
-      row(`fold ${name}: flame fold vs ${baselineName} (both: default threads)`, fmtMean(f), fmtMean(bf), `ratio ${(f.mean / bf.mean).toFixed(2)}`, sameFold ? 'outputs identical' : 'OUTPUTS DIFFER');
+      row(
+        `fold ${name}: flame fold vs ${baselineName} (both: default threads)`,
+        fmtMean(f),
+        fmtMean(bf),
+        `ratio ${(f.mean / bf.mean).toFixed(2)}`,
+        sameFold ? 'outputs identical' : 'OUTPUTS DIFFER',
+      );
       row(`svg ${name}: flame svg vs ${baselineName}`, fmtMean(sv), fmtMean(bs), `ratio ${(sv.mean / bs.mean).toFixed(2)}`);
     }
   }
   // Analysis alone of one and the same perf.data.
   for (const [label, data] of [['cargo build recording', perfData]] as const) {
-    const f = timeCmd(process.execPath, [FLAME, 'record', '--perf-data', data, '-o', path.join(tmp, 'a.svg')], path.join(tmp, 'a.out'), { env: { FLAME_CACHE_DIR: path.join(tmp, 'cache-peer') } });
+    const f = timeCmd(process.execPath, [FLAME, 'record', '--perf-data', data, '-o', path.join(tmp, 'a.svg')], path.join(tmp, 'a.out'), {
+      env: { FLAME_CACHE_DIR: path.join(tmp, 'cache-peer') },
+    });
     // cargo-flamegraph resolves inline frames through perf script + addr2line; on big binaries
     // that takes many minutes, so one run with a time limit.
     const limitMs = Number(process.env.FLAME_BENCH_PEER_LIMIT_MS ?? 300_000);
@@ -182,7 +202,8 @@ if (PEERS) {
 {
   const { benchOneShot } = await import('./oneshot.js');
   console.log('');
-  for (const r of await benchOneShot({ runs: RUNS, peers: PEERS, baseline: BASELINE === undefined ? undefined : { dir: BASELINE, name: baselineName } })) row(...r);
+  for (const r of await benchOneShot({ runs: RUNS, peers: PEERS, baseline: BASELINE === undefined ? undefined : { dir: BASELINE, name: baselineName } }))
+    row(...r);
 }
 // 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
 if (args.includes('--daemon')) {

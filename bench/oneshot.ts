@@ -11,7 +11,6 @@ import { median } from './stats.js';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FLAME = path.join(REPO, 'bin', 'flame.js');
 
-
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Wall time of a command, which must succeed. */
@@ -40,7 +39,12 @@ export async function benchOneShot(opts: { runs: number; peers: boolean; baselin
     // Overhead: the program under perf record against the program alone, less perf's own fixed
     // cost (start-up and write-out, measured around `true` with the same settings).
     const alone = median(Array.from({ length: opts.runs }, () => wall(bin, [], work, env)));
-    const under = (args: string[], cmd: string) => median(Array.from({ length: opts.runs }, () => wall('perf', ['record', '-o', path.join(work, 'o.data'), '--no-buildid-cache', '--no-bpf-event', ...args, '--', cmd], work, env)));
+    const under = (args: string[], cmd: string) =>
+      median(
+        Array.from({ length: opts.runs }, () =>
+          wall('perf', ['record', '-o', path.join(work, 'o.data'), '--no-buildid-cache', '--no-bpf-event', ...args, '--', cmd], work, env),
+        ),
+      );
     const settings: Array<[string, string[]]> = [
       ['997 Hz dwarf (default)', ['-F', '997', '--call-graph', 'dwarf,64000']],
       ['99 Hz dwarf', ['-F', '99', '--call-graph', 'dwarf,64000']],
@@ -60,7 +64,12 @@ export async function benchOneShot(opts: { runs: number; peers: boolean; baselin
     const baselineAfterEnd: number[] = [];
     const recordOnce = (flame: string, after: number[]) => {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [flame, 'record', '--manifest-path', manifest, '-o', 'f.svg', '--json'], { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+      const r = spawnSync(process.execPath, [flame, 'record', '--manifest-path', manifest, '-o', 'f.svg', '--json'], {
+        cwd: work,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 << 20,
+      });
       if (r.status !== 0) throw new Error(`${flame} record failed (${r.status}): ${String(r.stderr).slice(-2000)}`);
       after.push((JSON.parse(String(r.stdout)) as { afterProgramMs: number }).afterProgramMs);
       return performance.now() - t;
@@ -73,7 +82,12 @@ export async function benchOneShot(opts: { runs: number; peers: boolean; baselin
     });
     if (opts.baseline !== undefined) {
       const [a, b] = [median(afterEnd), median(baselineAfterEnd)];
-      rows.push([`flame record on the fixture, after the program ends (SVG on disk): this checkout vs ${opts.baseline.name}, runs alternated`, `${a.toFixed(0)} ms`, `${b.toFixed(0)} ms`, `ratio ${(a / b).toFixed(2)}`]);
+      rows.push([
+        `flame record on the fixture, after the program ends (SVG on disk): this checkout vs ${opts.baseline.name}, runs alternated`,
+        `${a.toFixed(0)} ms`,
+        `${b.toFixed(0)} ms`,
+        `ratio ${(a / b).toFixed(2)}`,
+      ]);
     }
     const perfData = path.join(work, 'target', 'flame', 'perf.data');
     const flameAnalysis = Array.from({ length: opts.runs }, () => wall(process.execPath, [FLAME, 'record', '--perf-data', perfData, '-o', 'a.svg'], work, env));
@@ -86,9 +100,24 @@ export async function benchOneShot(opts: { runs: number; peers: boolean; baselin
     const cargoRuns = Array.from({ length: opts.runs }, () => wall('cargo', ['flamegraph', '--manifest-path', manifest, '-o', 'c.svg'], work, env));
     const cargoAnalysis = Array.from({ length: opts.runs }, () => wall('flamegraph', ['--perfdata', perfData, '-o', 'ca.svg'], work, env));
     const ratio = (a: number, b: number) => `ratio ${(a / b).toFixed(2)}`;
-    rows.push([`one-shot on the fixture: flame record vs cargo flamegraph (whole wall time)`, sec(median(flameRuns)), sec(median(cargoRuns)), ratio(median(flameRuns), median(cargoRuns))]);
-    rows.push([`one-shot, after the program ends: flame record (live analysis finishing, SVG written: its afterProgramMs) vs cargo flamegraph (flamegraph --perfdata of the fixture's recording)`, sec(median(afterEnd)), sec(median(cargoAnalysis)), ratio(median(afterEnd), median(cargoAnalysis))]);
-    rows.push([`analysis alone, the same fixture perf.data: flame record --perf-data vs flamegraph --perfdata`, sec(median(flameAnalysis)), sec(median(cargoAnalysis)), ratio(median(flameAnalysis), median(cargoAnalysis))]);
+    rows.push([
+      `one-shot on the fixture: flame record vs cargo flamegraph (whole wall time)`,
+      sec(median(flameRuns)),
+      sec(median(cargoRuns)),
+      ratio(median(flameRuns), median(cargoRuns)),
+    ]);
+    rows.push([
+      `one-shot, after the program ends: flame record (live analysis finishing, SVG written: its afterProgramMs) vs cargo flamegraph (flamegraph --perfdata of the fixture's recording)`,
+      sec(median(afterEnd)),
+      sec(median(cargoAnalysis)),
+      ratio(median(afterEnd), median(cargoAnalysis)),
+    ]);
+    rows.push([
+      `analysis alone, the same fixture perf.data: flame record --perf-data vs flamegraph --perfdata`,
+      sec(median(flameAnalysis)),
+      sec(median(cargoAnalysis)),
+      ratio(median(flameAnalysis), median(cargoAnalysis)),
+    ]);
     return rows;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -10,7 +10,6 @@ import { startDaemon } from '../test/daemon-fixture.js';
 import { median } from './stats.js';
 import * as P from '../protocol/methods.js';
 
-
 interface Run {
   saveToReady: number;
   build: number;
@@ -63,7 +62,12 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
       const build = got[P.BuildFinished.method] as P.BuildFinished.Params;
       const rec = got[P.RecordFinished.method] as P.RecordFinished.Params;
       const prof = got[P.ProfileReady.method] as P.ProfileReady.Params;
-      runs.push({ saveToReady: at[P.ProfileReady.method]! - saveAt, build: build.durationMs, program: rec.durationMs, exitToReady: at[P.ProfileReady.method]! - at[P.RecordFinished.method]!, samples: prof.samples,
+      runs.push({
+        saveToReady: at[P.ProfileReady.method]! - saveAt,
+        build: build.durationMs,
+        program: rec.durationMs,
+        exitToReady: at[P.ProfileReady.method]! - at[P.RecordFinished.method]!,
+        samples: prof.samples,
         script: at['stage:symbolize']! - at[P.RecordFinished.method]!,
         symbolize: at['stage:model']! - at['stage:symbolize']!,
         rest: at[P.ProfileReady.method]! - at['stage:model']!,
@@ -71,8 +75,17 @@ export async function benchWatch(opts: { runs: number }): Promise<string[][]> {
     }
     const m = (k: keyof Run) => median(runs.map((r) => r[k]));
     return [
-      [`watch, ${runs.length} edits of the fixture, ~${Math.round(m('samples')).toLocaleString('en')} samples each: program exit → profile/ready`, `median ${ms(m('exitToReady'))}`, `range ${ms(Math.min(...runs.map((r) => r.exitToReady)))}–${ms(Math.max(...runs.map((r) => r.exitToReady)))}`, `perf script ${ms(m('script'))} + symbolizing the rebuilt binary ${ms(m('symbolize'))} + model and store ${ms(m('rest'))}`],
-      [`watch: save → new profile`, `median ${ms(m('saveToReady'))}`, `incremental build ${ms(m('build'))} + program run under perf ${ms(m('program'))} + flame ${ms(m('saveToReady') - m('build') - m('program'))} (debounce, source hash, analysis, store)`],
+      [
+        `watch, ${runs.length} edits of the fixture, ~${Math.round(m('samples')).toLocaleString('en')} samples each: program exit → profile/ready`,
+        `median ${ms(m('exitToReady'))}`,
+        `range ${ms(Math.min(...runs.map((r) => r.exitToReady)))}–${ms(Math.max(...runs.map((r) => r.exitToReady)))}`,
+        `perf script ${ms(m('script'))} + symbolizing the rebuilt binary ${ms(m('symbolize'))} + model and store ${ms(m('rest'))}`,
+      ],
+      [
+        `watch: save → new profile`,
+        `median ${ms(m('saveToReady'))}`,
+        `incremental build ${ms(m('build'))} + program run under perf ${ms(m('program'))} + flame ${ms(m('saveToReady') - m('build') - m('program'))} (debounce, source hash, analysis, store)`,
+      ],
     ];
   } finally {
     c?.close();

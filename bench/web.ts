@@ -23,7 +23,11 @@ const ZOOM_STEPS = 12;
 // Page-side code runs in Chromium; this file's lib has no DOM types.
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const q = (xs: number[], p: number) => quantile([...xs].sort((a, b) => a - b), p);
+const q = (xs: number[], p: number) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 function countNodes(t: P.TreeNode): number {
@@ -31,7 +35,6 @@ function countNodes(t: P.TreeNode): number {
   for (const c of t.children) n += countNodes(c);
   return n;
 }
-
 
 /** Zoom down the widest path and back out, animating; returns every frame's render time. */
 async function zoomFrames(page: Page): Promise<number[]> {
@@ -68,7 +71,10 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'flame-bench-web-ws-'));
   let daemon: TestDaemon | undefined;
   let c: Connection | undefined;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     cpSync(path.join(REPO, 'examples', 'wordfreq'), work, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
     const store = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
@@ -122,9 +128,26 @@ export async function benchWeb(opts: { runs: number }): Promise<string[][]> {
       frames.push(...(await zoomFrames(page)));
       await page.close();
     }
-    rows.push([`time to first paint (navigation → tree fetched, flattened, drawn; ${nodes.toLocaleString('en')} nodes), median of ${runs}`, ms(median(paints)), `min ${ms(Math.min(...paints))}`, `max ${ms(Math.max(...paints))}`, `of which profile/tree over the WebSocket (daemon + transfer + JSON.parse) ${ms(median(fetches))}, flatten + first draw ${ms(median(layouts))}`]);
-    rows.push([`render, unzoomed full redraw (${rootDraws.length} draws)`, `median ${ms(median(rootDraws))}`, `p95 ${ms(q(rootDraws, 0.95))}`, `max ${ms(Math.max(...rootDraws))}`]);
-    rows.push([`render per frame while zooming (${frames.length} animation frames)`, `median ${ms(median(frames))}`, `p95 ${ms(q(frames, 0.95))}`, `max ${ms(Math.max(...frames))}`, `goal < 16 ms: ${median(frames) < 16 ? 'met' : 'missed'}`]);
+    rows.push([
+      `time to first paint (navigation → tree fetched, flattened, drawn; ${nodes.toLocaleString('en')} nodes), median of ${runs}`,
+      ms(median(paints)),
+      `min ${ms(Math.min(...paints))}`,
+      `max ${ms(Math.max(...paints))}`,
+      `of which profile/tree over the WebSocket (daemon + transfer + JSON.parse) ${ms(median(fetches))}, flatten + first draw ${ms(median(layouts))}`,
+    ]);
+    rows.push([
+      `render, unzoomed full redraw (${rootDraws.length} draws)`,
+      `median ${ms(median(rootDraws))}`,
+      `p95 ${ms(q(rootDraws, 0.95))}`,
+      `max ${ms(Math.max(...rootDraws))}`,
+    ]);
+    rows.push([
+      `render per frame while zooming (${frames.length} animation frames)`,
+      `median ${ms(median(frames))}`,
+      `p95 ${ms(q(frames, 0.95))}`,
+      `max ${ms(Math.max(...frames))}`,
+      `goal < 16 ms: ${median(frames) < 16 ? 'met' : 'missed'}`,
+    ]);
   } finally {
     await browser.close();
     c?.close();

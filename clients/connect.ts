@@ -55,9 +55,13 @@ export async function workspaceRootOf(cwd: string, manifestPath?: string): Promi
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
     // spawn names a missing working directory ENOENT too, as if cargo were missing.
-    if (e.code === 'ENOENT' && !existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: err });
-    if (e.code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed: install Rust with rustup (https://rustup.rs) and try again', { cause: err });
-    throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? cwd} is not inside a cargo project: run flame inside one or pass --manifest-path`, { cause: err });
+    if (e.code === 'ENOENT' && !existsSync(cwd))
+      throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: err });
+    if (e.code === 'ENOENT')
+      throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed: install Rust with rustup (https://rustup.rs) and try again', { cause: err });
+    throw new FlameError(ErrorCodes.NotCargoProject, `${manifestPath ?? cwd} is not inside a cargo project: run flame inside one or pass --manifest-path`, {
+      cause: err,
+    });
   }
 }
 
@@ -92,7 +96,10 @@ export async function openSocket(socket: string, runtime = path.dirname(socket),
   if (!after) return undefined; // The daemon is going away (it removes its socket when it stops).
   // Another socket of ours: a daemon replaced a stale one meanwhile (only we can write here). Again.
   if (attempt < 3) return openSocket(socket, runtime, attempt + 1);
-  throw new FlameError(ErrorCodes.Untrusted, `the socket ${socket} keeps being replaced while flame connects to it, so flame does not know who answers: check ${path.dirname(socket)} and try again`);
+  throw new FlameError(
+    ErrorCodes.Untrusted,
+    `the socket ${socket} keeps being replaced while flame connects to it, so flame does not know who answers: check ${path.dirname(socket)} and try again`,
+  );
 }
 
 /** Start a detached daemon for `root`; its output goes to its log. */
@@ -100,7 +107,12 @@ export function spawnDaemon(root: string): void {
   const paths = daemonPaths(root);
   ensurePrivateDir(paths.dir);
   const out = openSync(`${paths.logFile}.stderr`, 'a', 0o600);
-  const child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', root], { cwd: root, detached: true, stdio: ['ignore', out, out], env: process.env });
+  const child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', root], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: process.env,
+  });
   closeSync(out); // the daemon has its own copy; ours would leak one descriptor per spawn
   child.unref();
 }
@@ -131,14 +143,23 @@ export async function connect(opts: ConnectOptions = {}): Promise<Connection> {
     // Another flame's daemon is used when it has what we require, and otherwise refused and
     // left running: stopping it would stop it for the other flame's clients too (two installed
     // versions would keep replacing each other's daemon). Its refusal says how to stop it.
-    const params: P.Initialize.Params = { clientName, clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required: (opts.requires ?? []).map((t) => t.method) } };
+    const params: P.Initialize.Params = {
+      clientName,
+      clientVersion: FLAME_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: { required: (opts.requires ?? []).map((t) => t.method) },
+    };
     info = (await conn.sendRequest(P.Initialize.method, params)) as P.Initialize.Result;
   } catch (err) {
     conn.dispose();
     sock.destroy();
     if (err instanceof ResponseError) throw toFlameError(err);
     // The connection broke before any answer (EPIPE, a reset): say where to look, in one line.
-    throw new FlameError(ErrorCodes.Internal, `the flame daemon at ${socket} closed the connection before answering (${(err as Error)?.message ?? String(err)}); see ${logFile} and \`flame daemon status\``, { cause: err });
+    throw new FlameError(
+      ErrorCodes.Internal,
+      `the flame daemon at ${socket} closed the connection before answering (${(err as Error)?.message ?? String(err)}); see ${logFile} and \`flame daemon status\``,
+      { cause: err },
+    );
   }
   return {
     conn,

@@ -155,7 +155,15 @@ class LogFile {
     const dropped = this.dropped;
     this.dropped = 0;
     if (dropped > 0) {
-      const line = { level: 40, time: Date.now(), pid: process.pid, component: 'log', dropped, reason: this.reason, msg: `${dropped} log lines were dropped: the log file could not be written (${this.reason})` };
+      const line = {
+        level: 40,
+        time: Date.now(),
+        pid: process.pid,
+        component: 'log',
+        dropped,
+        reason: this.reason,
+        msg: `${dropped} log lines were dropped: the log file could not be written (${this.reason})`,
+      };
       this.write(`${JSON.stringify(line)}\n`);
     }
   }

@@ -51,12 +51,18 @@ export function ensurePrivateDir(dir: string): void {
 export function checkPrivateDir(dir: string): boolean {
   const st = lstatOrUndefined(dir);
   if (!st) return false;
-  if (st.isSymbolicLink()) throw untrusted(`flame's runtime directory ${dir} is a symbolic link, which flame does not follow: remove it (flame makes a private one) or ${FIX_DIR}`);
+  if (st.isSymbolicLink())
+    throw untrusted(`flame's runtime directory ${dir} is a symbolic link, which flame does not follow: remove it (flame makes a private one) or ${FIX_DIR}`);
   if (!st.isDirectory()) throw untrusted(`flame's runtime directory ${dir} is not a directory: remove it or ${FIX_DIR}`);
-  if (st.uid !== myUid()) throw untrusted(`flame's runtime directory ${dir} belongs to ${userName(st.uid)}, not to you (${userName(myUid())}), who could answer as flame's daemon: remove it or ${FIX_DIR}`);
+  if (st.uid !== myUid())
+    throw untrusted(
+      `flame's runtime directory ${dir} belongs to ${userName(st.uid)}, not to you (${userName(myUid())}), who could answer as flame's daemon: remove it or ${FIX_DIR}`,
+    );
   if ((st.mode & 0o022) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw untrusted(`flame's runtime directory ${dir} is writable by other users (mode ${mode}), who could answer as flame's daemon: check that everything in it is yours, then \`chmod 700 ${dir}\`, or ${FIX_DIR}`);
+    throw untrusted(
+      `flame's runtime directory ${dir} is writable by other users (mode ${mode}), who could answer as flame's daemon: check that everything in it is yours, then \`chmod 700 ${dir}\`, or ${FIX_DIR}`,
+    );
   }
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return true;
@@ -77,7 +83,10 @@ export function trustedSocket(socket: string): TrustedSocket | undefined {
   const st = lstatOrUndefined(socket);
   if (!st) return undefined;
   if (!st.isSocket()) throw untrusted(`${socket} is not a socket (flame's daemon listens there): remove it and try again`);
-  if (st.uid !== myUid()) throw untrusted(`the socket ${socket} belongs to ${userName(st.uid)}, not to you (${userName(myUid())}): another user may be posing as flame's daemon; remove it and try again`);
+  if (st.uid !== myUid())
+    throw untrusted(
+      `the socket ${socket} belongs to ${userName(st.uid)}, not to you (${userName(myUid())}): another user may be posing as flame's daemon; remove it and try again`,
+    );
   return { dev: st.dev, ino: st.ino };
 }
 
@@ -90,7 +99,10 @@ export function trustedSocket(socket: string): TrustedSocket | undefined {
 export function checkSocketPath(socket: string): void {
   const bytes = Buffer.byteLength(socket);
   if (bytes <= SOCKET_PATH_MAX) return;
-  throw new FlameError(ErrorCodes.SocketUnusable, `the daemon's socket path ${socket} is ${bytes} bytes, longer than the ${SOCKET_PATH_MAX} a unix socket may have: ${fixSocket()}`);
+  throw new FlameError(
+    ErrorCodes.SocketUnusable,
+    `the daemon's socket path ${socket} is ${bytes} bytes, longer than the ${SOCKET_PATH_MAX} a unix socket may have: ${fixSocket()}`,
+  );
 }
 
 /** A socket the daemon could not listen on, with what to change. */
@@ -104,7 +116,9 @@ const SOCKET_PATH_MAX = 107;
 const FIX_DIR = 'set FLAME_RUNTIME_DIR to a directory of your own with mode 0700';
 
 function fixSocket(): string {
-  return process.env.FLAME_SOCKET ? 'set FLAME_SOCKET to a shorter path in a directory of your own, or unset it' : 'set FLAME_RUNTIME_DIR to a shorter directory of your own with mode 0700';
+  return process.env.FLAME_SOCKET
+    ? 'set FLAME_SOCKET to a shorter path in a directory of your own, or unset it'
+    : 'set FLAME_RUNTIME_DIR to a shorter directory of your own with mode 0700';
 }
 
 function untrusted(message: string, cause?: unknown): FlameError {
@@ -127,7 +141,9 @@ function myUid(): number {
 /** "user evil (uid 1001)", or just the uid when /etc/passwd does not name it. */
 function userName(uid: number): string {
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
     if (line) return `user ${line.split(':')[0]} (uid ${uid})`;
   } catch {
     // No passwd file to read: the uid alone still says it.

@@ -62,13 +62,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     recordStarted: (sessionId, executable) => clients.broadcast(P.RecordStarted.type, { sessionId, executable }),
     recordFinished: (sessionId, r) => clients.broadcast(P.RecordFinished.type, { sessionId, ...r }),
     progress: (sessionId, p) => clients.broadcast(P.Progress.type, { sessionId, ...p }),
-    profileReady: (sessionId, m) => clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m }),
+    profileReady: (sessionId, m) =>
+      clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m }),
     error: (sessionId, code, message) => clients.broadcast(P.SessionError.type, { sessionId, code, message }),
     programOutput: (sessionId, batch) => clients.broadcast(P.ProgramOutput.type, { sessionId, ...batch }),
     stateChanged: () => touch(),
   };
   const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
-  const watcher = new SourceWatcher({ root, memberDirs, targetDir: meta.targetDirectory, debounceMs: opts.debounceMs ?? envMs('FLAME_DEBOUNCE_MS'), maxWaitMs: envMs('FLAME_DEBOUNCE_MAX_MS') });
+  const watcher = new SourceWatcher({
+    root,
+    memberDirs,
+    targetDir: meta.targetDirectory,
+    debounceMs: opts.debounceMs ?? envMs('FLAME_DEBOUNCE_MS'),
+    maxWaitMs: envMs('FLAME_DEBOUNCE_MAX_MS'),
+  });
   watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
 
   let stopping = false;

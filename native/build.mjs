@@ -8,16 +8,26 @@ import { fileURLToPath } from 'node:url';
 const manifest = path.join(path.dirname(fileURLToPath(import.meta.url)), 'Cargo.toml');
 const command = `cargo build --release --manifest-path ${manifest}`;
 const fail = (why) => {
-  console.error(`flame: ${why}. flame draws its flame graphs with native/ (Rust), so it cannot work without it: install Rust (https://rustup.rs), then run \`${command}\` (or \`npm run build\`) and install again.`);
+  console.error(
+    `flame: ${why}. flame draws its flame graphs with native/ (Rust), so it cannot work without it: install Rust (https://rustup.rs), then run \`${command}\` (or \`npm run build\`) and install again.`,
+  );
   process.exit(1);
 };
 const probe = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
 if (probe.error !== undefined || probe.status !== 0) fail('cargo was not found on the PATH');
-const cargo = (env) => spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', manifest], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, ...env }, encoding: 'utf8' });
+const cargo = (env) =>
+  spawnSync('cargo', ['build', '--release', '--quiet', '--manifest-path', manifest], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
 // Linked statically, not position-independent: no dynamic loader and no relocations at start,
 // which is a third of a small input's run (1.78 → 1.40 ms for ledger-inline's SVG). Where the
 // C library has no static archive, the ordinary build.
-let r = process.platform === 'linux' ? cargo({ RUSTFLAGS: `${process.env.RUSTFLAGS ?? ''} -C target-feature=+crt-static -C relocation-model=static`.trim() }) : undefined;
+let r =
+  process.platform === 'linux'
+    ? cargo({ RUSTFLAGS: `${process.env.RUSTFLAGS ?? ''} -C target-feature=+crt-static -C relocation-model=static`.trim() })
+    : undefined;
 if (r === undefined || r.status !== 0) r = cargo({});
 if (r.status !== 0) {
   process.stderr.write(r.stderr ?? '');

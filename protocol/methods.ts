@@ -6,7 +6,18 @@
 import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
 import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
-import { check, checkCapabilities, checkExport, checkFields, checkFramePath, checkQuery, checkSpec, ParamsError, RECORD_RULES, TARGET_RULES } from './validate.js';
+import {
+  check,
+  checkCapabilities,
+  checkExport,
+  checkFields,
+  checkFramePath,
+  checkQuery,
+  checkSpec,
+  ParamsError,
+  RECORD_RULES,
+  TARGET_RULES,
+} from './validate.js';
 
 /** Params that must be an object with nothing in particular in it. */
 const noParams = (p: unknown) => check(p, {});
@@ -41,10 +52,13 @@ export namespace Initialize {
       asked?: Record<string, boolean>;
     };
   }
-  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
-    check(p, { clientName: 'string', clientVersion: 'string', protocolVersion: 'number' });
-    checkCapabilities((p as Params).capabilities);
-  } });
+  export const type = request<Params, Result>(method, {
+    readOnly: true,
+    check: (p) => {
+      check(p, { clientName: 'string', clientVersion: 'string', protocolVersion: 'number' });
+      checkCapabilities((p as Params).capabilities);
+    },
+  });
 }
 
 export namespace Status {
@@ -117,14 +131,17 @@ export namespace ProfileImport {
     options?: RecordSpec;
   }
   export type Result = ProfileMeta;
-  export const type = request<Params, Result>(method, { readOnly: false, check: (p) => {
-    check(p, { perfData: 'string' });
-    const o = p as Params;
-    // flame runs on Linux only: an absolute path starts with '/' (no node:path in the protocol).
-    if (!o.perfData.startsWith('/')) throw new ParamsError('perfData', 'an absolute path', o.perfData);
-    checkFields(o.target, TARGET_RULES, 'target.');
-    checkFields(o.options, RECORD_RULES, 'options.');
-  } });
+  export const type = request<Params, Result>(method, {
+    readOnly: false,
+    check: (p) => {
+      check(p, { perfData: 'string' });
+      const o = p as Params;
+      // flame runs on Linux only: an absolute path starts with '/' (no node:path in the protocol).
+      if (!o.perfData.startsWith('/')) throw new ParamsError('perfData', 'an absolute path', o.perfData);
+      checkFields(o.target, TARGET_RULES, 'target.');
+      checkFields(o.options, RECORD_RULES, 'options.');
+    },
+  });
 }
 
 /**
@@ -174,11 +191,14 @@ export namespace Top {
     /** Each run's samples, when the profile is several runs of one build. */
     runs?: number[];
   }
-  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
-    checkQuery(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
-    const sortBy = (p as Params).sortBy;
-    if (sortBy !== undefined && sortBy !== 'self' && sortBy !== 'total') throw new ParamsError('sortBy', "'self' or 'total'", sortBy);
-  } });
+  export const type = request<Params, Result>(method, {
+    readOnly: true,
+    check: (p) => {
+      checkQuery(p, { profile: 'string?', limit: 'number?', filter: 'string?', noInline: 'boolean?', sortBy: 'string?' });
+      const sortBy = (p as Params).sortBy;
+      if (sortBy !== undefined && sortBy !== 'self' && sortBy !== 'total') throw new ParamsError('sortBy', "'self' or 'total'", sortBy);
+    },
+  });
 }
 
 export namespace Lines {
@@ -199,7 +219,10 @@ export namespace Lines {
     /** Each run's samples, when the profile is several runs of one build. */
     runs?: number[];
   }
-  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { profile: 'string?', file: 'string?', limit: 'number?' }) });
+  export const type = request<Params, Result>(method, {
+    readOnly: true,
+    check: (p) => checkQuery(p, { profile: 'string?', file: 'string?', limit: 'number?' }),
+  });
 }
 
 export interface TreeNode {
@@ -230,10 +253,13 @@ export namespace Tree {
     unit: string;
     root: TreeNode;
   }
-  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => {
-    checkQuery(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
-    checkFramePath((p as Params).path);
-  } });
+  export const type = request<Params, Result>(method, {
+    readOnly: true,
+    check: (p) => {
+      checkQuery(p, { profile: 'string?', maxDepth: 'number?', minShare: 'number?' });
+      checkFramePath((p as Params).path);
+    },
+  });
 }
 
 export namespace Callers {
@@ -275,7 +301,10 @@ export namespace Diff {
     functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
     lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
   }
-  export const type = request<Params, Result>(method, { readOnly: true, check: (p) => checkQuery(p, { base: 'string?', current: 'string?', limit: 'number?' }) });
+  export const type = request<Params, Result>(method, {
+    readOnly: true,
+    check: (p) => checkQuery(p, { base: 'string?', current: 'string?', limit: 'number?' }),
+  });
 }
 
 export namespace Export {
@@ -312,7 +341,24 @@ export namespace WebUrl {
 export * from './notifications.js';
 
 /** Every request's declaration: the daemon registers a handler for each (a test holds it to that). */
-export const REQUEST_TYPES: ReadonlyArray<RequestType<unknown, unknown>> = [Initialize, Status, Shutdown, WatchStart, WatchStop, ProfileOnce, ProfileImport, ProfileAdded, ProfileList, Top, Lines, Tree, Callers, Diff, Export, WebUrl].map((n) => n.type);
+export const REQUEST_TYPES: ReadonlyArray<RequestType<unknown, unknown>> = [
+  Initialize,
+  Status,
+  Shutdown,
+  WatchStart,
+  WatchStop,
+  ProfileOnce,
+  ProfileImport,
+  ProfileAdded,
+  ProfileList,
+  Top,
+  Lines,
+  Tree,
+  Callers,
+  Diff,
+  Export,
+  WebUrl,
+].map((n) => n.type);
 export const REQUESTS = REQUEST_TYPES.map((t) => t.method);
 /** What the web page may call: the read-only methods, derived from their declarations. */
 export const WEB_METHODS: ReadonlySet<string> = new Set(REQUEST_TYPES.filter((t) => t.readOnly).map((t) => t.method));

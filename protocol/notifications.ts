@@ -105,7 +105,9 @@ export namespace ProgramOutput {
 }
 
 /** Every notification, for capabilities and the documentation test. */
-export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError, ProgramOutput].map((n) => n.type.method);
+export const NOTIFICATIONS = [BuildStarted, BuildFinished, RecordStarted, RecordFinished, ProfileReady, Progress, SessionError, ProgramOutput].map(
+  (n) => n.type.method,
+);
 
 /** A notification as a client receives it: switch on `method` and `params` has its declared type. */
 export type DaemonNotification =

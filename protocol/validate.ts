@@ -124,7 +124,9 @@ export function checkFields(o: unknown, rules: Record<string, Rule>, at: string,
   for (const [key, v] of Object.entries(o)) {
     const rule = rules[key];
     if (!rule && opts.only) {
-      throw new FlameError(ErrorCodes.InvalidParams, `'${at}${key}' is not an option here; use ${Object.keys(rules).join(', ')}`, { data: { field: `${at}${key}` } });
+      throw new FlameError(ErrorCodes.InvalidParams, `'${at}${key}' is not an option here; use ${Object.keys(rules).join(', ')}`, {
+        data: { field: `${at}${key}` },
+      });
     }
     if (rule && v !== undefined && !rule.ok(v)) throw new ParamsError(`${at}${key}`, rule.expected, v);
   }
@@ -132,11 +134,13 @@ export function checkFields(o: unknown, rules: Record<string, Rule>, at: string,
 
 /** A session spec as `session/watch`, `profile/once` and `profile/import` take it. */
 export function checkSpec(p: unknown): asserts p is SessionSpec {
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new FlameError(ErrorCodes.InvalidParams, 'params must be an object {target?, record?, programArgs?}');
+  if (p === null || typeof p !== 'object' || Array.isArray(p))
+    throw new FlameError(ErrorCodes.InvalidParams, 'params must be an object {target?, record?, programArgs?}');
   const s = p as Record<string, unknown>;
   checkFields(s.target, TARGET_RULES, 'target.');
   checkFields(s.record, RECORD_RULES, 'record.');
-  if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string'))) throw new ParamsError('programArgs', 'an array of strings', s.programArgs);
+  if (s.programArgs !== undefined && (!Array.isArray(s.programArgs) || s.programArgs.some((a) => typeof a !== 'string')))
+    throw new ParamsError('programArgs', 'an array of strings', s.programArgs);
 }
 
 /** `thread`: a thread id or name. */

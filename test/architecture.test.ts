@@ -142,7 +142,9 @@ export function violations(files: ReadonlyMap<string, string>, pure: ReadonlySet
   for (const [file, text] of files) {
     const facts = factsOf(file, text, files);
     for (const imp of facts.imports) {
-      for (const r of all) if (r.applies(file) && r.refuses(imp, file)) out.push(`${file} imports '${imp.spec}'${imp.kind === 'static' ? '' : ` (${imp.kind})`}: [${r.id}] ${r.says}`);
+      for (const r of all)
+        if (r.applies(file) && r.refuses(imp, file))
+          out.push(`${file} imports '${imp.spec}'${imp.kind === 'static' ? '' : ` (${imp.kind})`}: [${r.id}] ${r.says}`);
     }
     for (const u of facts.unchecked) out.push(`${file} ${u}: [computed-import] a computed import may only reach the file's own folder ('./…')`);
     if (under(file, 'protocol/', 'common/', 'engine/', 'daemon/')) {
@@ -152,7 +154,8 @@ export function violations(files: ReadonlyMap<string, string>, pure: ReadonlySet
       }
     }
     if (!under(file, 'test/', 'bench/', ...WRITER_HOMES)) {
-      for (const w of facts.writers) out.push(`${file} ${w}: [writers] files others read are written to a temporary name and renamed: use common/fsutil.ts's writeFileAtomic`);
+      for (const w of facts.writers)
+        out.push(`${file} ${w}: [writers] files others read are written to a temporary name and renamed: use common/fsutil.ts's writeFileAtomic`);
     }
   }
   return out;
@@ -175,7 +178,9 @@ function factsOf(file: string, text: string, files: ReadonlyMap<string, string>)
         if (n.importClause.name) fsLocals.add(n.importClause.name.text);
         const b = n.importClause.namedBindings;
         if (b && ts.isNamespaceImport(b)) fsLocals.add(b.name.text);
-        if (b && ts.isNamedImports(b)) for (const e of b.elements) if (WRITERS.has((e.propertyName ?? e.name).text)) facts.writers.push(`line ${line(e)}: ${(e.propertyName ?? e.name).text}`);
+        if (b && ts.isNamedImports(b))
+          for (const e of b.elements)
+            if (WRITERS.has((e.propertyName ?? e.name).text)) facts.writers.push(`line ${line(e)}: ${(e.propertyName ?? e.name).text}`);
       }
     } else if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
       add(n.moduleSpecifier.text, n.isTypeOnly ? 'type' : 'static');
@@ -288,20 +293,35 @@ test('the map names every folder that exists, and every folder it names exists',
   assert.deepEqual([...folders].filter((d) => !named.has(d)).sort(), [], 'folders docs/architecture.md does not name');
   assert.deepEqual([...named].filter((d) => !folders.has(d)).sort(), [], 'folders docs/architecture.md names that do not exist');
   const files = new Set(repoFiles());
-  assert.deepEqual([...pureModules(map)].filter((f) => !files.has(f)), [], 'pure modules the map lists that do not exist');
+  assert.deepEqual(
+    [...pureModules(map)].filter((f) => !files.has(f)),
+    [],
+    'pure modules the map lists that do not exist',
+  );
 });
 
 test('only the web page is compiled with the DOM', () => {
   const configs = repoFiles().filter((f) => /(^|\/)tsconfig[^/]*\.json$/.test(f) && !OPAQUE.some((o) => o.test(f)));
   assert.ok(configs.includes('tsconfig.json') && configs.includes('clients/web/tsconfig.json'));
   for (const c of configs) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(path.join(REPO, c), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      path.join(REPO, c),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) },
+    );
     const dom = (parsed?.options.lib ?? []).some((l) => /dom/i.test(l));
     assert.equal(dom, c === 'clients/web/tsconfig.json', `${c} ${dom ? 'adds' : 'lacks'} the DOM library`);
     if (c === 'tsconfig.json') {
       const compiled = parsed!.fileNames.map((f) => path.relative(REPO, f));
-      assert.ok(compiled.some((f) => f.startsWith('engine/')), 'the main tsconfig compiles the engine');
-      assert.deepEqual(compiled.filter((f) => f.startsWith('clients/web/src/')), [], 'the main tsconfig leaves the page to its own');
+      assert.ok(
+        compiled.some((f) => f.startsWith('engine/')),
+        'the main tsconfig compiles the engine',
+      );
+      assert.deepEqual(
+        compiled.filter((f) => f.startsWith('clients/web/src/')),
+        [],
+        'the main tsconfig leaves the page to its own',
+      );
     }
   }
 });
@@ -324,7 +344,7 @@ test('each rule refuses the import it exists to refuse', () => {
     ['clients/connect-x.ts', "const { spawn } = require('child_process');", 'spawn'],
     ['bin/x.js', "import { run } from '../dist/engine/record/record.js';", 'bin'],
     ['engine/perf/script.ts', "import { readFile } from 'node:fs/promises';", 'pure'],
-    ['clients/cli/w.ts', "const m = await import(`../../engine/${name}.js`);", 'computed-import'],
+    ['clients/cli/w.ts', 'const m = await import(`../../engine/${name}.js`);', 'computed-import'],
     ['engine/query/y.ts', "console.log('hot');", 'stdout'],
     ['daemon/server/x.ts', "process.stdout.write('x');", 'stdout'],
     ['clients/lsp/y.ts', "import fs from 'node:fs';\nfs.writeFileSync('target/flame/flamegraph.svg', svg);", 'writers'],
@@ -333,7 +353,10 @@ test('each rule refuses the import it exists to refuse', () => {
   const pure = new Set(['engine/perf/script.ts']);
   for (const [file, source, rule] of cases) {
     const found = violations(new Map([[file, source]]), pure);
-    assert.ok(found.some((v) => v.startsWith(`${file} `) && v.includes(`[${rule}]`)), `${rule} should refuse ${file}: ${source}\n  found: ${found.join('\n  ') || 'nothing'}`);
+    assert.ok(
+      found.some((v) => v.startsWith(`${file} `) && v.includes(`[${rule}]`)),
+      `${rule} should refuse ${file}: ${source}\n  found: ${found.join('\n  ') || 'nothing'}`,
+    );
   }
   // And what the map allows passes: the CLI's lazy daemon, the page's protocol, a client's common/.
   const allowed = new Map([

@@ -78,7 +78,10 @@ test("flame record does not invalidate the user's own release build", async () =
   for (const env of [{}, withDebug]) {
     const again = await userBuild(dir, env);
     assert.ok(again.length > 0);
-    assert.ok(again.every((fresh) => fresh), `cargo build --release ${JSON.stringify(env)} recompiled after flame record: ${JSON.stringify(again)}`);
+    assert.ok(
+      again.every((fresh) => fresh),
+      `cargo build --release ${JSON.stringify(env)} recompiled after flame record: ${JSON.stringify(again)}`,
+    );
   }
   assert.equal(json.executable, path.join(dir, 'target', 'flame-release', 'hotspots'));
 });
@@ -93,7 +96,10 @@ test("flame's files follow CARGO_TARGET_DIR, and RecordResult names the workspac
   // flame exec inside the workspace, through the API the history uses.
   const inside = await recordOnce({ command: [json.executable!], cwd: path.join(dir, 'src'), record: { frequency: 199 } }, {});
   assert.ok(inside.workspace);
-  assert.deepEqual({ ...inside.workspace, memberDirs: inside.workspace.memberDirs.sort() }, { root: dir, targetDir: path.join(dir, 'target'), memberDirs: [dir, path.join(dir, 'leaf')] });
+  assert.deepEqual(
+    { ...inside.workspace, memberDirs: inside.workspace.memberDirs.sort() },
+    { root: dir, targetDir: path.join(dir, 'target'), memberDirs: [dir, path.join(dir, 'leaf')] },
+  );
   assert.equal(inside.perfData, path.join(dir, 'target', 'flame', 'perf.data'));
   // Outside any workspace there is no target directory: the cwd, as cargo-flamegraph does.
   const outside = scratch('flame-outside-');
@@ -139,13 +145,19 @@ test('--call-graph fp builds with frame pointers in target/flame/fp, carrying th
   const opts = { cwd: copyOf('stripped') };
   const s = await buildTarget(selectTarget(await readMetadata(opts), opts), opts, { framePointers: true });
   assert.equal(s.executable, path.join(opts.cwd, 'target', 'flame', 'fp', 'flame-release', 'stripped'));
-  assert.ok(s.warnings.some((w) => /no debug info.*-C strip=debuginfo/.test(w)), s.warnings.join('\n'));
+  assert.ok(
+    s.warnings.some((w) => /no debug info.*-C strip=debuginfo/.test(w)),
+    s.warnings.join('\n'),
+  );
 });
 
 test('frame-pointer stacks of a binary built without them are reported as truncated, with the fix', async () => {
   const dir = copyOf('hotspots');
   const { json } = await flameRecord(dir, [], { FLAME_FIXTURE_SCALE: '0.1' });
-  const r = await runFlame(['exec', '--call-graph', 'fp', '-F', '499', '--json', '--', json.executable!], { cwd: scratch('flame-fp-'), env: env(dir, { FLAME_FIXTURE_SCALE: '0.3' }) });
+  const r = await runFlame(['exec', '--call-graph', 'fp', '-F', '499', '--json', '--', json.executable!], {
+    cwd: scratch('flame-fp-'),
+    env: env(dir, { FLAME_FIXTURE_SCALE: '0.3' }),
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   const fp = JSON.parse(r.stdout) as RecordJson;
   assert.ok(fp.quality.truncatedShare > 0.5, `truncated: ${fp.quality.truncatedShare}`);

@@ -127,4 +127,3 @@ export function expectedLines(file: string): string[] {
     .map((l) => l.trimEnd())
     .filter((l, i, all) => !(l === '' && i === all.length - 1));
 }
-

@@ -23,7 +23,10 @@ function deepRuntime(): string {
 test('a runtime directory too deep for a unix socket is refused by the daemon with the fix', { timeout: 60_000 }, async () => {
   const env = { FLAME_RUNTIME_DIR: deepRuntime(), FLAME_SOCKET: '' };
   const r = await runFlame(['daemon', 'run', '--workspace', WORKSPACE, '--idle-timeout', '0'], { cwd: WORKSPACE, env });
-  oneLine(r, /^error: the daemon's socket path .*\.sock is \d+ bytes, longer than the 107 a unix socket may have: set FLAME_RUNTIME_DIR to a shorter directory/);
+  oneLine(
+    r,
+    /^error: the daemon's socket path .*\.sock is \d+ bytes, longer than the 107 a unix socket may have: set FLAME_RUNTIME_DIR to a shorter directory/,
+  );
 });
 
 test('clients refuse the same socket path before they look for a daemon or start one', async () => {
@@ -38,8 +41,14 @@ test('clients refuse the same socket path before they look for a daemon or start
 
 test('a socket path nobody may listen on is refused in one line', { timeout: 60_000 }, async () => {
   // /proc takes no new files, even from root.
-  const r = await runFlame(['daemon', 'run', '--workspace', WORKSPACE, '--idle-timeout', '0'], { cwd: WORKSPACE, env: { FLAME_SOCKET: '/proc/flame-test.sock' } });
-  oneLine(r, /^error: the flame daemon cannot listen on \/proc\/flame-test\.sock \(EACCES\): set FLAME_SOCKET to a shorter path in a directory of your own, or unset it$/);
+  const r = await runFlame(['daemon', 'run', '--workspace', WORKSPACE, '--idle-timeout', '0'], {
+    cwd: WORKSPACE,
+    env: { FLAME_SOCKET: '/proc/flame-test.sock' },
+  });
+  oneLine(
+    r,
+    /^error: the flame daemon cannot listen on \/proc\/flame-test\.sock \(EACCES\): set FLAME_SOCKET to a shorter path in a directory of your own, or unset it$/,
+  );
 });
 
 test('a second daemon for a workspace refuses and exits, leaving nothing running', { timeout: 60_000 }, async () => {
@@ -56,5 +65,8 @@ test('a second daemon for a workspace refuses and exits, leaving nothing running
 
 test('a workspace directory that does not exist is named as such, not as a missing cargo', async () => {
   const missing = path.join(scratch('flame-gone-'), 'nowhere');
-  oneLine(await runFlame(['daemon', 'run', '--workspace', missing, '--idle-timeout', '0'], { env: { FLAME_RUNTIME_DIR: scratch('flame-rt-') } }), new RegExp(`^error: ${missing} does not exist: run flame inside a cargo project or pass --manifest-path$`));
+  oneLine(
+    await runFlame(['daemon', 'run', '--workspace', missing, '--idle-timeout', '0'], { env: { FLAME_RUNTIME_DIR: scratch('flame-rt-') } }),
+    new RegExp(`^error: ${missing} does not exist: run flame inside a cargo project or pass --manifest-path$`),
+  );
 });

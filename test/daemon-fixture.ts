@@ -63,7 +63,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<TestDaemon> {
       }
     },
     async restart() {
-      d.child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work!, '--idle-timeout', '0'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      d.child = spawn(process.execPath, [FLAME_BIN, 'daemon', 'run', '--workspace', work!, '--idle-timeout', '0'], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
       await waitForSocket(socket, d.child);
     },
     async stop() {
@@ -90,7 +93,9 @@ export function waitForSocket(socket: string, child?: ChildProcess, timeoutMs = 
         s.destroy();
         resolve();
       });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error(`the daemon did not listen on ${socket} within ${timeoutMs} ms`)) : setTimeout(poll, 100)));
+      s.once('error', () =>
+        Date.now() > deadline ? reject(new Error(`the daemon did not listen on ${socket} within ${timeoutMs} ms`)) : setTimeout(poll, 100),
+      );
     };
     poll();
   });

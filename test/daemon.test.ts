@@ -72,7 +72,12 @@ test('handshake, status, and a private socket', async () => {
 
 test('a client of another protocol version gets an error saying what to do', async () => {
   const sock = net.connect(d.socket);
-  const reply = await rawRequest(sock, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientName: 'old', clientVersion: '0.0.1', protocolVersion: 999 } });
+  const reply = await rawRequest(sock, {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { clientName: 'old', clientVersion: '0.0.1', protocolVersion: 999 },
+  });
   assert.equal(reply.error.code, -32910);
   assert.match(reply.error.message, /flame daemon stop/);
   sock.destroy();
@@ -117,7 +122,11 @@ test('profile once, then a watch session follows edits: the hot function moves',
     // Make count_primes the hot spot: shrink the hash loop, grow the prime search.
     const main = path.join(work, 'src', 'main.rs');
     const src = readFileSync(main, 'utf8');
-    const ready = next<P.ProfileReady.Params>(c, P.ProfileReady.method, (p) => p.sessionId === sessionId && p.id !== meta.id && p.top[0]?.name === 'hotspots::count_primes');
+    const ready = next<P.ProfileReady.Params>(
+      c,
+      P.ProfileReady.method,
+      (p) => p.sessionId === sessionId && p.id !== meta.id && p.top[0]?.name === 'hotspots::count_primes',
+    );
     writeFileSync(main, src.replace('150_000_000.0 * s', '1_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
     const p = await ready;
     const top2 = await send(c.conn, P.Top.type, { profile: p.id, limit: 3 });

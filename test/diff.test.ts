@@ -29,45 +29,114 @@ function summary(d: ProfileDiff): Array<[string, number, number, boolean]> {
   return d.functions.map((f) => [f.name, r(f.deltaSelfShare), r(f.deltaTotalShare), f.significant]);
 }
 
-const cases: Array<{ name: string; base: ProfileData; current: ProfileData; limit?: number; thread?: string | number; want: Array<[string, number, number, boolean]> }> = [
+const cases: Array<{
+  name: string;
+  base: ProfileData;
+  current: ProfileData;
+  limit?: number;
+  thread?: string | number;
+  want: Array<[string, number, number, boolean]>;
+}> = [
   {
     name: 'a shift from a to b and a new function c, all beyond noise at 100 samples each',
-    base: build([['m/1', 'main;a', 80], ['m/1', 'main;b', 20]]),
-    current: build([['m/1', 'main;a', 50], ['m/1', 'main;b', 40], ['m/1', 'main;c', 10]]),
-    want: [['a', -0.3, -0.3, true], ['b', 0.2, 0.2, true], ['c', 0.1, 0.1, true], ['main', 0, 0, false]],
+    base: build([
+      ['m/1', 'main;a', 80],
+      ['m/1', 'main;b', 20],
+    ]),
+    current: build([
+      ['m/1', 'main;a', 50],
+      ['m/1', 'main;b', 40],
+      ['m/1', 'main;c', 10],
+    ]),
+    want: [
+      ['a', -0.3, -0.3, true],
+      ['b', 0.2, 0.2, true],
+      ['c', 0.1, 0.1, true],
+      ['main', 0, 0, false],
+    ],
   },
   {
     name: 'shares, not counts: the same shape at 1000 and 10 samples is no change',
-    base: build([['m/1', 'main;a', 700], ['m/1', 'main;b', 300]]),
-    current: build([['m/1', 'main;a', 7], ['m/1', 'main;b', 3]]),
-    want: [['a', 0, 0, false], ['b', 0, 0, false], ['main', 0, 0, false]],
+    base: build([
+      ['m/1', 'main;a', 700],
+      ['m/1', 'main;b', 300],
+    ]),
+    current: build([
+      ['m/1', 'main;a', 7],
+      ['m/1', 'main;b', 3],
+    ]),
+    want: [
+      ['a', 0, 0, false],
+      ['b', 0, 0, false],
+      ['main', 0, 0, false],
+    ],
   },
   {
     // 2 of 10 samples moving is within two standard errors (0.438 at a pooled share of 0.4).
     name: 'a 20-point shift on 10 samples is noise',
-    base: build([['m/1', 'main;a', 3], ['m/1', 'main;b', 7]]),
-    current: build([['m/1', 'main;a', 5], ['m/1', 'main;b', 5]]),
-    want: [['a', 0.2, 0.2, false], ['b', -0.2, -0.2, false], ['main', 0, 0, false]],
+    base: build([
+      ['m/1', 'main;a', 3],
+      ['m/1', 'main;b', 7],
+    ]),
+    current: build([
+      ['m/1', 'main;a', 5],
+      ['m/1', 'main;b', 5],
+    ]),
+    want: [
+      ['a', 0.2, 0.2, false],
+      ['b', -0.2, -0.2, false],
+      ['main', 0, 0, false],
+    ],
   },
   {
     name: 'a function gone from current is listed with zeros; ties by name',
-    base: build([['m/1', 'main;old', 50], ['m/1', 'main;a', 50]]),
-    current: build([['m/1', 'main;a', 50], ['m/1', 'main;new', 50]]),
-    want: [['new', 0.5, 0.5, true], ['old', -0.5, -0.5, true], ['a', 0, 0, false], ['main', 0, 0, false]],
+    base: build([
+      ['m/1', 'main;old', 50],
+      ['m/1', 'main;a', 50],
+    ]),
+    current: build([
+      ['m/1', 'main;a', 50],
+      ['m/1', 'main;new', 50],
+    ]),
+    want: [
+      ['new', 0.5, 0.5, true],
+      ['old', -0.5, -0.5, true],
+      ['a', 0, 0, false],
+      ['main', 0, 0, false],
+    ],
   },
   {
     name: 'limit',
-    base: build([['m/1', 'main;a', 80], ['m/1', 'main;b', 20]]),
-    current: build([['m/1', 'main;a', 50], ['m/1', 'main;b', 40], ['m/1', 'main;c', 10]]),
+    base: build([
+      ['m/1', 'main;a', 80],
+      ['m/1', 'main;b', 20],
+    ]),
+    current: build([
+      ['m/1', 'main;a', 50],
+      ['m/1', 'main;b', 40],
+      ['m/1', 'main;c', 10],
+    ]),
     limit: 2,
-    want: [['a', -0.3, -0.3, true], ['b', 0.2, 0.2, true]],
+    want: [
+      ['a', -0.3, -0.3, true],
+      ['b', 0.2, 0.2, true],
+    ],
   },
   {
     name: 'thread filter: only the worker thread, whose shape is unchanged',
-    base: build([['m/1', 'main;a', 80], ['w/2', 'run;x', 10]]),
-    current: build([['m/1', 'main;b', 5], ['w/2', 'run;x', 40]]),
+    base: build([
+      ['m/1', 'main;a', 80],
+      ['w/2', 'run;x', 10],
+    ]),
+    current: build([
+      ['m/1', 'main;b', 5],
+      ['w/2', 'run;x', 40],
+    ]),
     thread: 'w',
-    want: [['run', 0, 0, false], ['x', 0, 0, false]],
+    want: [
+      ['run', 0, 0, false],
+      ['x', 0, 0, false],
+    ],
   },
 ];
 
@@ -79,8 +148,15 @@ for (const c of cases) {
 }
 
 test('diffProfiles: counts and shares on both sides, sample totals, and lines', () => {
-  const base = build([['m/1', 'main;a', 80], ['m/1', 'main;b', 20]]);
-  const current = build([['m/1', 'main;a', 50], ['m/1', 'main;b', 40], ['m/1', 'main;c', 10]]);
+  const base = build([
+    ['m/1', 'main;a', 80],
+    ['m/1', 'main;b', 20],
+  ]);
+  const current = build([
+    ['m/1', 'main;a', 50],
+    ['m/1', 'main;b', 40],
+    ['m/1', 'main;c', 10],
+  ]);
   const d = diffProfiles(base, current);
   assert.deepEqual(d.base, { samples: 100 });
   assert.deepEqual(d.current, { samples: 100 });
@@ -93,7 +169,12 @@ test('diffProfiles: counts and shares on both sides, sample totals, and lines', 
   // Lines: src/a.rs:11 and src/b.rs:11 are the leaf lines, src/main.rs:10 the shared caller line.
   assert.deepEqual(
     d.lines.map((l) => [`${l.file}:${l.line}`, l.base.self, l.current.self, l.significant]),
-    [['src/a.rs:11', 80, 50, true], ['src/b.rs:11', 20, 40, true], ['src/c.rs:11', 0, 10, true], ['src/main.rs:10', 0, 0, false]],
+    [
+      ['src/a.rs:11', 80, 50, true],
+      ['src/b.rs:11', 20, 40, true],
+      ['src/c.rs:11', 0, 10, true],
+      ['src/main.rs:10', 0, 0, false],
+    ],
   );
   assert.deepEqual(JSON.parse(JSON.stringify(d)), d);
   // Repeated calls answer from the cache, and a limit does not truncate the cached answer.

@@ -33,14 +33,27 @@ function check(facts: Partial<DoctorFacts>, name: string): Check {
 
 test('a healthy machine passes every check', () => {
   const checks = evaluate(HEALTHY);
-  assert.deepEqual(checks.filter((c) => !c.ok), []);
+  assert.deepEqual(
+    checks.filter((c) => !c.ok),
+    [],
+  );
   assert.ok(allEssentialOk(checks));
 });
 
 /** Facts of every kind (a project, a privileged Ubuntu, failures), so each branch reads its facts. */
 const VARIANTS: DoctorFacts[] = [
   HEALTHY,
-  { ...HEALTHY, perfVersion: undefined, perfSample: { ok: false, error: 'x' }, llvmSymbolizer: undefined, cargoVersion: undefined, paranoid: 3, kptrRestrict: 1, distro: ['ubuntu', 'debian'], nativeBuild: undefined },
+  {
+    ...HEALTHY,
+    perfVersion: undefined,
+    perfSample: { ok: false, error: 'x' },
+    llvmSymbolizer: undefined,
+    cargoVersion: undefined,
+    paranoid: 3,
+    kptrRestrict: 1,
+    distro: ['ubuntu', 'debian'],
+    nativeBuild: undefined,
+  },
   { ...HEALTHY, root: true, paranoid: 2, kptrRestrict: 2, addr2line: '/usr/bin/addr2line', llvmSymbolizer: undefined, distro: ['fedora'] },
   { ...HEALTHY, paranoid: undefined, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: false, project: undefined },
 ];
@@ -49,7 +62,17 @@ test('each entry of the table reads only the facts it says it gathers', () => {
   const names = CHECKS.map((c) => c.name);
   assert.equal(new Set(names).size, names.length, 'check names are unique');
   for (const variant of VARIANTS) {
-    for (const f of [variant, { ...variant, project: { manifestPath: '/p/Cargo.toml', release: profileSettings(undefined, 'release'), rustflags: { flags: ['-C', 'strip=symbols', '-C', 'link-arg=-fuse-ld=mold'], source: 'RUSTFLAGS' } } }]) {
+    for (const f of [
+      variant,
+      {
+        ...variant,
+        project: {
+          manifestPath: '/p/Cargo.toml',
+          release: profileSettings(undefined, 'release'),
+          rustflags: { flags: ['-C', 'strip=symbols', '-C', 'link-arg=-fuse-ld=mold'], source: 'RUSTFLAGS' },
+        },
+      },
+    ]) {
       for (const entry of CHECKS) {
         const read = new Set<string>();
         const watched = new Proxy(f, { get: (t, k) => (read.add(String(k)), Reflect.get(t, k)), has: (t, k) => (read.add(String(k)), Reflect.has(t, k)) });
@@ -64,11 +87,15 @@ test('each entry of the table reads only the facts it says it gathers', () => {
 
 test('a check whose facts were not gathered is left out; one that could not be read only warns', () => {
   const without = evaluate({ ...HEALTHY, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: undefined });
-  for (const name of ['kptr_restrict', 'perf sampling', 'hardware counters', 'lbr', 'debug info', 'rustflags', 'linker']) assert.ok(!without.some((c) => c.name === name), name);
+  for (const name of ['kptr_restrict', 'perf sampling', 'hardware counters', 'lbr', 'debug info', 'rustflags', 'linker'])
+    assert.ok(!without.some((c) => c.name === name), name);
   const paranoid = check({ paranoid: undefined }, 'perf_event_paranoid');
   assert.deepEqual([paranoid.ok, paranoid.essential], [false, false]);
   // The order of the table is the order printed.
-  assert.deepEqual(evaluate(HEALTHY).map((c) => c.name), CHECKS.map((c) => c.name).filter((n) => !['debug info', 'rustflags', 'linker', 'lbr'].includes(n)));
+  assert.deepEqual(
+    evaluate(HEALTHY).map((c) => c.name),
+    CHECKS.map((c) => c.name).filter((n) => !['debug info', 'rustflags', 'linker', 'lbr'].includes(n)),
+  );
 });
 
 test('perf_event_paranoid=3 without root fails with the sysctl fix; root or CAP_PERFMON passes', () => {
@@ -144,7 +171,10 @@ test('an lld-linked binary unwinds: the claim doctor no longer makes, measured',
   const linker = (JSON.parse(doctor.stdout) as { checks: Check[] }).checks.find((c) => c.name === 'linker')!;
   assert.match(linker.detail, /^lld \(-fuse-ld=lld/);
   assert.equal(linker.ok, true, linker.detail);
-  const r = await runFlame(['record', '--manifest-path', path.join(crate, 'Cargo.toml'), '-o', path.join(crate, 'l.svg'), '--json'], { cwd: crate, env: { FLAME_CACHE_DIR: path.join(crate, 'cache') } });
+  const r = await runFlame(['record', '--manifest-path', path.join(crate, 'Cargo.toml'), '-o', path.join(crate, 'l.svg'), '--json'], {
+    cwd: crate,
+    env: { FLAME_CACHE_DIR: path.join(crate, 'cache') },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   const bin = (JSON.parse(r.stdout) as { executable: string }).executable;
   assert.match((await runCmd('readelf', ['-p', '.comment', bin])).stdout, /Linker: LLD/);

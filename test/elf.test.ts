@@ -19,7 +19,6 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-
 interface ReadelfLoad {
   offset: number;
   vaddr: number;
@@ -32,7 +31,14 @@ function readelfLoads(file: string): ReadelfLoad[] {
   const out: ReadelfLoad[] = [];
   for (const line of sh('readelf', ['-lW', file]).split('\n')) {
     const m = /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+([RWE ]+?)\s+0x[0-9a-f]+$/.exec(line);
-    if (m) out.push({ offset: parseInt(m[1], 16), vaddr: parseInt(m[2], 16), filesz: parseInt(m[3], 16), memsz: parseInt(m[4], 16), flags: m[5].replace(/\s/g, '') });
+    if (m)
+      out.push({
+        offset: parseInt(m[1], 16),
+        vaddr: parseInt(m[2], 16),
+        filesz: parseInt(m[3], 16),
+        memsz: parseInt(m[4], 16),
+        flags: m[5].replace(/\s/g, ''),
+      });
   }
   return out;
 }
@@ -132,7 +138,10 @@ test('a stripped copy keeps its build-id and loses its debug info; a debuglink f
 test('the system libc: build-id and debuglink agree with readelf', async () => {
   const info = await readElfInfo(LIBC);
   assert.equal(info.buildId, readelfBuildId(LIBC));
-  assert.deepEqual(info.loads.map((l) => l.offset), readelfLoads(LIBC).map((l) => l.offset));
+  assert.deepEqual(
+    info.loads.map((l) => l.offset),
+    readelfLoads(LIBC).map((l) => l.offset),
+  );
   const expectedLink = /\]\s+(\S+\.debug)/.exec(sh('readelf', ['--string-dump=.gnu_debuglink', LIBC]))?.[1];
   assert.equal(info.debugLink?.file, expectedLink);
   // Debian ships libc's debug info in libc6-dbg, under /usr/lib/debug/.build-id when installed.

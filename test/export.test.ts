@@ -44,7 +44,11 @@ const P = build([
 const foldedCases: Array<{ name: string; opts: Parameters<typeof toFolded>[1]; want: string }> = [
   { name: 'plain', opts: {}, want: 'main;fib;fib 4\nmain;hash_chain 1\nmain;hash_chain;mix 6\nstart;count_primes 7\nstart;main 2\n' },
   { name: 'one thread', opts: { thread: 'primes' }, want: 'start;count_primes 7\nstart;main 2\n' },
-  { name: 'thread prefix and inline marks', opts: { threads: true, markInlined: true, thread: 1 }, want: 'main-1;main;fib;fib 4\nmain-1;main;hash_chain 1\nmain-1;main;hash_chain;mix_[i] 6\n' },
+  {
+    name: 'thread prefix and inline marks',
+    opts: { threads: true, markInlined: true, thread: 1 },
+    want: 'main-1;main;fib;fib 4\nmain-1;main;hash_chain 1\nmain-1;main;hash_chain;mix_[i] 6\n',
+  },
   { name: 'no samples', opts: { thread: 42 }, want: '' },
 ];
 
@@ -80,7 +84,10 @@ function checkSpeedscope(file: unknown): void {
     assert.ok(UNITS.includes(pr.unit));
     assert.equal(pr.samples.length, pr.weights.length);
     for (const s of pr.samples) for (const i of s) assert.ok(Number.isInteger(i) && i >= 0 && i < f.shared.frames.length);
-    assert.equal(pr.weights.reduce((a: number, b: number) => a + b, 0), pr.endValue - pr.startValue);
+    assert.equal(
+      pr.weights.reduce((a: number, b: number) => a + b, 0),
+      pr.endValue - pr.startValue,
+    );
   }
 }
 
@@ -91,7 +98,10 @@ test('toSpeedscope: one sampled profile per thread, frames per function, stacks 
   assert.deepEqual(s.shared.frames[frame('mix')], { name: 'mix', file: 'src/mix.rs', line: 1 });
   assert.deepEqual(
     s.profiles.map((pr) => [pr.name, pr.endValue]),
-    [['main (tid 1)', 11], ['primes (tid 2)', 9]],
+    [
+      ['main (tid 1)', 11],
+      ['primes (tid 2)', 9],
+    ],
   );
   assert.equal(s.activeProfileIndex, 0);
   const main = s.profiles[0]!;
@@ -102,10 +112,16 @@ test('toSpeedscope: one sampled profile per thread, frames per function, stacks 
 test('toSpeedscope: all threads in one profile, or one thread', () => {
   const all = toSpeedscope(P, 'x', { combineThreads: true });
   checkSpeedscope(all);
-  assert.deepEqual(all.profiles.map((pr) => [pr.name, pr.endValue, pr.samples.length]), [['x', 20, 5]]);
+  assert.deepEqual(
+    all.profiles.map((pr) => [pr.name, pr.endValue, pr.samples.length]),
+    [['x', 20, 5]],
+  );
   const one = toSpeedscope(P, 'x', { thread: 'primes' });
   checkSpeedscope(one);
-  assert.deepEqual(one.profiles.map((pr) => [pr.name, pr.endValue]), [['primes (tid 2)', 9]]);
+  assert.deepEqual(
+    one.profiles.map((pr) => [pr.name, pr.endValue]),
+    [['primes (tid 2)', 9]],
+  );
 });
 
 interface Decoded {
@@ -167,7 +183,10 @@ test('real recording: pprof keeps totals and names, and mix inlined into hash_ch
   assert.equal(d.total, real.totalSamples);
   assert.deepEqual(d.functions, real.functions.map((f) => f.name).sort());
   const leaves = d.stacks.map((s) => s.lines[0]!);
-  assert.ok(leaves.some((l) => l.length === 2 && l[0] === 'hotspots::mix' && l[1] === 'hotspots::hash_chain'), 'a [mix, hash_chain] location');
+  assert.ok(
+    leaves.some((l) => l.length === 2 && l[0] === 'hotspots::mix' && l[1] === 'hotspots::hash_chain'),
+    'a [mix, hash_chain] location',
+  );
   // mix is always inlined: it never is a Location of its own.
   for (const s of d.stacks) for (const l of s.lines) assert.ok(l[l.length - 1] !== 'hotspots::mix');
   const threads = new Set(d.stacks.map((s) => s.thread));
@@ -177,7 +196,10 @@ test('real recording: pprof keeps totals and names, and mix inlined into hash_ch
 test('real recording: speedscope is valid and its weights add up per thread', () => {
   const s = toSpeedscope(real, 'hotspots');
   checkSpeedscope(s);
-  assert.equal(s.profiles.reduce((a, pr) => a + pr.endValue, 0), real.totalSamples);
+  assert.equal(
+    s.profiles.reduce((a, pr) => a + pr.endValue, 0),
+    real.totalSamples,
+  );
   assert.ok(s.profiles.length >= 2, 'main and primes threads');
 });
 

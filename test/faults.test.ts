@@ -18,7 +18,7 @@ before(async () => {
   await perfRecordTo(perfData, [bin], { FLAME_FIXTURE_SCALE: '0.5' });
 });
 
-test('a recording whose binary is gone: a warning that says so, and perf\'s view of the rest', async () => {
+test("a recording whose binary is gone: a warning that says so, and perf's view of the rest", async () => {
   const moved = `${bin}.moved`;
   copyFileSync(bin, moved);
   rmSync(bin);
@@ -50,7 +50,10 @@ test('a truncated perf.data fails with a message about the file, not a stack tra
   // Depending on where the cut falls, perf dies of SIGBUS past the mapped end or stops at a
   // broken record; either way flame names the file and says to record again.
   assert.equal(r.exitCode, 1, r.stderr);
-  assert.match(r.stderr, /^error: perf script (died of SIGBUS reading .*cut\.data: the file is probably truncated .*record it again|could not read .*cut\.data: .*A recording cut short has to be made again)/m);
+  assert.match(
+    r.stderr,
+    /^error: perf script (died of SIGBUS reading .*cut\.data: the file is probably truncated .*record it again|could not read .*cut\.data: .*A recording cut short has to be made again)/m,
+  );
   assert.doesNotMatch(r.stderr, /internal error|    at /);
   const junk = path.join(dir, 'junk.data');
   writeFileSync(junk, 'this is not a perf.data file\n');

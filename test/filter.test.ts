@@ -57,10 +57,17 @@ test('compileFilter: matching is linear; backreferences and lookarounds are para
     ['(', /not a valid regular expression/],
   ];
   for (const [src, message] of cases) {
-    assert.throws(() => compileFilter(src), (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams) && message.test(e.message) && e.message.includes("'filter'"), src);
+    assert.throws(
+      () => compileFilter(src),
+      (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams) && message.test(e.message) && e.message.includes("'filter'"),
+      src,
+    );
   }
   // The filter is compiled once per query and also taken precompiled.
-  assert.deepEqual(topFunctions(longNames(), { filter: compileFilter('checksum') }).map((r) => r.name), ['app::compute_the_checksum_of_every_block_in_the_file']);
+  assert.deepEqual(
+    topFunctions(longNames(), { filter: compileFilter('checksum') }).map((r) => r.name),
+    ['app::compute_the_checksum_of_every_block_in_the_file'],
+  );
 });
 
 test('the catastrophic filter over a real daemon answers, and another client is answered meanwhile', { timeout: 120_000 }, async () => {
@@ -69,10 +76,16 @@ test('the catastrophic filter over a real daemon answers, and another client is 
   try {
     const slow = send(a.conn, P.Top.type, { profile: named, filter: CATASTROPHIC });
     const other = await send(b.conn, P.Top.type, { profile: named, filter: 'checksum' });
-    assert.deepEqual(other.functions.map((f) => f.name), ['app::compute_the_checksum_of_every_block_in_the_file']);
+    assert.deepEqual(
+      other.functions.map((f) => f.name),
+      ['app::compute_the_checksum_of_every_block_in_the_file'],
+    );
     const r = await slow;
     assert.deepEqual(r.functions, []);
-    const look = await send(a.conn, P.Top.type, { filter: '(?=app)' }).then(() => undefined, (e: { code: number; message: string }) => e);
+    const look = await send(a.conn, P.Top.type, { filter: '(?=app)' }).then(
+      () => undefined,
+      (e: { code: number; message: string }) => e,
+    );
     assert.equal(look?.code, -32602);
     assert.match(look!.message, /'filter' uses a lookahead/);
   } finally {
@@ -81,7 +94,7 @@ test('the catastrophic filter over a real daemon answers, and another client is 
   }
 });
 
-test('a long export runs off the daemon\'s event loop: status is answered while it runs', { timeout: 300_000 }, async () => {
+test("a long export runs off the daemon's event loop: status is answered while it runs", { timeout: 300_000 }, async () => {
   const big = await store.add({}, syntheticProfile({ seed: 12, stacks: 100_000, samples: 500_000 }));
   const a = await d.client('export');
   const b = await d.client('status');
@@ -111,7 +124,11 @@ test('a long export runs off the daemon\'s event loop: status is answered while 
 test('flame top --filter with the catastrophic pattern returns (in-process, no daemon)', { timeout: 120_000 }, async () => {
   // No daemon behind this runtime directory: the CLI answers from the store itself.
   const env = { ...process.env, ...d.env, FLAME_RUNTIME_DIR: scratch('filter-nodaemon-'), FLAME_SOCKET: path.join(scratch('filter-nosock-'), 'none.sock') };
-  const child = spawn(process.execPath, [FLAME_BIN, 'top', '--profile', named, '--filter', CATASTROPHIC, '--json'], { cwd: d.work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FLAME_BIN, 'top', '--profile', named, '--filter', CATASTROPHIC, '--json'], {
+    cwd: d.work,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
   let out = '';
   let err = '';

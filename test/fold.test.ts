@@ -15,8 +15,14 @@ import { corpusCases, expectedLines, flagsOf, fold, FLAMEGRAPH, INFERNO, NATIVE,
 const { cases, unexpected } = corpusCases();
 
 test('the corpus is there and has cases from both suites', () => {
-  assert.ok(cases.some((c) => c.input.startsWith(FLAMEGRAPH)), `no stackcollapse-perf.pl cases under ${FLAMEGRAPH}`);
-  assert.ok(cases.some((c) => c.input.startsWith(INFERNO)), `no inferno cases under ${INFERNO}`);
+  assert.ok(
+    cases.some((c) => c.input.startsWith(FLAMEGRAPH)),
+    `no stackcollapse-perf.pl cases under ${FLAMEGRAPH}`,
+  );
+  assert.ok(
+    cases.some((c) => c.input.startsWith(INFERNO)),
+    `no inferno cases under ${INFERNO}`,
+  );
   assert.ok(cases.length >= 80, `only ${cases.length} cases`);
 });
 
@@ -28,7 +34,11 @@ for (const c of cases) {
     lines.pop();
     if (c.stripQuotes) lines = lines.map((l) => l.replace(/["']/g, ''));
     assert.deepEqual(lines, expectedLines(c.expected));
-    assert.deepEqual(result.warnings.filter((w) => /malformed/.test(w)), [], 'the suites hold no malformed lines');
+    assert.deepEqual(
+      result.warnings.filter((w) => /malformed/.test(w)),
+      [],
+      'the suites hold no malformed lines',
+    );
   });
 }
 
@@ -115,11 +125,7 @@ test('--skip-after drops the callers of a matching frame and the process name', 
 });
 
 test('UTF-8 names survive; invalid bytes become U+FFFD as in inferno', () => {
-  const text = Buffer.concat([
-    Buffer.from('wörker 1 1.0: 1 cycles:\n\t1 ünïcode::fn (/x)\n\t2 bad'),
-    Buffer.from([0xff, 0xfe]),
-    Buffer.from(' (/x)\n'),
-  ]);
+  const text = Buffer.concat([Buffer.from('wörker 1 1.0: 1 cycles:\n\t1 ünïcode::fn (/x)\n\t2 bad'), Buffer.from([0xff, 0xfe]), Buffer.from(' (/x)\n')]);
   assert.deepEqual(Object.fromEntries(fold(text).stacks), { 'wörker;bad\ufffd\ufffd;ünïcode::fn': 1 });
 });
 
@@ -159,7 +165,8 @@ test('naming rules: argument lists, Go receivers, anonymous namespaces, Rust rep
   assert.equal(nameOf('std::sys::unix::fs::File::open::hb90e1c1c787080f0'), 'std::sys::unix::fs::File::open');
   assert.equal(nameOf('plain_c_function'), 'plain_c_function');
   // Kernel modules get _[k] under --kernel; [unknown] and a name that only looks like one do not.
-  for (const m of ['[kernel.kallsyms]', '/usr/lib/debug/boot/vmlinux-5.4.14-cloudflare-2020.1.11', 'nf_conntrack.ko']) assert.equal(nameOf('f', m, ['--kernel']), 'f_[k]', m);
+  for (const m of ['[kernel.kallsyms]', '/usr/lib/debug/boot/vmlinux-5.4.14-cloudflare-2020.1.11', 'nf_conntrack.ko'])
+    assert.equal(nameOf('f', m, ['--kernel']), 'f_[k]', m);
   for (const m of ['[unknown]', 'vmlinux-5.4.14)']) assert.equal(nameOf('f', m, ['--kernel']), 'f', m);
   // A frame without a symbol is named by its module.
   assert.equal(nameOf('[unknown]', '/lib/libc.so'), '[libc.so]');
@@ -170,7 +177,8 @@ test('naming rules: argument lists, Go receivers, anonymous namespaces, Rust rep
 });
 
 test('inlined frames from plain perf script keep their names; --kernel marks kernel frames', () => {
-  const text = 'app 1 1.0: 3 cycles:\n\tffffffff81000130 entry_SYSCALL_64+0x76 ([kernel.kallsyms])\n\t40621 std::rt::init+0x271 (inlined)\n\t40621 main+0x10 (/bin/app)\n';
+  const text =
+    'app 1 1.0: 3 cycles:\n\tffffffff81000130 entry_SYSCALL_64+0x76 ([kernel.kallsyms])\n\t40621 std::rt::init+0x271 (inlined)\n\t40621 main+0x10 (/bin/app)\n';
   assert.deepEqual(Object.fromEntries(fold(text, ['--kernel']).stacks), { 'app;main;std::rt::init;entry_SYSCALL_64_[k]': 3 });
 });
 
@@ -178,7 +186,10 @@ test('flame fold --compat perl reproduces stackcollapse-perf.pl on a file (vertx
   const r = await runFlame(['fold', '--all', '--compat', 'perl', path.join(FLAMEGRAPH, 'perf-vertx-stacks-01.txt')]);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stderr, '');
-  const lines = r.stdout.split('\n').slice(0, -1).map((l) => l.replace(/["']/g, ''));
+  const lines = r.stdout
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => l.replace(/["']/g, ''));
   assert.deepEqual(lines, expectedLines(path.join(FLAMEGRAPH, 'results', 'perf-vertx-stacks-01-collapsed-all.txt')));
 });
 
@@ -223,7 +234,8 @@ test('flame fold: bad flags exit 2, missing or corrupt input exit 1, --help list
   assert.match(corrupt.stderr, /cannot read stdin/);
   const help = await runFlame(['fold', '--help']);
   assert.equal(help.exitCode, 0);
-  for (const flag of ['--pid', '--tid', '--kernel', '--jit', '--all', '--addrs', '--event-filter', '--skip-after', '--compat']) assert.ok(help.stdout.includes(flag), flag);
+  for (const flag of ['--pid', '--tid', '--kernel', '--jit', '--all', '--addrs', '--event-filter', '--skip-after', '--compat'])
+    assert.ok(help.stdout.includes(flag), flag);
 });
 
 test('several threads give the single-threaded result, warnings and line numbers included', () => {

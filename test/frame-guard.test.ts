@@ -32,7 +32,11 @@ async function feed(input: Buffer, cuts: number[] = [], maxBody?: number): Promi
 }
 
 test('well-formed frames pass through unchanged, however the bytes are cut', async () => {
-  const input = Buffer.concat([frame('{"jsonrpc":"2.0","id":1,"method":"a"}'), frame('{"x":"é"}', 'Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n'), frame('')]);
+  const input = Buffer.concat([
+    frame('{"jsonrpc":"2.0","id":1,"method":"a"}'),
+    frame('{"x":"é"}', 'Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n'),
+    frame(''),
+  ]);
   for (let cut = 0; cut <= input.length; cut++) {
     const r = await feed(input, [cut]);
     assert.equal(r.refused, undefined, `cut at ${cut}`);

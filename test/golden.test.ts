@@ -22,7 +22,30 @@ const cases = JSON.parse(fs.readFileSync(path.join(GOLDEN, 'cases.json'), 'utf8'
 
 test('the golden cases cover every palette, both deterministic colourings, the layouts and the options', () => {
   const flags = new Set(cases.flatMap((c) => c.args.filter((a) => a.startsWith('-'))));
-  for (const f of ['--deterministic', '--hash', '--inverted', '-i', '--reverse', '--flamechart', '--min-width', '--title', '--subtitle', '--notes', '--nametype', '--countname', '--image-width', '--width', '--font-size', '--fontsize', '--font-width', '--font-type', '--frame-height', '--height', '--colors', '--minwidth']) {
+  for (const f of [
+    '--deterministic',
+    '--hash',
+    '--inverted',
+    '-i',
+    '--reverse',
+    '--flamechart',
+    '--min-width',
+    '--title',
+    '--subtitle',
+    '--notes',
+    '--nametype',
+    '--countname',
+    '--image-width',
+    '--width',
+    '--font-size',
+    '--fontsize',
+    '--font-width',
+    '--font-type',
+    '--frame-height',
+    '--height',
+    '--colors',
+    '--minwidth',
+  ]) {
     assert.ok(flags.has(f), `no golden case uses ${f}`);
   }
   const palettes = new Set(cases.flatMap((c) => c.args.flatMap((a, i) => (a === '--palette' || a === '--colors' ? [c.args[i + 1]] : []))));
@@ -45,7 +68,9 @@ for (const c of cases) {
       const exp = want.toString();
       let i = 0;
       while (i < got.length && got[i] === exp[i]) i++;
-      assert.fail(`${c.name}: differs from ${path.relative(REPO, file)} at byte ${i}: got ${JSON.stringify(got.slice(Math.max(0, i - 40), i + 60))}, want ${JSON.stringify(exp.slice(Math.max(0, i - 40), i + 60))}`);
+      assert.fail(
+        `${c.name}: differs from ${path.relative(REPO, file)} at byte ${i}: got ${JSON.stringify(got.slice(Math.max(0, i - 40), i + 60))}, want ${JSON.stringify(exp.slice(Math.max(0, i - 40), i + 60))}`,
+      );
     }
   });
 }

@@ -61,17 +61,26 @@ test('flame record with no daemon keeps its profile: profiles, top, lines, expor
   assert.ok(!daemonRuns(), 'flame record started no daemon');
 
   const list = await flameJson<P.ProfileList.Result>(['profiles', '--json']);
-  assert.deepEqual(list.profiles.map((m) => m.id), [first.profile]);
+  assert.deepEqual(
+    list.profiles.map((m) => m.id),
+    [first.profile],
+  );
   const meta = list.profiles[0]!;
   assert.equal(meta.samples, first.samples);
-  assert.deepEqual(meta.target && { kind: (meta.target as { kind: string }).kind, name: (meta.target as { name: string }).name }, { kind: 'bin', name: 'hotspots' });
+  assert.deepEqual(meta.target && { kind: (meta.target as { kind: string }).kind, name: (meta.target as { name: string }).name }, {
+    kind: 'bin',
+    name: 'hotspots',
+  });
   assert.match(meta.source?.hash ?? '', /^[0-9a-f]{64}$/, 'the source state is recorded');
   assert.equal(meta.summary?.[0]?.name, first.top[0]!.name);
 
   // `flame top` with no argument reads the latest stored profile, not a recording.
   const top = await flameJson<P.Top.Result>(['top', '--json', '--limit', '5']);
   assert.equal(top.profile, first.profile);
-  assert.deepEqual(top.functions.map((f) => [f.name, f.self]), first.top.slice(0, 5).map((f) => [f.name, f.self]));
+  assert.deepEqual(
+    top.functions.map((f) => [f.name, f.self]),
+    first.top.slice(0, 5).map((f) => [f.name, f.self]),
+  );
   const lines = await flameJson<P.Lines.Result>(['lines', 'src/lib.rs', '--json']);
   assert.equal(lines.profile, first.profile);
   assert.ok(lines.lines.length > 0);
@@ -113,7 +122,10 @@ test('the editor shows the profile flame record made: Neovim running flame lsp',
   assert.equal(r.arrived, true, 'diagnostics arrived');
   const decl = r.diagnostics.find((d) => d.message.startsWith('hotspots::mix:'));
   assert.ok(decl, JSON.stringify(r.diagnostics));
-  assert.ok(decl.message.startsWith(`hotspots::mix: ${pct(mix.self / latest.samples)} self (${mix.self} samples)`), `${decl.message} is the recorded profile's`);
+  assert.ok(
+    decl.message.startsWith(`hotspots::mix: ${pct(mix.self / latest.samples)} self (${mix.self} samples)`),
+    `${decl.message} is the recorded profile's`,
+  );
   const lens = r.lenses.find((l) => l.title.includes('hotspots::mix'));
   assert.ok(lens?.title.includes(`${pct(mix.self / latest.samples)} self`), JSON.stringify(r.lenses));
 });
@@ -124,7 +136,11 @@ test('the web page shows it, and a flame record made while page and client are o
   let client: Connection | undefined;
   const saved = { ...process.env };
   try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      timeout: 30_000,
+    });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.setDefaultTimeout(30_000);
     await page.goto(web.url);
@@ -139,12 +155,19 @@ test('the web page shows it, and a flame record made while page and client are o
     await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, third.profile);
     const deadline = Date.now() + 10_000;
     while (!ready.some((p) => p.id === third.profile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(ready.map((p) => p.id), [third.profile], 'one profile/ready, for the recording');
+    assert.deepEqual(
+      ready.map((p) => p.id),
+      [third.profile],
+      'one profile/ready, for the recording',
+    );
     // The daemon took the CLI's own profile as stored, not a second analysis of the recording.
     const onDisk = JSON.parse(readFileSync(path.join(work, 'target', 'flame', 'profiles', `${third.profile}.meta.json`), 'utf8')) as { meta: ProfileMeta };
     assert.deepEqual(ready[0]!.meta, onDisk.meta);
     const list = await send(client.conn, P.ProfileList.type, {});
-    assert.deepEqual(list.profiles.map((m) => m.id), records.map((r) => r.profile));
+    assert.deepEqual(
+      list.profiles.map((m) => m.id),
+      records.map((r) => r.profile),
+    );
   } finally {
     process.env = saved;
     client?.close();
@@ -159,7 +182,10 @@ test('flame exec inside the workspace and flame record --perf-data join the same
   const exec = await runFlame(['exec', '-F', '499', '--json', '--', exe], { cwd: work, env: { ...env, FLAME_RECORDING_WARN_BYTES: '1000' } });
   assert.equal(exec.exitCode, 0, exec.stderr);
   const e = JSON.parse(exec.stdout) as { profile: string; warnings: string[] };
-  assert.ok(e.warnings.some((w) => /the recording .*perf\.data takes [\d.]+ MB: only the latest one is kept/.test(w)), JSON.stringify(e.warnings));
+  assert.ok(
+    e.warnings.some((w) => /the recording .*perf\.data takes [\d.]+ MB: only the latest one is kept/.test(w)),
+    JSON.stringify(e.warnings),
+  );
   const again = await runFlame(['record', '--perf-data', records[0]!.perfData, '--json'], { cwd: work, env });
   assert.equal(again.exitCode, 0, again.stderr);
   const a = JSON.parse(again.stdout) as { profile: string; samples: number };
@@ -189,14 +215,20 @@ test('the daemon and flame record in other processes store at the same time: eve
     const list = await send(c.conn, P.ProfileList.type, {});
     assert.equal(list.profiles.length, before + 4);
     for (const id of ids) {
-      assert.ok(list.profiles.some((m) => m.id === id), `${id} is listed`);
+      assert.ok(
+        list.profiles.some((m) => m.id === id),
+        `${id} is listed`,
+      );
       const top = await send(c.conn, P.Top.type, { profile: id, limit: 1 });
       assert.equal(top.profile, id);
       assert.equal(top.samples, list.profiles.find((m) => m.id === id)!.samples, `${id} reads back whole`);
     }
     // And a store opened afresh, as the next process would, agrees.
     const fresh = await ProfileStore.open(path.join(work, 'target', 'flame', 'profiles'));
-    assert.deepEqual(fresh.list().map((m) => m.id), list.profiles.map((m) => m.id));
+    assert.deepEqual(
+      fresh.list().map((m) => m.id),
+      list.profiles.map((m) => m.id),
+    );
   } finally {
     process.env = saved;
     client?.close();

@@ -37,7 +37,7 @@ function descendants(root: number): Proc[] {
   const all = processes();
   const found: Proc[] = [];
   const parents = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (parents.has(p.ppid) && !parents.has(p.pid)) {
@@ -117,7 +117,7 @@ test('a killed `cargo build` is reported as killed by its signal, not "unknown e
   assert.match(errorLine(r.stderr), /cargo build was killed by signal SIGKILL/);
 });
 
-test('a killed perf is reported as killed, without the program\'s output as its error', { timeout: 300_000 }, async () => {
+test("a killed perf is reported as killed, without the program's output as its error", { timeout: 300_000 }, async () => {
   const ws = scratch('flame-killed-perf-');
   cpSync(path.join(FIXTURES, 'graceful'), ws, { recursive: true, filter: (s) => !s.includes(`${path.sep}target`) });
   let program: Proc | undefined;

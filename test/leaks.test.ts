@@ -31,7 +31,9 @@ function procStat(pid: number): { ppid: number; comm: string; start: string } | 
 
 /** Every process descending from `root`, with its start time (a reused pid is another process). */
 function descendants(root: number): Array<{ pid: number; comm: string; start: string }> {
-  const all = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+  const all = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
   const stats = new Map(all.map((pid) => [pid, procStat(pid)] as const));
   const out: Array<{ pid: number; comm: string; start: string }> = [];
   const walk = (parent: number) => {
@@ -74,7 +76,11 @@ async function killDuring(d: TestDaemon, what: string, ready: (ps: Array<{ comm:
       // gone meanwhile
     }
   }
-  assert.deepEqual(left.map((p) => p.comm), [], `processes of the daemon killed ${what} still running 10 s later (of ${before.map((p) => p.comm).join(', ')})`);
+  assert.deepEqual(
+    left.map((p) => p.comm),
+    [],
+    `processes of the daemon killed ${what} still running 10 s later (of ${before.map((p) => p.comm).join(', ')})`,
+  );
 }
 
 test('children of a daemon killed with SIGKILL during a build end with it: cargo and its build script', { timeout: 180_000 }, async () => {
@@ -114,7 +120,10 @@ test('profile/import of a FIFO is refused at once, naming it; of a directory too
       assert.match(got, /not a regular file/, file);
       assert.ok(got.includes(file), got);
     }
-    assert.ok(descendants(d.child.pid!).every((p) => p.comm !== 'perf'), 'a perf script still runs');
+    assert.ok(
+      descendants(d.child.pid!).every((p) => p.comm !== 'perf'),
+      'a perf script still runs',
+    );
   } finally {
     c.close();
   }

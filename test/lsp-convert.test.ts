@@ -7,7 +7,7 @@ import { isWorkspaceSource, pct } from '../clients/lsp/convert.js';
 import { hintLabel } from '../clients/lsp/features/inlay-hints.js';
 import { DEFAULTS, parseSettings } from '../clients/lsp/settings.js';
 
-test('only the workspace\'s own sources are annotated', () => {
+test("only the workspace's own sources are annotated", () => {
   const root = '/home/u/app';
   const cases: Array<[string, boolean]> = [
     ['/home/u/app/src/lib.rs', true],
@@ -29,7 +29,14 @@ test('shares read as percentages with one decimal, two below 0.1%', () => {
 });
 
 test('hint labels: self share, total when calls cost more, the previous share when significant', () => {
-  const h = (self: number, total: number, was?: { selfShare: number; totalShare: number; significant: boolean }) => ({ line: 1, self, total, selfShare: self / 1000, totalShare: total / 1000, was });
+  const h = (self: number, total: number, was?: { selfShare: number; totalShare: number; significant: boolean }) => ({
+    line: 1,
+    self,
+    total,
+    selfShare: self / 1000,
+    totalShare: total / 1000,
+    was,
+  });
   assert.equal(hintLabel(h(124, 124), 1000), '🔥 12.4%');
   assert.equal(hintLabel(h(124, 126), 1000), '🔥 12.4%', 'two samples more is not worth a total');
   assert.equal(hintLabel(h(0, 850), 1000), '🔥 0.0% self, 85.0% total');
@@ -41,7 +48,9 @@ test('hint labels: self share, total when calls cost more, the previous share wh
 test('settings: the section or an object holding it; malformed values fall back; percentages accepted', () => {
   assert.deepEqual(parseSettings(undefined), DEFAULTS);
   assert.deepEqual(parseSettings('nonsense'), DEFAULTS);
-  const s = parseSettings({ flame: { hints: { minShare: 5, enabled: 'yes' }, diagnostics: { severity: 'hint', minShare: -1 }, target: { bin: 'server' }, programArgs: ['--fast', 3] } });
+  const s = parseSettings({
+    flame: { hints: { minShare: 5, enabled: 'yes' }, diagnostics: { severity: 'hint', minShare: -1 }, target: { bin: 'server' }, programArgs: ['--fast', 3] },
+  });
   assert.equal(s.hints.minShare, 0.05);
   assert.equal(s.hints.enabled, true);
   assert.equal(s.diagnostics.severity, 'hint');
@@ -51,7 +60,7 @@ test('settings: the section or an object holding it; malformed values fall back;
   assert.equal(parseSettings({ lenses: { targets: false } }).lenses.targets, false);
 });
 
-test('a file\'s heat keeps its own lines and functions, with the diff\'s base shares', () => {
+test("a file's heat keeps its own lines and functions, with the diff's base shares", () => {
   const file = '/ws/src/lib.rs';
   const heat = fileHeat({
     profile: 'p2',
@@ -70,11 +79,43 @@ test('a file\'s heat keeps its own lines and functions, with the diff\'s base sh
     diff: {
       base: { id: 'p1', samples: 100 },
       current: { id: 'p2', samples: 200 },
-      functions: [{ name: 'a::hot', base: { self: 10, total: 12, selfShare: 0.1, totalShare: 0.12 }, current: { self: 100, total: 120, selfShare: 0.5, totalShare: 0.6 }, deltaSelfShare: 0.4, deltaTotalShare: 0.48, significant: true }],
-      lines: [{ file, line: 12, base: { self: 10, total: 10, selfShare: 0.1, totalShare: 0.1 }, current: { self: 100, total: 100, selfShare: 0.5, totalShare: 0.5 }, deltaSelfShare: 0.4, deltaTotalShare: 0.4, significant: true }],
+      functions: [
+        {
+          name: 'a::hot',
+          base: { self: 10, total: 12, selfShare: 0.1, totalShare: 0.12 },
+          current: { self: 100, total: 120, selfShare: 0.5, totalShare: 0.6 },
+          deltaSelfShare: 0.4,
+          deltaTotalShare: 0.48,
+          significant: true,
+        },
+      ],
+      lines: [
+        {
+          file,
+          line: 12,
+          base: { self: 10, total: 10, selfShare: 0.1, totalShare: 0.1 },
+          current: { self: 100, total: 100, selfShare: 0.5, totalShare: 0.5 },
+          deltaSelfShare: 0.4,
+          deltaTotalShare: 0.4,
+          significant: true,
+        },
+      ],
     },
   });
   assert.deepEqual([...heat.lines.keys()], [12]);
-  assert.deepEqual(heat.lines.get(12), { line: 12, self: 100, total: 100, selfShare: 0.5, totalShare: 0.5, was: { selfShare: 0.1, totalShare: 0.1, significant: true } });
-  assert.deepEqual(heat.functions.map((f) => [f.name, f.line, f.was?.selfShare]), [['a::hot', 9, 0.1], ['a::cold', 30, undefined]]);
+  assert.deepEqual(heat.lines.get(12), {
+    line: 12,
+    self: 100,
+    total: 100,
+    selfShare: 0.5,
+    totalShare: 0.5,
+    was: { selfShare: 0.1, totalShare: 0.1, significant: true },
+  });
+  assert.deepEqual(
+    heat.functions.map((f) => [f.name, f.line, f.was?.selfShare]),
+    [
+      ['a::hot', 9, 0.1],
+      ['a::cold', 30, undefined],
+    ],
+  );
 });

@@ -43,7 +43,10 @@ test('no profile: nothing but a "profile now" lens; its command brings the annot
     if (lenses.length > 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.deepEqual(lenses.map((l) => l.command?.title), ['flame: no profile yet — profile now']);
+  assert.deepEqual(
+    lenses.map((l) => l.command?.title),
+    ['flame: no profile yet — profile now'],
+  );
   const status = await runFlame(['daemon', 'status', '--json'], { cwd: work, env });
   assert.equal(status.exitCode, 0, status.stderr);
 
@@ -52,7 +55,10 @@ test('no profile: nothing but a "profile now" lens; its command brings the annot
   await lsp.conn.sendRequest('workspace/executeCommand', { command: lens.command, arguments: lens.arguments ?? [] });
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, from);
   const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range })) as InlayHint[];
-  assert.ok(hints.some((h) => h.position.line >= 9 && h.position.line <= 11), JSON.stringify(hints));
+  assert.ok(
+    hints.some((h) => h.position.line >= 9 && h.position.line <= 11),
+    JSON.stringify(hints),
+  );
   const after = (await lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as CodeLens[];
   assert.ok(after.some((l) => l.command?.title.includes('hotspots::mix')));
   assert.ok(!after.some((l) => l.command?.title.includes('no profile yet')));

@@ -95,7 +95,15 @@ export class LspClient {
     const seen = this.received.slice(from).find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching message from the language server in ${timeoutMs} ms; got ${this.received.map((m) => m.method).join(', ')}; stderr: ${this.stderr}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching message from the language server in ${timeoutMs} ms; got ${this.received.map((m) => m.method).join(', ')}; stderr: ${this.stderr}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
     });
   }

@@ -19,7 +19,11 @@ const cases: Array<[string, string, Array<{ line: number; label: string; target:
   ['src/bin/tool.rs', 'fn main() {}', [{ line: 0, label: 'bin tool', target: { ...base, bin: 'tool' } }]],
   ['examples/spin.rs', '//! x\nfn main() {}', [{ line: 1, label: 'example spin', target: { ...base, example: 'spin' } }]],
   ['benches/crunch.rs', 'fn main() {}', [{ line: 0, label: 'bench crunch', target: { ...base, bench: 'crunch' } }]],
-  ['tests/hot.rs', '#[test]\nfn hot_primes() {}\n\nfn helper() {}', [{ line: 1, label: 'test hot_primes', target: { ...base, test: 'hot' }, programArgs: ['hot_primes'] }]],
+  [
+    'tests/hot.rs',
+    '#[test]\nfn hot_primes() {}\n\nfn helper() {}',
+    [{ line: 1, label: 'test hot_primes', target: { ...base, test: 'hot' }, programArgs: ['hot_primes'] }],
+  ],
   [
     'src/lib.rs',
     'pub fn main() {}\n#[cfg(test)]\nmod tests {\n    #[test]\n    #[should_panic]\n    fn boom() {}\n    #[bench]\n    fn b(b: &mut Bencher) {}\n}',
@@ -28,7 +32,11 @@ const cases: Array<[string, string, Array<{ line: number; label: string; target:
       { line: 7, label: 'bench b', target: { ...base, unitBench: 'my_app', unitTestKind: 'lib' }, programArgs: ['b'] },
     ],
   ],
-  ['src/main.rs', '#[tokio::test]\nasync fn t() {}', [{ line: 1, label: 'test t', target: { ...base, unitTest: 'my-app', unitTestKind: 'bin' }, programArgs: ['t'] }]],
+  [
+    'src/main.rs',
+    '#[tokio::test]\nasync fn t() {}',
+    [{ line: 1, label: 'test t', target: { ...base, unitTest: 'my-app', unitTestKind: 'bin' }, programArgs: ['t'] }],
+  ],
   ['src/util.rs', 'fn main() {}\nfn other() {}', []],
 ];
 
@@ -62,7 +70,10 @@ test('targets: the lens spec of an integration test profiles that test', { timeo
     const meta = await send(d.conn, P.ProfileOnce.type, r.spec);
     assert.ok(meta.samples > 0);
     const top = await send(d.conn, P.Top.type, { profile: meta.id, limit: 5 });
-    assert.ok(top.functions.some((f) => f.name === 'hotspots::count_primes'), JSON.stringify(top.functions));
+    assert.ok(
+      top.functions.some((f) => f.name === 'hotspots::count_primes'),
+      JSON.stringify(top.functions),
+    );
   } finally {
     d.close();
   }

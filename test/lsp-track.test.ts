@@ -45,7 +45,10 @@ test('track: a full-text change is aligned line by line', () => {
   const edited = ['// new', 'fn a() {', '    hot2();', '}', '', 'fn b() {', '    warm();', '}', '// end'];
   let map = identity();
   for (const c of lineChanges(BUF, edited.join('\n'))) map = applyChange(map, c, (l) => BUF[l]?.length ?? 0);
-  assert.deepEqual(BUF.map((_, i) => mapLine(map, i)), [1, undefined, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    BUF.map((_, i) => mapLine(map, i)),
+    [1, undefined, 3, 4, 5, 6, 7],
+  );
 });
 
 test('track: identical texts give no changes; a huge middle falls back to one change', () => {

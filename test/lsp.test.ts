@@ -25,7 +25,11 @@ let version = 1;
 let editedLine = 0;
 
 const labelOf = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
-const hints = () => lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } } }) as Promise<InlayHint[]>;
+const hints = () =>
+  lsp.conn.sendRequest('textDocument/inlayHint', {
+    textDocument: { uri },
+    range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } },
+  }) as Promise<InlayHint[]>;
 const lenses = () => lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as Promise<CodeLens[]>;
 const edit = (range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string) =>
   lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ range, text }] });
@@ -50,7 +54,7 @@ after(async () => {
   ws?.stop();
 });
 
-test('the hot lines of mix carry inlay hints with the daemon\'s shares', async () => {
+test("the hot lines of mix carry inlay hints with the daemon's shares", async () => {
   const mixLines = lines.lines.filter((l) => l.line >= 10 && l.line <= 12 && l.self > 0);
   assert.ok(mixLines.length > 0, 'the profile has samples on the lines of mix');
   const hottest = mixLines.sort((a, b) => b.self - a.self)[0]!;
@@ -80,7 +84,12 @@ test('main.rs gets lenses that profile its binary once or watch it', async () =>
   const got = (await lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: muri } })) as CodeLens[];
   const once = got.find((l) => l.command?.command === 'flame.profileOnce');
   assert.ok(once && got.some((l) => l.command?.command === 'flame.watch'), JSON.stringify(got));
-  assert.equal(once.range.start.line, readFileSync(main, 'utf8').split('\n').findIndex((l) => l.startsWith('fn main')));
+  assert.equal(
+    once.range.start.line,
+    readFileSync(main, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('fn main')),
+  );
   assert.deepEqual((once.command!.arguments![0] as { target: { bin: string } }).target.bin, 'hotspots');
   await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: muri } });
 });
@@ -97,15 +106,22 @@ test('hover on the hot line: counts, shares, callers and callees', async () => {
   const d = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(mix.line! - 1, 8) })) as Hover;
   // With its 95% band, from sampling alone as the profile is one run.
   const band = pct((mix.noise!.self.high - mix.noise!.self.low) / 2);
-  assert.match((d.contents as { value: string }).value, new RegExp(`\\*\\*\`hotspots::mix\`\\*\\*: ${mix.self} samples self \\(${pct(mix.self / top.samples).replace('.', '\\.')} ±${band.replace('.', '\\.')}\\), ${mix.total} total`));
+  assert.match(
+    (d.contents as { value: string }).value,
+    new RegExp(
+      `\\*\\*\`hotspots::mix\`\\*\\*: ${mix.self} samples self \\(${pct(mix.self / top.samples).replace('.', '\\.')} ±${band.replace('.', '\\.')}\\), ${mix.total} total`,
+    ),
+  );
   assert.match((d.contents as { value: string }).value, /± at 95%, sampling noise only \(one run\)/);
   const none = await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: pos(0, 0) });
   assert.equal(none, null);
 });
 
-test('diagnostics are published: the function\'s share on its declaration, each hot line\'s share', async () => {
+test("diagnostics are published: the function's share on its declaration, each hot line's share", async () => {
   const mix = top.functions.find((f) => f.name === 'hotspots::mix')!;
-  const m = await lsp.next((x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { uri: string; diagnostics: Diagnostic[] }).diagnostics.length > 0);
+  const m = await lsp.next(
+    (x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { uri: string; diagnostics: Diagnostic[] }).diagnostics.length > 0,
+  );
   const diags = (m.params as { diagnostics: Diagnostic[] }).diagnostics;
   const decl = diags.find((d) => d.range.start.line === mix.line! - 1);
   assert.ok(decl, JSON.stringify(diags));
@@ -119,7 +135,10 @@ test('edits: hints follow inserted lines; an edited hot line loses its hint', as
   const before = await hints();
   await edit({ start: pos(0), end: pos(0) }, '// one\n// two\n');
   const moved = await hints();
-  assert.deepEqual(moved.map((h) => [h.position.line, labelOf(h)]), before.map((h) => [h.position.line + 2, labelOf(h)]));
+  assert.deepEqual(
+    moved.map((h) => [h.position.line, labelOf(h)]),
+    before.map((h) => [h.position.line + 2, labelOf(h)]),
+  );
   const hottest = [...lines.lines].filter((l) => l.line >= 10 && l.line <= 12).sort((a, b) => b.self - a.self)[0]!;
   editedLine = hottest.line;
   const line = hottest.line - 1 + 2;
@@ -133,13 +152,19 @@ test('edits: hints follow inserted lines; an edited hot line loses its hint', as
 });
 
 test('bad requests get errors or nothing, and the server lives on', async () => {
-  const unknownDoc = await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: 'file:///nowhere.rs' }, range: { start: pos(0), end: pos(5) } });
+  const unknownDoc = await lsp.conn.sendRequest('textDocument/inlayHint', {
+    textDocument: { uri: 'file:///nowhere.rs' },
+    range: { start: pos(0), end: pos(5) },
+  });
   assert.deepEqual(unknownDoc, []);
   await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///nowhere.rs', version: 3 }, contentChanges: [{ text: 'x' }] });
   // Nonsense ranges in a buffer of the workspace: clamped, reversed, or not even objects.
   const scratch = pathToFileURL(path.join(ws.work, 'src', 'scratch.rs')).href;
   await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: scratch, languageId: 'rust', version: 1, text: 'fn a() {}\n' } });
-  await lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: scratch, version: 2 }, contentChanges: [{ range: { start: pos(999, 3), end: { line: -5, character: -1 } }, text: 'x' }, null, { text: 42 }] });
+  await lsp.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: scratch, version: 2 },
+    contentChanges: [{ range: { start: pos(999, 3), end: { line: -5, character: -1 } }, text: 'x' }, null, { text: 42 }],
+  });
   assert.deepEqual(await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: scratch }, range: { start: pos(0), end: pos(5) } }), []);
   await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: -3, character: 'x' } }).catch(() => undefined);
   await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: scratch } });
@@ -167,7 +192,10 @@ test('settings: a higher threshold hides cooler hints; a new profile from a lens
   await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { flame: {} } });
 
   const from = lsp.received.length;
-  const meta = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.profileOnce', arguments: [{ target: { bin: 'hotspots' } }] })) as P.ProfileOnce.Result;
+  const meta = (await lsp.conn.sendRequest('workspace/executeCommand', {
+    command: 'flame.profileOnce',
+    arguments: [{ target: { bin: 'hotspots' } }],
+  })) as P.ProfileOnce.Result;
   assert.ok(meta.id, JSON.stringify(meta));
   // Progress: created, begun, ended; the end comes with profile/ready, the refreshes after the new profile is loaded.
   await lsp.next((m) => m.method === 'window/workDoneProgress/create', 60000, from);
@@ -183,7 +211,10 @@ test('settings: a higher threshold hides cooler hints; a new profile from a lens
   const got = await hints();
   {
     const hint = got.find((x) => x.position.line === h.line - 1 + 2);
-    assert.ok(hint && labelOf(hint).startsWith(`🔥 ${pct(h.self / newLines.samples)}`), `${JSON.stringify(h)} of ${newLines.samples} (${newLines.profile} vs ${meta.id}): ${JSON.stringify(got)}`);
+    assert.ok(
+      hint && labelOf(hint).startsWith(`🔥 ${pct(h.self / newLines.samples)}`),
+      `${JSON.stringify(h)} of ${newLines.samples} (${newLines.profile} vs ${meta.id}): ${JSON.stringify(got)}`,
+    );
   }
   assert.ok(editedLine >= 10 && !got.some((x) => x.position.line === editedLine - 1 + 2), JSON.stringify(got));
 });
@@ -194,10 +225,16 @@ test('a significant change against the previous profile: "(was …)" hints and r
   writeFileSync(main, readFileSync(main, 'utf8').replace('150_000_000.0 * s', '10_000_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
   const from = lsp.received.length;
   const meta = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.profileOnce', arguments: [] })) as P.ProfileOnce.Result;
-  const end = await lsp.next((m) => m.method === '$/progress' && (m.params as { value: { kind: string; message?: string } }).value.message?.includes(meta.id) === true, 60000, from);
+  const end = await lsp.next(
+    (m) => m.method === '$/progress' && (m.params as { value: { kind: string; message?: string } }).value.message?.includes(meta.id) === true,
+    60000,
+    from,
+  );
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, lsp.received.indexOf(end) + 1);
   const diff = await send(daemon.conn, P.Diff.type, { current: meta.id, limit: 1000 });
-  const up = diff.lines.filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0).sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
+  const up = diff.lines
+    .filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0)
+    .sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
   assert.ok(up, `some line of lib.rs got significantly hotter: ${JSON.stringify(diff.lines.slice(0, 5))}`);
   const got = await hints();
   // The buffer still has the two comment lines inserted at the top.
@@ -205,7 +242,11 @@ test('a significant change against the previous profile: "(was …)" hints and r
   assert.ok(hint, JSON.stringify(got));
   assert.ok(labelOf(hint).startsWith(`🔥 ${pct(up.current.selfShare)}`), labelOf(hint));
   assert.ok(labelOf(hint).endsWith(`(was ${pct(up.base.selfShare)})`), labelOf(hint));
-  const m = await lsp.next((x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { diagnostics: Diagnostic[] }).diagnostics.some((d) => d.code === 'regressed-line'), 30000, from);
+  const m = await lsp.next(
+    (x) => x.method === 'textDocument/publishDiagnostics' && (x.params as { diagnostics: Diagnostic[] }).diagnostics.some((d) => d.code === 'regressed-line'),
+    30000,
+    from,
+  );
   const reg = (m.params as { diagnostics: Diagnostic[] }).diagnostics.find((d) => d.range.start.line === up.line - 1 + 2);
   assert.equal(reg?.message, `line: ${pct(up.current.selfShare)} self, up from ${pct(up.base.selfShare)} in the previous profile`);
 });
@@ -225,11 +266,12 @@ test('commands: open the flame graph (window/showDocument of the live page), wat
   await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.stopWatch', arguments: [] });
   assert.ok(!(await lenses()).some((l) => l.command?.command === 'flame.stopWatch'));
   const deadline = Date.now() + 20000;
-  while ((await send(daemon.conn, P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  while ((await send(daemon.conn, P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0) && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 100));
   assert.ok(!(await send(daemon.conn, P.Status.type, {})).sessions.some((s) => s.id === w.sessionId && s.clients > 0), 'the session has no client left');
 });
 
-test('commands: export the flame graph as an SVG where the daemon says cargo\'s target directory is', async () => {
+test("commands: export the flame graph as an SVG where the daemon says cargo's target directory is", async () => {
   const r = (await lsp.conn.sendRequest('workspace/executeCommand', { command: 'flame.exportSvg', arguments: [] })) as { path: string; profile: string };
   assert.ok(daemon.info.targetDir, 'the daemon names the target directory');
   assert.equal(r.path, path.join(daemon.info.targetDir!, 'flame', 'flamegraph.svg'));
@@ -243,7 +285,10 @@ test("a watched program's panic reaches the editor as a warning message", async 
     const m = await lsp.next((x) => x.method === 'window/showMessage', 120000, from);
     const p = m.params as { type: number; message: string };
     assert.equal(p.type, 2); // Warning
-    assert.match(p.message, /^flame: the profiled program exited with status 101: thread 'main'.* panicked at examples\/chatty\.rs:\d+:\d+: chatty was asked to panic after 3 lines$/);
+    assert.match(
+      p.message,
+      /^flame: the profiled program exited with status 101: thread 'main'.* panicked at examples\/chatty\.rs:\d+:\d+: chatty was asked to panic after 3 lines$/,
+    );
   } finally {
     await send(daemon.conn, P.WatchStop.type, { sessionId: w.sessionId });
   }

@@ -50,7 +50,10 @@ test('function names drop the ELF symbol versions perf prints; flame fold keeps 
       assert.ok(!names.has(v), `${v} kept its version`);
       assert.ok(names.has(v.replace(/@.*$/, '')), `${v.replace(/@.*$/, '')} is missing`);
     }
-    assert.deepEqual([...names].filter((n) => /[^@]@@?(?!plt$)\w/.test(n)), []);
+    assert.deepEqual(
+      [...names].filter((n) => /[^@]@@?(?!plt$)\w/.test(n)),
+      [],
+    );
   }
 });
 
@@ -78,11 +81,22 @@ test("standard-library frames name the local toolchain's rust-src files, which e
   const fns = await functions(false);
   // core::fmt::write is compiled into the precompiled libstd, whose debug info says /rustc/<hash>/.
   const write = fns.find((f) => f.name === 'core::fmt::write');
-  assert.ok(write, fns.slice(0, 20).map((f) => f.name).join('\n'));
+  assert.ok(
+    write,
+    fns
+      .slice(0, 20)
+      .map((f) => f.name)
+      .join('\n'),
+  );
   assert.equal(write.file, path.join(src, 'core', 'src', 'fmt', 'mod.rs'));
-  const lines = JSON.parse((await runFlame(['lines', '--perf-data', perfData, '--limit', '0', '--json'], { env })).stdout) as { lines: Array<{ file: string }> };
+  const lines = JSON.parse((await runFlame(['lines', '--perf-data', perfData, '--limit', '0', '--json'], { env })).stdout) as {
+    lines: Array<{ file: string }>;
+  };
   const files = new Set([...fns.flatMap((f) => (f.file ? [f.file] : [])), ...lines.lines.map((l) => l.file)]);
-  assert.deepEqual([...files].filter((f) => f.startsWith(`/rustc/${hash}/`)), []);
+  assert.deepEqual(
+    [...files].filter((f) => f.startsWith(`/rustc/${hash}/`)),
+    [],
+  );
   const local = [...files].filter((f) => f.startsWith(src));
   assert.ok(local.length > 5, local.join('\n'));
   for (const f of local) assert.ok(existsSync(f), f);

@@ -45,7 +45,10 @@ test('a native build that cannot happen or fails is an install error that gives 
   assert.equal(noCargo.status, 1);
   assert.match(noCargo.stderr, /cargo was not found on the PATH.*install Rust.*run `cargo build --release --manifest-path .*native\/Cargo\.toml`/s);
   // A failing build, in a target directory of its own so that the real binary is not touched.
-  const failed = spawnSync(process.execPath, [build], { encoding: 'utf8', env: { ...process.env, CARGO_TARGET_DIR: path.join(tmp, 'target'), RUSTFLAGS: '-C no-such-option' } });
+  const failed = spawnSync(process.execPath, [build], {
+    encoding: 'utf8',
+    env: { ...process.env, CARGO_TARGET_DIR: path.join(tmp, 'target'), RUSTFLAGS: '-C no-such-option' },
+  });
   assert.equal(failed.status, 1);
   assert.match(failed.stderr, /building native\/ failed \(cargo exited with \d+; its errors are above\).*cargo build --release/s);
 });
@@ -71,7 +74,8 @@ test('fold: mistakes on the command line exit 2 with a message that names them; 
   const help = native(['fold', '--help']);
   assert.equal(help.code, 0);
   assert.equal(help.stdout.toString(), fs.readFileSync(path.join(REPO, 'native', 'assets', 'help-fold.txt'), 'utf8'));
-  for (const flag of ['--pid', '--tid', '--kernel', '--jit', '--all', '--addrs', '--event-filter', '--skip-after', '--compat', '--nthreads', '--quiet']) assert.ok(help.stdout.includes(flag), flag);
+  for (const flag of ['--pid', '--tid', '--kernel', '--jit', '--all', '--addrs', '--event-filter', '--skip-after', '--compat', '--nthreads', '--quiet'])
+    assert.ok(help.stdout.includes(flag), flag);
   // A value may start with a dash; `--` ends the options.
   assert.equal(native(['fold', '--event-filter', '-x'], '').code, 0);
   assert.equal(native(['fold', '-q', '--', '-'], '').code, 0);
@@ -101,7 +105,10 @@ test('svg: mistakes on the command line exit 2 with a message that names them; -
   assert.doesNotMatch(help, /%SVG_OPTIONS%/);
   for (const flag of ['--title', '--palette', '--hash', '--flamechart', '--font-type', '--search-color', '--max-frames']) assert.ok(help.includes(flag), flag);
   // One list of palettes: the wire type's (profile/export) is the one flame-native takes.
-  const listed = /--palette NAME[^:]*: ([a-z,\s]+);/.exec(help)![1]!.split(/,\s*/).map((s) => s.trim());
+  const listed = /--palette NAME[^:]*: ([a-z,\s]+);/
+    .exec(help)![1]!
+    .split(/,\s*/)
+    .map((s) => s.trim());
   assert.deepEqual(listed, [...PALETTES]);
   for (const p of PALETTES) assert.equal(native(['svg', '--hash', '--palette', p], 'a;b 1\n').code, 0, p);
   // The aliases and a trailing % on --min-width.
@@ -113,7 +120,10 @@ test('fold: stdin, gzip on stdin and in a file, and the input errors, each with 
   const want = fs.readFileSync(path.join(INFERNO, 'results', 'go-stacks-collapsed.txt'), 'utf8');
   assert.equal(native(['fold'], go).stdout.toString(), want);
   assert.equal(native(['fold', '-'], gzipSync(go)).stdout.toString(), want);
-  assert.equal(native(['fold', path.join(FLAMEGRAPH, 'example-perf-stacks.txt.gz')]).stdout.toString(), fs.readFileSync(path.join(INFERNO, 'results', 'example-perf-stacks-collapsed.txt'), 'utf8'));
+  assert.equal(
+    native(['fold', path.join(FLAMEGRAPH, 'example-perf-stacks.txt.gz')]).stdout.toString(),
+    fs.readFileSync(path.join(INFERNO, 'results', 'example-perf-stacks-collapsed.txt'), 'utf8'),
+  );
   const empty = native(['fold'], Buffer.alloc(0));
   assert.deepEqual([empty.code, empty.stdout.length], [0, 0]);
   const corrupt = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -243,7 +253,9 @@ test('edge cases: pipes, a directory on stdin, a closed stdout, a full disk, thr
     // A reader that stops early: no error, exit 0.
     assert.equal(sh(`set -o pipefail; ${bin} fold ${input} | head -c 10 >/dev/null; echo "rc=$?"`).stdout.trim(), 'rc=0', who);
     // The reader leaves while the last pieces are still queued: no crash, exit 0 (three tries).
-    const late = [1, 2, 3].map(() => sh(`${bin} svg --hash ${tmp}/svg70.folded 2>&1 | (sleep 0.4; exec 0<&-; sleep 0.3); echo "rc=\${PIPESTATUS[0]}"`).stdout.trim());
+    const late = [1, 2, 3].map(() =>
+      sh(`${bin} svg --hash ${tmp}/svg70.folded 2>&1 | (sleep 0.4; exec 0<&-; sleep 0.3); echo "rc=\${PIPESTATUS[0]}"`).stdout.trim(),
+    );
     assert.deepEqual(late, ['rc=0', 'rc=0', 'rc=0'], who);
     // A full disk: a clear error, exit 1.
     const full = sh(`${bin} fold ${input} >/dev/full; echo "rc=$?"`);

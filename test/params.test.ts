@@ -52,7 +52,11 @@ const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
   { method: P.ProfileOnce.method, params: { record: { frequency: -5 } }, message: /^'record\.frequency' must be a positive whole number, not -5$/ },
   { method: P.WatchStart.method, params: { record: { mmapPages: 3 } }, message: /^'record\.mmapPages' must be a power of two/ },
   { method: P.WatchStart.method, params: { record: { callGraph: 'lbrx' } }, message: /^'record\.callGraph' must be one of dwarf, fp, lbr/ },
-  { method: P.ProfileImport.method, params: { perfData: '/nonexistent/perf.data', options: { frequency: 'high' } }, message: /^'options\.frequency' must be a positive whole number/ },
+  {
+    method: P.ProfileImport.method,
+    params: { perfData: '/nonexistent/perf.data', options: { frequency: 'high' } },
+    message: /^'options\.frequency' must be a positive whole number/,
+  },
   { method: P.Top.method, params: { limit: 'many' }, message: /^'limit' must be a number/ },
   { method: P.Export.method, params: { format: 'svg', svg: { palette: 'bogus' } }, message: /^'svg\.palette' must be one of hot, .*, not "bogus"$/ },
   { method: P.Export.method, params: { format: 'svg', svg: { colour: 'red' } }, message: /^'svg\.colour' is not an option here; use title, subtitle, / },
@@ -62,7 +66,11 @@ const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
   { method: P.Tree.method, params: { path: 'main' }, message: /^'path' must be an array of frame names/ },
   { method: P.ProfileImport.method, params: { perfData: 'relative/perf.data' }, message: /^'perfData' must be an absolute path, not "relative\/perf.data"$/ },
   { method: P.WatchStop.method, params: { sessionId: 7 }, message: /^'sessionId' must be a string, not 7$/ },
-  { method: P.Initialize.method, params: { clientName: 'x', clientVersion: '1', protocolVersion: 1, capabilities: { needs: [] } }, message: /^'capabilities\.needs' is not an option here/ },
+  {
+    method: P.Initialize.method,
+    params: { clientName: 'x', clientVersion: '1', protocolVersion: 1, capabilities: { needs: [] } },
+    message: /^'capabilities\.needs' is not an option here/,
+  },
 ];
 
 for (const k of CASES) {
@@ -82,7 +90,10 @@ test('the CLI refuses with the same rules, worded with its flags', async () => {
   usage(() => svgOptionsFromFlags({ palette: 'neon' }), /^--palette takes one of hot, mem, .*, not 'neon'$/);
   usage(() => svgOptionsFromFlags({ 'min-width': '-1' }), /^--min-width takes a number of at least 0, not '-1'$/);
   // And the daemon's check of the same value, from the same rule.
-  assert.throws(() => checkSpec({ record: { frequency: -5 } }), (e: unknown) => e instanceof ParamsError && e.field === 'record.frequency');
+  assert.throws(
+    () => checkSpec({ record: { frequency: -5 } }),
+    (e: unknown) => e instanceof ParamsError && e.field === 'record.frequency',
+  );
   const r = await runFlame(['record', '--freq=-5'], { cwd: d.work, env: d.env });
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /--freq takes a positive whole number, not '-5'/);

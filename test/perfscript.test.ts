@@ -28,9 +28,12 @@ test('lost samples are summed, build-ids kept by file, and no line is malformed'
   assert.equal(stats.malformedLines, 0, JSON.stringify(stats.firstMalformed));
   assert.equal(stats.lostEvents, 56);
   assert.equal(stats.samples, 2);
-  assert.deepEqual([...stats.buildIds], [
-    ['[kernel.kallsyms]_text', 'a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8'],
-    ['/tmp/my crate/target/release/hotspots', '78f06da90403c57d8d38eac7ab3344aa47927bc4'],
-  ]);
+  assert.deepEqual(
+    [...stats.buildIds],
+    [
+      ['[kernel.kallsyms]_text', 'a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8'],
+      ['/tmp/my crate/target/release/hotspots', '78f06da90403c57d8d38eac7ab3344aa47927bc4'],
+    ],
+  );
   assert.equal(samples[1]!.frames[0]!.sym, 'hotspots::mix');
 });

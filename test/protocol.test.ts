@@ -42,10 +42,17 @@ test('every method is classified; the web whitelist is exactly the read-only one
 test('every declaration checks its params: a non-object is InvalidParams', () => {
   for (const t of P.REQUEST_TYPES) {
     for (const bad of [5, 'x', [], null]) {
-      assert.throws(() => t.check(bad), (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams), `${t.method} ${JSON.stringify(bad)}`);
+      assert.throws(
+        () => t.check(bad),
+        (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams),
+        `${t.method} ${JSON.stringify(bad)}`,
+      );
     }
   }
-  assert.throws(() => P.Export.type.check({ format: 'svg', svg: { palette: 'bogus' } }), (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams) && /^'svg\.palette' must be one of hot, .*, not "bogus"$/.test(e.message));
+  assert.throws(
+    () => P.Export.type.check({ format: 'svg', svg: { palette: 'bogus' } }),
+    (e: unknown) => isFlameError(e, ErrorCodes.InvalidParams) && /^'svg\.palette' must be one of hot, .*, not "bogus"$/.test(e.message),
+  );
 });
 
 test('every declared method has a handler: initialize lists what the daemon registered', { timeout: 60_000 }, async () => {
@@ -66,7 +73,8 @@ test('every declared method has a handler: initialize lists what the daemon regi
 test('one version: package.json, and everything that states one agrees with it', () => {
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
   assert.equal(FLAME_VERSION, pkg.version, 'protocol/version.ts reads package.json');
-  const json = (...p: string[]) => JSON.parse(readFileSync(path.join(REPO, ...p), 'utf8')) as { version: string; packages: Record<string, { version?: string }> };
+  const json = (...p: string[]) =>
+    JSON.parse(readFileSync(path.join(REPO, ...p), 'utf8')) as { version: string; packages: Record<string, { version?: string }> };
   assert.equal(json('clients', 'vscode', 'package.json').version, pkg.version, 'clients/vscode/package.json');
   for (const lock of [['package-lock.json'], ['clients', 'vscode', 'package-lock.json']]) {
     const l = json(...lock);

@@ -52,12 +52,18 @@ const treeCases: Array<{ name: string; opts: TreeOptions; want: string[] }> = [
     want: [
       'all 0/29',
       '  main 0/21',
-      '    a 2/7', '      b 5/5',
-      '    hash_chain 1/7', '      mix 6/6 (i)',
-      '    fib 0/4', '      fib 0/4', '        fib 4/4',
-      '    c 0/3', '      b 3/3',
+      '    a 2/7',
+      '      b 5/5',
+      '    hash_chain 1/7',
+      '      mix 6/6 (i)',
+      '    fib 0/4',
+      '      fib 0/4',
+      '        fib 4/4',
+      '    c 0/3',
+      '      b 3/3',
       '  start 0/8',
-      '    count_primes 7/8', '      b 1/1',
+      '    count_primes 7/8',
+      '      b 1/1',
     ],
   },
   { name: 'maxDepth 1', opts: { maxDepth: 1 }, want: ['all 0/29', '  main 0/21', '  start 0/8'] },
@@ -108,7 +114,12 @@ for (const c of subtreeCases) {
 }
 
 const badPaths: Array<{ path: string[]; opts: TreeOptions; index: number; message: RegExp }> = [
-  { path: ['main', 'nope'], opts: {}, index: 1, message: /path element 1 does not match: there is no function named "nope" in the profile; called there: a, hash_chain, fib, c/ },
+  {
+    path: ['main', 'nope'],
+    opts: {},
+    index: 1,
+    message: /path element 1 does not match: there is no function named "nope" in the profile; called there: a, hash_chain, fib, c/,
+  },
   { path: ['main', 'b'], opts: {}, index: 1, message: /path element 1 does not match: "b" is not called under main;/ },
   { path: ['a'], opts: {}, index: 0, message: /"a" is not called at the root; called there: main, start/ },
   { path: ['main'], opts: { thread: 'primes' }, index: 0, message: /called there: start$/ },
@@ -127,25 +138,49 @@ for (const c of badPaths) {
 const callCases: Array<{ fn: string; opts?: { thread?: number | string; limit?: number }; want: unknown }> = [
   {
     fn: 'b',
-    want: { function: { name: 'b', self: 9, total: 9 }, callers: [{ name: 'a', count: 5 }, { name: 'c', count: 3 }, { name: 'count_primes', count: 1 }], callees: [] },
+    want: {
+      function: { name: 'b', self: 9, total: 9 },
+      callers: [
+        { name: 'a', count: 5 },
+        { name: 'c', count: 3 },
+        { name: 'count_primes', count: 1 },
+      ],
+      callees: [],
+    },
   },
   { fn: 'b', opts: { thread: 'primes' }, want: { function: { name: 'b', self: 1, total: 1 }, callers: [{ name: 'count_primes', count: 1 }], callees: [] } },
   { fn: 'b', opts: { limit: 1 }, want: { function: { name: 'b', self: 9, total: 9 }, callers: [{ name: 'a', count: 5 }], callees: [] } },
   {
     // fib;fib;fib has the call fib→fib twice in one stack: counted once per sample.
     fn: 'fib',
-    want: { function: { name: 'fib', self: 4, total: 4 }, callers: [{ name: 'fib', count: 4 }, { name: 'main', count: 4 }], callees: [{ name: 'fib', count: 4 }] },
+    want: {
+      function: { name: 'fib', self: 4, total: 4 },
+      callers: [
+        { name: 'fib', count: 4 },
+        { name: 'main', count: 4 },
+      ],
+      callees: [{ name: 'fib', count: 4 }],
+    },
   },
   {
     fn: 'main',
     want: {
       function: { name: 'main', self: 0, total: 21 },
       callers: [],
-      callees: [{ name: 'a', count: 7 }, { name: 'hash_chain', count: 7 }, { name: 'fib', count: 4 }, { name: 'c', count: 3 }],
+      callees: [
+        { name: 'a', count: 7 },
+        { name: 'hash_chain', count: 7 },
+        { name: 'fib', count: 4 },
+        { name: 'c', count: 3 },
+      ],
     },
   },
   { fn: 'mix', want: { function: { name: 'mix', self: 6, total: 6 }, callers: [{ name: 'hash_chain', count: 6 }], callees: [] } },
-  { fn: 'hash_chain', opts: { thread: 1 }, want: { function: { name: 'hash_chain', self: 1, total: 7 }, callers: [{ name: 'main', count: 7 }], callees: [{ name: 'mix', count: 6 }] } },
+  {
+    fn: 'hash_chain',
+    opts: { thread: 1 },
+    want: { function: { name: 'hash_chain', self: 1, total: 7 }, callers: [{ name: 'main', count: 7 }], callees: [{ name: 'mix', count: 6 }] },
+  },
 ];
 
 for (const c of callCases) {
@@ -155,8 +190,14 @@ for (const c of callCases) {
 }
 
 test('callersCallees: an unknown function, or one absent from the thread, is an InvalidRequest with candidates', () => {
-  assert.throws(() => callersCallees(P, 'hash'), (e: unknown) => isFlameError(e, ErrorCodes.InvalidRequest) && /no function named "hash" in the profile; did you mean hash_chain\?/.test(e.message));
-  assert.throws(() => callersCallees(P, 'main', { thread: 'primes' }), (e: unknown) => isFlameError(e, ErrorCodes.InvalidRequest) && /thread primes/.test(e.message));
+  assert.throws(
+    () => callersCallees(P, 'hash'),
+    (e: unknown) => isFlameError(e, ErrorCodes.InvalidRequest) && /no function named "hash" in the profile; did you mean hash_chain\?/.test(e.message),
+  );
+  assert.throws(
+    () => callersCallees(P, 'main', { thread: 'primes' }),
+    (e: unknown) => isFlameError(e, ErrorCodes.InvalidRequest) && /thread primes/.test(e.message),
+  );
 });
 
 test('indexes are per profile: two profiles do not share answers', () => {

@@ -29,16 +29,41 @@ test('top: self to the innermost inlined function, or with noInline to the owner
   const p = profile();
   assert.deepEqual(
     topFunctions(p).map((f) => [f.name, f.self, f.total]),
-    [['mix', 6, 6], ['work', 3, 9], ['rec', 1, 1], ['main', 0, 10]],
+    [
+      ['mix', 6, 6],
+      ['work', 3, 9],
+      ['rec', 1, 1],
+      ['main', 0, 10],
+    ],
   );
   assert.deepEqual(
     topFunctions(p, { noInline: true }).map((f) => [f.name, f.self, f.total]),
-    [['work', 9, 9], ['rec', 1, 1], ['main', 0, 10], ['mix', 0, 6]],
+    [
+      ['work', 9, 9],
+      ['rec', 1, 1],
+      ['main', 0, 10],
+      ['mix', 0, 6],
+    ],
   );
-  assert.deepEqual(topFunctions(p, { sortBy: 'total', limit: 2 }).map((f) => f.name), ['main', 'work']);
-  assert.deepEqual(topFunctions(p, { filter: '^m' }).map((f) => f.name), ['mix', 'main']);
-  assert.deepEqual(topFunctions(p, { thread: 'worker' }).map((f) => [f.name, f.self]), [['rec', 1], ['main', 0]]);
-  assert.deepEqual(topFunctions(p, { thread: 2 }).map((f) => f.name), ['rec', 'main']);
+  assert.deepEqual(
+    topFunctions(p, { sortBy: 'total', limit: 2 }).map((f) => f.name),
+    ['main', 'work'],
+  );
+  assert.deepEqual(
+    topFunctions(p, { filter: '^m' }).map((f) => f.name),
+    ['mix', 'main'],
+  );
+  assert.deepEqual(
+    topFunctions(p, { thread: 'worker' }).map((f) => [f.name, f.self]),
+    [
+      ['rec', 1],
+      ['main', 0],
+    ],
+  );
+  assert.deepEqual(
+    topFunctions(p, { thread: 2 }).map((f) => f.name),
+    ['rec', 'main'],
+  );
   const work = topFunctions(p).find((f) => f.name === 'work')!;
   assert.equal(work.file, '/p/src/lib.rs');
   assert.equal(work.line, 8);
@@ -48,10 +73,21 @@ test('lines: self at the innermost line, totals once per sample, file filters by
   const p = profile();
   assert.deepEqual(
     hotLines(p).map((l) => [l.file.slice(3), l.line, l.self, l.total]),
-    [['src/lib.rs', 3, 6, 6], ['src/lib.rs', 10, 3, 9], ['src/lib.rs', 22, 1, 1], ['src/main.rs', 4, 0, 10]],
+    [
+      ['src/lib.rs', 3, 6, 6],
+      ['src/lib.rs', 10, 3, 9],
+      ['src/lib.rs', 22, 1, 1],
+      ['src/main.rs', 4, 0, 10],
+    ],
   );
-  assert.deepEqual(hotLines(p, { file: 'src/main.rs' }).map((l) => l.line), [4]);
-  assert.deepEqual(hotLines(p, { file: '/p/src/lib.rs', limit: 1 }).map((l) => l.line), [3]);
+  assert.deepEqual(
+    hotLines(p, { file: 'src/main.rs' }).map((l) => l.line),
+    [4],
+  );
+  assert.deepEqual(
+    hotLines(p, { file: '/p/src/lib.rs', limit: 1 }).map((l) => l.line),
+    [3],
+  );
   assert.deepEqual(hotLines(p, { file: 'lib.rs' }).length, 3);
   assert.deepEqual(hotLines(p, { file: 'b.rs' }), []);
 });
@@ -64,12 +100,21 @@ test('repeated queries give the same answer, and a caller changing a result chan
   t[0]!.self = 999;
   assert.equal(hotLines(p)[0]!.self, 6);
   assert.equal(topFunctions(p)[0]!.self, 6);
-  assert.deepEqual(topFunctions(p, { thread: 'app' }).map((f) => f.name), ['mix', 'work', 'main']);
-  assert.deepEqual(topFunctions(p).map((f) => f.name), ['mix', 'work', 'rec', 'main']);
+  assert.deepEqual(
+    topFunctions(p, { thread: 'app' }).map((f) => f.name),
+    ['mix', 'work', 'main'],
+  );
+  assert.deepEqual(
+    topFunctions(p).map((f) => f.name),
+    ['mix', 'work', 'rec', 'main'],
+  );
 });
 
 test('folded stacks: root first, with thread prefixes and inline marks on request', () => {
   const p = profile();
   assert.deepEqual(Object.fromEntries(foldedStacks(p)), { 'main;work;mix': 6, 'main;work': 3, 'main;rec;rec;rec': 1 });
-  assert.deepEqual(Object.fromEntries(foldedStacks(p, { threads: true, markInlined: true, thread: 'app' })), { 'app-1;main;work;mix_[i]': 6, 'app-1;main;work': 3 });
+  assert.deepEqual(Object.fromEntries(foldedStacks(p, { threads: true, markInlined: true, thread: 'app' })), {
+    'app-1;main;work;mix_[i]': 6,
+    'app-1;main;work': 3,
+  });
 });

@@ -47,7 +47,11 @@ test('lost samples: a small ring buffer loses some, and flame counts exactly wha
   // Never mistaken for lines flame cannot read.
   assert.ok(!json.warnings.some((w) => /could not read/.test(w)), json.warnings.join('\n'));
   const share = perf.lost / (perf.lost + perf.samples);
-  assert.equal(json.warnings.some((w) => /perf lost \d+ samples .*--mmap-pages/.test(w)), share >= 0.01, json.warnings.join('\n'));
+  assert.equal(
+    json.warnings.some((w) => /perf lost \d+ samples .*--mmap-pages/.test(w)),
+    share >= 0.01,
+    json.warnings.join('\n'),
+  );
   // The same count in flame top's text and in the text line of flame record --perf-data.
   const top = await runFlame(['top', '--perf-data', json.perfData], { cwd: d, env: env() });
   assert.equal(top.exitCode, 0, top.stderr);
@@ -61,7 +65,10 @@ test('a recording read after a rebuild is refused; one without build-ids gets a 
   const crate = path.join(scratch('flame-rebuilt-'), 'hotspots');
   cpSync(path.join(FIXTURES, 'hotspots'), crate, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
   const manifest = path.join(crate, 'Cargo.toml');
-  const r = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a.svg'), '--json'], { cwd: crate, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
+  const r = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a.svg'), '--json'], {
+    cwd: crate,
+    env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' },
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   const recorded = (JSON.parse(r.stdout) as Json).perfData;
   const bin = (JSON.parse(r.stdout) as Json & { executable: string }).executable;
@@ -71,7 +78,9 @@ test('a recording read after a rebuild is refused; one without build-ids gets a 
   assert.match(ids.stdout, new RegExp(`^${before} ${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   // A recording made the way flame made them before build-ids: pipe format, no --buildid-mmap.
   const legacy = path.join(crate, 'legacy.data');
-  const rec = await runCmd('sh', ['-c', `perf record -o - -F 997 --call-graph dwarf,64000 -- "$1" > "$2"`, 'sh', bin, legacy], { env: { FLAME_FIXTURE_SCALE: '0.3' } });
+  const rec = await runCmd('sh', ['-c', `perf record -o - -F 997 --call-graph dwarf,64000 -- "$1" > "$2"`, 'sh', bin, legacy], {
+    env: { FLAME_FIXTURE_SCALE: '0.3' },
+  });
   assert.match(rec.stderr, /Captured and wrote/);
 
   const main = path.join(crate, 'src', 'main.rs');
@@ -80,18 +89,27 @@ test('a recording read after a rebuild is refused; one without build-ids gets a 
   // so the old recording is kept aside first).
   const perfData = path.join(crate, 'old.data');
   copyFileSync(recorded, perfData);
-  const build = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a2.svg')], { cwd: crate, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
+  const build = await runFlame(['record', '--manifest-path', manifest, '-o', path.join(crate, 'a2.svg')], {
+    cwd: crate,
+    env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' },
+  });
   assert.equal(build.exitCode, 0, build.stderr);
   assert.notEqual((await readElfInfo(bin)).buildId, before);
 
-  for (const verb of [['record', '--perf-data', perfData, '-o', path.join(crate, 'b.svg')], ['top', '--perf-data', perfData]]) {
+  for (const verb of [
+    ['record', '--perf-data', perfData, '-o', path.join(crate, 'b.svg')],
+    ['top', '--perf-data', perfData],
+  ]) {
     const old = await runFlame(verb, { cwd: crate, env: env() });
     assert.equal(old.exitCode, 1, `${verb[0]}: ${old.stderr}`);
     assert.match(old.stderr, new RegExp(`the binary ${bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was rebuilt since .* record again`));
   }
   const l = await runFlame(['record', '--perf-data', legacy, '-o', path.join(crate, 'c.svg'), '--json'], { cwd: crate, env: env() });
   assert.equal(l.exitCode, 0, l.stderr);
-  assert.ok((JSON.parse(l.stdout) as Json).warnings.some((w) => w.includes(`${bin} changed after`) && /no build-ids/.test(w)), l.stdout);
+  assert.ok(
+    (JSON.parse(l.stdout) as Json).warnings.some((w) => w.includes(`${bin} changed after`) && /no build-ids/.test(w)),
+    l.stdout,
+  );
 });
 
 /** Start `flame record` on the graceful fixture in a process group of its own, as a terminal's job. */

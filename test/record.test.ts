@@ -144,7 +144,10 @@ test('recordings unwind to the entry point: every run, the samples under main re
   const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
   for (let run = 0; run < 4; run++) {
     const d = scratch('flame-unwind-');
-    const r = await runFlame(['exec', '-o', path.join(d, 'u.svg'), '--folded', path.join(d, 'u.folded'), '--json', '--', bin], { cwd: d, env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' } });
+    const r = await runFlame(['exec', '-o', path.join(d, 'u.svg'), '--folded', path.join(d, 'u.folded'), '--json', '--', bin], {
+      cwd: d,
+      env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' },
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     const lines = readFileSync(path.join(d, 'u.folded'), 'utf8').trim().split('\n');
     const count = (pred: (stack: string) => boolean) => lines.filter((l) => pred(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
@@ -156,7 +159,10 @@ test('recordings unwind to the entry point: every run, the samples under main re
 
 test('--light records at 99 Hz (the cheap mode), and -F still wins over it', async () => {
   const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
-  for (const [flags, hz] of [[['--light'], 99], [['--light', '-F', '499'], 499]] as const) {
+  for (const [flags, hz] of [
+    [['--light'], 99],
+    [['--light', '-F', '499'], 499],
+  ] as const) {
     const d = scratch('flame-light-');
     const r = await runFlame(['exec', ...flags, '-o', path.join(d, 'light.svg'), '--json', '--', bin], { cwd: d, env: env() });
     assert.equal(r.exitCode, 0, r.stderr);
@@ -167,7 +173,10 @@ test('--light records at 99 Hz (the cheap mode), and -F still wins over it', asy
 
 test('analyse an existing perf.data with --perf-data, and a missing one fails clearly', async () => {
   const out = path.join(dir, 'again.svg');
-  const r = await runFlame(['record', '--perf-data', path.join(FIXTURES, 'hotspots', 'target', 'flame', 'perf.data'), '-o', out, '--json'], { cwd: dir, env: env() });
+  const r = await runFlame(['record', '--perf-data', path.join(FIXTURES, 'hotspots', 'target', 'flame', 'perf.data'), '-o', out, '--json'], {
+    cwd: dir,
+    env: env(),
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.ok(existsSync(out));
   const missing = await runFlame(['top', '--perf-data', path.join(dir, 'nope.data')], { cwd: dir, env: env() });

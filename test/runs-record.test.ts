@@ -42,7 +42,10 @@ function checkBands(rows: Array<FunctionRow | LineRow>, samples: number, runs: n
   for (const r of rows) {
     const n = r.noise!;
     assert.equal(n.basis, runs === undefined ? 'sampling' : 'runs', JSON.stringify(r));
-    assert.ok(n.self.low <= r.self / samples && r.self / samples <= n.self.high && n.total.low <= r.total / samples && r.total / samples <= n.total.high, JSON.stringify(r));
+    assert.ok(
+      n.self.low <= r.self / samples && r.self / samples <= n.self.high && n.total.low <= r.total / samples && r.total / samples <= n.total.high,
+      JSON.stringify(r),
+    );
     if (runs === undefined) {
       assert.equal(n.runs, undefined);
     } else {
@@ -53,7 +56,7 @@ function checkBands(rows: Array<FunctionRow | LineRow>, samples: number, runs: n
   }
 }
 
-test('flame record --runs 3: one stored profile with three runs\' counts, and top and lines with bands from them', async () => {
+test("flame record --runs 3: one stored profile with three runs' counts, and top and lines with bands from them", async () => {
   const rec = JSON.parse(await flame(['record', '--runs', '3', '--json']));
   executable = rec.executable;
   assert.equal(rec.runs.length, 3);
@@ -96,7 +99,14 @@ test('a profile stored by the flame before several runs (format 2) is read as on
   const id = '20261202T033148.285-5f10';
   const top = JSON.parse(await flame(['top', '--json', '--profile', id, '--limit', '3']));
   assert.equal(top.samples, 364);
-  assert.deepEqual(top.functions.map((f: FunctionRow) => [f.name, f.self]), [['hotspots::mix', 300], ['hotspots::count_primes', 29], ['<u64>::unchecked_add', 20]]);
+  assert.deepEqual(
+    top.functions.map((f: FunctionRow) => [f.name, f.self]),
+    [
+      ['hotspots::mix', 300],
+      ['hotspots::count_primes', 29],
+      ['<u64>::unchecked_add', 20],
+    ],
+  );
   checkBands(top.functions, top.samples, undefined);
   // And diffed against a profile of several runs: the test borrows that side's wobble.
   const d = JSON.parse(await flame(['diff', '--json', id, 'latest']));
@@ -110,7 +120,10 @@ test('a profile stored by the flame before several runs (format 2) is read as on
 async function wobblyProfile(fibs: string): Promise<string> {
   const counter = path.join(scratch('flame-runs-n-'), 'n');
   const wrapper = path.join(work, 'wobbly.sh');
-  writeFileSync(wrapper, 'n=$(cat "$COUNTER" 2>/dev/null || echo 0)\necho $((n + 1)) > "$COUNTER"\nset -- $FIBS\nshift $((n % 3))\nFLAME_FIXTURE_FIB=$1 exec "$BIN"\n');
+  writeFileSync(
+    wrapper,
+    'n=$(cat "$COUNTER" 2>/dev/null || echo 0)\necho $((n + 1)) > "$COUNTER"\nset -- $FIBS\nshift $((n % 3))\nFLAME_FIXTURE_FIB=$1 exec "$BIN"\n',
+  );
   const out = JSON.parse(await flame(['exec', '--runs', '3', '--json', '--', 'sh', wrapper], { COUNTER: counter, FIBS: fibs, BIN: executable }));
   assert.equal(out.runs.length, 3);
   return out.profile as string;
@@ -127,7 +140,10 @@ interface Flaggable {
 /** Rows called out in a diff, functions and lines. */
 const flagged = (d: { functions: Flaggable[]; lines: Flaggable[] }) => [...d.functions, ...d.lines].filter((r) => r.significant).length;
 const named = (d: { functions: Flaggable[]; lines: Flaggable[] }) =>
-  [...d.functions, ...d.lines].filter((r) => r.significant).map((r) => `${r.name ?? `${r.file}:${r.line}`} ${(100 * r.deltaSelfShare).toFixed(1)}`).join(', ');
+  [...d.functions, ...d.lines]
+    .filter((r) => r.significant)
+    .map((r) => `${r.name ?? `${r.file}:${r.line}`} ${(100 * r.deltaSelfShare).toFixed(1)}`)
+    .join(', ');
 
 /** The same profile as if it were one run: what the diff knew before it used the runs. */
 const asOneRun = (p: ProfileData): ProfileData => ({ ...p, runs: [p.totalSamples], stacks: { ...p.stacks, runSamples: new Float64Array(0) } });
@@ -141,14 +157,20 @@ test('the diff of two 3-run profiles of one build calls out far fewer rows than 
   const [pa, pb] = [await store.get(store.resolve(a).id), await store.get(store.resolve(b).id)];
   const oneRun = diffProfiles(asOneRun(pa), asOneRun(pb));
   assert.ok(flagged(oneRun) >= 4, `sampling noise alone calls out ${flagged(oneRun)} rows`);
-  assert.ok(flagged(withRuns) <= 1, `with the runs: ${flagged(withRuns)} rows called out (${named(withRuns)}), against ${flagged(oneRun)} with sampling noise alone`);
+  assert.ok(
+    flagged(withRuns) <= 1,
+    `with the runs: ${flagged(withRuns)} rows called out (${named(withRuns)}), against ${flagged(oneRun)} with sampling noise alone`,
+  );
   assert.equal(flagged(diffProfiles(pa, pb)), flagged(withRuns), 'the CLI and the query agree');
 
   // Steady runs on each side, fib's work changed: beyond the runs' variation.
   const c = await wobblyProfile('30 30 30');
   const e = await wobblyProfile('40 40 40');
   const real = JSON.parse(await flame(['diff', '--json', c, e]));
-  assert.ok(real.functions.find((f: { name: string; significant: boolean }) => f.name === 'hotspots::fib')?.significant, JSON.stringify(real.functions.slice(0, 3)));
+  assert.ok(
+    real.functions.find((f: { name: string; significant: boolean }) => f.name === 'hotspots::fib')?.significant,
+    JSON.stringify(real.functions.slice(0, 3)),
+  );
 });
 
 test('--runs refuses what it cannot repeat, by its flag', async () => {
@@ -163,7 +185,7 @@ test('--runs refuses what it cannot repeat, by its flag', async () => {
   }
 });
 
-test('the daemon: profile/once takes record.runs, one profile of every run, with the program\'s output of all runs ended once', async () => {
+test("the daemon: profile/once takes record.runs, one profile of every run, with the program's output of all runs ended once", async () => {
   const d = await startDaemon({ prefix: 'flame-runs-d', env: { FLAME_FIXTURE_SCALE: '0.3' } });
   const c = await d.client();
   try {

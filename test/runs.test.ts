@@ -34,14 +34,23 @@ function asOneRun(p: ProfileData): ProfileData {
   return { ...p, runs: [p.totalSamples], stacks: { ...p.stacks, runSamples: new Float64Array(0) } };
 }
 
-test('merged runs: threads matched by name and rank across pids, one stack per shape, each run\'s counts kept', () => {
-  const a = run([['main/100/100', 'main;work', 60], ['w/100/101', 'start;spin', 30], ['w/100/102', 'start;spin', 10]]);
+test("merged runs: threads matched by name and rank across pids, one stack per shape, each run's counts kept", () => {
+  const a = run([
+    ['main/100/100', 'main;work', 60],
+    ['w/100/101', 'start;spin', 30],
+    ['w/100/102', 'start;spin', 10],
+  ]);
   // New pid and tids, and the threads first seen in another order: still the same threads.
-  const b = run([['w/200/202', 'start;spin', 12], ['w/200/201', 'start;spin', 25], ['main/200/200', 'main;work', 50], ['main/200/200', 'main;extra', 5]]);
+  const b = run([
+    ['w/200/202', 'start;spin', 12],
+    ['w/200/201', 'start;spin', 25],
+    ['main/200/200', 'main;work', 50],
+    ['main/200/200', 'main;extra', 5],
+  ]);
   const m = mergeRuns([a, b]);
   assert.deepEqual(m.runs, [100, 92]);
   assert.equal(m.totalSamples, 192);
-  assert.deepEqual(m.threads, a.threads, 'the first run\'s threads, none added for the second');
+  assert.deepEqual(m.threads, a.threads, "the first run's threads, none added for the second");
   assert.equal(stackCount(m), 4, 'three shapes shared by both runs and one of the second run alone');
   const byShape = new Map<string, number[]>();
   for (let i = 0; i < stackCount(m); i++) {
@@ -58,8 +67,21 @@ test('merged runs: threads matched by name and rank across pids, one stack per s
 });
 
 test('format 3: runs round trip, one run costs no column, inconsistent run counts are refused', () => {
-  const one = run([['m/1/1', 'main;a', 70], ['m/1/1', 'main;b', 30]]);
-  const three = mergeRuns([one, run([['m/2/2', 'main;a', 65], ['m/2/2', 'main;b', 35]]), run([['m/3/3', 'main;a', 72], ['m/3/3', 'main;b', 28]])]);
+  const one = run([
+    ['m/1/1', 'main;a', 70],
+    ['m/1/1', 'main;b', 30],
+  ]);
+  const three = mergeRuns([
+    one,
+    run([
+      ['m/2/2', 'main;a', 65],
+      ['m/2/2', 'main;b', 35],
+    ]),
+    run([
+      ['m/3/3', 'main;a', 72],
+      ['m/3/3', 'main;b', 28],
+    ]),
+  ]);
   const bytes = (p: ProfileData) => Buffer.concat(encodeProfile(p));
   assert.deepEqual(decodeProfile(bytes(three)), three);
   assert.deepEqual(decodeProfile(bytes(one)), one);
@@ -81,14 +103,35 @@ test('a store written by the flame before format 3 (format 2) is read, as one ru
   const p = await store.get(meta.id);
   assert.deepEqual(p.runs, [meta.samples]);
   assert.equal(p.stacks.runSamples.length, 0);
-  assert.deepEqual(topFunctions(p, { limit: 3 }).map((f) => [f.name, f.self, f.total]), meta.summary!.slice(0, 3).map((f) => [f.name, f.self, f.total]), 'the counts the old flame stored');
+  assert.deepEqual(
+    topFunctions(p, { limit: 3 }).map((f) => [f.name, f.self, f.total]),
+    meta.summary!.slice(0, 3).map((f) => [f.name, f.self, f.total]),
+    'the counts the old flame stored',
+  );
   assert.ok(withFunctionNoise(p, topFunctions(p)).every((f) => f.noise?.basis === 'sampling' && f.noise.runs === undefined));
 });
 
 test('noise bands: sampling only for one run, from the runs for several, and wider when the runs disagree', () => {
-  const steady = mergeRuns([0, 1, 2].map((k) => run([[`m/${k}/${k}`, 'main;a', 500], [`m/${k}/${k}`, 'main;b', 500]])));
-  const wobbly = mergeRuns([350, 500, 650].map((a, k) => run([[`m/${k}/${k}`, 'main;a', a], [`m/${k}/${k}`, 'main;b', 1000 - a]])));
-  const one = run([['m/1/1', 'main;a', 1500], ['m/1/1', 'main;b', 1500]]);
+  const steady = mergeRuns(
+    [0, 1, 2].map((k) =>
+      run([
+        [`m/${k}/${k}`, 'main;a', 500],
+        [`m/${k}/${k}`, 'main;b', 500],
+      ]),
+    ),
+  );
+  const wobbly = mergeRuns(
+    [350, 500, 650].map((a, k) =>
+      run([
+        [`m/${k}/${k}`, 'main;a', a],
+        [`m/${k}/${k}`, 'main;b', 1000 - a],
+      ]),
+    ),
+  );
+  const one = run([
+    ['m/1/1', 'main;a', 1500],
+    ['m/1/1', 'main;b', 1500],
+  ]);
   const bandOf = (p: ProfileData) => withFunctionNoise(p, topFunctions(p)).find((f) => f.name === 'a')!.noise!;
   assert.equal(bandOf(one).basis, 'sampling');
   assert.equal(bandOf(steady).basis, 'runs');
@@ -101,16 +144,28 @@ test('noise bands: sampling only for one run, from the runs for several, and wid
   assert.ok(lines.every((l) => l.noise?.basis === 'runs' && l.noise.runs!.self.reduce((x, y) => x + y, 0) === l.self));
 });
 
-test('the diff allows for the runs\' variation: shifts within it are not called out, a real one still is', () => {
+test("the diff allows for the runs' variation: shifts within it are not called out, a real one still is", () => {
   // Each side's three runs spread a's share over 20 points, as a busy machine can; the sides'
   // means differ by 8 points, which two single runs of 3000 samples would call significant.
   const side = (shares: number[], c: number) =>
-    mergeRuns(shares.map((s, k) => run([[`m/${k}/${k}`, 'main;a', Math.round(1000 * s)], [`m/${k}/${k}`, 'main;b', Math.round(1000 * (1 - s)) - c], [`m/${k}/${k}`, 'main;c', c]])));
+    mergeRuns(
+      shares.map((s, k) =>
+        run([
+          [`m/${k}/${k}`, 'main;a', Math.round(1000 * s)],
+          [`m/${k}/${k}`, 'main;b', Math.round(1000 * (1 - s)) - c],
+          [`m/${k}/${k}`, 'main;c', c],
+        ]),
+      ),
+    );
   const base = side([0.4, 0.5, 0.6], 50);
   const current = side([0.48, 0.58, 0.68], 50);
-  const flagged = (b: ProfileData, c: ProfileData) => diffProfiles(b, c).functions.filter((f) => f.significant).map((f) => f.name).sort();
+  const flagged = (b: ProfileData, c: ProfileData) =>
+    diffProfiles(b, c)
+      .functions.filter((f) => f.significant)
+      .map((f) => f.name)
+      .sort();
   assert.deepEqual(flagged(asOneRun(base), asOneRun(current)), ['a', 'b'], 'sampling noise alone');
-  assert.deepEqual(flagged(base, current), [], 'within the runs\' variation');
+  assert.deepEqual(flagged(base, current), [], "within the runs' variation");
   // c triples, at b's expense: far beyond c's runs' variation (none), so it is still found.
   assert.deepEqual(flagged(base, side([0.4, 0.5, 0.6], 150)), ['c']);
 });
@@ -118,11 +173,15 @@ test('the diff allows for the runs\' variation: shifts within it are not called 
 test('runs in the spec: a whole number from 1 to 100, refused by name otherwise', () => {
   checkSpec({ record: { runs: 5 } });
   for (const bad of [0, 1.5, 101, '3']) {
-    assert.throws(() => checkSpec({ record: { runs: bad } }), (err: unknown) => err instanceof ParamsError && err.field === 'record.runs', String(bad));
+    assert.throws(
+      () => checkSpec({ record: { runs: bad } }),
+      (err: unknown) => err instanceof ParamsError && err.field === 'record.runs',
+      String(bad),
+    );
   }
 });
 
-test('a band holds its share at 0 and at 1, where rounding used to leave Wilson\'s bounds inside it', () => {
+test("a band holds its share at 0 and at 1, where rounding used to leave Wilson's bounds inside it", () => {
   for (const n of [1, 7, 192, 196, 1000, 3001]) {
     for (const c of [0, n]) {
       const i = shareInterval({ counts: [c], totals: [n] }, 0);

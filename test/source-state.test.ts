@@ -37,7 +37,10 @@ async function tinyCrate(dir?: string): Promise<string> {
 
 async function git(dir: string, ...args: string[]): Promise<string> {
   // execa rather than helpers' runCmd: runCmd writes stdin to a git that may have exited (EPIPE).
-  const r = await execa('git', ['-c', 'user.name=flame', '-c', 'user.email=flame@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, reject: false });
+  const r = await execa('git', ['-c', 'user.name=flame', '-c', 'user.email=flame@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: dir,
+    reject: false,
+  });
   assert.equal(r.exitCode, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }

@@ -72,7 +72,7 @@ test('one run: a sampling-only (Wilson) interval, labelled so, that stays inside
   assert.equal(i.basis, 'sampling');
   assert.equal(i.low, 0);
   assert.ok(i.high > 0.03 && i.high < 0.04, `Wilson's upper bound for 0 of 100 is about 3.7%, not ${i.high}`);
-  const j = shareInterval({ counts: [500] , totals: [1000] }, 1);
+  const j = shareInterval({ counts: [500], totals: [1000] }, 1);
   assert.ok(Math.abs(j.high - j.low - 2 * 1.96 * Math.sqrt(0.25 / 1000)) < 1e-3);
 });
 
@@ -85,7 +85,14 @@ test('the wobble is about 0 for purely binomial runs and finds the coefficient o
   const noisy = profile(r, 5, 4000, shares, 0.1);
   const t1 = Math.sqrt(runWobble(noisy.rows, noisy.totals));
   assert.ok(t1 > 0.06 && t1 < 0.14, `runs whose shares wander by 10%: τ ${t1}`);
-  assert.equal(runWobble(plain.rows.map((c) => c.slice(0, 1)), [4000]), 0, 'one run cannot tell');
+  assert.equal(
+    runWobble(
+      plain.rows.map((c) => c.slice(0, 1)),
+      [4000],
+    ),
+    0,
+    'one run cannot tell',
+  );
 });
 
 test('several runs: the interval covers the true share about as often as it says', () => {
@@ -130,7 +137,11 @@ test('unchanged profiles: run-to-run wobble and 200 rows raise at most the state
   // 20 diffs of 200 rows at q = 0.05: about one family in twenty may hold a false alarm (a
   // little more, since τ² is estimated); the uncorrected per-row test at the same level raises
   // them by the dozen (checked below, so this test can fail).
-  for (const [seed, runs, wobble] of [[3, 3, 0.1], [4, 5, 0.2], [5, 1, 0]] as const) {
+  for (const [seed, runs, wobble] of [
+    [3, 3, 0.1],
+    [4, 5, 0.2],
+    [5, 1, 0],
+  ] as const) {
     const { corrected, uncorrected } = falseAlarms(seed, runs, wobble, 20);
     assert.ok(corrected <= 4, `${runs} runs, wobble ${wobble}: ${corrected} false alarms in 20 diffs`);
     assert.ok(uncorrected > 40, `${runs} runs, wobble ${wobble}: uncorrected ${uncorrected}`);

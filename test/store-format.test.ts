@@ -28,17 +28,25 @@ test('damage is rejected with a reason, never returned as a profile', () => {
     ['magic', (b) => (b.write('XXXX', 0), b), /bad magic/],
     ['truncated', (b) => b.subarray(0, b.length - 8), /size .* expected/],
     ['header length', (b) => (b.writeUInt32LE(b.length, 8), b), /bad header length/],
-    ['location out of range', (b) => {
-      const hlen = b.readUInt32LE(8);
-      const off = 16 + hlen + (p.stacks.start.length + 1) * 4; // the second frame
-      b.writeUInt32LE(p.locations.length + 5, off);
-      return b;
-    }, /names location/],
-    ['thread out of range', (b) => {
-      const hlen = b.readUInt32LE(8);
-      b.writeUInt32LE(99, 16 + hlen + (p.stacks.start.length + p.stacks.locs.length) * 4);
-      return b;
-    }, /names thread/],
+    [
+      'location out of range',
+      (b) => {
+        const hlen = b.readUInt32LE(8);
+        const off = 16 + hlen + (p.stacks.start.length + 1) * 4; // the second frame
+        b.writeUInt32LE(p.locations.length + 5, off);
+        return b;
+      },
+      /names location/,
+    ],
+    [
+      'thread out of range',
+      (b) => {
+        const hlen = b.readUInt32LE(8);
+        b.writeUInt32LE(99, 16 + hlen + (p.stacks.start.length + p.stacks.locs.length) * 4);
+        return b;
+      },
+      /names thread/,
+    ],
   ];
   for (const [what, damage, re] of cases) {
     assert.throws(() => decodeProfile(damage(Buffer.from(good))), re, what);

@@ -78,7 +78,10 @@ test('ids are unique and ordered within a run, across reopens, and when the cloc
   for (let i = 0; i < 3; i++) ids.push((await store.add({}, small(i))).id);
   store = await ProfileStore.open(dir);
   for (let i = 3; i < 5; i++) ids.push((await store.add({}, small(i))).id);
-  assert.deepEqual(store.list().map((m) => m.id), ids);
+  assert.deepEqual(
+    store.list().map((m) => m.id),
+    ids,
+  );
   assert.deepEqual([...ids].sort(), ids);
   assert.equal(new Set(ids).size, 5);
   assert.equal(store.latest()!.id, ids[4]);
@@ -106,7 +109,10 @@ test('concurrent adds are serialized: all stored, in call order', async () => {
   const dir = await tempStore();
   const store = await ProfileStore.open(dir, { retention: 100 });
   const metas = await Promise.all(Array.from({ length: 12 }, (_, i) => store.add({ summary: [{ name: `n${i}`, self: i, total: i }] }, small(100 + i))));
-  assert.deepEqual(store.list().map((m) => m.summary![0]!.name), metas.map((_, i) => `n${i}`));
+  assert.deepEqual(
+    store.list().map((m) => m.summary![0]!.name),
+    metas.map((_, i) => `n${i}`),
+  );
   const reopened = await ProfileStore.open(dir, { retention: 100 });
   assert.equal(reopened.list().length, 12);
   for (const [i, m] of metas.entries()) assert.deepEqual(await reopened.get(m.id), small(100 + i));
@@ -120,7 +126,13 @@ test('retention keeps the newest profiles, on disk too, and applies again on ope
   assert.deepEqual(store.list(), metas.slice(2));
   await assert.rejects(store.get(metas[0]!.id), isCode(ErrorCodes.ProfileNotFound));
   const files = (await readdir(dir)).sort();
-  assert.deepEqual(files, metas.slice(2).flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`]).sort());
+  assert.deepEqual(
+    files,
+    metas
+      .slice(2)
+      .flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`])
+      .sort(),
+  );
 
   const fewer = await ProfileStore.open(dir, { retention: 2 });
   assert.deepEqual(fewer.list(), metas.slice(3));
@@ -131,7 +143,10 @@ test('retention keeps the newest profiles, on disk too, and applies again on ope
 test('resolve: ids, prefixes, latest, previous, negative indexes', async () => {
   const dir = await tempStore();
   const store = await ProfileStore.open(dir);
-  assert.throws(() => store.resolve('latest'), (err: unknown) => isFlameError(err, ErrorCodes.ProfileNotFound) && /no profiles yet/.test(err.message));
+  assert.throws(
+    () => store.resolve('latest'),
+    (err: unknown) => isFlameError(err, ErrorCodes.ProfileNotFound) && /no profiles yet/.test(err.message),
+  );
   const m: ProfileMeta[] = [];
   for (let i = 0; i < 4; i++) m.push(await store.add({}, small(i)));
   const [m0, m1, m2, m3] = m as [ProfileMeta, ProfileMeta, ProfileMeta, ProfileMeta];
@@ -147,7 +162,8 @@ test('resolve: ids, prefixes, latest, previous, negative indexes', async () => {
   if (m.filter((x) => x.id.startsWith(unique)).length === 1) assert.equal(store.resolve(unique), m1);
   assert.throws(
     () => store.resolve(m0.id.slice(0, 4)),
-    (err: unknown) => isFlameError(err, ErrorCodes.InvalidRequest) && /matches 4 profiles/.test(err.message) && (err.data as { candidates: string[] }).candidates.length === 4,
+    (err: unknown) =>
+      isFlameError(err, ErrorCodes.InvalidRequest) && /matches 4 profiles/.test(err.message) && (err.data as { candidates: string[] }).candidates.length === 4,
   );
   assert.throws(() => store.resolve('19990101'), isCode(ErrorCodes.ProfileNotFound));
   assert.throws(() => store.resolve(''), isCode(ErrorCodes.ProfileNotFound));
@@ -215,7 +231,12 @@ test('a store directory removed under the daemon (cargo clean) drops what it los
 test('unreadable metas and truncated data are quarantined, not listed and not fatal', async () => {
   const dir = await tempStore();
   const store = await ProfileStore.open(dir);
-  const [good, garbled, truncated, otherId] = [await store.add({}, small(1)), await store.add({}, small(2)), await store.add({}, small(3)), await store.add({}, small(4))];
+  const [good, garbled, truncated, otherId] = [
+    await store.add({}, small(1)),
+    await store.add({}, small(2)),
+    await store.add({}, small(3)),
+    await store.add({}, small(4)),
+  ];
   await writeFile(path.join(dir, `${garbled.id}.meta.json`), '{"format": "flame-store-meta/1", "me');
   const data = await readFile(path.join(dir, `${truncated.id}.profile.gz`));
   await writeFile(path.join(dir, `${truncated.id}.profile.gz`), data.subarray(0, data.length >> 1));
@@ -249,15 +270,31 @@ test('a store written in format 1 (gzipped JSON, before format 2) is still read,
   await ProfileStore.open(dir, { retention: 2 });
   const profile = small(7);
   const s = profile.stacks;
-  const records = Array.from(s.thread, (thread, i) => ({ locs: Array.from(s.locs.subarray(s.start[i]!, s.start[i + 1]!)), thread, samples: s.samples[i]!, period: s.period[i]! }));
+  const records = Array.from(s.thread, (thread, i) => ({
+    locs: Array.from(s.locs.subarray(s.start[i]!, s.start[i + 1]!)),
+    thread,
+    samples: s.samples[i]!,
+    period: s.period[i]!,
+  }));
   const old = { ...profile, format: 'flame-profile/1', stacks: records };
   const id = '20250101T000000.000-abcd';
   const data = gzipSync(JSON.stringify(old));
   await writeFile(path.join(dir, `${id}.profile.json.gz`), data);
-  const meta = { id, createdAt: '2025-01-01T00:00:00.000Z', target: {}, samples: profile.totalSamples, unit: profile.unit, event: profile.event, quality: profile.quality };
+  const meta = {
+    id,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    target: {},
+    samples: profile.totalSamples,
+    unit: profile.unit,
+    event: profile.event,
+    quality: profile.quality,
+  };
   await writeFile(path.join(dir, `${id}.meta.json`), JSON.stringify({ format: 'flame-store-meta/1', data: { bytes: data.length }, meta }));
   const store = await ProfileStore.open(dir, { retention: 2 });
-  assert.deepEqual(store.list().map((m) => m.id), [id]);
+  assert.deepEqual(
+    store.list().map((m) => m.id),
+    [id],
+  );
   assert.deepEqual(await store.get(id), profile, 'upgraded in memory to the same profile');
   await store.add({}, small(8));
   await store.add({}, small(9));
@@ -331,9 +368,16 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
     const store = await ProfileStore.open(dir, { retention });
     const listed = store.list();
     assert.ok(listed.length <= retention, `${listed.length} listed`);
-    assert.deepEqual(listed.map((m) => m.id), listed.map((m) => m.id).sort());
+    assert.deepEqual(
+      listed.map((m) => m.id),
+      listed.map((m) => m.id).sort(),
+    );
     // Acknowledged adds are durable: the newest of them are still listed (older ones may be retired).
-    for (const id of run.acked.slice(-(retention - 1))) assert.ok(listed.some((m) => m.id === id), `acked ${id} is listed (round ${round}, delay ${delay})`);
+    for (const id of run.acked.slice(-(retention - 1)))
+      assert.ok(
+        listed.some((m) => m.id === id),
+        `acked ${id} is listed (round ${round}, delay ${delay})`,
+      );
     for (const m of listed) {
       const opts = m.options as WriterOptions;
       const profile = await store.get(m.id);
@@ -341,7 +385,10 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
       assert.deepEqual(profile, expect(opts), `profile ${m.id} (seed ${opts.seed}) equals what was written`);
     }
     const after = await readdir(dir);
-    assert.deepEqual(after.filter((n) => n.includes('.tmp-')), []);
+    assert.deepEqual(
+      after.filter((n) => n.includes('.tmp-')),
+      [],
+    );
     assert.deepEqual(after.filter((n) => n !== 'quarantine').sort(), listed.flatMap((m) => [`${m.id}.meta.json`, `${m.id}.profile.gz`]).sort());
     assert.ok(!after.includes('quarantine'), 'nothing was unreadable');
     // Each round's new profiles sort after everything listed before: ids stay ordered across restarts.
@@ -349,7 +396,9 @@ test('kill -9 at random moments never leaves a listed profile incomplete', async
     for (const m of listed) if (!everListed.has(m.id)) assert.ok(m.id > newest, `${m.id} > ${newest}`);
     for (const m of listed) everListed.add(m.id);
   }
-  t.diagnostic(`${totalAcked} adds acknowledged over ${ROUNDS} kills; ${leftovers} temp files and ${orphans} data files without meta found after kills; ${everListed.size} distinct profiles listed`);
+  t.diagnostic(
+    `${totalAcked} adds acknowledged over ${ROUNDS} kills; ${leftovers} temp files and ${orphans} data files without meta found after kills; ${everListed.size} distinct profiles listed`,
+  );
 });
 
 test('a large profile: 1,000,000 samples over 200,000 stacks of depth 20-40', async (t) => {
@@ -382,17 +431,30 @@ test('several processes add to one store at once while others open and refresh i
   const WRITERS = 3;
   const EACH = 12;
   const watcher = await ProfileStore.open(dir, { retention: 1000 });
-  const writers = Array.from({ length: WRITERS }, (_, w) =>
-    new Promise<{ acked: string[]; code: number | null; stderr: string }>((resolve, reject) => {
-      // Distinct rounds: each writer's profiles differ, so a mix-up of data between ids shows.
-      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'test', 'store-writer.js'), dir, String(100 + w), '1000', String(EACH)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-      child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr: err, acked: out.split('\n').filter((l) => l.startsWith('added ')).map((l) => l.slice(6)) }));
-    }),
+  const writers = Array.from(
+    { length: WRITERS },
+    (_, w) =>
+      new Promise<{ acked: string[]; code: number | null; stderr: string }>((resolve, reject) => {
+        // Distinct rounds: each writer's profiles differ, so a mix-up of data between ids shows.
+        const child = spawn(process.execPath, [path.join(REPO, 'dist', 'test', 'store-writer.js'), dir, String(100 + w), '1000', String(EACH)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+        child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          resolve({
+            code,
+            stderr: err,
+            acked: out
+              .split('\n')
+              .filter((l) => l.startsWith('added '))
+              .map((l) => l.slice(6)),
+          }),
+        );
+      }),
   );
   let done = false;
   const all = Promise.all(writers).finally(() => (done = true));
@@ -411,11 +473,17 @@ test('several processes add to one store at once while others open and refresh i
   assert.equal(new Set(acked).size, acked.length, 'ids are unique across processes');
   for (const m of await watcher.refresh()) seenByWatcher.add(m.id);
   const store = await ProfileStore.open(dir, { retention: 1000 });
-  assert.deepEqual(store.list().map((m) => m.id), [...acked].sort());
+  assert.deepEqual(
+    store.list().map((m) => m.id),
+    [...acked].sort(),
+  );
   assert.deepEqual([...seenByWatcher].sort(), [...acked].sort(), 'refresh() took in every add of the other processes');
   for (const m of store.list()) assert.deepEqual(await store.get(m.id), syntheticProfile(m.options as WriterOptions), `${m.id} holds what its writer wrote`);
   const left = await readdir(dir);
-  assert.deepEqual(left.filter((n) => n.includes('.tmp-') || n.includes('.adding-')), []);
+  assert.deepEqual(
+    left.filter((n) => n.includes('.tmp-') || n.includes('.adding-')),
+    [],
+  );
   t.diagnostic(`${acked.length} adds by ${WRITERS} processes, ${opens} opens meanwhile`);
 });
 

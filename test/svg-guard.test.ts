@@ -10,13 +10,25 @@ import { hotspotsCopy, perfRecordTo, runFlame, scratch } from './helpers.js';
 
 test('a 951k-frame stack is over the limit, with its size and the fix in the message; an ordinary profile is not', async () => {
   const deep = Array.from({ length: 951_000 }, (_, i) => `f${i % 7}`).join(';');
-  const r = await renderGuarded([[deep, 3], ['main;work', 5]], {});
+  const r = await renderGuarded(
+    [
+      [deep, 3],
+      ['main;work', 5],
+    ],
+    {},
+  );
   assert.ok('tooBig' in r);
   assert.match(r.tooBig, /951003 frames, up to 951000 deep \(about 195 MB of SVG\)/);
   assert.match(r.tooBig, /past the limit of 200000/);
   assert.match(r.tooBig, /flame web/);
   assert.match(r.tooBig, /FLAME_SVG_MAX_FRAMES=951003/);
-  const ok = await renderGuarded([['main;work', 5], ['main;idle', 2]], {});
+  const ok = await renderGuarded(
+    [
+      ['main;work', 5],
+      ['main;idle', 2],
+    ],
+    {},
+  );
   assert.ok('svg' in ok && ok.svg.toString().startsWith('<?xml'));
   // min-width leaves frames out of the drawing, and so out of the count.
   const wide: Array<[string, number]> = [...Array.from({ length: 1000 }, (_, i) => [`main;leaf${i}`, 1] as [string, number]), ['main;hot', 1_000_000]];
@@ -28,8 +40,29 @@ test('a 951k-frame stack is over the limit, with its size and the fix in the mes
 
 test('the bridge passes every option, keeps a flame chart in input order, and draws an empty profile as flame svg does', async () => {
   const r = await renderSvg(
-    [['b;x', 1], ['a', 1], ['b;x', 1]],
-    { flamechart: true, deterministic: true, title: '-t <x>', subtitle: 's', notes: 'n', countName: 'ms', nameType: 'Fn:', imageWidth: 800, fontSize: 10, fontWidth: 0.5, fontType: 'serif', frameHeight: 20, minWidth: 0, palette: 'rust', inverted: true, searchColor: '#123456' },
+    [
+      ['b;x', 1],
+      ['a', 1],
+      ['b;x', 1],
+    ],
+    {
+      flamechart: true,
+      deterministic: true,
+      title: '-t <x>',
+      subtitle: 's',
+      notes: 'n',
+      countName: 'ms',
+      nameType: 'Fn:',
+      imageWidth: 800,
+      fontSize: 10,
+      fontWidth: 0.5,
+      fontType: 'serif',
+      frameHeight: 20,
+      minWidth: 0,
+      palette: 'rust',
+      inverted: true,
+      searchColor: '#123456',
+    },
   );
   assert.ok('svg' in r);
   const svg = r.svg.toString();

@@ -97,7 +97,8 @@ interface Frame {
 }
 
 function frames(svg: string): Frame[] {
-  const re = /<g><title>([^<]*)<\/title><rect x="([\d.]+)%" y="(\d+)" width="([\d.]+)%" height="(\d+)" fill="([^"]+)" fg:x="(\d+)" fg:w="(\d+)"\/><text x="[\d.]+%" y="[\d.]+">([^<]*)<\/text><\/g>/g;
+  const re =
+    /<g><title>([^<]*)<\/title><rect x="([\d.]+)%" y="(\d+)" width="([\d.]+)%" height="(\d+)" fill="([^"]+)" fg:x="(\d+)" fg:w="(\d+)"\/><text x="[\d.]+%" y="[\d.]+">([^<]*)<\/text><\/g>/g;
   return [...svg.matchAll(re)].map((m) => ({
     title: m[1]!,
     name: m[1]!.slice(0, m[1]!.lastIndexOf(' (')),
@@ -159,14 +160,30 @@ test('every corpus folding renders as well-formed XML whose frames add up', () =
 });
 
 test('counts per frame: merged by name, children sorted, x offsets contiguous', () => {
-  const svg = render([['main;b;c', 3], ['main;a', 2], ['main;b', 1], ['main;b;c', 4], ['other', 10]], ['--deterministic']);
+  const svg = render(
+    [
+      ['main;b;c', 3],
+      ['main;a', 2],
+      ['main;b', 1],
+      ['main;b;c', 4],
+      ['other', 10],
+    ],
+    ['--deterministic'],
+  );
   checkXml(svg);
   const fs = frames(svg);
   const by = new Map(fs.map((f) => [f.name, f]));
   assert.equal(totalOf(svg), 20);
   assert.deepEqual(
     fs.map((f) => [f.name, f.fgX, f.fgW]),
-    [['all', 0, 20], ['main', 0, 10], ['a', 0, 2], ['b', 2, 8], ['c', 2, 7], ['other', 10, 10]],
+    [
+      ['all', 0, 20],
+      ['main', 0, 10],
+      ['a', 0, 2],
+      ['b', 2, 8],
+      ['c', 2, 7],
+      ['other', 10, 10],
+    ],
   );
   assert.match(by.get('b')!.title, /^b \(8 samples, 40\.00%\)$/);
   // Straight: deeper frames are higher up (smaller y), one frame height apart.
@@ -206,16 +223,34 @@ test('Rust names with <, >, & and quotes are escaped in titles and labels', () =
 
 test('labels are cut to the frame width with ..', () => {
   const long = 'x'.repeat(300);
-  const svg = render([[`${long}`, 1], ['b', 99]], ['--deterministic']);
+  const svg = render(
+    [
+      [`${long}`, 1],
+      ['b', 99],
+    ],
+    ['--deterministic'],
+  );
   const f = frames(svg).find((fr) => fr.name === long)!;
   // 1% of 1180 px at 12 px × 0.59 per character fits 1 character: too few, no label.
   assert.equal(f.label, '');
-  const wide = frames(render([[long, 50], ['b', 50]], ['--deterministic'])).find((fr) => fr.name === long)!;
+  const wide = frames(
+    render(
+      [
+        [long, 50],
+        ['b', 50],
+      ],
+      ['--deterministic'],
+    ),
+  ).find((fr) => fr.name === long)!;
   assert.equal(wide.label, `${'x'.repeat(Math.floor((0.5 * 1180) / (12 * 0.59)) - 2)}..`);
 });
 
 test('min-width omits narrow frames and says so', () => {
-  const stacks: [string, number][] = [['big', 1_000_000], ['tiny', 50], ['big;tiny2', 150]];
+  const stacks: [string, number][] = [
+    ['big', 1_000_000],
+    ['tiny', 50],
+    ['big;tiny2', 150],
+  ];
   const svg = render(stacks, ['--deterministic']);
   checkXml(svg);
   const names = frames(svg).map((f) => f.name);
@@ -236,30 +271,82 @@ test('inverted puts the root at the top', () => {
   const inverted = frames(render(stacks, ['--inverted']));
   const y = (fs: Frame[]): number[] => fs.map((f) => f.y);
   // Root first in both; straight grows upwards, inverted downwards.
-  assert.deepEqual(y(straight), [...y(straight)].sort((p, q) => q - p));
-  assert.deepEqual(y(inverted), [...y(inverted)].sort((p, q) => p - q));
+  assert.deepEqual(
+    y(straight),
+    [...y(straight)].sort((p, q) => q - p),
+  );
+  assert.deepEqual(
+    y(inverted),
+    [...y(inverted)].sort((p, q) => p - q),
+  );
   assert.ok(inverted[0]!.y < inverted[3]!.y && straight[0]!.y > straight[3]!.y);
   assert.match(render(stacks, ['-i']), /"inverted":true/);
 });
 
 test('reverse merges stacks leaf first', () => {
-  const fs = frames(render([['main;a;leaf', 2], ['main;b;leaf', 3]], ['--reverse', '--deterministic']));
-  assert.deepEqual(fs.map((f) => [f.name, f.fgW]), [['all', 5], ['leaf', 5], ['a', 2], ['main', 2], ['b', 3], ['main', 3]]);
+  const fs = frames(
+    render(
+      [
+        ['main;a;leaf', 2],
+        ['main;b;leaf', 3],
+      ],
+      ['--reverse', '--deterministic'],
+    ),
+  );
+  assert.deepEqual(
+    fs.map((f) => [f.name, f.fgW]),
+    [
+      ['all', 5],
+      ['leaf', 5],
+      ['a', 2],
+      ['main', 2],
+      ['b', 3],
+      ['main', 3],
+    ],
+  );
 });
 
 test('flamechart keeps input order and merges only neighbours', () => {
-  const input: [string, number][] = [['a;x', 1], ['b', 1], ['a;x', 1], ['a;y', 1]];
+  const input: [string, number][] = [
+    ['a;x', 1],
+    ['b', 1],
+    ['a;x', 1],
+    ['a;y', 1],
+  ];
   const chart = frames(render(input, ['--flamechart', '--deterministic']));
-  assert.deepEqual(chart.map((f) => [f.name, f.fgX, f.fgW]), [['all', 0, 4], ['a', 0, 1], ['x', 0, 1], ['b', 1, 1], ['a', 2, 2], ['x', 2, 1], ['y', 3, 1]]);
+  assert.deepEqual(
+    chart.map((f) => [f.name, f.fgX, f.fgW]),
+    [
+      ['all', 0, 4],
+      ['a', 0, 1],
+      ['x', 0, 1],
+      ['b', 1, 1],
+      ['a', 2, 2],
+      ['x', 2, 1],
+      ['y', 3, 1],
+    ],
+  );
   const graph = frames(render(input, ['--deterministic']));
-  assert.deepEqual(graph.map((f) => [f.name, f.fgW]), [['all', 4], ['a', 3], ['x', 2], ['y', 1], ['b', 1]]);
+  assert.deepEqual(
+    graph.map((f) => [f.name, f.fgW]),
+    [
+      ['all', 4],
+      ['a', 3],
+      ['x', 2],
+      ['y', 1],
+      ['b', 1],
+    ],
+  );
 });
 
 test('deterministic output is the same byte for byte; the default is random, within the palette', () => {
   const text = readFileSync(path.join(INFERNO_RESULTS, 'java-inline-collapsed.txt'), 'utf8');
   assert.equal(render(text, ['--deterministic']), render(text, ['--deterministic']));
   assert.equal(render(text, ['--hash']), render(text, ['--hash']));
-  const fills = (s: string): string => frames(s).map((f) => f.fill).join();
+  const fills = (s: string): string =>
+    frames(s)
+      .map((f) => f.fill)
+      .join();
   assert.notEqual(fills(render(text)), fills(render(text)));
   // Only the colours differ between random runs.
   const strip = (s: string) => s.replace(/fill="rgb\(\d+,\d+,\d+\)"/g, 'fill=""');
@@ -303,7 +390,10 @@ test('malformed lines are skipped and counted; blank lines and comments are not 
   const r = native(['svg', '--deterministic'], 'a;b 3\nno count here\n\n# a comment\na;c x1\na;d 2.5\n   \n 7\na;b 1\r\n');
   assert.equal(r.code, 0);
   assert.equal(totalOf(r.stdout.toString()), 3 + 2 + 1);
-  assert.equal(r.stderr, 'warning: skipped 3 malformed lines (want "frame;frame COUNT"), the first: "no count here"\nwarning: fractional counts were truncated to whole numbers\n');
+  assert.equal(
+    r.stderr,
+    'warning: skipped 3 malformed lines (want "frame;frame COUNT"), the first: "no count here"\nwarning: fractional counts were truncated to whole numbers\n',
+  );
 });
 
 test('empty input renders a valid SVG that says there were no stack counts', () => {
@@ -337,7 +427,9 @@ test('flame svg renders a corpus file; stdin works the same', async () => {
 });
 
 test('flame svg accepts inferno spellings of its flags', async () => {
-  const r = await runFlame(['svg', '--colors', 'rust', '--width', '800', '--minwidth', '0.5', '--height', '20', '--fontsize', '10', '-i'], { input: 'a;b 1\n' });
+  const r = await runFlame(['svg', '--colors', 'rust', '--width', '800', '--minwidth', '0.5', '--height', '20', '--fontsize', '10', '-i'], {
+    input: 'a;b 1\n',
+  });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /<svg version="1.1" width="800"/);
   assert.match(r.stdout, /height="19" fill=/);

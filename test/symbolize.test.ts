@@ -30,7 +30,6 @@ function sh(cmd: string, args: string[], cwd?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-
 /** The 1-based line range of `fn name` in lib.rs, from its signature to its closing brace. */
 function fnLines(name: string): [number, number] {
   const lines = readFileSync(LIB_RS, 'utf8').split('\n');
@@ -192,8 +191,15 @@ test('binaries resolve in parallel, each through its own process', async () => {
   const s = new Symbolizer({ parallel: 2 });
   const libc = await readElfInfo(LIBC);
   const dynsym = sh('nm', ['-D', '--defined-only', LIBC]);
-  const libcOffsets = ['malloc', 'free'].map((fn) => vaddrToFileOffset(libc, parseInt(new RegExp(`^([0-9a-f]+) T ${fn}@@GLIBC[0-9_.]+$`, 'm').exec(dynsym)![1], 16))!);
-  const all = await s.resolveAll(new Map([[bin, hashChain.slice(0, 4)], [LIBC, libcOffsets]]));
+  const libcOffsets = ['malloc', 'free'].map((fn) =>
+    vaddrToFileOffset(libc, parseInt(new RegExp(`^([0-9a-f]+) T ${fn}@@GLIBC[0-9_.]+$`, 'm').exec(dynsym)![1], 16))!,
+  );
+  const all = await s.resolveAll(
+    new Map([
+      [bin, hashChain.slice(0, 4)],
+      [LIBC, libcOffsets],
+    ]),
+  );
   assert.equal(all.get(bin)!.size, 4);
   // Names depend on whether libc6-dbg is installed (cfree vs free), so match loosely.
   const names = libcOffsets.map((o) => all.get(LIBC)!.get(o)?.at(-1)?.name ?? '');
@@ -205,7 +211,10 @@ test('binaries resolve in parallel, each through its own process', async () => {
 test('without llvm-symbolizer or addr2line, resolve fails with ToolMissing and install advice', async () => {
   const empty = mkdtempSync(path.join(tmp, 'path-'));
   const s = new Symbolizer({ searchPath: empty });
-  await assert.rejects(s.resolve(bin, hashChain.slice(0, 1)), (err: unknown) => isFlameError(err, ErrorCodes.ToolMissing) && /apt-get install llvm/.test((err as Error).message));
+  await assert.rejects(
+    s.resolve(bin, hashChain.slice(0, 1)),
+    (err: unknown) => isFlameError(err, ErrorCodes.ToolMissing) && /apt-get install llvm/.test((err as Error).message),
+  );
 });
 
 test('an aborted signal rejects with Cancelled', async () => {
@@ -249,7 +258,8 @@ test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
       { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 20, column: 15, startLine: 17 },
     ],
   });
-  const unknown = '{"Address":"0x9","ModuleName":"/b","Symbol":[{"Column":0,"Discriminator":0,"FileName":"","FunctionName":"","Line":0,"StartAddress":"","StartFileName":"","StartLine":0}]}';
+  const unknown =
+    '{"Address":"0x9","ModuleName":"/b","Symbol":[{"Column":0,"Discriminator":0,"FileName":"","FunctionName":"","Line":0,"StartAddress":"","StartFileName":"","StartLine":0}]}';
   assert.deepEqual(parseLlvmJsonLine(unknown), { vaddr: 9, frames: [] });
   assert.equal(parseLlvmJsonLine('not json'), undefined);
   assert.deepEqual(parseLlvmJsonLine('{"Address":"0x1","Error":{"Message":"No such file or directory"},"ModuleName":"/x"}'), {
@@ -276,7 +286,13 @@ test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
   for (const l of text) p.push(l);
   p.end();
   assert.deepEqual(got, [
-    [0x1c31a, [{ name: 'hotspots::mix', file: '/s/lib.rs', line: 12 }, { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 19 }]],
+    [
+      0x1c31a,
+      [
+        { name: 'hotspots::mix', file: '/s/lib.rs', line: 12 },
+        { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 19 },
+      ],
+    ],
     [0x19e90, [{ name: '_start' }]],
     [9, []],
   ]);
@@ -284,7 +300,13 @@ test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
 
 test('the cache format round-trips chains, including unknown lines and empty answers', () => {
   const entries = new Map<number, SourceFrame[]>([
-    [0x1b31a, [{ name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5 }, { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 0 }]],
+    [
+      0x1b31a,
+      [
+        { name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5 },
+        { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 0 },
+      ],
+    ],
     [0x18eb0, [{ name: '_start' }]],
     [0x99, []],
   ]);

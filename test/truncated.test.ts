@@ -10,7 +10,7 @@ import { hotspotsCopy, runCmd, runFlame, scratch } from './helpers.js';
 /** Offsets where the events of a pipe-format perf.data start (after its 16-byte header). */
 function eventStarts(data: Buffer): number[] {
   const starts: number[] = [];
-  for (let off = 16; off + 8 <= data.length; ) {
+  for (let off = 16; off + 8 <= data.length;) {
     const size = data.readUInt16LE(off + 6);
     if (size === 0) break;
     starts.push(off);
@@ -23,7 +23,9 @@ test('a pipe-format recording cut inside an event is refused as cut short, at ev
   const dir = scratch('flame-cut-');
   const bin = hotspotsCopy(dir);
   const whole = path.join(dir, 'whole.data');
-  const rec = await runCmd('sh', ['-c', `perf record -F 997 --call-graph dwarf,16000 -o - -- "$0" > "$1"`, bin, whole], { env: { ...process.env, FLAME_FIXTURE_SCALE: '0.1' } });
+  const rec = await runCmd('sh', ['-c', `perf record -F 997 --call-graph dwarf,16000 -o - -- "$0" > "$1"`, bin, whole], {
+    env: { ...process.env, FLAME_FIXTURE_SCALE: '0.1' },
+  });
   assert.match(rec.stderr, /Captured and wrote/);
   const data = readFileSync(whole);
   const starts = eventStarts(data);

@@ -47,7 +47,10 @@ net.createServer((c) => {
 
 /** Run the impostor as USER on `socket`; resolves once it listens, with a probe of whether it was reached. */
 function impostor(socket: string): Promise<{ reached: () => boolean }> {
-  const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, '-e', IMPOSTOR, socket], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, '-e', IMPOSTOR, socket], {
+    cwd: '/',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   listeners.push(child);
   let out = '';
   let err = '';
@@ -147,10 +150,13 @@ test('a symlinked runtime directory is refused', async () => {
   assert.equal(imp.reached(), false);
 });
 
-test("a runtime directory of another user is refused in one line, not as an internal error", async () => {
+test('a runtime directory of another user is refused in one line, not as an internal error', async () => {
   const runtime = userDir('flame-trust-rt-', 0o700);
   const imp = await impostor(socketIn(runtime));
-  oneLine(await runFlame(['top'], { cwd: work, env: envFor(runtime) }), new RegExp(`^error: flame's runtime directory .* belongs to user ${USER} \\(uid ${uid}\\), not to you \\(user root \\(uid 0\\)\\)`));
+  oneLine(
+    await runFlame(['top'], { cwd: work, env: envFor(runtime) }),
+    new RegExp(`^error: flame's runtime directory .* belongs to user ${USER} \\(uid ${uid}\\), not to you \\(user root \\(uid 0\\)\\)`),
+  );
   // Starting a daemon (what `flame watch` and `flame web` do when none runs) is refused the same way.
   oneLine(await runFlame(['daemon', 'start'], { cwd: work, env: envFor(runtime) }), new RegExp(`belongs to user ${USER}`));
   assert.equal(imp.reached(), false);

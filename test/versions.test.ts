@@ -65,7 +65,10 @@ test('a daemon lacking a required method is refused with the fix, left running, 
     const env = clientEnv(d);
     const diff = await runFlame(['diff'], { cwd: d.work, env });
     assert.notEqual(diff.exitCode, 0);
-    assert.match(diff.stderr, /flame daemon \(flame 0\.0\.9\) lacks profile\/diff, which flame-cli \(flame \d+\.\d+\.\d+\S*\) needs: stop it with `flame daemon stop`/);
+    assert.match(
+      diff.stderr,
+      /flame daemon \(flame 0\.0\.9\) lacks profile\/diff, which flame-cli \(flame \d+\.\d+\.\d+\S*\) needs: stop it with `flame daemon stop`/,
+    );
     assert.ok(alive(pid), 'the other version’s daemon was not stopped');
 
     const list = await runFlame(['profiles', '--json'], { cwd: d.work, env });
@@ -79,7 +82,12 @@ test('a daemon lacking a required method is refused with the fix, left running, 
       assert.ok(!c.info.capabilities.methods.includes(P.Diff.method), 'capabilities are the registered handlers');
       await assert.rejects(request(c, P.Diff.type, {}), (e: unknown) => isFlameError(e, -32910) && /lacks profile\/diff/.test(e.message));
       // Optional capabilities are answered, not refused.
-      const raw = await send(c.conn, P.Initialize.type, { clientName: 'opt', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { optional: [P.Diff.method, P.Top.method, P.ProfileReady.method] } });
+      const raw = await send(c.conn, P.Initialize.type, {
+        clientName: 'opt',
+        clientVersion: FLAME_VERSION,
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: { optional: [P.Diff.method, P.Top.method, P.ProfileReady.method] },
+      });
       assert.deepEqual(raw.capabilities.asked, { [P.Diff.method]: false, [P.Top.method]: true, [P.ProfileReady.method]: true });
     } finally {
       c.close();
@@ -96,33 +104,47 @@ test('a daemon lacking a required method is refused with the fix, left running, 
   }
 });
 
-test('handshakes: an old client without capabilities is served; another protocol, or a missing required one, is -32910 and the daemon lives on', { timeout: 120_000 }, async () => {
-  const d = await otherDaemon('versions-handshake', '0.0.9', [P.Lines.method]);
-  try {
-    const c = await d.client('versions-handshake');
+test(
+  'handshakes: an old client without capabilities is served; another protocol, or a missing required one, is -32910 and the daemon lives on',
+  { timeout: 120_000 },
+  async () => {
+    const d = await otherDaemon('versions-handshake', '0.0.9', [P.Lines.method]);
     try {
-      // What flame 0.1.0's clients sent.
-      const old = await send(c.conn, P.Initialize.type, { clientName: 'old', clientVersion: '0.1.0', protocolVersion: PROTOCOL_VERSION });
-      assert.ok(old.capabilities.methods.includes(P.Top.method));
-      const refusal = (params: P.Initialize.Params) =>
-        send(c.conn, P.Initialize.type, params).then(
-          () => assert.fail('accepted'),
-          (e: { code: number; message: string }) => e,
-        );
-      const proto = await refusal({ clientName: 'future', clientVersion: '7.0.0', protocolVersion: PROTOCOL_VERSION + 1 });
-      assert.equal(proto.code, -32910);
-      assert.match(proto.message, /speaks protocol 1 and future \(flame 7\.0\.0\) speaks 2: stop it with `flame daemon stop`/);
-      const missing = await refusal({ clientName: 'needy', clientVersion: '1.0.0', protocolVersion: PROTOCOL_VERSION, capabilities: { required: [P.Top.method, P.Lines.method, 'profile/flamechart'] } });
-      assert.equal(missing.code, -32910);
-      assert.match(missing.message, /lacks profile\/lines, profile\/flamechart, which needy \(flame 1\.0\.0\) needs/);
-      const bad = await refusal({ clientName: 'x', clientVersion: '1', protocolVersion: PROTOCOL_VERSION, capabilities: { required: 'profile/top' } as never });
-      assert.equal(bad.code, -32602);
-      assert.match(bad.message, /^'capabilities\.required' must be an array of method names/);
-      assert.ok((await send(c.conn, P.Status.type, {})).pid === d.child.pid);
+      const c = await d.client('versions-handshake');
+      try {
+        // What flame 0.1.0's clients sent.
+        const old = await send(c.conn, P.Initialize.type, { clientName: 'old', clientVersion: '0.1.0', protocolVersion: PROTOCOL_VERSION });
+        assert.ok(old.capabilities.methods.includes(P.Top.method));
+        const refusal = (params: P.Initialize.Params) =>
+          send(c.conn, P.Initialize.type, params).then(
+            () => assert.fail('accepted'),
+            (e: { code: number; message: string }) => e,
+          );
+        const proto = await refusal({ clientName: 'future', clientVersion: '7.0.0', protocolVersion: PROTOCOL_VERSION + 1 });
+        assert.equal(proto.code, -32910);
+        assert.match(proto.message, /speaks protocol 1 and future \(flame 7\.0\.0\) speaks 2: stop it with `flame daemon stop`/);
+        const missing = await refusal({
+          clientName: 'needy',
+          clientVersion: '1.0.0',
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: { required: [P.Top.method, P.Lines.method, 'profile/flamechart'] },
+        });
+        assert.equal(missing.code, -32910);
+        assert.match(missing.message, /lacks profile\/lines, profile\/flamechart, which needy \(flame 1\.0\.0\) needs/);
+        const bad = await refusal({
+          clientName: 'x',
+          clientVersion: '1',
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: { required: 'profile/top' } as never,
+        });
+        assert.equal(bad.code, -32602);
+        assert.match(bad.message, /^'capabilities\.required' must be an array of method names/);
+        assert.ok((await send(c.conn, P.Status.type, {})).pid === d.child.pid);
+      } finally {
+        c.close();
+      }
     } finally {
-      c.close();
+      await d.stop();
     }
-  } finally {
-    await d.stop();
-  }
-});
+  },
+);

@@ -34,7 +34,11 @@ class Watch {
   readonly child: ChildProcess;
   stderr = '';
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [FLAME_BIN, 'watch', '--json', ...args], { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [FLAME_BIN, 'watch', '--json', ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -50,7 +54,10 @@ class Watch {
   }
   next(pred: (e: Event) => boolean, timeoutMs = 120000): Promise<Event> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.event))}; stderr: ${this.stderr}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.event))}; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
       this.waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
     });
   }
@@ -100,7 +107,10 @@ test('flame watch --json: events per step, a profile per change, and the query v
 
   const folded = await runFlame(['export', '--format', 'folded', first.id as string], { cwd: work, env });
   assert.equal(folded.exitCode, 0, folded.stderr);
-  const sum = folded.stdout.trim().split('\n').reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const sum = folded.stdout
+    .trim()
+    .split('\n')
+    .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   assert.equal(sum, first.samples);
   // pprof into a pipe is fine (a terminal is refused: test/history.test.ts); it is gzipped protobuf.
   const pprof = await runFlame(['export', '--format', 'pprof', '-o', path.join(work, 'p.pb.gz')], { cwd: work, env });
@@ -134,11 +144,19 @@ test('flame watch shows the program: its lines in bounded batches, its panic and
   const n = 20_000;
   const w = new Watch(['--example', 'chatty', '--', '--lines', String(n), '--panic']);
   const last = await w.next((e) => e.event === 'output' && e.end !== undefined);
-  const batches = w.events.filter((e) => e.event === 'output') as unknown as Array<{ sessionId: string; lines: string[]; dropped: number; end?: { failed: boolean; exitCode?: number; panic?: string } }>;
+  const batches = w.events.filter((e) => e.event === 'output') as unknown as Array<{
+    sessionId: string;
+    lines: string[];
+    dropped: number;
+    end?: { failed: boolean; exitCode?: number; panic?: string };
+  }>;
   const watching = w.events.find((e) => e.event === 'watch')!;
   assert.ok(batches.every((b) => b.sessionId === watching.sessionId));
   // Bounded: no batch holds more than 200 lines, and what was left out is counted.
-  assert.ok(batches.every((b) => b.lines.length <= 200), JSON.stringify(batches.map((b) => b.lines.length)));
+  assert.ok(
+    batches.every((b) => b.lines.length <= 200),
+    JSON.stringify(batches.map((b) => b.lines.length)),
+  );
   const lines = batches.flatMap((b) => b.lines);
   const dropped = batches.reduce((a, b) => a + b.dropped, 0);
   assert.ok(lines.length + dropped >= n + 2, `${lines.length} + ${dropped}`);
@@ -149,7 +167,10 @@ test('flame watch shows the program: its lines in bounded batches, its panic and
   assert.ok(lines.includes(`chatty: ${n} lines written`), 'the stderr line is missing');
   assert.equal(last.end && (last.end as { failed: boolean }).failed, true);
   assert.equal((last.end as { exitCode: number }).exitCode, 101);
-  assert.match((last.end as { panic: string }).panic, new RegExp(`^thread 'main'.* panicked at examples/chatty\\.rs:\\d+:\\d+:\nchatty was asked to panic after ${n} lines$`));
+  assert.match(
+    (last.end as { panic: string }).panic,
+    new RegExp(`^thread 'main'.* panicked at examples/chatty\\.rs:\\d+:\\d+:\nchatty was asked to panic after ${n} lines$`),
+  );
   // The run still gives a profile.
   await w.next((e) => e.event === 'profile');
   w.child.kill('SIGINT');
@@ -164,7 +185,10 @@ test('flame watch shows the program: its lines in bounded batches, its panic and
   assert.equal(failed.msg, 'the program failed');
   assert.equal(failed.exitCode, 101);
   assert.ok(failed.tail.length <= 100);
-  assert.ok(failed.tail.some((l) => l.startsWith(`chatty line ${n - 1} `)), failed.tail.join('\n'));
+  assert.ok(
+    failed.tail.some((l) => l.startsWith(`chatty line ${n - 1} `)),
+    failed.tail.join('\n'),
+  );
   assert.match(failed.panic, /chatty was asked to panic/);
 });
 
@@ -173,11 +197,15 @@ test('flame record stores its profile and tells the running daemon, so every cli
   assert.equal(r.exitCode, 0, r.stderr);
   const m = /profile (\S+) added to the workspace's history \(the daemon has it\)/.exec(r.stderr);
   assert.ok(m, r.stderr);
-  const list = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as { profiles: Array<{ id: string; target?: { kind?: string; name?: string } }> };
+  const list = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as {
+    profiles: Array<{ id: string; target?: { kind?: string; name?: string } }>;
+  };
   const stored = list.profiles.at(-1)!;
   assert.equal(stored.id, m[1]);
   assert.equal(stored.target?.kind, 'example');
-  const top = JSON.parse((await runFlame(['top', '--profile', m[1]!, '--json', '--limit', '1'], { cwd: work, env })).stdout) as { functions: Array<{ name: string }> };
+  const top = JSON.parse((await runFlame(['top', '--profile', m[1]!, '--json', '--limit', '1'], { cwd: work, env })).stdout) as {
+    functions: Array<{ name: string }>;
+  };
   assert.equal(top.functions[0]!.name, 'hotspots::mix');
   // A bad import request is refused with a reason, and the daemon lives on.
   const bad = await runFlame(['query', 'profile/import', '{"perfData": "relative/perf.data"}'], { cwd: work, env });

@@ -29,7 +29,11 @@ before(async () => {
     res.end('<p>another server</p>');
   });
   await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
+  });
   context = await browser.newContext();
   context.setDefaultTimeout(30_000);
 });

@@ -52,12 +52,15 @@ interface Reply {
 /** A raw GET to the page's server with exactly these headers. */
 function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, method: 'GET', headers: { Host: `127.0.0.1:${port}`, ...headers }, setHost: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: pathAndQuery, method: 'GET', headers: { Host: `127.0.0.1:${port}`, ...headers }, setHost: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -129,7 +132,14 @@ test("the cookie is named for the server's port and sent only under its base pat
 });
 
 test('the token redirect leads only to a path under the page, never to another host', async () => {
-  const tries = [`/.//evil.example/?token=${token}`, `//evil.example/?token=${token}`, `${base}.//evil.example/?token=${token}`, `${base}/evil.example/?token=${token}`, `${base}%2F%2Fevil.example/?token=${token}`, `${base.slice(0, -1)}?token=${token}`];
+  const tries = [
+    `/.//evil.example/?token=${token}`,
+    `//evil.example/?token=${token}`,
+    `${base}.//evil.example/?token=${token}`,
+    `${base}/evil.example/?token=${token}`,
+    `${base}%2F%2Fevil.example/?token=${token}`,
+    `${base.slice(0, -1)}?token=${token}`,
+  ];
   for (const p of tries) {
     const loc = (await get(p)).headers.location;
     if (loc !== undefined) assert.ok(loc.startsWith(base) && !loc.startsWith('//'), `${p} redirects to ${loc}`);
@@ -153,13 +163,19 @@ function rawStatus(request: string): Promise<string> {
 }
 
 test('a request with two Host headers, or a WebSocket with two Origins, is refused', async () => {
-  const req = (headers: string[], extra = '') => `GET ${base}${extra} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\nConnection: close\r\n\r\n`;
+  const req = (headers: string[], extra = '') =>
+    `GET ${base}${extra} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\nConnection: close\r\n\r\n`;
   assert.match(await rawStatus(req([`Host: 127.0.0.1:${port}`])), /^HTTP\/1\.1 200/);
-  for (const hosts of [[`127.0.0.1:${port}`, 'evil.example'], ['evil.example', `127.0.0.1:${port}`], [`127.0.0.1:${port}`, `127.0.0.1:${port}`]]) {
+  for (const hosts of [
+    [`127.0.0.1:${port}`, 'evil.example'],
+    ['evil.example', `127.0.0.1:${port}`],
+    [`127.0.0.1:${port}`, `127.0.0.1:${port}`],
+  ]) {
     assert.match(await rawStatus(req(hosts.map((h) => `Host: ${h}`))), /^HTTP\/1\.1 (400|403)/, hosts.join(' + '));
   }
   const upgrade = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
-  const ws = (headers: string[]) => `GET ${base}rpc HTTP/1.1\r\n${[...headers, ...upgrade].map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\n\r\n`;
+  const ws = (headers: string[]) =>
+    `GET ${base}rpc HTTP/1.1\r\n${[...headers, ...upgrade].map((h) => `${h}\r\n`).join('')}Cookie: flame_token_${port}=${token}\r\n\r\n`;
   assert.match(await rawStatus(ws([`Host: 127.0.0.1:${port}`, `Origin: http://127.0.0.1:${port}`])), /^HTTP\/1\.1 101/);
   assert.match(await rawStatus(ws([`Host: 127.0.0.1:${port}`, `Origin: http://127.0.0.1:${port}`, 'Origin: http://evil.example'])), /^HTTP\/1\.1 403/);
 });
@@ -170,7 +186,8 @@ test('a foreign Host header is refused (DNS rebinding), loopback names are accep
     assert.equal(r.status, 403, host);
     assert.match(r.body, /Host/);
   }
-  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) assert.equal((await get(base, { ...cookie(), Host: host })).status, 200, host);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+    assert.equal((await get(base, { ...cookie(), Host: host })).status, 200, host);
 });
 
 test('a WebSocket from a foreign Origin is refused; the page own origin gets read-only methods', async () => {
@@ -190,7 +207,14 @@ test('a WebSocket from a foreign Origin is refused; the page own origin gets rea
     assert.ok((await rpc(ws, 2, 'profile/list', {})).result);
     // Nothing that builds, runs, watches or stops: every method not declared read-only.
     let id = 3;
-    for (const m of ['profile/once', 'session/watch', 'session/stop', 'daemon/shutdown', 'web/url', ...P.REQUEST_TYPES.filter((t) => !t.readOnly).map((t) => t.method)]) {
+    for (const m of [
+      'profile/once',
+      'session/watch',
+      'session/stop',
+      'daemon/shutdown',
+      'web/url',
+      ...P.REQUEST_TYPES.filter((t) => !t.readOnly).map((t) => t.method),
+    ]) {
       const r = await rpc(ws, id++, m, {});
       assert.equal(r.error?.code, -32912, m);
       assert.match(r.error!.message, /not available to the web page/);
@@ -209,7 +233,14 @@ test('a WebSocket from a foreign Origin is refused; the page own origin gets rea
 
 test('garbage on the WebSocket closes that socket only; the daemon lives on', async () => {
   const origin = { ...cookie(), Origin: `http://127.0.0.1:${port}` };
-  const payloads: Array<string | Buffer> = ['{not json', 'null', '[1,2]', Buffer.from([0, 1, 2]), 'x'.repeat(200 * 1024), JSON.stringify({ jsonrpc: '2.0', id: { weird: 1 }, method: 'profile/top', params: 7 })];
+  const payloads: Array<string | Buffer> = [
+    '{not json',
+    'null',
+    '[1,2]',
+    Buffer.from([0, 1, 2]),
+    'x'.repeat(200 * 1024),
+    JSON.stringify({ jsonrpc: '2.0', id: { weird: 1 }, method: 'profile/top', params: 7 }),
+  ];
   for (const data of payloads) {
     const { ws } = await openSocket(origin);
     assert.ok(ws);
@@ -265,7 +296,10 @@ test("the standard library's sources: the local rust-src's .rs files are served,
 test('the server binds loopback only: another address cannot be asked for nor reached', async () => {
   for (const host of ['0.0.0.0', '::', '192.168.1.10']) assert.throws(() => new WebServer({ workspaceRoot: work, attach: () => {}, host }), /loopback only/);
   // Every non-loopback address of this machine refuses the port.
-  const addrs = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+  const addrs = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal)
+    .map((a) => a!.address);
   for (const a of addrs) {
     const refused = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: a, port });

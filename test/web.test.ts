@@ -32,7 +32,11 @@ before(async () => {
   work = d.work;
   c = await d.client('web-test');
   first = await send(c.conn, P.ProfileOnce.type, {});
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'], timeout: 30_000 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(30_000);
 });
@@ -42,7 +46,6 @@ after(async () => {
   c?.close();
   await d?.stop();
 });
-
 
 /** Count the canvas's pixels that are not the white background. */
 function inkedPixels(p: Page): Promise<number> {
@@ -77,7 +80,11 @@ function colourCounts(p: Page): Promise<{ warm: number; red: number; blue: numbe
 
 /** Click the middle of the widest frame with this name, as a person would. */
 async function clickFrame(p: Page, name: string): Promise<void> {
-  const box = await p.evaluate((n) => (window as unknown as { flame: { graph: { frameBox(n: string): { x: number; y: number; w: number; h: number } | undefined } } }).flame.graph.frameBox(n), name);
+  const box = await p.evaluate(
+    (n) =>
+      (window as unknown as { flame: { graph: { frameBox(n: string): { x: number; y: number; w: number; h: number } | undefined } } }).flame.graph.frameBox(n),
+    name,
+  );
   assert.ok(box, `frame ${name} is drawn`);
   const cv = await p.locator('#flame').boundingBox();
   await p.mouse.click(cv!.x + box.x + box.w / 2, cv!.y + box.y + box.h / 2);
@@ -98,7 +105,7 @@ test('the page draws the latest profile, and the token leaves the address bar', 
   await page.goto(url);
   await page.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, first.id);
   assert.equal(new URL(page.url()).search, '', 'the token is dropped from the URL');
-  await page.waitForFunction(() => ((window as unknown as { flame: { graph: { nodeCount: number } } }).flame.graph.nodeCount > 3));
+  await page.waitForFunction(() => (window as unknown as { flame: { graph: { nodeCount: number } } }).flame.graph.nodeCount > 3);
   assert.ok((await inkedPixels(page)) > 10_000, 'the canvas is not blank');
   // The page is a client of the daemon, so it keeps the daemon from idling out.
   const status = await send(c.conn, P.Status.type, {});
@@ -119,7 +126,10 @@ test('search finds hotspots::mix and shows its share', async () => {
 test('clicking a frame zooms (the breadcrumb follows) and opens its callers and hot source line', async () => {
   const before = await page.textContent('#breadcrumb');
   await clickFrame(page, 'hotspots::mix');
-  await page.waitForFunction((b) => document.getElementById('breadcrumb')?.textContent !== b && /hotspots::mix$/.test(document.getElementById('breadcrumb')!.textContent!), before);
+  await page.waitForFunction(
+    (b) => document.getElementById('breadcrumb')?.textContent !== b && /hotspots::mix$/.test(document.getElementById('breadcrumb')!.textContent!),
+    before,
+  );
   const crumbs = await page.locator('#breadcrumb a').allTextContents();
   assert.equal(crumbs[0], 'all');
   assert.ok(crumbs.includes('hotspots::hash_chain'), crumbs.join(' › '));
@@ -172,7 +182,9 @@ test('zooming into a frame whose small children were pruned fetches its subtree'
 test('icicle orientation flips the graph', async () => {
   const flameBox = await page.evaluate(() => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y);
   await page.selectOption('#orientation', 'icicle');
-  const icicleBox = await page.evaluate(() => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y);
+  const icicleBox = await page.evaluate(
+    () => (window as unknown as { flame: { graph: { frameBox(n: string): { y: number } } } }).flame.graph.frameBox('all').y,
+  );
   assert.ok(flameBox > 0 && icicleBox === 0, `root at the bottom (${flameBox}) then at the top (${icicleBox})`);
   assert.ok((await inkedPixels(page)) > 10_000);
   await page.selectOption('#orientation', 'flame');
@@ -215,7 +227,11 @@ test('a new profile arrives live, without reloading; diff and history show both'
   assert.equal(await page.locator('#functions-table tr.row td').first().textContent(), 'hotspots::mix', 'sorted by self: mix first');
   await page.click('#functions-table th[data-sort=name]');
   const names = await page.locator('#functions-table tr.row td:first-child').allTextContents();
-  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)), 'sorted by name after a header click');
+  assert.deepEqual(
+    names,
+    [...names].sort((a, b) => a.localeCompare(b)),
+    'sorted by name after a header click',
+  );
   await page.screenshot({ path: path.join(SHOTS, 'functions.png') });
 });
 

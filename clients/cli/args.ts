@@ -160,7 +160,16 @@ function numberArg(s: unknown): number | undefined {
   return s.trim() === '' ? Number.NaN : Number(s);
 }
 
-const RECORD_FLAG_NAMES: Record<string, string> = { frequency: '--freq', callGraph: '--call-graph', stackSize: '--stack-size', mmapPages: '--mmap-pages', event: '--event', pid: '--pid', durationSec: '--duration', runs: '--runs' };
+const RECORD_FLAG_NAMES: Record<string, string> = {
+  frequency: '--freq',
+  callGraph: '--call-graph',
+  stackSize: '--stack-size',
+  mmapPages: '--mmap-pages',
+  event: '--event',
+  pid: '--pid',
+  durationSec: '--duration',
+  runs: '--runs',
+};
 
 export function recordOptions(v: Values): RecordOptions {
   const r: RecordOptions = {};

@@ -49,7 +49,11 @@ async function askLocal(method: string, params: unknown, manifestPath: string | 
  * is there and the history is empty or older (a `perf record` made by hand): the caller then
  * reads that, as `perf report` would.
  */
-export async function askLatest<Params extends { profile?: string }, R extends { profile: string }>(type: RequestType<Params, R>, params: Params, opts: { manifestPath?: string } = {}): Promise<R | undefined> {
+export async function askLatest<Params extends { profile?: string }, R extends { profile: string }>(
+  type: RequestType<Params, R>,
+  params: Params,
+  opts: { manifestPath?: string } = {},
+): Promise<R | undefined> {
   try {
     const r = await ask(type, { ...params, profile: 'latest' }, opts);
     const here = await stat('perf.data').catch(() => undefined);

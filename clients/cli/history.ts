@@ -29,7 +29,9 @@ export class HistoryContext {
     if (now?.hash === this.source.hash) return;
     this.changedDuringBuild = true;
     this.source = undefined;
-    warn('the sources changed while cargo built them: the profile is stored without a source state, as which version the binary has is unknown; run `flame record` again for one of known sources');
+    warn(
+      'the sources changed while cargo built them: the profile is stored without a source state, as which version the binary has is unknown; run `flame record` again for one of known sources',
+    );
   };
 }
 

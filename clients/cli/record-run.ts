@@ -153,7 +153,10 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
           ? `flame: wrote ${[wroteSvg ? path.relative(process.cwd(), svgPath) || svgPath : undefined, foldedPath ? path.relative(process.cwd(), foldedPath) : undefined].filter(Boolean).join(' and ')} (recording: ${path.relative(process.cwd(), result.perfData)})\n`
           : `flame: recording: ${path.relative(process.cwd(), result.perfData)}\n`),
     );
-    if (saved) process.stderr.write(`flame: profile ${saved.meta.id} added to the workspace's history${saved.daemon ? ' (the daemon has it)' : ''}: \`flame web\`, the editor, \`flame diff\` and \`flame export\` show it\n`);
+    if (saved)
+      process.stderr.write(
+        `flame: profile ${saved.meta.id} added to the workspace's history${saved.daemon ? ' (the daemon has it)' : ''}: \`flame web\`, the editor, \`flame diff\` and \`flame export\` show it\n`,
+      );
     process.stdout.write(functionTable(top, profile.totalSamples, profile.unit));
   }
   if (out.open && wroteSvg) openInBrowser(svgPath);

@@ -40,7 +40,10 @@ export const SVG_FLAGS = {
 } as const satisfies Flags;
 
 /** The flags' help (native/assets/svg-options.txt, which `flame svg --help` prints too). */
-export const SVG_HELP = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'assets', 'svg-options.txt'), 'utf8');
+export const SVG_HELP = readFileSync(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'assets', 'svg-options.txt'),
+  'utf8',
+);
 
 type FlagValues = { [K in keyof typeof SVG_FLAGS]?: (typeof SVG_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -73,8 +76,27 @@ export function svgOptionsFromFlags(v: FlagValues): SvgOptions {
   const frameHeight = v['frame-height'] ?? v.height;
   if (frameHeight !== undefined) o.frameHeight = numberText(frameHeight);
   // The daemon's rules for profile/export's svg options, worded with the flags as typed.
-  const typed = { palette, 'min-width': v['min-width'] ?? v.minwidth, 'image-width': width, 'font-size': fontSize, 'font-width': fontWidth, 'frame-height': frameHeight };
-  checkFlags(o, SVG_RULES, { palette: '--palette', minWidth: '--min-width', imageWidth: '--image-width', fontSize: '--font-size', fontWidth: '--font-width', frameHeight: '--frame-height' }, typed);
+  const typed = {
+    palette,
+    'min-width': v['min-width'] ?? v.minwidth,
+    'image-width': width,
+    'font-size': fontSize,
+    'font-width': fontWidth,
+    'frame-height': frameHeight,
+  };
+  checkFlags(
+    o,
+    SVG_RULES,
+    {
+      palette: '--palette',
+      minWidth: '--min-width',
+      imageWidth: '--image-width',
+      fontSize: '--font-size',
+      fontWidth: '--font-width',
+      frameHeight: '--frame-height',
+    },
+    typed,
+  );
   return o;
 }
 

@@ -53,11 +53,28 @@ export function fileHeat(input: { profile: string; samples: number; file: string
   const lines = new Map<number, LineHeat>();
   for (const r of input.lines) {
     if (r.file !== input.file || r.line < 1) continue;
-    lines.set(r.line, { line: r.line, self: r.self, total: r.total, selfShare: r.self / n, totalShare: r.total / n, was: was(diffLines.get(r.line)), ...(r.noise ? { noise: r.noise } : {}) });
+    lines.set(r.line, {
+      line: r.line,
+      self: r.self,
+      total: r.total,
+      selfShare: r.self / n,
+      totalShare: r.total / n,
+      was: was(diffLines.get(r.line)),
+      ...(r.noise ? { noise: r.noise } : {}),
+    });
   }
   const functions = input.functions
     .filter((f) => f.file === input.file && f.line !== undefined && f.line >= 1)
-    .map((f) => ({ name: f.name, line: f.line!, self: f.self, total: f.total, selfShare: f.self / n, totalShare: f.total / n, was: was(diffFns.get(f.name)), ...(f.noise ? { noise: f.noise } : {}) }))
+    .map((f) => ({
+      name: f.name,
+      line: f.line!,
+      self: f.self,
+      total: f.total,
+      selfShare: f.self / n,
+      totalShare: f.total / n,
+      was: was(diffFns.get(f.name)),
+      ...(f.noise ? { noise: f.noise } : {}),
+    }))
     .sort((a, b) => b.self - a.self || b.total - a.total);
   return { profile: input.profile, samples: input.samples, lines, functions };
 }

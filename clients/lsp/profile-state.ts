@@ -81,9 +81,9 @@ export class ProfileState {
 function heatOf(link: DaemonLink, l: Loaded, file: string): Promise<FileHeat> {
   let p = l.files.get(file);
   if (!p) {
-    p = link.request(P.Lines.type, { profile: l.id, file, limit: ALL }).then((r) =>
-      fileHeat({ profile: l.id, samples: l.samples, file, lines: r.lines, functions: l.functions, diff: l.diff }),
-    );
+    p = link
+      .request(P.Lines.type, { profile: l.id, file, limit: ALL })
+      .then((r) => fileHeat({ profile: l.id, samples: l.samples, file, lines: r.lines, functions: l.functions, diff: l.diff }));
     p.catch(() => l.files.delete(file));
     l.files.set(file, p);
   }

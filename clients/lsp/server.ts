@@ -53,7 +53,10 @@ export function startServer(lsp: Connection): void {
     if (!end?.failed) return;
     const how = end.signal ? `died of ${end.signal}` : `exited with status ${end.exitCode}`;
     // A notification, not window/showMessageRequest: there is nothing to answer.
-    void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}` });
+    void lsp.sendNotification(ShowMessageNotification.type, {
+      type: MessageType.Warning,
+      message: `flame: the profiled program ${how}${end.panic ? `: ${end.panic.replace(/\n/g, ' ')}` : ''}`,
+    });
   };
 
   /** The buffer, when it is a Rust source of this workspace. */

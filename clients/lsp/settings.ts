@@ -39,7 +39,11 @@ export function parseSettings(raw: unknown): Settings {
   const d = sub('diagnostics');
   return {
     hints: { enabled: bool(h.enabled, DEFAULTS.hints.enabled), minShare: share(h.minShare, DEFAULTS.hints.minShare) },
-    lenses: { enabled: bool(l.enabled, DEFAULTS.lenses.enabled), minShare: share(l.minShare, DEFAULTS.lenses.minShare), targets: bool(l.targets, DEFAULTS.lenses.targets) },
+    lenses: {
+      enabled: bool(l.enabled, DEFAULTS.lenses.enabled),
+      minShare: share(l.minShare, DEFAULTS.lenses.minShare),
+      targets: bool(l.targets, DEFAULTS.lenses.targets),
+    },
     hover: { enabled: bool(hv.enabled, DEFAULTS.hover.enabled) },
     diagnostics: {
       enabled: bool(d.enabled, DEFAULTS.diagnostics.enabled),

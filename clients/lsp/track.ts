@@ -102,7 +102,16 @@ export function lineChanges(oldLines: string[], newText: string | string[]): Cha
   const n = a.length - pre - suf;
   const m = b.length - pre - suf;
   if (n === 0 && m === 0) return [];
-  const whole = (oa: number, ob: number, na: number, nb: number): Change => ({ startLine: oa, startChar: 0, endLine: ob, endChar: 0, text: b.slice(na, nb).map((l) => `${l}\n`).join('') });
+  const whole = (oa: number, ob: number, na: number, nb: number): Change => ({
+    startLine: oa,
+    startChar: 0,
+    endLine: ob,
+    endChar: 0,
+    text: b
+      .slice(na, nb)
+      .map((l) => `${l}\n`)
+      .join(''),
+  });
   if (n * m > MAX_CELLS || n === 0 || m === 0) return [whole(pre, pre + n, pre, pre + m)];
   // lcs[i][j]: the longest common subsequence of a[pre+i..] and b[pre+j..] (the middles).
   const w = m + 1;

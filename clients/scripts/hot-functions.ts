@@ -29,7 +29,12 @@ conn.listen();
 // Every call through its declaration in protocol/methods.ts: params and result are typed.
 const call = <Params, R>(type: RequestType<Params, R>, params: Params) => conn.sendRequest(type.method, params) as Promise<R>;
 // Required capabilities: a daemon of another flame version without them refuses (-32910) and keeps running.
-await call(P.Initialize.type, { clientName: 'hot-functions.ts', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required: [P.ProfileList.method, P.ProfileOnce.method, P.Top.method] } });
+await call(P.Initialize.type, {
+  clientName: 'hot-functions.ts',
+  clientVersion: FLAME_VERSION,
+  protocolVersion: PROTOCOL_VERSION,
+  capabilities: { required: [P.ProfileList.method, P.ProfileOnce.method, P.Top.method] },
+});
 const { profiles } = await call(P.ProfileList.type, {});
 if (profiles.length === 0) {
   console.error('no stored profile yet; profiling the default target once…');

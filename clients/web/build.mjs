@@ -23,7 +23,10 @@ await build({
     {
       name: 'package-version',
       setup(b) {
-        b.onLoad({ filter: /[\\/]package\.json$/ }, (args) => ({ contents: JSON.stringify({ version: JSON.parse(readFileSync(args.path, 'utf8')).version }), loader: 'json' }));
+        b.onLoad({ filter: /[\\/]package\.json$/ }, (args) => ({
+          contents: JSON.stringify({ version: JSON.parse(readFileSync(args.path, 'utf8')).version }),
+          loader: 'json',
+        }));
       },
     },
   ],

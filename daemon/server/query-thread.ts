@@ -15,9 +15,7 @@ export interface QueryJob {
   params: unknown;
 }
 
-export type QueryReply =
-  | { id: number; result: unknown }
-  | { id: number; error: { code: ErrorCode; message: string; data?: unknown; internal?: boolean } };
+export type QueryReply = { id: number; result: unknown } | { id: number; error: { code: ErrorCode; message: string; data?: unknown; internal?: boolean } };
 
 export interface QueryThreadOptions {
   storeDir: string;

@@ -90,7 +90,10 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
         if (err instanceof FlameError) return new ResponseError(err.code, err.message, err.data);
         if (err instanceof ResponseError) return err;
         log.error({ err, method: type.method }, 'handler failed');
-        return new ResponseError(ErrorCodes.Internal, `internal error in flame's daemon: ${(err as Error)?.message ?? String(err)}; see the log at ${ctx.logFile}`);
+        return new ResponseError(
+          ErrorCodes.Internal,
+          `internal error in flame's daemon: ${(err as Error)?.message ?? String(err)}; see the log at ${ctx.logFile}`,
+        );
       }
     });
   };
@@ -127,36 +130,46 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     { beforeInit: true },
   );
 
-  handle(P.Status.type, async () => {
-    await ctx.store.refresh().catch(() => []);
-    const r: P.Status.Result = {
-      pid: process.pid,
-      version,
-      protocolVersion: PROTOCOL_VERSION,
-      uptimeMs: Date.now() - ctx.startedAt,
-      socket: ctx.socket,
-      logFile: ctx.logFile,
-      workspaceRoot: ctx.workspaceRoot,
-      state: ctx.sessions.state,
-      clients: clients.all.size,
-      sessions: ctx.sessions.list(),
-      idleTimeoutMs: ctx.idleTimeoutMs,
-    };
-    const last = ctx.store.latest();
-    if (last) r.lastProfile = last;
-    return r;
-  }, { beforeInit: true });
+  handle(
+    P.Status.type,
+    async () => {
+      await ctx.store.refresh().catch(() => []);
+      const r: P.Status.Result = {
+        pid: process.pid,
+        version,
+        protocolVersion: PROTOCOL_VERSION,
+        uptimeMs: Date.now() - ctx.startedAt,
+        socket: ctx.socket,
+        logFile: ctx.logFile,
+        workspaceRoot: ctx.workspaceRoot,
+        state: ctx.sessions.state,
+        clients: clients.all.size,
+        sessions: ctx.sessions.list(),
+        idleTimeoutMs: ctx.idleTimeoutMs,
+      };
+      const last = ctx.store.latest();
+      if (last) r.lastProfile = last;
+      return r;
+    },
+    { beforeInit: true },
+  );
 
-  handle(P.Shutdown.type, () => {
-    setImmediate(ctx.shutdown);
-    return { ok: true };
-  }, { beforeInit: true });
+  handle(
+    P.Shutdown.type,
+    () => {
+      setImmediate(ctx.shutdown);
+      return { ok: true };
+    },
+    { beforeInit: true },
+  );
 
   handle(P.WatchStart.type, (p) => ctx.sessions.watch(p, id));
   handle(P.WatchStop.type, (p) => ({ stopped: ctx.sessions.leave(p.sessionId, id) }));
   handle(P.ProfileOnce.type, (p) => ctx.sessions.once(p));
   handle(P.ProfileImport.type, (p) => {
-    const target = p.target ? { kind: 'requested' as const, name: describeSpec(p.target), spec: p.target } : { kind: 'recording' as const, name: path.basename(p.perfData), perfData: p.perfData };
+    const target = p.target
+      ? { kind: 'requested' as const, name: describeSpec(p.target), spec: p.target }
+      : { kind: 'recording' as const, name: path.basename(p.perfData), perfData: p.perfData };
     return ctx.sessions.importRecording(p.perfData, { target, options: p.options }, gone.signal);
   });
   handle(P.ProfileAdded.type, async (p) => {

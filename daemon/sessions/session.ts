@@ -159,7 +159,12 @@ export class SessionManager {
   }
 
   list(): Array<{ id: string; spec: SessionSpec; clients: number; state: DaemonState }> {
-    return [...this.sessions.values()].map((s) => ({ id: s.id, spec: s.spec, clients: s.clients.size, state: this.running?.session === s ? this.state : 'idle' }));
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id,
+      spec: s.spec,
+      clients: s.clients.size,
+      state: this.running?.session === s ? this.state : 'idle',
+    }));
   }
 
   /** Watching anything: keeps the daemon from its idle exit. */
@@ -233,7 +238,9 @@ export class SessionManager {
             this.events.buildFinished(s.id, {
               ok: r.ok,
               durationMs: Math.round(r.durationMs),
-              errors: diags.filter((d) => d.level === 'error').map((d) => ({ level: d.level, message: d.message, rendered: d.rendered, file: d.file, line: d.line, column: d.column })),
+              errors: diags
+                .filter((d) => d.level === 'error')
+                .map((d) => ({ level: d.level, message: d.message, rendered: d.rendered, file: d.file, line: d.line, column: d.column })),
               message: r.ok ? undefined : (err?.message ?? String(r.error)),
             });
           },
@@ -299,7 +306,14 @@ export class SessionManager {
 
 function describeTarget(spec: SessionSpec): string {
   const t = spec.target ?? {};
-  const kinds: Array<[keyof typeof t, string]> = [['bin', 'bin'], ['example', 'example'], ['test', 'test'], ['bench', 'bench'], ['unitTest', 'unit-test'], ['unitBench', 'unit-bench']];
+  const kinds: Array<[keyof typeof t, string]> = [
+    ['bin', 'bin'],
+    ['example', 'example'],
+    ['test', 'test'],
+    ['bench', 'bench'],
+    ['unitTest', 'unit-test'],
+    ['unitBench', 'unit-bench'],
+  ];
   for (const [k, label] of kinds) if (t[k] !== undefined) return `${label} ${t[k] === true ? '' : String(t[k])}`.trim();
   return t.package ? `package ${t.package}` : 'default target';
 }

@@ -13,7 +13,6 @@ const DEFAULT_DEBOUNCE_MS = 150;
 /** Saves closer together than the debounce would otherwise hold back every change until the editing stops. */
 const DEFAULT_MAX_WAIT_MS = 1000;
 
-
 /**
  * Watches a workspace's sources and emits 'change' once per burst, with the absolute,
  * deduplicated paths that were added, changed or removed (a rename names both paths).

@@ -1,6 +1,14 @@
 // The page's WebSocket as a JSON-RPC connection of the daemon (one JSON message per text
 // frame), so the page speaks the same protocol as every client, but only its read-only methods.
-import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message, type MessageReader, type MessageWriter } from 'vscode-jsonrpc';
+import {
+  AbstractMessageReader,
+  AbstractMessageWriter,
+  type DataCallback,
+  type Disposable,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-jsonrpc';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../../protocol/errors.js';
 import * as P from '../../protocol/methods.js';
@@ -17,7 +25,10 @@ const WEB_METHODS = P.WEB_METHODS;
 const MAX_MESSAGE = 64 * 1024;
 
 class SocketReader extends AbstractMessageReader {
-  constructor(private readonly ws: WebSocket, private readonly refuse: (msg: Message & { id?: unknown; method?: string }) => void) {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly refuse: (msg: Message & { id?: unknown; method?: string }) => void,
+  ) {
     super();
     ws.on('close', () => this.fireClose());
     ws.on('error', (err) => this.fireError(err));
@@ -70,7 +81,10 @@ export function socketTransport(ws: WebSocket): { reader: MessageReader; writer:
   const writer = new SocketWriter(ws);
   const reader = new SocketReader(ws, (msg) => {
     if (msg.id === undefined || msg.id === null) return;
-    const error = { code: ErrorCodes.InvalidRequest, message: `'${msg.method}' is not available to the web page; it may read profiles only (use the CLI or editor to build and record)` };
+    const error = {
+      code: ErrorCodes.InvalidRequest,
+      message: `'${msg.method}' is not available to the web page; it may read profiles only (use the CLI or editor to build and record)`,
+    };
     void writer.write({ jsonrpc: '2.0', id: msg.id, error } as Message);
   });
   return { reader, writer };

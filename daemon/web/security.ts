@@ -88,7 +88,8 @@ export function resolveSource(root: string, requested: string | null): SourceChe
     return { ok: false, status: 404, message: `no such file in the workspace: ${requested}` };
   }
   const rel = path.relative(realRoot, real);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, status: 403, message: 'the file leads outside the workspace (symlink); only files inside it are served' };
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    return { ok: false, status: 403, message: 'the file leads outside the workspace (symlink); only files inside it are served' };
   return { ok: true, path: real };
 }
 

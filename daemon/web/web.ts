@@ -12,7 +12,17 @@ import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { logger } from '../../common/log.js';
 import { rustSources } from '../../engine/symbols/rust-src.js';
-import { cookieName, cookieTokens, hostAllowed, LOOPBACK_BIND, originAllowed, resolveLibrarySource, resolveSource, singleHeader, tokenEquals } from './security.js';
+import {
+  cookieName,
+  cookieTokens,
+  hostAllowed,
+  LOOPBACK_BIND,
+  originAllowed,
+  resolveLibrarySource,
+  resolveSource,
+  singleHeader,
+  tokenEquals,
+} from './security.js';
 import { socketTransport } from './rpc.js';
 
 export interface WebOptions {
@@ -78,7 +88,8 @@ export class WebServer {
       socket.on('error', () => {});
       const denied = this.deny(req);
       if (denied) return refuse(403, denied);
-      if (!originAllowed(singleHeader(req.rawHeaders, 'origin'), singleHeader(req.rawHeaders, 'host'), this.port)) return refuse(403, 'WebSocket from another origin refused');
+      if (!originAllowed(singleHeader(req.rawHeaders, 'origin'), singleHeader(req.rawHeaders, 'host'), this.port))
+        return refuse(403, 'WebSocket from another origin refused');
       if (requestPath(req) !== `${this.base}rpc`) return refuse(404, "the WebSocket is at the page's rpc");
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const { reader, writer } = socketTransport(ws);
@@ -100,7 +111,8 @@ export class WebServer {
 
   /** Why a request is refused (Host, token), or undefined when it may proceed. */
   private deny(req: http.IncomingMessage, queryToken?: string | null): string | undefined {
-    if (!hostAllowed(singleHeader(req.rawHeaders, 'host'), this.port)) return `wrong Host header (or more than one); open the page at 127.0.0.1:${this.port} (the address \`flame web\` prints)`;
+    if (!hostAllowed(singleHeader(req.rawHeaders, 'host'), this.port))
+      return `wrong Host header (or more than one); open the page at 127.0.0.1:${this.port} (the address \`flame web\` prints)`;
     const cookies = cookieTokens(req.headers.cookie, cookieName(this.port));
     if (cookies.some((t) => tokenEquals(t, this.token)) || tokenEquals(queryToken ?? undefined, this.token)) return undefined;
     return 'no valid token; open the address `flame web` prints (it carries the token)';

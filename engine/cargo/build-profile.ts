@@ -5,7 +5,6 @@ import path from 'node:path';
 import { flameProfile, profileEnvVar, rustflags } from './config.js';
 import { hostTriple } from './debuginfo.js';
 
-
 export interface FlameBuild {
   /** What to pass to `cargo --profile`. */
   profile: string;

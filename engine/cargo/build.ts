@@ -86,7 +86,6 @@ function profileOf(target: SelectedTarget, opts: TargetOptions): string {
   return target.kind === 'bench' || target.kind === 'unit-bench' ? 'bench' : 'release';
 }
 
-
 /** The cargo command line that builds `target` (without the program name). */
 export function buildArgs(target: SelectedTarget, opts: TargetOptions): string[] {
   const profile = profileOf(target, opts);
@@ -137,9 +136,12 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   const estimate = (): Promise<void> =>
     total !== undefined
       ? Promise.resolve()
-      : estimateUnits(target, opts, estimating.signal).then((n) => {
-          if (n !== undefined) [total, estimated] = [n, true];
-        }, () => {});
+      : estimateUnits(target, opts, estimating.signal).then(
+          (n) => {
+            if (n !== undefined) [total, estimated] = [n, true];
+          },
+          () => {},
+        );
   logger('cargo').debug({ args, cwd, env: own.env }, 'cargo build');
 
   const execa = await loadExeca();
@@ -215,7 +217,10 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
     throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)');
   }
   if (result.signal) {
-    throw new FlameError(ErrorCodes.BuildFailed, `cargo build was ${killedBy(result.signal)} before it finished; run it again`, { data: { diagnostics, stderr: stderrTail.join('\n') }, cause: result });
+    throw new FlameError(ErrorCodes.BuildFailed, `cargo build was ${killedBy(result.signal)} before it finished; run it again`, {
+      data: { diagnostics, stderr: stderrTail.join('\n') },
+      cause: result,
+    });
   }
   const errors = diagnostics.filter((d) => d.level === 'error');
   if (result.exitCode !== 0 || finished === false) {
@@ -321,7 +326,13 @@ function matches(msg: RawMessage, t: SelectedTarget): boolean {
 /** The package name inside a package id, in both the new (`path+file://...#name@1.0`) and old forms. */
 function packageNameOf(id: string): string | undefined {
   const hash = /#(?:([^@#]+)@)?[^#@]+$/.exec(id);
-  if (hash) return hash[1] ?? decodeURIComponent(id.slice(0, id.lastIndexOf('#'))).split('/').pop();
+  if (hash)
+    return (
+      hash[1] ??
+      decodeURIComponent(id.slice(0, id.lastIndexOf('#')))
+        .split('/')
+        .pop()
+    );
   const old = /^(\S+) \S+ \(/.exec(id);
   return old?.[1];
 }

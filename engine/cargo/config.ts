@@ -71,7 +71,7 @@ export function profileSettings(manifest: TomlKeys | undefined, profile: string,
     bench: { debug: false, strip: 'none', parent: 'release' },
   };
   const chain: string[] = [];
-  for (let p: string | undefined = profile; p !== undefined && !chain.includes(p); ) {
+  for (let p: string | undefined = profile; p !== undefined && !chain.includes(p);) {
     chain.push(p);
     const inherits: TomlValue | undefined = manifest?.get(`profile.${p}.inherits`);
     p = typeof inherits === 'string' ? inherits : builtin[p]?.parent;
@@ -148,7 +148,8 @@ export async function rustflags(cwd: string, triple: string, env: NodeJS.Process
 function* codegenFlags(flags: string[]): Generator<string> {
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
-    const opt = f === '-C' || f === '--codegen' ? flags[++i] : f.startsWith('--codegen=') ? f.slice('--codegen='.length) : f.startsWith('-C') ? f.slice(2) : undefined;
+    const opt =
+      f === '-C' || f === '--codegen' ? flags[++i] : f.startsWith('--codegen=') ? f.slice('--codegen='.length) : f.startsWith('-C') ? f.slice(2) : undefined;
     if (opt !== undefined) yield opt;
   }
 }

@@ -84,17 +84,15 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
   if (r.failed) {
     if ((r as { code?: string }).code === 'ENOENT') {
       // spawn names a missing working directory ENOENT too, as if cargo were missing.
-      if (!existsSync(cwd)) throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: r });
+      if (!existsSync(cwd))
+        throw new FlameError(ErrorCodes.NotCargoProject, `${cwd} does not exist: run flame inside a cargo project or pass --manifest-path`, { cause: r });
       throw new FlameError(ErrorCodes.ToolMissing, 'cargo is not installed or not on PATH: install Rust with rustup (https://rustup.rs)', { cause: r });
     }
-    if (r.signal) throw new FlameError(ErrorCodes.ToolKilled, `cargo metadata was ${killedBy(r.signal)} before it answered; run the command again`, { cause: r });
+    if (r.signal)
+      throw new FlameError(ErrorCodes.ToolKilled, `cargo metadata was ${killedBy(r.signal)} before it answered; run the command again`, { cause: r });
     const first = firstErrorLine(r.stderr);
     if (/could not find `Cargo\.toml`|manifest path .* does not exist/.test(r.stderr)) {
-      throw new FlameError(
-        ErrorCodes.NotCargoProject,
-        `${first}: run flame inside a cargo project or pass --manifest-path`,
-        { cause: r },
-      );
+      throw new FlameError(ErrorCodes.NotCargoProject, `${first}: run flame inside a cargo project or pass --manifest-path`, { cause: r });
     }
     throw new FlameError(ErrorCodes.NotCargoProject, `cargo metadata failed: ${first}`, { cause: r });
   }
@@ -103,7 +101,7 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
     workspaceRoot: raw.workspace_root,
     targetDirectory: raw.target_directory,
     workspaceMembers: raw.workspace_members,
-    manifestDir: manifestPath !== undefined ? path.dirname(manifestPath) : findManifestDir(cwd) ?? raw.workspace_root,
+    manifestDir: manifestPath !== undefined ? path.dirname(manifestPath) : (findManifestDir(cwd) ?? raw.workspace_root),
     packages: raw.packages.map((p) => ({
       id: p.id,
       name: p.name,
@@ -145,9 +143,7 @@ export function selectTarget(metadata: CargoMetadata, opts: TargetOptions): Sele
       return new FlameError(ErrorCodes.TargetNotFound, `${label}; ${what}`, { data: { candidates: flags(all, packages.length) } });
     });
   }
-  const bins = packages.flatMap((p) =>
-    candidatesOf([p], ['bin']).filter((c) => p.defaultRun === null || c.name === p.defaultRun),
-  );
+  const bins = packages.flatMap((p) => candidatesOf([p], ['bin']).filter((c) => p.defaultRun === null || c.name === p.defaultRun));
   return pick(bins, packages.length, () => {
     const others = candidatesOf(packages, ['example', 'test', 'bench']);
     const what = others.length === 0 ? 'add a [[bin]] or pass --manifest-path to another project' : `pass one of ${flagList(others, packages.length)}`;
@@ -176,7 +172,10 @@ interface Candidate extends SelectedTarget {
 function explicitTarget(opts: TargetOptions): { kind: 'bin' | 'example' | 'test' | 'bench'; name: string } | undefined {
   const given = (['bin', 'example', 'test', 'bench', 'unitTest', 'unitBench'] as const).filter((k) => opts[k] !== undefined);
   if (given.length > 1) {
-    throw new FlameError(ErrorCodes.InvalidRequest, `choose one target, not several: ${given.map((k) => `--${k.replace(/[A-Z]/, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    throw new FlameError(
+      ErrorCodes.InvalidRequest,
+      `choose one target, not several: ${given.map((k) => `--${k.replace(/[A-Z]/, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
+    );
   }
   for (const kind of ['bin', 'example', 'test', 'bench'] as const) {
     const name = opts[kind];
@@ -222,11 +221,9 @@ function candidatesOf(packages: CargoPackage[], kinds: string[], as?: TargetKind
 function pick(matches: Candidate[], packageCount: number, notFound: () => FlameError): SelectedTarget {
   if (matches.length === 1) return strip(matches[0]!);
   if (matches.length === 0) throw notFound();
-  throw new FlameError(
-    ErrorCodes.AmbiguousTarget,
-    `several targets could be profiled; choose one with ${flagList(matches, packageCount)}`,
-    { data: { candidates: flags(matches, packageCount) } },
-  );
+  throw new FlameError(ErrorCodes.AmbiguousTarget, `several targets could be profiled; choose one with ${flagList(matches, packageCount)}`, {
+    data: { candidates: flags(matches, packageCount) },
+  });
 }
 
 function strip(c: Candidate): SelectedTarget {
@@ -246,7 +243,9 @@ function flags(cs: Candidate[], packageCount: number): string[] {
 }
 
 function flagList(cs: Candidate[], packageCount: number): string {
-  return flags(cs, packageCount).map((f) => `\`${f}\``).join(', ');
+  return flags(cs, packageCount)
+    .map((f) => `\`${f}\``)
+    .join(', ');
 }
 
 /** The nearest directory at or above `from` holding a Cargo.toml. */

@@ -2,7 +2,15 @@
 // says what fixes a failure. Verdicts are pure functions over the gathered facts (doctor.ts), so
 // every verdict and its fix can be tested with data; adding a check is adding an entry.
 import path from 'node:path';
-import { codegenOption, codegenOptions, debugEnabled, debugInfoBlocker, stripsDebugInfo, type ProfileSettings, type RustflagsSettings } from '../cargo/config.js';
+import {
+  codegenOption,
+  codegenOptions,
+  debugEnabled,
+  debugInfoBlocker,
+  stripsDebugInfo,
+  type ProfileSettings,
+  type RustflagsSettings,
+} from '../cargo/config.js';
 
 /** One check's outcome, as `flame doctor` prints it and `--json` gives it. */
 export interface Check {
@@ -105,14 +113,23 @@ export const CHECKS: readonly CheckEntry[] = [
       const p = f.paranoid;
       if (p === undefined) return { ok: false, essential: false, detail: 'cannot read /proc/sys/kernel/perf_event_paranoid (not Linux?)' };
       const meaning =
-        p <= -1 ? 'no restrictions' : p === 0 ? 'user and kernel sampling, CPU-wide allowed' : p === 1 ? 'user and kernel sampling of your own processes'
-          : p === 2 ? 'user-space sampling of your own processes only; kernel frames are left out'
-            : 'all unprivileged sampling blocked';
+        p <= -1
+          ? 'no restrictions'
+          : p === 0
+            ? 'user and kernel sampling, CPU-wide allowed'
+            : p === 1
+              ? 'user and kernel sampling of your own processes'
+              : p === 2
+                ? 'user-space sampling of your own processes only; kernel frames are left out'
+                : 'all unprivileged sampling blocked';
       const who = privileged(f) ? (f.root ? '; running as root, so it does not apply' : '; CAP_PERFMON overrides it') : '';
       return { ok: !(p >= 3 && !privileged(f)), detail: `kernel.perf_event_paranoid = ${p}: ${meaning}${who}` };
     },
     // At 2 sampling works but kernel frames are missing: the fix is given, for the JSON, though the check passes.
-    fix: (f) => (f.paranoid !== undefined && f.paranoid >= 2 && !privileged(f) ? 'sudo sysctl kernel.perf_event_paranoid=1 (add it to /etc/sysctl.d/ to keep it)' : undefined),
+    fix: (f) =>
+      f.paranoid !== undefined && f.paranoid >= 2 && !privileged(f)
+        ? 'sudo sysctl kernel.perf_event_paranoid=1 (add it to /etc/sysctl.d/ to keep it)'
+        : undefined,
   },
   {
     name: 'kptr_restrict',
@@ -121,7 +138,10 @@ export const CHECKS: readonly CheckEntry[] = [
     verdict: (f) => {
       if (f.kptrRestrict === undefined) return undefined;
       const hidden = f.kptrRestrict >= 2 || (f.kptrRestrict === 1 && !privileged(f));
-      return { ok: !hidden, detail: `kernel.kptr_restrict = ${f.kptrRestrict}: kernel symbol addresses are ${hidden ? 'hidden, so kernel frames show as [unknown]' : 'readable'}` };
+      return {
+        ok: !hidden,
+        detail: `kernel.kptr_restrict = ${f.kptrRestrict}: kernel symbol addresses are ${hidden ? 'hidden, so kernel frames show as [unknown]' : 'readable'}`,
+      };
     },
     fix: (_f, v) => (v.ok ? undefined : 'sudo sysctl kernel.kptr_restrict=0'),
   },
@@ -135,7 +155,12 @@ export const CHECKS: readonly CheckEntry[] = [
         : f.perfSample.ok
           ? { ok: true, detail: 'perf record -e cpu-clock works' }
           : { ok: false, detail: `perf record -e cpu-clock failed: ${f.perfSample.error ?? 'unknown error'}` },
-    fix: (f, v) => (v.ok ? undefined : f.paranoid !== undefined && f.paranoid > 1 && !privileged(f) ? 'sudo sysctl kernel.perf_event_paranoid=1' : 'run `perf record -e cpu-clock -- true` to see why'),
+    fix: (f, v) =>
+      v.ok
+        ? undefined
+        : f.paranoid !== undefined && f.paranoid > 1 && !privileged(f)
+          ? 'sudo sysctl kernel.perf_event_paranoid=1'
+          : 'run `perf record -e cpu-clock -- true` to see why',
   },
   {
     name: 'hardware counters',
@@ -144,14 +169,22 @@ export const CHECKS: readonly CheckEntry[] = [
     verdict: (f) =>
       f.hardwareCounters === undefined
         ? undefined
-        : { ok: true, detail: f.hardwareCounters ? 'the cycles event counts' : 'no hardware cycles counter (common in VMs); flame samples with cpu-clock instead' },
+        : {
+            ok: true,
+            detail: f.hardwareCounters ? 'the cycles event counts' : 'no hardware cycles counter (common in VMs); flame samples with cpu-clock instead',
+          },
   },
   {
     name: 'lbr',
     essential: false,
     gathers: ['lbr'],
     verdict: (f) =>
-      f.lbr === undefined ? undefined : { ok: true, detail: f.lbr ? '--call-graph lbr works' : 'no Last Branch Record on this CPU or VM: --call-graph lbr fails here; dwarf (the default) and fp work' },
+      f.lbr === undefined
+        ? undefined
+        : {
+            ok: true,
+            detail: f.lbr ? '--call-graph lbr works' : 'no Last Branch Record on this CPU or VM: --call-graph lbr fails here; dwarf (the default) and fp work',
+          },
   },
   {
     name: 'symbolizer',
@@ -173,7 +206,12 @@ export const CHECKS: readonly CheckEntry[] = [
       f.nativeBuild !== undefined
         ? { ok: true, detail: `flame-native draws the flame graphs and runs flame fold and flame svg (${f.nativeBuild})` }
         : { ok: false, detail: 'flame-native is not built: no flame graph can be drawn, and flame fold and flame svg do not run' },
-    fix: (f, v) => (v.ok ? undefined : f.cargoVersion !== undefined ? 'npm run build (in the flame checkout)' : 'install Rust (rustup), then npm run build in the flame checkout'),
+    fix: (f, v) =>
+      v.ok
+        ? undefined
+        : f.cargoVersion !== undefined
+          ? 'npm run build (in the flame checkout)'
+          : 'install Rust (rustup), then npm run build in the flame checkout',
   },
   {
     name: 'debug info',
@@ -195,7 +233,9 @@ export const CHECKS: readonly CheckEntry[] = [
     },
     fix: (f, v) => {
       const bad = v.ok ? undefined : debugInfoBlocker(f.project!.rustflags.flags)?.flag;
-      return bad === undefined ? undefined : `remove \`${bad}\` from ${f.project!.rustflags.source} (or override it while profiling: RUSTFLAGS="-C strip=none -C debuginfo=2")`;
+      return bad === undefined
+        ? undefined
+        : `remove \`${bad}\` from ${f.project!.rustflags.source} (or override it while profiling: RUSTFLAGS="-C strip=none -C debuginfo=2")`;
     },
   },
   {
@@ -246,11 +286,15 @@ function debugInfoVerdict(p: NonNullable<DoctorFacts['project']>): Verdict {
  */
 function linkerOf(flags: RustflagsSettings, rustc: DoctorFacts['rustc']): string {
   const linkArgs = [...codegenOptions(flags.flags, 'link-arg'), ...codegenOptions(flags.flags, 'link-args')];
-  const fuse = linkArgs.map((a) => /-fuse-ld=(\S+)/.exec(a)?.[1]).filter((x) => x !== undefined).pop();
+  const fuse = linkArgs
+    .map((a) => /-fuse-ld=(\S+)/.exec(a)?.[1])
+    .filter((x) => x !== undefined)
+    .pop();
   const linker = flags.linker ?? codegenOption(flags.flags, 'linker');
   const features = codegenOption(flags.flags, 'linker-features') ?? '';
   if (fuse !== undefined && /lld|mold/.test(fuse)) return `${fuse.includes('mold') ? 'mold' : 'lld'} (-fuse-ld=${fuse} in ${flags.source})`;
-  if (linker !== undefined && /lld|mold/.test(path.basename(linker))) return `${linker.includes('mold') ? 'mold' : 'lld'} (linker = ${linker}, ${flags.linkerSource ?? flags.source})`;
+  if (linker !== undefined && /lld|mold/.test(path.basename(linker)))
+    return `${linker.includes('mold') ? 'mold' : 'lld'} (linker = ${linker}, ${flags.linkerSource ?? flags.source})`;
   if (fuse === undefined && !features.includes('-lld') && rustLldByDefault(rustc)) return `lld (rust-lld, rustc ${rustc!.release}'s default on ${rustc!.host})`;
   return `system linker${linker ? ` (${linker})` : ''}`;
 }

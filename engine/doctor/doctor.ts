@@ -26,8 +26,14 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
     readNumber('/proc/sys/kernel/kptr_restrict'),
     readFile('/proc/self/status', 'utf8').catch(() => ''),
     // The lookup flame itself uses, so doctor reports the tool records will run.
-    findTool({ prefer: 'llvm-symbolizer' }).then((t) => t.path, () => undefined),
-    findTool({ prefer: 'addr2line' }).then((t) => t.path, () => undefined),
+    findTool({ prefer: 'llvm-symbolizer' }).then(
+      (t) => t.path,
+      () => undefined,
+    ),
+    findTool({ prefer: 'addr2line' }).then(
+      (t) => t.path,
+      () => undefined,
+    ),
   ]);
   const facts: DoctorFacts = {
     distro: osIds(osRelease),
@@ -43,13 +49,22 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
   if (llvm !== undefined) facts.llvmSymbolizer = llvm;
   // What bin/flame checks before it runs the native build: that it is executable.
   const native = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'target', 'release', 'flame-native');
-  if (await access(native, constants.X_OK).then(() => true, () => false)) facts.nativeBuild = native;
+  if (
+    await access(native, constants.X_OK).then(
+      () => true,
+      () => false,
+    )
+  )
+    facts.nativeBuild = native;
   if (addr2line !== undefined) facts.addr2line = addr2line;
   if (perfVersion !== undefined) {
     facts.perfVersion = perfVersion;
     const perfPath = await which('perf', (process.env.PATH ?? '').split(path.delimiter).filter(Boolean));
     const owner = perfPath === undefined ? undefined : await output('dpkg-query', ['-S', perfPath], cwd);
-    const pkg = owner?.split('\n').find((l) => !l.startsWith('diversion'))?.split(':')[0];
+    const pkg = owner
+      ?.split('\n')
+      .find((l) => !l.startsWith('diversion'))
+      ?.split(':')[0];
     if (pkg) facts.perfPackage = pkg;
     Object.assign(facts, await perfProbe(cwd));
   }
@@ -71,7 +86,11 @@ async function perfProbe(cwd: string): Promise<Pick<DoctorFacts, 'perfSample' | 
   try {
     const execa = await loadExeca();
     const rec = await execa('perf', ['record', '-e', 'cpu-clock', '-F', '99', '-o', path.join(dir, 'perf.data'), '--', 'true'], { cwd, reject: false });
-    const error = rec.stderr.split('\n').find((l) => /error|not permitted|denied|failed/i.test(l))?.trim() ?? rec.stderr.trim().split('\n')[0];
+    const error =
+      rec.stderr
+        .split('\n')
+        .find((l) => /error|not permitted|denied|failed/i.test(l))
+        ?.trim() ?? rec.stderr.trim().split('\n')[0];
     const perfSample = rec.exitCode === 0 ? { ok: true } : { ok: false, error: error || `exit code ${rec.exitCode}` };
     // perf record falls back to cpu-clock silently; perf stat shows whether cycles really count.
     const stat = await execa('perf', ['stat', '-x', ',', '-e', 'cycles', '--', 'true'], { cwd, reject: false });
@@ -96,7 +115,6 @@ async function firstLine(cmd: string, args: string[], cwd: string): Promise<stri
   return (await output(cmd, args, cwd))?.split('\n')[0]?.trim() || undefined;
 }
 
-
 async function readNumber(file: string): Promise<number | undefined> {
   try {
     const n = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
@@ -116,7 +134,6 @@ function hasCap(status: string, bit: number): boolean {
   const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
   return hex !== undefined && (BigInt(`0x${hex}`) >> BigInt(bit)) % 2n === 1n;
 }
-
 
 async function workspaceRoot(cwd: string): Promise<string | undefined> {
   const out = await output('cargo', ['locate-project', '--workspace', '--message-format', 'plain'], cwd);

@@ -93,7 +93,10 @@ export function followPerfData(file: string, onLine: (line: string) => void, opt
     // The caller then reads the finished file, which says what is wrong with it.
     if (r.signal || r.exitCode !== 0 || endsMidEvent(String(r.stderr ?? ''))) {
       const msg = lastLines(String(r.stderr ?? '').trim());
-      throw new FlameError(ErrorCodes.PerfFailed, `perf script following the recording failed (${r.signal ?? `exit code ${r.exitCode}`})${msg ? `: ${msg}` : ''}`);
+      throw new FlameError(
+        ErrorCodes.PerfFailed,
+        `perf script following the recording failed (${r.signal ?? `exit code ${r.exitCode}`})${msg ? `: ${msg}` : ''}`,
+      );
     }
   })();
   // The caller may never look (the recording failed first); its error is reported through the

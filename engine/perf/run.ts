@@ -59,9 +59,15 @@ function recordArgs(opts: RecordOptions, output: string, caps: PerfCaps = { buil
 /** Fail early, with the fix, when perf is missing or may not sample. */
 export async function checkPerfUsable(): Promise<void> {
   try {
-    await (await loadExeca())('perf', ['--version']);
+    await (
+      await loadExeca()
+    )('perf', ['--version']);
   } catch (err) {
-    throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`, Ubuntu: `apt-get install linux-tools-generic`) and run `flame doctor`', { cause: err });
+    throw new FlameError(
+      ErrorCodes.ToolMissing,
+      'perf is not installed: install it (Debian: `apt-get install linux-perf`, Ubuntu: `apt-get install linux-tools-generic`) and run `flame doctor`',
+      { cause: err },
+    );
   }
   const paranoid = await readParanoid();
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -74,9 +80,11 @@ let caps: Promise<PerfCaps> | undefined;
 
 /** Probed once per process: versions only, so that it costs one `perf --version`. */
 function perfCaps(): Promise<PerfCaps> {
-  caps ??= loadExeca().then((execa) => execa('perf', ['--version'], { reject: false })).then((r) => ({
-    buildIdMmap: atLeast(/(\d+)\.(\d+)/.exec(String(r.stdout)), 5, 12) && atLeast(/^(\d+)\.(\d+)/.exec(os.release()), 5, 12),
-  }));
+  caps ??= loadExeca()
+    .then((execa) => execa('perf', ['--version'], { reject: false }))
+    .then((r) => ({
+      buildIdMmap: atLeast(/(\d+)\.(\d+)/.exec(String(r.stdout)), 5, 12) && atLeast(/^(\d+)\.(\d+)/.exec(os.release()), 5, 12),
+    }));
   return caps;
 }
 
@@ -205,10 +213,14 @@ export async function perfRecord(
       throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`) and run `flame doctor`');
     }
     if (/doesn't support branch stack sampling/.test(text)) {
-      throw new FlameError(ErrorCodes.PerfFailed, `--call-graph lbr needs the CPU's Last Branch Record, which this machine (or its VM) does not offer; use --call-graph dwarf (the default) or fp`);
+      throw new FlameError(
+        ErrorCodes.PerfFailed,
+        `--call-graph lbr needs the CPU's Last Branch Record, which this machine (or its VM) does not offer; use --call-graph dwarf (the default) or fp`,
+      );
     }
     // What the program printed is not perf's error: a killed perf says so, and nothing else.
-    if (result.signal) throw new FlameError(ErrorCodes.PerfFailed, `perf record was ${killedBy(result.signal)} before it wrote the recording; run it again`, { cause: result });
+    if (result.signal)
+      throw new FlameError(ErrorCodes.PerfFailed, `perf record was ${killedBy(result.signal)} before it wrote the recording; run it again`, { cause: result });
     const workload = /Failed to collect .* workload: (.*)/.exec(text);
     if (workload) throw new FlameError(ErrorCodes.PerfFailed, `perf could not start the program: ${workload[1]}; check the command and its path`);
     throw new FlameError(ErrorCodes.PerfFailed, `perf record failed${text ? `: ${lastLines(text)}` : ''}; run \`flame doctor\` to check the setup`);
@@ -218,8 +230,8 @@ export async function perfRecord(
   return { exitCode, signal: result.signal ?? undefined, wrote, perfMessages, interrupted };
 }
 
-
-const PERF_LINE = /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
+const PERF_LINE =
+  /^\[ perf record:|^(WARNING|Warning|Error|Failed|Workload failed|failed to|perf: |Lowering default frequency|Couldn't|Consider tweaking|Info:|The sys_perf_event_open|\s*Error:|\S+: PMU Hardware)/;
 
 /**
  * Whether perf script met the end of a pipe-format recording (flame's own) inside an event:
@@ -260,17 +272,28 @@ export async function perfScript(perfData: string, onLine: (line: string) => voi
   const r = await child;
   split.end();
   if (r.isCanceled) throw new FlameError(ErrorCodes.Cancelled, 'analysis cancelled');
-  if ((r as { code?: string }).code === 'ENOENT') throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`)');
+  if ((r as { code?: string }).code === 'ENOENT')
+    throw new FlameError(ErrorCodes.ToolMissing, 'perf is not installed: install it (Debian: `apt-get install linux-perf`)');
   if (r.signal) {
     // perf maps the file: a recording cut short (disk full, a killed perf record) ends in SIGBUS.
-    throw new FlameError(ErrorCodes.BadInput, `perf script died of ${r.signal} reading ${perfData}: the file is probably truncated (an interrupted or partly copied recording); record it again`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `perf script died of ${r.signal} reading ${perfData}: the file is probably truncated (an interrupted or partly copied recording); record it again`,
+    );
   }
   if (r.exitCode === 0 && endsMidEvent(String(r.stderr ?? ''))) {
-    throw new FlameError(ErrorCodes.BadInput, `${perfData} ends in the middle of an event: the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `${perfData} ends in the middle of an event: the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`,
+    );
   }
   if (r.exitCode !== 0) {
     const msg = String(r.stderr ?? '').trim();
-    if (/No such file|does not exist/i.test(msg)) throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
-    throw new FlameError(ErrorCodes.BadInput, `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a whole perf.data file? A recording cut short has to be made again`);
+    if (/No such file|does not exist/i.test(msg))
+      throw new FlameError(ErrorCodes.BadInput, `cannot read ${perfData}: no such file; record one with \`flame record\` or pass an existing --perf-data`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `perf script could not read ${perfData}: ${lastLines(msg) || `exit code ${r.exitCode}`}; is it a whole perf.data file? A recording cut short has to be made again`,
+    );
   }
 }

@@ -43,7 +43,8 @@ interface RawFrameRec {
 }
 
 /** Outermost frames that mean the unwinder reached the bottom of the stack. */
-const ROOT_FRAME = /^(_start|__libc_start_main.*|__libc_start_call_main|clone3?|__clone.*|start_thread|thread_start|_dl_start_user|_dl_start|ret_from_fork.*|entry_SYSCALL.*|secondary_startup_64.*|start_kernel|x86_64_start_kernel|common_startup_64|rest_init|cpu_startup_entry)$/;
+const ROOT_FRAME =
+  /^(_start|__libc_start_main.*|__libc_start_call_main|clone3?|__clone.*|start_thread|thread_start|_dl_start_user|_dl_start|ret_from_fork.*|entry_SYSCALL.*|secondary_startup_64.*|start_kernel|x86_64_start_kernel|common_startup_64|rest_init|cpu_startup_entry)$/;
 
 /** Turn a perf.data file into a profile. */
 export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
@@ -53,11 +54,17 @@ export async function analyzePerfData(perfData: string, opts: AnalyzeOptions = {
   const kind = fileKind(perfData);
   // perf script waits forever on a FIFO no one writes, and a device or directory is no recording.
   if (kind !== 'file') {
-    throw new FlameError(ErrorCodes.BadInput, `${perfData} is ${kind}, not a regular file; flame analyses recordings saved to files: copy it into one first (e.g. \`cat ${perfData} > perf.data\`)`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `${perfData} is ${kind}, not a regular file; flame analyses recordings saved to files: copy it into one first (e.g. \`cat ${perfData} > perf.data\`)`,
+    );
   }
   const cut = await pipeCutAt(perfData);
   if (cut !== undefined) {
-    throw new FlameError(ErrorCodes.BadInput, `${perfData} ends in the middle of an event (at byte ${cut}): the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `${perfData} ends in the middle of an event (at byte ${cut}): the recording was cut short (a killed perf record, a full disk, a partial copy), and flame does not pass part of a recording off as a whole one; record it again`,
+    );
   }
   const analysis = new Analysis(opts);
   opts.onProgress?.({ stage: 'script', message: 'reading perf.data' });
@@ -124,16 +131,24 @@ export class Analysis {
     const warnings: string[] = [];
     if (stats.malformedLines > 0) {
       const f = stats.firstMalformed!;
-      warnings.push(`perf script printed ${stats.malformedLines} line(s) flame could not read (first, line ${f.lineNo}: ${JSON.stringify(f.text)}); they were skipped`);
+      warnings.push(
+        `perf script printed ${stats.malformedLines} line(s) flame could not read (first, line ${f.lineNo}: ${JSON.stringify(f.text)}); they were skipped`,
+      );
     }
     if (stats.otherEventSamples > 0) {
       warnings.push(`${stats.otherEventSamples} sample(s) of events other than '${collector.event}' were left out`);
     }
     if (stats.samples === 0) {
       if (stats.lostEvents > 0) {
-        throw new FlameError(ErrorCodes.NoSamples, `perf lost all ${stats.lostEvents} samples of ${perfData}: its ring buffer is too small for them; record again with a larger --mmap-pages (or a smaller --stack-size)`);
+        throw new FlameError(
+          ErrorCodes.NoSamples,
+          `perf lost all ${stats.lostEvents} samples of ${perfData}: its ring buffer is too small for them; record again with a larger --mmap-pages (or a smaller --stack-size)`,
+        );
       }
-      throw new FlameError(ErrorCodes.NoSamples, `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`);
+      throw new FlameError(
+        ErrorCodes.NoSamples,
+        `no samples in ${perfData}: the program may have ended before perf sampled it; run it longer or raise the frequency with -F`,
+      );
     }
     const lostShare = stats.lostEvents / (stats.samples + stats.lostEvents);
     if (lostShare >= LOST_WARN_SHARE) {
@@ -165,12 +180,18 @@ const LOST_WARN_SHARE = 0.01;
  * refused when one differs; one without them gets a warning when a binary is newer than it.
  */
 async function checkBinaries(dsos: string[], recorded: Map<string, string>, perfData: string, warnings: string[]): Promise<void> {
-  const recordedAt = await stat(perfData).then((s) => s.mtimeMs, () => undefined);
+  const recordedAt = await stat(perfData).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
   for (const dso of dsos) {
     if (!existsSync(dso)) continue; // symbolize() says that it is gone
     const then = recorded.get(dso);
     if (then !== undefined) {
-      const now = await readElfInfo(dso).then((i) => i.buildId, () => undefined);
+      const now = await readElfInfo(dso).then(
+        (i) => i.buildId,
+        () => undefined,
+      );
       if (now !== undefined && now !== then) {
         throw new FlameError(
           ErrorCodes.BadInput,
@@ -178,9 +199,14 @@ async function checkBinaries(dsos: string[], recorded: Map<string, string>, perf
         );
       }
     } else if (recorded.size === 0 && recordedAt !== undefined) {
-      const changed = await stat(dso).then((s) => s.mtimeMs > recordedAt, () => false);
+      const changed = await stat(dso).then(
+        (s) => s.mtimeMs > recordedAt,
+        () => false,
+      );
       if (changed) {
-        warnings.push(`${dso} changed after ${perfData} was recorded, which holds no build-ids to tell whether it is the same build: if it was rebuilt, names and lines are wrong; record again`);
+        warnings.push(
+          `${dso} changed after ${perfData} was recorded, which holds no build-ids to tell whether it is the same build: if it was rebuilt, names and lines are wrong; record again`,
+        );
       }
     }
   }
@@ -208,7 +234,13 @@ class RawCollector {
       let id = this.frameIndex.get(key);
       if (id === undefined) {
         id = this.frames.length;
-        this.frames.push({ addrHex: f.addrHex, sym: f.sym, dso: f.dso, dsoIdx: this.dsoFor(f.dso), offset: f.addrHex.length <= 13 ? parseInt(f.addrHex, 16) : -1 });
+        this.frames.push({
+          addrHex: f.addrHex,
+          sym: f.sym,
+          dso: f.dso,
+          dsoIdx: this.dsoFor(f.dso),
+          offset: f.addrHex.length <= 13 ? parseInt(f.addrHex, 16) : -1,
+        });
         this.frameIndex.set(key, id);
       }
       ids[i] = id;
@@ -266,9 +298,7 @@ class RawCollector {
       if (this.callerFrames.has(id)) add(id, 'caller');
     }
     this.prefetched = end;
-    await Promise.all(
-      [...perDso].map(([i, offs]) => (existsSync(this.dsos[i]!) ? symbolizer.resolve(this.dsos[i]!, offs).catch(() => {}) : undefined)),
-    );
+    await Promise.all([...perDso].map(([i, offs]) => (existsSync(this.dsos[i]!) ? symbolizer.resolve(this.dsos[i]!, offs).catch(() => {}) : undefined)));
   }
 
   /** Resolve every (frame, leaf or caller) lookup, keyed by lookupKey. */

@@ -127,8 +127,15 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   // Each row's two tests (self, total), judged together once every row is known.
   const pValues: number[] = [];
   /** A row's counts per run on one side; a row absent there has none in any run. */
-  const perRun = (side: Flat, runs: RowRuns | undefined, k: 'self' | 'total'): RunCounts => ({ counts: runs?.[k] ?? side.runTotals.map(() => 0), totals: side.runTotals });
-  const row = (rb: { self: number; total: number } | undefined, rc: { self: number; total: number } | undefined, runs: { b?: RowRuns; c?: RowRuns }): DiffRow => {
+  const perRun = (side: Flat, runs: RowRuns | undefined, k: 'self' | 'total'): RunCounts => ({
+    counts: runs?.[k] ?? side.runTotals.map(() => 0),
+    totals: side.runTotals,
+  });
+  const row = (
+    rb: { self: number; total: number } | undefined,
+    rc: { self: number; total: number } | undefined,
+    runs: { b?: RowRuns; c?: RowRuns },
+  ): DiffRow => {
     const base = counts(rb, nb);
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;

@@ -19,7 +19,10 @@ export function compileFilter(source: string, field = 'filter'): RegExp {
   try {
     return new RegExp(source, 'l');
   } catch {
-    throw new FlameError(ErrorCodes.InvalidParams, `'${field}' uses ${unsupported(source)}, which flame does not allow in filters: they must match in linear time; rewrite the pattern without it`);
+    throw new FlameError(
+      ErrorCodes.InvalidParams,
+      `'${field}' uses ${unsupported(source)}, which flame does not allow in filters: they must match in linear time; rewrite the pattern without it`,
+    );
   }
 }
 
@@ -30,5 +33,5 @@ function unsupported(source: string): string {
   if (/\(\?[=!]/.test(source)) return 'a lookahead ((?= or (?!)';
   // V8 unrolls counted repetitions; it refuses totals above 16 (counts multiply when nested).
   if (/\{\d/.test(source)) return 'a counted repetition above 16 (nested counts multiply)';
-  return 'a construct V8\'s linear-time engine does not support';
+  return "a construct V8's linear-time engine does not support";
 }

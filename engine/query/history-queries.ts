@@ -43,7 +43,13 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     const filter = p.filter ? compileFilter(p.filter) : undefined;
     const { meta, data } = await load(p.profile);
     const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' };
-    return { profile: meta.id, samples: data.totalSamples, unit: data.unit, functions: withFunctionNoise(data, topFunctions(data, opts), opts), ...runsOf(data) };
+    return {
+      profile: meta.id,
+      samples: data.totalSamples,
+      unit: data.unit,
+      functions: withFunctionNoise(data, topFunctions(data, opts), opts),
+      ...runsOf(data),
+    };
   });
   on(P.Lines.type, async (p) => {
     const { meta, data } = await load(p.profile);
@@ -63,10 +69,18 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
   on(P.Diff.type, async (p) => {
     const current = await load(p.current);
     const baseMeta = p.base !== undefined ? store.resolve(p.base) : store.previous(current.meta.id);
-    if (!baseMeta) throw new FlameError(ErrorCodes.ProfileNotFound, `profile ${current.meta.id} is the oldest; there is nothing to diff it against (record another, or pass a base)`);
+    if (!baseMeta)
+      throw new FlameError(
+        ErrorCodes.ProfileNotFound,
+        `profile ${current.meta.id} is the oldest; there is nothing to diff it against (record another, or pass a base)`,
+      );
     const base = await store.get(baseMeta.id);
     const d = diffProfiles(base, current.data, { limit: p.limit ?? 50, thread: p.thread });
-    return { ...d, base: { id: baseMeta.id, samples: base.totalSamples }, current: { id: current.meta.id, samples: current.data.totalSamples } } as P.Diff.Result;
+    return {
+      ...d,
+      base: { id: baseMeta.id, samples: base.totalSamples },
+      current: { id: current.meta.id, samples: current.data.totalSamples },
+    } as P.Diff.Result;
   });
   on(P.Export.type, async (p) => {
     const { meta, data } = await load(p.profile);
@@ -82,6 +96,10 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
 export async function takeIn(store: ProfileStore, id: string): Promise<{ meta: ProfileMeta; added: ProfileMeta[] }> {
   const added = await store.refresh();
   const meta = store.list().find((m) => m.id === id);
-  if (!meta) throw new FlameError(ErrorCodes.ProfileNotFound, `no profile '${id}' in ${path.relative(process.cwd(), store.dir) || store.dir}; \`flame profiles\` lists them`);
+  if (!meta)
+    throw new FlameError(
+      ErrorCodes.ProfileNotFound,
+      `no profile '${id}' in ${path.relative(process.cwd(), store.dir) || store.dir}; \`flame profiles\` lists them`,
+    );
   return { meta, added };
 }

@@ -65,7 +65,8 @@ export function subtree(p: ProfileData, path: string[], opts: TreeOptions = {}):
     if (next < 0) {
       const where = i === 0 ? 'at the root' : `under ${path.slice(0, i).join(' → ')}`;
       const there = childNames(ix, t, node, 10);
-      const why = want === undefined ? `there is no function named ${JSON.stringify(path[i])} in the profile` : `${JSON.stringify(path[i])} is not called ${where}`;
+      const why =
+        want === undefined ? `there is no function named ${JSON.stringify(path[i])} in the profile` : `${JSON.stringify(path[i])} is not called ${where}`;
       throw new FlameError(
         ErrorCodes.InvalidRequest,
         `path element ${i} does not match: ${why}; ${there.length === 0 ? 'nothing is called there' : `called there: ${there.join(', ')}`}`,

@@ -70,10 +70,7 @@ export interface RunIndex {
   of: number;
 }
 
-export type RecordProgress =
-  | { stage: 'build'; message: string; done?: number; total?: number }
-  | { stage: 'record'; message: string }
-  | AnalyzeProgress;
+export type RecordProgress = { stage: 'build'; message: string; done?: number; total?: number } | { stage: 'record'; message: string } | AnalyzeProgress;
 
 export interface RecordHooks {
   onProgress?: (p: RecordProgress) => void;
@@ -99,7 +96,10 @@ export interface RecordHooks {
 export async function recordOnce(req: RecordRequest, hooks: RecordHooks = {}): Promise<RecordResult> {
   const ctx = recordContext(req, hooks);
   if ((req.record?.runs ?? 1) > 1 && (req.perfData !== undefined || req.record?.pid !== undefined)) {
-    throw new FlameError(ErrorCodes.BadInput, `${req.perfData !== undefined ? 'a perf.data' : 'attaching to a pid'} is one recording; several runs (--runs) need a program flame starts itself`);
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `${req.perfData !== undefined ? 'a perf.data' : 'attaching to a pid'} is one recording; several runs (--runs) need a program flame starts itself`,
+    );
   }
   if (req.perfData !== undefined) return analyseFinished(ctx, req.perfData);
   if (req.command !== undefined && req.command.length > 0) return recordCommand(ctx, req.command);

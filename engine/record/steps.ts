@@ -23,7 +23,12 @@ export interface RecordContext {
 }
 
 export function recordContext(req: RecordRequest, hooks: RecordHooks): RecordContext {
-  return { req, hooks, cwd: path.resolve(req.cwd ?? process.cwd()), analyzeOpts: { cacheDir: cacheDir('symbols'), signal: hooks.signal, onProgress: hooks.onProgress } };
+  return {
+    req,
+    hooks,
+    cwd: path.resolve(req.cwd ?? process.cwd()),
+    analyzeOpts: { cacheDir: cacheDir('symbols'), signal: hooks.signal, onProgress: hooks.onProgress },
+  };
 }
 
 /** The cargo workspace around the cwd (or the target's cwd), for modes that build nothing. */
@@ -58,7 +63,12 @@ export async function recordRuns(ctx: RecordContext, run: Run): Promise<RecordRe
   ctx.hooks.interrupts?.on('interrupt', onInterrupt);
   try {
     for (let i = 1; i <= n; i++) {
-      const r = await recordAndAnalyse(ctx, { ...run, label: `${run.label} (run ${i} of ${n})`, warnings: i === 1 ? run.warnings : [], run: { index: i, of: n } });
+      const r = await recordAndAnalyse(ctx, {
+        ...run,
+        label: `${run.label} (run ${i} of ${n})`,
+        warnings: i === 1 ? run.warnings : [],
+        run: { index: i, of: n },
+      });
       results.push(r);
       if (interrupted || (r.program?.failed && !ctx.req.record?.ignoreStatus)) break;
     }
@@ -134,7 +144,9 @@ export async function recordAndAnalyse(ctx: RecordContext, run: Run): Promise<Re
   const program = programOutcome(outcome);
   const warnings = run.warnings;
   if (program.failed && !req.record?.ignoreStatus) {
-    warnings.push(`the program ${outcome.signal ? `died of ${outcome.signal}` : `exited with status ${outcome.exitCode}`}; the profile covers its run until then (pass --ignore-status to accept this)`);
+    warnings.push(
+      `the program ${outcome.signal ? `died of ${outcome.signal}` : `exited with status ${outcome.exitCode}`}; the profile covers its run until then (pass --ignore-status to accept this)`,
+    );
   }
 
   const startedAt = performance.now();
@@ -143,11 +155,16 @@ export async function recordAndAnalyse(ctx: RecordContext, run: Run): Promise<Re
     analysis = (await finishLive(live, perfData, hooks)) ?? (await analyzePerfData(perfData, ctx.analyzeOpts));
   } catch (err) {
     if (program.failed && err instanceof FlameError && err.code === ErrorCodes.NoSamples) {
-      throw new FlameError(ErrorCodes.ProgramFailed, `the program failed (${program.signal ?? `exit status ${program.exitCode}`}) before perf took any sample; fix the program or its arguments and try again`, { cause: err });
+      throw new FlameError(
+        ErrorCodes.ProgramFailed,
+        `the program failed (${program.signal ?? `exit status ${program.exitCode}`}) before perf took any sample; fix the program or its arguments and try again`,
+        { cause: err },
+      );
     }
     throw err;
   }
-  const extra = req.record?.callGraph === 'fp' ? framePointerWarning(analysis.profile.quality.truncatedShare, { builtByFlame: run.build !== undefined }) : undefined;
+  const extra =
+    req.record?.callGraph === 'fp' ? framePointerWarning(analysis.profile.quality.truncatedShare, { builtByFlame: run.build !== undefined }) : undefined;
   return resultOf(ctx, { perfData, analysis, startedAt, workspace: run.workspace, warnings, durationMs, build: run.build, program, extraWarning: extra });
 }
 
@@ -188,7 +205,8 @@ export function resultOf(ctx: RecordContext, a: Analysed): RecordResult {
  * 130 and 143 are the shells' way of saying the same (128 + SIGINT, 128 + SIGTERM).
  */
 function programOutcome(outcome: { exitCode?: number; signal?: string; interrupted?: boolean }): ProgramOutcome {
-  const asked = outcome.signal === 'SIGINT' || (outcome.interrupted === true && (outcome.signal === 'SIGTERM' || outcome.exitCode === 130 || outcome.exitCode === 143));
+  const asked =
+    outcome.signal === 'SIGINT' || (outcome.interrupted === true && (outcome.signal === 'SIGTERM' || outcome.exitCode === 130 || outcome.exitCode === 143));
   const failed = outcome.signal !== undefined ? !asked : (outcome.exitCode ?? 0) !== 0 && !asked;
   const program: ProgramOutcome = { failed };
   if (outcome.exitCode !== undefined) program.exitCode = outcome.exitCode;
@@ -204,7 +222,10 @@ function programOutcome(outcome: { exitCode?: number; signal?: string; interrupt
  */
 export function refuseNewline(p: string, what: string): void {
   if (!/[\n\r]/.test(p)) return;
-  throw new FlameError(ErrorCodes.BadInput, `the path of ${what} contains a line break (${JSON.stringify(p)}), which perf script's output cannot carry; move or rename it to a path without one (a symlink is not enough: perf records the real path)`);
+  throw new FlameError(
+    ErrorCodes.BadInput,
+    `the path of ${what} contains a line break (${JSON.stringify(p)}), which perf script's output cannot carry; move or rename it to a path without one (a symlink is not enough: perf records the real path)`,
+  );
 }
 
 /** `<target dir>/flame` in a workspace; outside one there is no target directory, so the cwd. */

@@ -61,7 +61,9 @@ export class Renderer {
         error = e;
         resolve({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: '', error });
       });
-      this.child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8').trim(), ...(error ? { error } : {}) }));
+      this.child.on('close', (code, signal) =>
+        resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8').trim(), ...(error ? { error } : {}) }),
+      );
     });
   }
 
@@ -82,7 +84,10 @@ export class Renderer {
     if (code === 0 || (code === 1 && /No stack counts found/.test(stderr) && stdout.length > 0)) return { svg: stdout };
     if (code === TOO_MANY_FRAMES && big) return { tooBig: { frames: Number(big[1]), depth: Number(big[2]) } };
     const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
-    throw new FlameError(ErrorCodes.Internal, `drawing the flame graph failed: flame-native ${how}${stderr ? ` (${stderr})` : ''}; if it persists, rebuild it with ${NATIVE_BUILD}`);
+    throw new FlameError(
+      ErrorCodes.Internal,
+      `drawing the flame graph failed: flame-native ${how}${stderr ? ` (${stderr})` : ''}; if it persists, rebuild it with ${NATIVE_BUILD}`,
+    );
   }
 
   /** Stop a renderer that will not be used. */

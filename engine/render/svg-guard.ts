@@ -31,7 +31,11 @@ export interface GuardOptions {
 }
 
 /** The SVG of a profile's stacks, or why none was drawn (too big, in svgTooBig's words). */
-export async function renderGuarded(stacks: Iterable<[string, number]>, opts: SvgOptions, how: GuardOptions = {}): Promise<{ svg: Buffer } | { tooBig: string }> {
+export async function renderGuarded(
+  stacks: Iterable<[string, number]>,
+  opts: SvgOptions,
+  how: GuardOptions = {},
+): Promise<{ svg: Buffer } | { tooBig: string }> {
   const max = how.maxFrames ?? svgMaxFrames();
   const r: Rendered = await (how.renderer ?? new Renderer()).render(stacks, opts, { maxFrames: max });
   return 'svg' in r ? r : { tooBig: svgTooBig(r.tooBig, max) };

@@ -15,7 +15,6 @@ export interface WatchOptions {
   maxWaitMs?: number;
 }
 
-
 /**
  * Whether a file is a source flame rebuilds for: a `.rs` file anywhere in a member package,
  * a member's own `Cargo.toml`, or the root's `Cargo.toml` / `Cargo.lock`; never anything under
@@ -94,7 +93,10 @@ function isPruned(p: string, scope: Scope): boolean {
     return parts.some((s) => NEVER_DIRS.has(s) || (s === 'target' && parts[0] !== 'src'));
   }
   if (scope.members.some((m) => within(m, p))) {
-    return path.relative(scope.root, p).split(path.sep).some((s) => NEVER_DIRS.has(s));
+    return path
+      .relative(scope.root, p)
+      .split(path.sep)
+      .some((s) => NEVER_DIRS.has(s));
   }
   return !(path.dirname(p) === scope.root && ROOT_FILES.has(path.basename(p)));
 }
@@ -108,4 +110,3 @@ function memberOf(p: string, scope: Scope): string | undefined {
 function isEditorTemp(base: string): boolean {
   return /\.sw[a-px]$/.test(base) || base.endsWith('~') || base.startsWith('.#') || base === '4913' || (base.startsWith('#') && base.endsWith('#'));
 }
-

@@ -64,7 +64,9 @@ async function hashSources(opts: WatchOptions): Promise<{ hash: string; files: n
 /** sha256 of a file's content; undefined when it vanished since the walk (an editor's save). */
 async function fileDigest(file: string): Promise<string | undefined> {
   try {
-    return createHash('sha256').update(await readWhole(file)).digest('hex');
+    return createHash('sha256')
+      .update(await readWhole(file))
+      .digest('hex');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -179,4 +181,3 @@ function limiter(n: number): Run {
     }
   };
 }
-

@@ -60,7 +60,8 @@ export function decodeProfile(buf: Buffer): ProfileData {
   const m = header.locCount;
   if (!Number.isInteger(n) || !Number.isInteger(m) || n < 0 || m < 0) throw new Error('bad stack counts in header');
   const runs = version2 ? [header.totalSamples] : header.runs;
-  if (!Array.isArray(runs) || runs.length < 1 || !runs.every((r) => typeof r === 'number' && Number.isFinite(r) && r >= 0)) throw new Error('bad header: no list of runs');
+  if (!Array.isArray(runs) || runs.length < 1 || !runs.every((r) => typeof r === 'number' && Number.isFinite(r) && r >= 0))
+    throw new Error('bad header: no list of runs');
   const perRun = runs.length > 1 ? runs.length : 0;
   const u32 = n + 1 + m + n;
   const expected = 16 + hlen + (u32 + (u32 % 2)) * 4 + n * 16 + perRun * n * 8;
@@ -89,17 +90,25 @@ export function decodeProfile(buf: Buffer): ProfileData {
   checkColumns(stacks, header.locations.length, header.threads.length);
   checkRuns(stacks, runs);
   // The header's own references too: a location naming no function would fail every query later.
-  if (!Array.isArray(header.functions) || !Array.isArray(header.threads) || !header.locations.every((l) => l !== null && typeof l === 'object' && Number.isInteger(l.fn) && l.fn >= 0 && l.fn < header.functions.length)) {
+  if (
+    !Array.isArray(header.functions) ||
+    !Array.isArray(header.threads) ||
+    !header.locations.every((l) => l !== null && typeof l === 'object' && Number.isInteger(l.fn) && l.fn >= 0 && l.fn < header.functions.length)
+  ) {
     throw new Error('bad header: a location refers to no function');
   }
-  if (!header.functions.every((f) => f !== null && typeof f === 'object' && typeof f.name === 'string')) throw new Error('bad header: a function without a name');
+  if (!header.functions.every((f) => f !== null && typeof f === 'object' && typeof f.name === 'string'))
+    throw new Error('bad header: a function without a name');
   const { stackCount: _n, locCount: _m, runs: _r, ...rest } = header;
   return { ...rest, format: 'flame-profile/3', runs, stacks };
 }
 
 /** A format-1 profile (JSON with a record per stack, written before format 2) in today's form. */
 export function upgradeFormat1(old: unknown): ProfileData {
-  const o = old as Omit<ProfileData, 'stacks' | 'format'> & { format?: string; stacks?: Array<{ locs: number[]; thread: number; samples: number; period: number }> };
+  const o = old as Omit<ProfileData, 'stacks' | 'format'> & {
+    format?: string;
+    stacks?: Array<{ locs: number[]; thread: number; samples: number; period: number }>;
+  };
   if (o?.format !== 'flame-profile/1' || !Array.isArray(o.stacks)) throw new Error(`format is ${String(o?.format)}`);
   const b = new StackColumnsBuilder();
   for (const s of o.stacks) b.push(s.locs, s.thread, s.samples, s.period);

@@ -52,7 +52,14 @@ function runMeta(run: RunFacts): NewProfileMeta {
 /** How a stored profile names the cargo target it was built from. */
 export function buildTargetMeta(build: BuildResult): ProfileTarget {
   const t = build.target;
-  return { kind: t.kind, name: t.name, package: t.package, ...(t.unitKind ? { unitKind: t.unitKind } : {}), executable: build.executable, profile: build.profile };
+  return {
+    kind: t.kind,
+    name: t.name,
+    package: t.package,
+    ...(t.unitKind ? { unitKind: t.unitKind } : {}),
+    executable: build.executable,
+    profile: build.profile,
+  };
 }
 
 /** Store a finished run; resolves once it is durable and listed. */

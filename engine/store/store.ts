@@ -162,7 +162,10 @@ export class ProfileStore {
     if (matches.length > 1) {
       throw new FlameError(
         ErrorCodes.InvalidRequest,
-        `'${ref}' matches ${matches.length} profiles (${matches.slice(0, 3).map((m) => m.id).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
+        `'${ref}' matches ${matches.length} profiles (${matches
+          .slice(0, 3)
+          .map((m) => m.id)
+          .join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
         { data: { candidates: matches.map((m) => m.id) } },
       );
     }
@@ -332,8 +335,16 @@ export class ProfileStore {
     if (!ID_RE.test(id) || m?.id !== id) return `id does not match the file name`;
     const format = record.data.format ?? LEGACY_FORMAT;
     if (format === LEGACY_FORMAT) this.legacy.add(id);
-    else if (format !== DATA_FORMAT && format !== FORMAT_2) return `data format '${String(format)}' is not one this flame reads (${DATA_FORMAT}); a newer flame wrote it`;
-    if (typeof m.createdAt !== 'string' || typeof m.samples !== 'number' || typeof m.unit !== 'string' || typeof m.event !== 'string' || typeof m.quality !== 'object' || m.quality === null) {
+    else if (format !== DATA_FORMAT && format !== FORMAT_2)
+      return `data format '${String(format)}' is not one this flame reads (${DATA_FORMAT}); a newer flame wrote it`;
+    if (
+      typeof m.createdAt !== 'string' ||
+      typeof m.samples !== 'number' ||
+      typeof m.unit !== 'string' ||
+      typeof m.event !== 'string' ||
+      typeof m.quality !== 'object' ||
+      m.quality === null
+    ) {
       return 'meta lacks required fields';
     }
     try {

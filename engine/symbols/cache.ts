@@ -16,7 +16,9 @@ export type CacheEntries = Map<number, SourceFrame[]>;
 /** The cache file's name (without directory) for a binary. */
 export function cacheKeyFor(info: Pick<ElfInfo, 'buildId' | 'path' | 'size' | 'mtimeMs'>): string {
   if (info.buildId) return info.buildId;
-  const h = createHash('sha256').update(`${path.resolve(info.path)}\0${info.size}\0${info.mtimeMs}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${path.resolve(info.path)}\0${info.size}\0${info.mtimeMs}`)
+    .digest('hex');
   return `path-${h.slice(0, 40)}`;
 }
 

@@ -22,7 +22,10 @@ export class SymbolizerSession {
   private stderr = '';
   private readonly exited: Promise<void>;
 
-  constructor(tool: Tool, readonly binary: string) {
+  constructor(
+    tool: Tool,
+    readonly binary: string,
+  ) {
     if (tool.name !== 'llvm-symbolizer') throw new Error('only llvm-symbolizer answers one line per address');
     this.child = spawn(tool.path, toolArgs(tool.name, binary), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => {});
@@ -37,7 +40,11 @@ export class SymbolizerSession {
         resolve();
       });
       this.child.once('close', (code, signal) => {
-        this.fail(new Error(`${tool.name} ${signal ? `was killed by ${signal}` : `exited with ${code}`} on ${binary}${this.stderr ? `: ${this.stderr.trim().split('\n')[0]}` : ''}`));
+        this.fail(
+          new Error(
+            `${tool.name} ${signal ? `was killed by ${signal}` : `exited with ${code}`} on ${binary}${this.stderr ? `: ${this.stderr.trim().split('\n')[0]}` : ''}`,
+          ),
+        );
         resolve();
       });
     });

@@ -166,13 +166,7 @@ export class Symbolizer {
     this.stats.spawned++;
     let result;
     try {
-      result = await runTool(
-        tool,
-        info.path,
-        vaddrs,
-        onAnswer,
-        this.opts.signal,
-      );
+      result = await runTool(tool, info.path, vaddrs, onAnswer, this.opts.signal);
     } catch (err) {
       // The tool vanished between lookup and spawn: look it up again next time.
       if (isFlameError(err) && err.message.startsWith('cannot run')) this.tool = undefined;

@@ -73,7 +73,13 @@ export interface RunResult {
  * `onAnswer` for each answer (matched by the address the tool echoes). Resolves once the
  * process has exited; a process that dies early leaves the rest unanswered (see `answered`).
  */
-export function runTool(tool: Tool, binary: string, vaddrs: readonly number[], onAnswer: (vaddr: number, frames: SourceFrame[]) => void, signal?: AbortSignal): Promise<RunResult> {
+export function runTool(
+  tool: Tool,
+  binary: string,
+  vaddrs: readonly number[],
+  onAnswer: (vaddr: number, frames: SourceFrame[]) => void,
+  signal?: AbortSignal,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(tool.path, toolArgs(tool.name, binary), { stdio: ['pipe', 'pipe', 'pipe'], signal });
     let answered = 0;

@@ -22,7 +22,10 @@ impl Parsed {
     }
     /** The last value given: a repeated option overrides. */
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).and_then(|v| v.last()).map(|s| s.as_str())
+        self.values
+            .get(name)
+            .and_then(|v| v.last())
+            .map(|s| s.as_str())
     }
     pub fn all(&self, name: &str) -> Vec<String> {
         self.values.get(name).cloned().unwrap_or_default()
@@ -32,7 +35,12 @@ impl Parsed {
 /** Parse `args` for `command` ("fold", "svg"); the error is the whole message. */
 pub fn parse(command: &str, specs: &[Spec], args: &[String]) -> Result<Parsed, String> {
     let help = format!("run `flame {} --help` for the options", command);
-    let unknown = |raw: &str| format!("unknown option '{}' for flame {}; {} (a file name starting with '-' goes after '--')", raw, command, help);
+    let unknown = |raw: &str| {
+        format!(
+            "unknown option '{}' for flame {}; {} (a file name starting with '-' goes after '--')",
+            raw, command, help
+        )
+    };
     let missing = |typed: &str| format!("{} needs a value; {}", typed, help);
     let mut out = Parsed::default();
     let mut i = 0;
@@ -49,7 +57,10 @@ pub fn parse(command: &str, specs: &[Spec], args: &[String]) -> Result<Parsed, S
                 None => (body, None),
             };
             let typed = format!("--{}", name);
-            let spec = specs.iter().find(|s| s.long == name && !name.is_empty()).ok_or_else(|| unknown(&typed))?;
+            let spec = specs
+                .iter()
+                .find(|s| s.long == name && !name.is_empty())
+                .ok_or_else(|| unknown(&typed))?;
             if spec.takes_value {
                 let v = match inline {
                     Some(v) => v,
@@ -74,7 +85,10 @@ pub fn parse(command: &str, specs: &[Spec], args: &[String]) -> Result<Parsed, S
             while k < chars.len() {
                 let c = chars[k];
                 let typed = format!("-{}", c);
-                let spec = specs.iter().find(|s| s.short == Some(c)).ok_or_else(|| unknown(&typed))?;
+                let spec = specs
+                    .iter()
+                    .find(|s| s.short == Some(c))
+                    .ok_or_else(|| unknown(&typed))?;
                 if spec.takes_value {
                     let rest: String = chars[k + 1..].iter().collect();
                     let v = if !rest.is_empty() {
@@ -102,10 +116,26 @@ mod tests {
     use super::*;
 
     const SPECS: &[Spec] = &[
-        Spec { long: "title", short: None, takes_value: true },
-        Spec { long: "inverted", short: Some('i'), takes_value: false },
-        Spec { long: "nthreads", short: Some('n'), takes_value: true },
-        Spec { long: "quiet", short: Some('q'), takes_value: false },
+        Spec {
+            long: "title",
+            short: None,
+            takes_value: true,
+        },
+        Spec {
+            long: "inverted",
+            short: Some('i'),
+            takes_value: false,
+        },
+        Spec {
+            long: "nthreads",
+            short: Some('n'),
+            takes_value: true,
+        },
+        Spec {
+            long: "quiet",
+            short: Some('q'),
+            takes_value: false,
+        },
     ];
 
     fn args(a: &[&str]) -> Vec<String> {
@@ -114,14 +144,26 @@ mod tests {
 
     #[test]
     fn the_usual_spellings() {
-        let p = parse("svg", SPECS, &args(&["--title", "a", "--title=b", "-iq", "-n4", "x", "--", "-y"])).ok().unwrap();
+        let p = parse(
+            "svg",
+            SPECS,
+            &args(&["--title", "a", "--title=b", "-iq", "-n4", "x", "--", "-y"]),
+        )
+        .ok()
+        .unwrap();
         assert_eq!(p.value("title"), Some("b"));
         assert_eq!(p.all("title"), vec!["a", "b"]);
         assert!(p.flag("inverted") && p.flag("quiet"));
         assert_eq!(p.value("nthreads"), Some("4"));
         assert_eq!(p.positionals, vec!["x", "-y"]);
         // A value may start with a dash: the option asked for one.
-        assert_eq!(parse("svg", SPECS, &args(&["--title", "-t"])).ok().unwrap().value("title"), Some("-t"));
+        assert_eq!(
+            parse("svg", SPECS, &args(&["--title", "-t"]))
+                .ok()
+                .unwrap()
+                .value("title"),
+            Some("-t")
+        );
     }
 
     #[test]
@@ -129,7 +171,13 @@ mod tests {
         let e = |a: &[&str]| parse("svg", SPECS, &args(a)).err().unwrap();
         assert_eq!(e(&["--bogus"]), "unknown option '--bogus' for flame svg; run `flame svg --help` for the options (a file name starting with '-' goes after '--')");
         assert!(e(&["-x"]).starts_with("unknown option '-x' for flame svg"));
-        assert_eq!(e(&["--title"]), "--title needs a value; run `flame svg --help` for the options");
-        assert_eq!(e(&["--quiet=1"]), "--quiet takes no value; run `flame svg --help` for the options");
+        assert_eq!(
+            e(&["--title"]),
+            "--title needs a value; run `flame svg --help` for the options"
+        );
+        assert_eq!(
+            e(&["--quiet=1"]),
+            "--quiet takes no value; run `flame svg --help` for the options"
+        );
     }
 }

@@ -89,7 +89,10 @@ impl Folder {
             prev_ids: Vec::with_capacity(256),
             prev_nodes: Vec::with_capacity(257),
             prev_root: -2,
-            stats: Stats { event, ..Stats::default() },
+            stats: Stats {
+                event,
+                ..Stats::default()
+            },
         }
     }
 
@@ -146,8 +149,16 @@ impl Folder {
             }
         };
         // Without --addrs the program counter never reaches a name: the key is what follows it.
-        let key = if self.opts.rules.addrs { &line[p..] } else { &line[sp + 1..] };
-        let cached = if self.is_java { self.java_cache.get(key) } else { self.cache.get(key) };
+        let key = if self.opts.rules.addrs {
+            &line[p..]
+        } else {
+            &line[sp + 1..]
+        };
+        let cached = if self.is_java {
+            self.java_cache.get(key)
+        } else {
+            self.cache.get(key)
+        };
         let r = match cached {
             Some(&r) => r,
             None => {
@@ -223,7 +234,11 @@ impl Folder {
             let sp = rfind_byte(pe, b' ');
             let event = &pe[sp.map_or(0, |s| s + 1)..];
             if let Some(sp) = sp {
-                let prev = if sp > 0 { rfind_byte(&pe[..sp], b' ') } else { None };
+                let prev = if sp > 0 {
+                    rfind_byte(&pe[..sp], b' ')
+                } else {
+                    None
+                };
                 self.period = parse_period(&pe[prev.map_or(0, |p| p + 1)..sp]);
             }
             match &self.stats.event {
@@ -248,10 +263,16 @@ impl Folder {
         // Some headers carry a one-frame stack after the event ("cycles:u:  ffff... sym (mod)").
         let mut single: &[u8] = b"";
         if let Some(post) = post {
-            let i = post.iter().position(|&c| c == b':' || c == b' ').unwrap_or(post.len());
+            let i = post
+                .iter()
+                .position(|&c| c == b':' || c == b' ')
+                .unwrap_or(post.len());
             single = trim_space(if i < post.len() { &post[i + 1..] } else { post });
         }
-        let mut pname: Vec<u8> = comm.iter().map(|&c| if c == b' ' { b'_' } else { c }).collect();
+        let mut pname: Vec<u8> = comm
+            .iter()
+            .map(|&c| if c == b' ' { b'_' } else { c })
+            .collect();
         if self.opts.tid {
             pname.push(b'-');
             pname.extend_from_slice(pid);
@@ -263,7 +284,11 @@ impl Folder {
         }
         if pname != self.pname_text {
             self.pname = self.table.intern(&pname);
-            self.is_java = if self.opts.perl { pname == b"java" } else { pname.starts_with(b"java") };
+            self.is_java = if self.opts.perl {
+                pname == b"java"
+            } else {
+                pname.starts_with(b"java")
+            };
             self.pname_text = pname;
         }
         if !single.is_empty() {
@@ -279,7 +304,11 @@ impl Folder {
     fn after_event(&mut self) {
         let depth = self.stack.len();
         if depth > 0 {
-            let root: i64 = if self.filter == Filter::SkipRemaining { -1 } else { self.pname as i64 };
+            let root: i64 = if self.filter == Filter::SkipRemaining {
+                -1
+            } else {
+                self.pname as i64
+            };
             // Successive samples mostly share their outer frames: reuse the previous sample's
             // nodes while the frames agree.
             let mut same = root == self.prev_root;
@@ -288,7 +317,11 @@ impl Folder {
                 self.prev_nodes.push(0);
             }
             if root >= 0 {
-                node = if same { self.prev_nodes[0] } else { self.table.child(0, root as u32) };
+                node = if same {
+                    self.prev_nodes[0]
+                } else {
+                    self.table.child(0, root as u32)
+                };
             }
             self.prev_nodes[0] = node;
             if !same {
@@ -354,7 +387,11 @@ impl Stats {
         }
         if self.other_event_samples > 0 && self.event.is_some() && self.event_defaulted {
             let ev = String::from_utf8_lossy(self.event.as_ref().unwrap());
-            let others: Vec<String> = self.other_events.iter().map(|e| format!("'{}'", e)).collect();
+            let others: Vec<String> = self
+                .other_events
+                .iter()
+                .map(|e| format!("'{}'", e))
+                .collect();
             w.push(format!(
                 "folded only events of type '{}' (the first seen); skipped {} sample{} of {}; choose one with --event-filter",
                 ev,

@@ -1,28 +1,76 @@
 // `flame fold`: the options, one Folder (or one per part of a big file), the warnings, the
 // folded lines on stdout.
-use crate::{bad_input, usage, Failure};
 use crate::args::{parse, Spec};
 use crate::fold::{FoldOptions, Folder};
-use crate::fold_par::{fold_file, Folded};
 use crate::fold_names::Rules;
+use crate::fold_par::{fold_file, Folded};
 use crate::input::{for_each_block, write_stdout};
 use crate::util::fmt_num;
+use crate::{bad_input, usage, Failure};
 
 const HELP: &str = include_str!("../assets/help-fold.txt");
 
 const SPECS: &[Spec] = &[
-    Spec { long: "pid", short: None, takes_value: false },
-    Spec { long: "tid", short: None, takes_value: false },
-    Spec { long: "kernel", short: None, takes_value: false },
-    Spec { long: "jit", short: None, takes_value: false },
-    Spec { long: "all", short: None, takes_value: false },
-    Spec { long: "addrs", short: None, takes_value: false },
-    Spec { long: "event-filter", short: None, takes_value: true },
-    Spec { long: "skip-after", short: None, takes_value: true },
-    Spec { long: "compat", short: None, takes_value: true },
-    Spec { long: "nthreads", short: Some('n'), takes_value: true },
-    Spec { long: "quiet", short: Some('q'), takes_value: false },
-    Spec { long: "help", short: Some('h'), takes_value: false },
+    Spec {
+        long: "pid",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "tid",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "kernel",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "jit",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "all",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "addrs",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "event-filter",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "skip-after",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "compat",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "nthreads",
+        short: Some('n'),
+        takes_value: true,
+    },
+    Spec {
+        long: "quiet",
+        short: Some('q'),
+        takes_value: false,
+    },
+    Spec {
+        long: "help",
+        short: Some('h'),
+        takes_value: false,
+    },
 ];
 
 pub fn run(argv: &[String]) -> Result<u8, Failure> {
@@ -33,33 +81,57 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     }
     let compat = p.value("compat").unwrap_or("inferno");
     if compat != "inferno" && compat != "perl" {
-        return Err(usage(format!("--compat takes inferno or perl, not '{}'", compat)));
+        return Err(usage(format!(
+            "--compat takes inferno or perl, not '{}'",
+            compat
+        )));
     }
     let nthreads = match p.value("nthreads") {
         None => None,
         Some(n) => match n.trim().parse::<u64>() {
             Ok(v) if v >= 1 => Some(v.min(1024) as usize),
-            _ => return Err(usage(format!("--nthreads takes a whole number of at least 1, not '{}'", n))),
+            _ => {
+                return Err(usage(format!(
+                    "--nthreads takes a whole number of at least 1, not '{}'",
+                    n
+                )))
+            }
         },
     };
     if p.positionals.len() > 1 {
-        return Err(usage("flame fold reads one input (a file or -); run it once per file".into()));
+        return Err(usage(
+            "flame fold reads one input (a file or -); run it once per file".into(),
+        ));
     }
     let all = p.flag("all");
     let opts = FoldOptions {
         pid: p.flag("pid") || p.flag("tid"),
         tid: p.flag("tid"),
-        rules: Rules { kernel: p.flag("kernel") || all, jit: p.flag("jit") || all, addrs: p.flag("addrs") },
+        rules: Rules {
+            kernel: p.flag("kernel") || all,
+            jit: p.flag("jit") || all,
+            addrs: p.flag("addrs"),
+        },
         event_filter: p.value("event-filter").map(|s| s.as_bytes().to_vec()),
-        skip_after: p.all("skip-after").into_iter().map(|s| s.into_bytes()).collect(),
+        skip_after: p
+            .all("skip-after")
+            .into_iter()
+            .map(|s| s.into_bytes())
+            .collect(),
         perl: compat == "perl",
     };
     let file = p.positionals.first().map(|s| s.as_str()).unwrap_or("-");
     // One thread per core by default: each part of a big file is read and folded on its own.
     // At most two per core: more only add contention.
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let threads = nthreads.unwrap_or(cores).min(cores * 2);
-    let par = if file != "-" && threads > 1 { fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))? } else { None };
+    let par = if file != "-" && threads > 1 {
+        fold_file(file, &opts, threads).map_err(|e| bad_input(e.0))?
+    } else {
+        None
+    };
     let Folded { stacks, stats } = match par {
         Some(f) => f,
         None => {
@@ -67,7 +139,10 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
             for_each_block(file, true, |b| folder.feed(b)).map_err(|e| bad_input(e.0))?;
             folder.finish();
             let stacks = folder.stacks();
-            Folded { stacks, stats: folder.stats }
+            Folded {
+                stacks,
+                stats: folder.stats,
+            }
         }
     };
     if !p.flag("quiet") {
@@ -82,6 +157,11 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         out.extend_from_slice(fmt_num(c).as_bytes());
         out.push(b'\n');
     }
-    write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
+    write_stdout(&out).map_err(|e| {
+        bad_input(format!(
+            "cannot write the output: {}",
+            crate::input::reason(&e)
+        ))
+    })?;
     Ok(0)
 }

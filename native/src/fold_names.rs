@@ -33,7 +33,11 @@ pub fn stack_line_parts(line: &[u8]) -> Option<Parts<'_>> {
         return None;
     }
     let raw = trim_space(&rest[..last]);
-    Some(Parts { pc: &line[p..pc_end], rawfunc: if raw.is_empty() { b" " } else { raw }, module: &m[1..m.len() - 1] })
+    Some(Parts {
+        pc: &line[p..pc_end],
+        rawfunc: if raw.is_empty() { b" " } else { raw },
+        module: &m[1..m.len() - 1],
+    })
 }
 
 /** Drop a trailing `+0x<hex>` symbol offset. */
@@ -46,15 +50,37 @@ pub fn strip_offset(f: &[u8]) -> &[u8] {
 
 const RUST_HASH_LENGTH: usize = 17;
 const RUST_ESCAPES: [(&[u8], &[u8]); 20] = [
-    (b"$SP$", b"@"), (b"$BP$", b"*"), (b"$RF$", b"&"), (b"$LT$", b"<"), (b"$GT$", b">"), (b"$LP$", b"("), (b"$RP$", b")"),
-    (b"$C$", b","), (b"$u7e$", b"~"), (b"$u20$", b" "), (b"$u27$", b"'"), (b"$u3d$", b"="), (b"$u5b$", b"["), (b"$u5d$", b"]"),
-    (b"$u7b$", b"{"), (b"$u7d$", b"}"), (b"$u3b$", b";"), (b"$u2b$", b"+"), (b"$u21$", b"!"), (b"$u22$", b"\""),
+    (b"$SP$", b"@"),
+    (b"$BP$", b"*"),
+    (b"$RF$", b"&"),
+    (b"$LT$", b"<"),
+    (b"$GT$", b">"),
+    (b"$LP$", b"("),
+    (b"$RP$", b")"),
+    (b"$C$", b","),
+    (b"$u7e$", b"~"),
+    (b"$u20$", b" "),
+    (b"$u27$", b"'"),
+    (b"$u3d$", b"="),
+    (b"$u5b$", b"["),
+    (b"$u5d$", b"]"),
+    (b"$u7b$", b"{"),
+    (b"$u7d$", b"}"),
+    (b"$u3b$", b";"),
+    (b"$u2b$", b"+"),
+    (b"$u21$", b"!"),
+    (b"$u22$", b"\""),
 ];
 
 /** Finish a half-demangled legacy Rust symbol (`_$LT$a..B$GT$::f::h0123...`). */
 pub fn fix_rust_symbol(s: &[u8]) -> Vec<u8> {
     let n = s.len();
-    if n < RUST_HASH_LENGTH || s[n - RUST_HASH_LENGTH] != b'h' || !s[n - RUST_HASH_LENGTH + 1..].iter().all(|c| c.is_ascii_hexdigit()) {
+    if n < RUST_HASH_LENGTH
+        || s[n - RUST_HASH_LENGTH] != b'h'
+        || !s[n - RUST_HASH_LENGTH + 1..]
+            .iter()
+            .all(|c| c.is_ascii_hexdigit())
+    {
         return s.to_vec();
     }
     let mut rest = &s[..n - RUST_HASH_LENGTH];
@@ -77,7 +103,10 @@ pub fn fix_rust_symbol(s: &[u8]) -> Vec<u8> {
                 i += 1;
             }
         } else if c == b'$' {
-            match RUST_ESCAPES.iter().find(|(pat, _)| rest[i..].starts_with(pat)) {
+            match RUST_ESCAPES
+                .iter()
+                .find(|(pat, _)| rest[i..].starts_with(pat))
+            {
                 None => {
                     out.extend_from_slice(&rest[i..]);
                     break;
@@ -141,7 +170,10 @@ fn tidy_generic(mut f: Vec<u8>) -> Vec<u8> {
             b'<' | b'{' | b'[' => depth += 1,
             b'>' | b'}' | b']' | b')' => depth -= 1,
             b'(' => {
-                if depth == 0 && after_dot != i as isize && !f[i..].starts_with(b"(anonymous namespace)") {
+                if depth == 0
+                    && after_dot != i as isize
+                    && !f[i..].starts_with(b"(anonymous namespace)")
+                {
                     f.truncate(i);
                     return f;
                 }
@@ -172,12 +204,15 @@ pub fn is_kernel_module(m: &[u8]) -> bool {
 fn is_vmlinux(m: &[u8]) -> bool {
     match rfind(m, b"vmlinux") {
         None => false,
-        Some(at) => m[at..].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_'),
+        Some(at) => m[at..]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_'),
     }
 }
 
 pub fn is_jit_module(m: &[u8]) -> bool {
-    (m.starts_with(b"/tmp/perf-") && m.ends_with(b".map")) || (contains(m, b"/jitted-") && m.ends_with(b".so"))
+    (m.starts_with(b"/tmp/perf-") && m.ends_with(b".map"))
+        || (contains(m, b"/jitted-") && m.ends_with(b".so"))
 }
 
 pub enum Named {
@@ -199,7 +234,12 @@ pub fn frame_names(parts: &Parts, is_java: bool, rules: Rules) -> Named {
     loop {
         let end = find_from(&raw, b"->", start).unwrap_or(raw.len());
         let piece = &raw[start..end];
-        let mut f = tidy_generic(with_module_fallback(parts.module, piece, parts.pc, rules.addrs));
+        let mut f = tidy_generic(with_module_fallback(
+            parts.module,
+            piece,
+            parts.pc,
+            rules.addrs,
+        ));
         if is_java {
             f = tidy_java(f);
         }

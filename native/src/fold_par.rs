@@ -21,7 +21,11 @@ pub struct Folded {
  * Fold `path` with up to `threads` threads; None when it is not worth it or not possible
  * (small, gzip, no sample header near the start), so that the caller folds it as a stream.
  */
-pub fn fold_file(path: &str, opts: &FoldOptions, threads: usize) -> Result<Option<Folded>, ReadError> {
+pub fn fold_file(
+    path: &str,
+    opts: &FoldOptions,
+    threads: usize,
+) -> Result<Option<Folded>, ReadError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(_) => return Ok(None), // the streaming reader reports it
@@ -32,7 +36,8 @@ pub fn fold_file(path: &str, opts: &FoldOptions, threads: usize) -> Result<Optio
         return Ok(None);
     }
     let mut head = vec![0u8; HEAD.min(size as usize)];
-    let n = read_at_most(&file, &mut head, 0).map_err(|e| ReadError(format!("cannot read {}: {}", path, e)))?;
+    let n = read_at_most(&file, &mut head, 0)
+        .map_err(|e| ReadError(format!("cannot read {}: {}", path, e)))?;
     head.truncate(n);
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(None);
@@ -60,7 +65,8 @@ pub fn fold_file(path: &str, opts: &FoldOptions, threads: usize) -> Result<Optio
         if target <= *bounds.last().unwrap() {
             continue;
         }
-        let n = read_at_most(&file, &mut window, target).map_err(|e| ReadError(format!("cannot read {}: {}", path, e)))?;
+        let n = read_at_most(&file, &mut window, target)
+            .map_err(|e| ReadError(format!("cannot read {}: {}", path, e)))?;
         if let Some(at) = window[..n].windows(2).position(|w| w == b"\n\n") {
             let cut = target + at as u64 + 2;
             if cut < size {
@@ -72,7 +78,10 @@ pub fn fold_file(path: &str, opts: &FoldOptions, threads: usize) -> Result<Optio
     if bounds.len() <= 2 {
         return Ok(None);
     }
-    let fixed = FoldOptions { event_filter: Some(event), ..opts.clone() };
+    let fixed = FoldOptions {
+        event_filter: Some(event),
+        ..opts.clone()
+    };
     let results: Vec<Result<Folder, std::io::Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = bounds
             .windows(2)
@@ -87,7 +96,10 @@ pub fn fold_file(path: &str, opts: &FoldOptions, threads: usize) -> Result<Optio
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a fold thread panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a fold thread panicked"))
+            .collect()
     });
     let mut folders = Vec::with_capacity(results.len());
     for r in results {

@@ -66,7 +66,12 @@ fn open(path: &str, gzip: bool) -> Result<(Source, Vec<u8>), ReadError> {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| ReadError(format!("cannot read {}: it is gzip, and gzip could not be started ({})", name, e)))?;
+            .map_err(|e| {
+                ReadError(format!(
+                    "cannot read {}: it is gzip, and gzip could not be started ({})",
+                    name, e
+                ))
+            })?;
         let mut stdin = child.stdin.take().unwrap();
         let feeder = std::thread::spawn(move || {
             if stdin.write_all(&head).is_ok() {
@@ -74,9 +79,21 @@ fn open(path: &str, gzip: bool) -> Result<(Source, Vec<u8>), ReadError> {
             }
         });
         let out = child.stdout.take().unwrap();
-        return Ok((Source { reader: Box::new(out), gunzip: Some((child, Some(feeder))) }, Vec::new()));
+        return Ok((
+            Source {
+                reader: Box::new(out),
+                gunzip: Some((child, Some(feeder))),
+            },
+            Vec::new(),
+        ));
     }
-    Ok((Source { reader, gunzip: None }, head))
+    Ok((
+        Source {
+            reader,
+            gunzip: None,
+        },
+        head,
+    ))
 }
 
 /**
@@ -84,7 +101,11 @@ fn open(path: &str, gzip: bool) -> Result<(Source, Vec<u8>), ReadError> {
  * `path` ("-" for stdin), unpacking gzip when `gzip`. Errors name the input. The buffer starts small and doubles while
  * reads fill it, up to BLOCK: a small input costs no large allocation.
  */
-pub fn for_each_block(path: &str, gzip: bool, mut each: impl FnMut(&[u8])) -> Result<(), ReadError> {
+pub fn for_each_block(
+    path: &str,
+    gzip: bool,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), ReadError> {
     let name = if path == "-" { "stdin" } else { path };
     let (mut src, head) = open(path, gzip)?;
     let mut buf = vec![0u8; FIRST_BLOCK.max(head.len())];

@@ -50,15 +50,28 @@ fn stdin_args() -> Result<Vec<String>, String> {
                 }
                 args.push(String::from_utf8_lossy(&arg).into_owned());
             }
-            Ok(_) => return Err("--stdin-args: stdin ended before the empty argument that ends the arguments".into()),
-            Err(e) => return Err(format!("--stdin-args: cannot read stdin: {}", crate::input::reason(&e))),
+            Ok(_) => {
+                return Err(
+                    "--stdin-args: stdin ended before the empty argument that ends the arguments"
+                        .into(),
+                )
+            }
+            Err(e) => {
+                return Err(format!(
+                    "--stdin-args: cannot read stdin: {}",
+                    crate::input::reason(&e)
+                ))
+            }
         }
     }
 }
 
 fn main() -> ExitCode {
     // Arguments that are not UTF-8 are read with U+FFFD: names in them are only displayed.
-    let mut argv: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if argv.get(1).map(|s| s.as_str()) == Some("--stdin-args") {
         match stdin_args() {
             Ok(more) => {
@@ -73,7 +86,9 @@ fn main() -> ExitCode {
     let result = match argv.first().map(|s| s.as_str()) {
         Some("fold") => fold_cmd::run(&argv[1..]),
         Some("svg") => svg_cmd::run(&argv[1..]),
-        _ => Err(usage("flame-native runs `fold` or `svg`; run `flame --help` for everything else".into())),
+        _ => Err(usage(
+            "flame-native runs `fold` or `svg`; run `flame --help` for everything else".into(),
+        )),
     };
     match result {
         Ok(code) => ExitCode::from(code),

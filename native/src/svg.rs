@@ -31,10 +31,12 @@ pub struct Opts {
     pub search_color: String,
 }
 
-
 /** Escape text for XML content and attributes; characters XML 1.0 forbids become U+FFFD. */
 fn escape_xml(s: &str) -> String {
-    if !s.bytes().any(|c| matches!(c, b'&' | b'<' | b'>' | b'"') || is_forbidden(c as u32)) {
+    if !s
+        .bytes()
+        .any(|c| matches!(c, b'&' | b'<' | b'>' | b'"') || is_forbidden(c as u32))
+    {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -57,7 +59,16 @@ fn is_forbidden(c: u32) -> bool {
 
 /** An XML comment may not hold "--" nor end with "-". */
 fn comment_safe(s: &str) -> String {
-    let cleaned: Vec<char> = s.chars().map(|c| if is_forbidden(c as u32) { '\u{fffd}' } else { c }).collect();
+    let cleaned: Vec<char> = s
+        .chars()
+        .map(|c| {
+            if is_forbidden(c as u32) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut out = String::with_capacity(s.len());
     for (i, &c) in cleaned.iter().enumerate() {
         out.push(c);
@@ -82,7 +93,14 @@ fn header(o: &Opts, height: f64) -> String {
 }
 
 fn text(id: &str, x: &str, y: f64, content: &str, extra: &str) -> String {
-    format!("<text id=\"{}\"{} x=\"{}\" y=\"{}\">{}</text>\n", id, extra, x, fixed(y, 2), escape_xml(content))
+    format!(
+        "<text id=\"{}\"{} x=\"{}\" y=\"{}\">{}</text>\n",
+        id,
+        extra,
+        x,
+        fixed(y, 2),
+        escape_xml(content)
+    )
 }
 
 fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String {
@@ -97,13 +115,27 @@ fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String 
         o.inverted,
         json_string(&o.search_color)
     );
-    let font = if matches!(o.font_type.as_str(), "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy") { o.font_type.clone() } else { json_string(&o.font_type) };
+    let font = if matches!(
+        o.font_type.as_str(),
+        "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy"
+    ) {
+        o.font_type.clone()
+    } else {
+        json_string(&o.font_type)
+    };
     let bottom = height - ypad2 / 2.0;
     let mut out = String::new();
     out.push_str(&format!("<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\"><stop stop-color=\"{}\" offset=\"5%\"/><stop stop-color=\"{}\" offset=\"95%\"/></linearGradient></defs>\n", bg1, bg2));
     out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), fmt_num(fs), fmt_num(fs + 5.0), STYLE));
-    out.push_str(&format!("<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n", cdata_safe(&cfg), SCRIPT));
-    out.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"url(#background)\"/>\n", fmt_num(height)));
+    out.push_str(&format!(
+        "<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n",
+        cdata_safe(&cfg),
+        SCRIPT
+    ));
+    out.push_str(&format!(
+        "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"{}\" fill=\"url(#background)\"/>\n",
+        fmt_num(height)
+    ));
     out.push_str(&text("title", "50%", fs * 2.0, &o.title, ""));
     if let Some(sub) = &o.subtitle {
         out.push_str(&text("subtitle", "50%", fs * 4.0, sub, ""));
@@ -112,7 +144,13 @@ fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String 
     let right = fmt_num(w - XPAD);
     let low = if o.inverted { ypad1 - fs } else { bottom };
     out.push_str(&text("details", &xpad, low, idle, ""));
-    out.push_str(&text("unzoom", &xpad, fs * 2.0, "Reset Zoom", " class=\"hide\""));
+    out.push_str(&text(
+        "unzoom",
+        &xpad,
+        fs * 2.0,
+        "Reset Zoom",
+        " class=\"hide\"",
+    ));
     out.push_str(&text("search", &right, fs * 2.0, "Search", ""));
     out.push_str(&text("matched", &right, low, " ", ""));
     out
@@ -225,7 +263,11 @@ impl Layout {
 }
 
 pub fn layout(tree: &Tree, min_width: f64) -> Layout {
-    let mut l = Layout { order: Vec::new(), max_depth: 0, omitted: 0 };
+    let mut l = Layout {
+        order: Vec::new(),
+        max_depth: 0,
+        omitted: 0,
+    };
     let total = tree.total;
     if total <= 0.0 {
         return l;
@@ -260,22 +302,52 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
     let (order, max_depth, omitted) = (&l.order, l.max_depth, l.omitted);
 
     let fs = o.font_size;
-    let ypad1 = if o.inverted { fs * 4.0 + o.subtitle_height + 4.0 } else { fs * 3.0 + o.subtitle_height };
-    let ypad2 = if o.inverted { fs + 10.0 } else { fs * 2.0 + 10.0 };
+    let ypad1 = if o.inverted {
+        fs * 4.0 + o.subtitle_height + 4.0
+    } else {
+        fs * 3.0 + o.subtitle_height
+    };
+    let ypad2 = if o.inverted {
+        fs + 10.0
+    } else {
+        fs * 2.0 + 10.0
+    };
     let height = (max_depth as f64 + 1.0) * o.frame_height + ypad1 + ypad2;
     let frames_width = o.image_width - 2.0 * XPAD;
-    let idle = if omitted > 0 { format!("{} {} narrower than {}% of the total omitted", omitted, if omitted == 1 { "frame" } else { "frames" }, fmt_num(o.min_width)) } else { " ".into() };
+    let idle = if omitted > 0 {
+        format!(
+            "{} {} narrower than {}% of the total omitted",
+            omitted,
+            if omitted == 1 { "frame" } else { "frames" },
+            fmt_num(o.min_width)
+        )
+    } else {
+        " ".into()
+    };
 
     let mut out = Out(Vec::with_capacity(order.len() * 200 + 16384));
     out.0.extend_from_slice(header(o, height).as_bytes());
-    out.0.extend_from_slice(prelude(o, height, ypad1, ypad2, &idle).as_bytes());
-    out.0.extend_from_slice(format!("<svg id=\"frames\" x=\"{}\" width=\"{}\" total_samples=\"{}\">\n", fmt_num(XPAD), fmt_num(frames_width), fmt_num(total)).as_bytes());
+    out.0
+        .extend_from_slice(prelude(o, height, ypad1, ypad2, &idle).as_bytes());
+    out.0.extend_from_slice(
+        format!(
+            "<svg id=\"frames\" x=\"{}\" width=\"{}\" total_samples=\"{}\">\n",
+            fmt_num(XPAD),
+            fmt_num(frames_width),
+            fmt_num(total)
+        )
+        .as_bytes(),
+    );
 
     let rect_height = o.frame_height - FRAMEPAD;
     let mut y_rect: Vec<String> = Vec::with_capacity(max_depth + 1);
     let mut y_text: Vec<String> = Vec::with_capacity(max_depth + 1);
     for d in 0..=max_depth {
-        let y1 = if o.inverted { ypad1 + d as f64 * o.frame_height } else { height - ypad2 - (d as f64 + 1.0) * o.frame_height + FRAMEPAD };
+        let y1 = if o.inverted {
+            ypad1 + d as f64 * o.frame_height
+        } else {
+            height - ypad2 - (d as f64 + 1.0) * o.frame_height + FRAMEPAD
+        };
         y_rect.push(fmt_num(y1));
         y_text.push(fixed(3.0 + y1 + rect_height / 2.0, 2));
     }
@@ -293,11 +365,28 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
         let w = n.total;
         let name = &tree.names[n.name as usize];
         let info = infos[n.name as usize].get_or_insert_with(|| {
-            let shown = if d == 0 && name.is_empty() { "all".to_string() } else { display_name(name).to_string() };
+            let shown = if d == 0 && name.is_empty() {
+                "all".to_string()
+            } else {
+                display_name(name).to_string()
+            };
             let esc = escape_xml(&shown);
-            let units = if shown.is_ascii() { shown.len() } else { shown.encode_utf16().count() };
-            let color = if random { None } else { Some(frame_rgb(&o.palette, name, o.shade, &mut rng)) };
-            NameInfo { shown, esc, units, color }
+            let units = if shown.is_ascii() {
+                shown.len()
+            } else {
+                shown.encode_utf16().count()
+            };
+            let color = if random {
+                None
+            } else {
+                Some(frame_rgb(&o.palette, name, o.shade, &mut rng))
+            };
+            NameInfo {
+                shown,
+                esc,
+                units,
+                color,
+            }
         });
         let x_pct = x * pct_per_sample;
         let w_pct = w * pct_per_sample;

@@ -15,33 +15,141 @@ const OPTIONS_HELP: &str = include_str!("../assets/svg-options.txt");
 const TOO_MANY_FRAMES: u8 = 3;
 
 const SPECS: &[Spec] = &[
-    Spec { long: "title", short: None, takes_value: true },
-    Spec { long: "subtitle", short: None, takes_value: true },
-    Spec { long: "inverted", short: Some('i'), takes_value: false },
-    Spec { long: "reverse", short: None, takes_value: false },
-    Spec { long: "min-width", short: None, takes_value: true },
-    Spec { long: "minwidth", short: None, takes_value: true },
-    Spec { long: "palette", short: None, takes_value: true },
-    Spec { long: "colors", short: Some('c'), takes_value: true },
-    Spec { long: "deterministic", short: None, takes_value: false },
-    Spec { long: "hash", short: None, takes_value: false },
-    Spec { long: "flamechart", short: None, takes_value: false },
-    Spec { long: "notes", short: None, takes_value: true },
-    Spec { long: "image-width", short: None, takes_value: true },
-    Spec { long: "width", short: None, takes_value: true },
-    Spec { long: "countname", short: None, takes_value: true },
-    Spec { long: "nametype", short: None, takes_value: true },
-    Spec { long: "font-size", short: None, takes_value: true },
-    Spec { long: "fontsize", short: None, takes_value: true },
-    Spec { long: "font-width", short: None, takes_value: true },
-    Spec { long: "fontwidth", short: None, takes_value: true },
-    Spec { long: "font-type", short: None, takes_value: true },
-    Spec { long: "fonttype", short: None, takes_value: true },
-    Spec { long: "frame-height", short: None, takes_value: true },
-    Spec { long: "height", short: None, takes_value: true },
-    Spec { long: "search-color", short: None, takes_value: true },
-    Spec { long: "max-frames", short: None, takes_value: true },
-    Spec { long: "help", short: Some('h'), takes_value: false },
+    Spec {
+        long: "title",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "subtitle",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "inverted",
+        short: Some('i'),
+        takes_value: false,
+    },
+    Spec {
+        long: "reverse",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "min-width",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "minwidth",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "palette",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "colors",
+        short: Some('c'),
+        takes_value: true,
+    },
+    Spec {
+        long: "deterministic",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "hash",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "flamechart",
+        short: None,
+        takes_value: false,
+    },
+    Spec {
+        long: "notes",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "image-width",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "width",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "countname",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "nametype",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "font-size",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "fontsize",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "font-width",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "fontwidth",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "font-type",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "fonttype",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "frame-height",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "height",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "search-color",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "max-frames",
+        short: None,
+        takes_value: true,
+    },
+    Spec {
+        long: "help",
+        short: Some('h'),
+        takes_value: false,
+    },
 ];
 
 /** Where a numeric option's value must lie. */
@@ -58,7 +166,11 @@ fn num(flag: &str, s: Option<&str>, bound: Bound, integer: bool) -> Result<Optio
         Some(s) => s,
     };
     // A trailing % on --min-width is tolerated, as people write it.
-    let digits = if flag == "--min-width" { s.strip_suffix('%').unwrap_or(s) } else { s };
+    let digits = if flag == "--min-width" {
+        s.strip_suffix('%').unwrap_or(s)
+    } else {
+        s
+    };
     let ok = match digits.trim().parse::<f64>() {
         Ok(n) if n.is_finite() && !(integer && n.fract() != 0.0) => match bound {
             Bound::AtLeast(min) => n >= min,
@@ -70,12 +182,19 @@ fn num(flag: &str, s: Option<&str>, bound: Bound, integer: bool) -> Result<Optio
     match ok {
         Some(n) => Ok(Some(n)),
         None => {
-            let kind = if integer { "a whole number" } else { "a number" };
+            let kind = if integer {
+                "a whole number"
+            } else {
+                "a number"
+            };
             let bound = match bound {
                 Bound::AboveZero => "above 0".to_string(),
                 Bound::AtLeast(min) => format!("of at least {}", fmt_num(min)),
             };
-            Err(usage(format!("{} takes {} {}, not '{}'", flag, kind, bound, s)))
+            Err(usage(format!(
+                "{} takes {} {}, not '{}'",
+                flag, kind, bound, s
+            )))
         }
     }
 }
@@ -96,19 +215,59 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     let palette = p.value("palette").or(p.value("colors"));
     if let Some(pal) = palette {
         if !PALETTES.contains(&pal) {
-            return Err(usage(format!("--palette takes one of {}, not '{}'", PALETTES.join(", "), pal)));
+            return Err(usage(format!(
+                "--palette takes one of {}, not '{}'",
+                PALETTES.join(", "),
+                pal
+            )));
         }
     }
-    let min_width = num("--min-width", p.value("min-width").or(p.value("minwidth")), Bound::AtLeast(0.0), false)?;
-    let width = num("--image-width", p.value("image-width").or(p.value("width")), Bound::AtLeast(21.0), true)?;
-    let font_size = num("--font-size", p.value("font-size").or(p.value("fontsize")), Bound::AtLeast(1.0), false)?;
-    let font_width = num("--font-width", p.value("font-width").or(p.value("fontwidth")), Bound::AboveZero, false)?;
-    let frame_height = num("--frame-height", p.value("frame-height").or(p.value("height")), Bound::AtLeast(1.0), true)?;
-    let max_frames = num("--max-frames", p.value("max-frames"), Bound::AtLeast(1.0), true)?;
+    let min_width = num(
+        "--min-width",
+        p.value("min-width").or(p.value("minwidth")),
+        Bound::AtLeast(0.0),
+        false,
+    )?;
+    let width = num(
+        "--image-width",
+        p.value("image-width").or(p.value("width")),
+        Bound::AtLeast(21.0),
+        true,
+    )?;
+    let font_size = num(
+        "--font-size",
+        p.value("font-size").or(p.value("fontsize")),
+        Bound::AtLeast(1.0),
+        false,
+    )?;
+    let font_width = num(
+        "--font-width",
+        p.value("font-width").or(p.value("fontwidth")),
+        Bound::AboveZero,
+        false,
+    )?;
+    let frame_height = num(
+        "--frame-height",
+        p.value("frame-height").or(p.value("height")),
+        Bound::AtLeast(1.0),
+        true,
+    )?;
+    let max_frames = num(
+        "--max-frames",
+        p.value("max-frames"),
+        Bound::AtLeast(1.0),
+        true,
+    )?;
     let fs = positive(font_size, 12.0);
     let subtitle = p.value("subtitle").map(|s| s.to_string());
     let o = Opts {
-        title: p.value("title").map(|s| s.to_string()).unwrap_or_else(|| if p.flag("flamechart") { "Flame Chart".into() } else { "Flame Graph".into() }),
+        title: p.value("title").map(|s| s.to_string()).unwrap_or_else(|| {
+            if p.flag("flamechart") {
+                "Flame Chart".into()
+            } else {
+                "Flame Graph".into()
+            }
+        }),
         subtitle_height: if subtitle.is_some() { fs * 2.0 } else { 0.0 },
         subtitle,
         inverted: p.flag("inverted"),
@@ -130,13 +289,21 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         name_type: p.value("nametype").unwrap_or("Function:").to_string(),
         font_size: fs,
         font_width: positive(font_width, 0.59),
-        font_type: p.value("font-type").or(p.value("fonttype")).unwrap_or("monospace").to_string(),
+        font_type: p
+            .value("font-type")
+            .or(p.value("fonttype"))
+            .unwrap_or("monospace")
+            .to_string(),
         frame_height: positive(frame_height, 16.0),
         search_color: p.value("search-color").unwrap_or("#e600e6").to_string(),
     };
 
     // Several inputs are read as one stream, as inferno does.
-    let files: Vec<String> = if p.positionals.is_empty() { vec!["-".into()] } else { p.positionals.clone() };
+    let files: Vec<String> = if p.positionals.is_empty() {
+        vec!["-".into()]
+    } else {
+        p.positionals.clone()
+    };
     let mut b = Builder::new(p.flag("reverse"), p.flag("flamechart"));
     let mut carry: Vec<u8> = Vec::new();
     let take = |b: &mut Builder, block: &[u8], carry: &mut Vec<u8>| {
@@ -179,7 +346,8 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         carry.extend_from_slice(&block[last..]);
     };
     for f in &files {
-        for_each_block(f, false, |block| take(&mut b, block, &mut carry)).map_err(|e| bad_input(e.0))?;
+        for_each_block(f, false, |block| take(&mut b, block, &mut carry))
+            .map_err(|e| bad_input(e.0))?;
         // Each input is decoded on its own: a character cut at the end of one becomes U+FFFD
         // rather than joining the next.
         if !carry.is_empty() && std::str::from_utf8(&carry).is_err() {
@@ -212,11 +380,15 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         }
     }
     let out = write_svg(&tree, &o, &l);
-    write_stdout(&out).map_err(|e| bad_input(format!("cannot write the output: {}", crate::input::reason(&e))))?;
+    write_stdout(&out).map_err(|e| {
+        bad_input(format!(
+            "cannot write the output: {}",
+            crate::input::reason(&e)
+        ))
+    })?;
     if tree.total <= 0.0 {
         say("error: No stack counts found in the input (the SVG written says so)");
         return Ok(1);
     }
     Ok(0)
 }
-

@@ -1,7 +1,10 @@
 // Frame colours. Names are hashed and compared as UTF-16 code units: the colours flame's graphs
 // have always had (test/golden holds them), whatever the name's script.
 
-pub const PALETTES: [&str; 15] = ["hot", "mem", "io", "wakeup", "java", "js", "perl", "rust", "red", "green", "blue", "aqua", "yellow", "purple", "orange"];
+pub const PALETTES: [&str; 15] = [
+    "hot", "mem", "io", "wakeup", "java", "js", "perl", "rust", "red", "green", "blue", "aqua",
+    "yellow", "purple", "orange",
+];
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Shade {
@@ -56,7 +59,10 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn new() -> Rng {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
         Rng((t ^ ((std::process::id() as u64) << 32)) | 1)
     }
     pub fn next(&mut self) -> f64 {
@@ -81,7 +87,11 @@ pub fn frame_rgb(palette: &str, name: &str, mode: Shade, rng: &mut Rng) -> u32 {
         Shade::Random => [rng.next(), rng.next(), rng.next()],
         Shade::Deterministic => {
             let h = fnv1a(name);
-            [unit(mix(h, 0x9e3779b9)), unit(mix(h, 0x85ebca6b)), unit(mix(h, 0xc2b2ae35))]
+            [
+                unit(mix(h, 0x9e3779b9)),
+                unit(mix(h, 0x85ebca6b)),
+                unit(mix(h, 0xc2b2ae35)),
+            ]
         }
         Shade::Hash => {
             let a = similarity(name, false);
@@ -178,7 +188,13 @@ fn js_for(name: &str) -> Basic {
     }
     match annotation(name) {
         Some(b'k') => return Basic::Orange,
-        Some(b'j') => return if name.contains('/') { Basic::Green } else { Basic::Aqua },
+        Some(b'j') => {
+            return if name.contains('/') {
+                Basic::Green
+            } else {
+                Basic::Aqua
+            }
+        }
         Some(b'i') => return Basic::Aqua,
         _ => {}
     }

@@ -41,7 +41,13 @@ pub struct Builder {
 }
 
 fn new_node(name: u32) -> Node {
-    Node { name, total: 0.0, self_: 0.0, children: Vec::new(), index: None }
+    Node {
+        name,
+        total: 0.0,
+        self_: 0.0,
+        children: Vec::new(),
+        index: None,
+    }
 }
 
 fn is_space(c: u8) -> bool {
@@ -102,7 +108,11 @@ impl Builder {
             let b = stack.as_bytes();
             let p = &self.prev_text;
             let n = b.len().min(p.len());
-            let common = b[..n].iter().zip(&p[..n]).position(|(x, y)| x != y).unwrap_or(n);
+            let common = b[..n]
+                .iter()
+                .zip(&p[..n])
+                .position(|(x, y)| x != y)
+                .unwrap_or(n);
             let mut d = 0;
             while d < self.prev_ends.len() {
                 let e = self.prev_ends[d];
@@ -114,7 +124,11 @@ impl Builder {
             depth = d;
             frames.truncate(depth);
             self.prev_ends.truncate(depth);
-            let mut pos = if depth == 0 { 0 } else { self.prev_ends[depth - 1] + 1 };
+            let mut pos = if depth == 0 {
+                0
+            } else {
+                self.prev_ends[depth - 1] + 1
+            };
             if depth == 0 || pos <= b.len() {
                 loop {
                     let end = crate::util::find_byte(&b[pos..], b';').map_or(b.len(), |i| pos + i);
@@ -212,7 +226,11 @@ impl Builder {
             if let Some(&hit) = ix.get(&name) {
                 return hit;
             }
-        } else if let Some(&hit) = p.children.iter().find(|&&k| self.nodes[k as usize].name == name) {
+        } else if let Some(&hit) = p
+            .children
+            .iter()
+            .find(|&&k| self.nodes[k as usize].name == name)
+        {
             return hit;
         }
         let n = self.nodes.len() as u32;
@@ -226,7 +244,11 @@ impl Builder {
         if let Some(ix) = p.index.as_mut() {
             ix.insert(name, n);
         } else if p.children.len() >= INDEX_AT {
-            let ix: FxMap<u32, u32> = self.nodes[parent as usize].children.iter().map(|&k| (self.nodes[k as usize].name, k)).collect();
+            let ix: FxMap<u32, u32> = self.nodes[parent as usize]
+                .children
+                .iter()
+                .map(|&k| (self.nodes[k as usize].name, k))
+                .collect();
             self.nodes[parent as usize].index = Some(ix);
         }
         n
@@ -236,8 +258,16 @@ impl Builder {
         if self.malformed == 0 {
             let units: Vec<u16> = line.encode_utf16().collect();
             // Cut at 200 UTF-16 units, but not inside a surrogate pair.
-            let cut = if units.len() > 200 && (0xd800..0xdc00).contains(&units[199]) { 199 } else { 200 };
-            self.first_malformed = Some(if units.len() > 200 { format!("{}…", String::from_utf16_lossy(&units[..cut])) } else { line.to_string() });
+            let cut = if units.len() > 200 && (0xd800..0xdc00).contains(&units[199]) {
+                199
+            } else {
+                200
+            };
+            self.first_malformed = Some(if units.len() > 200 {
+                format!("{}…", String::from_utf16_lossy(&units[..cut]))
+            } else {
+                line.to_string()
+            });
         }
         self.malformed += 1;
     }
@@ -252,7 +282,10 @@ impl Builder {
                     let mut kids = std::mem::take(&mut self.nodes[i].children);
                     let nodes = &self.nodes;
                     kids.sort_by(|&a, &b| {
-                        let (x, y) = (nodes[a as usize].name as usize, nodes[b as usize].name as usize);
+                        let (x, y) = (
+                            nodes[a as usize].name as usize,
+                            nodes[b as usize].name as usize,
+                        );
                         if ascii[x] && ascii[y] {
                             names[x].as_bytes().cmp(names[y].as_bytes())
                         } else {
@@ -264,7 +297,14 @@ impl Builder {
             }
         }
         let total = self.nodes[0].total;
-        Tree { nodes: self.nodes, names: self.names, total, malformed: self.malformed, first_malformed: self.first_malformed, fractional: self.fractional }
+        Tree {
+            nodes: self.nodes,
+            names: self.names,
+            total,
+            malformed: self.malformed,
+            first_malformed: self.first_malformed,
+            fractional: self.fractional,
+        }
     }
 }
 

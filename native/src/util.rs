@@ -56,7 +56,9 @@ pub fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
-    (0..=hay.len() - needle.len()).rev().find(|&i| &hay[i..i + needle.len()] == needle)
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
 }
 
 pub fn rfind_byte(hay: &[u8], c: u8) -> Option<usize> {
@@ -85,7 +87,9 @@ pub fn find_byte(hay: &[u8], c: u8) -> Option<usize> {
 pub fn say(line: &str) {
     use std::io::Write;
     let mut e = std::io::stderr().lock();
-    let _ = e.write_all(line.as_bytes()).and_then(|_| e.write_all(b"\n"));
+    let _ = e
+        .write_all(line.as_bytes())
+        .and_then(|_| e.write_all(b"\n"));
 }
 
 /** A string as a JSON string literal: the SVG's embedded settings, and input quoted in warnings. */

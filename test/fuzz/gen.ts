@@ -16,7 +16,43 @@ export const int = (r: Rand, n: number): number => Math.floor(r() * n);
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)]!;
 
 /** Pieces that parsers treat specially, to splice into text. */
-const TOKENS = ['\t', ' ', '\n', '\r\n', ';', ':', '+0x', '0x', '(', ')', '[unknown]', '[kernel.kallsyms]', '<', '>', '::', '{{closure}}', '_[k]', '_[i]', '//', '\0', '\u00e9', '\ud83d\ude00', '\ud800', '-1', '0', '99999999999999999999', '1e308', 'NaN', ' cycles:', ' cpu-clock:uppp: ', 'PERF_RECORD_LOST', '\\', '"', '%', '#'];
+const TOKENS = [
+  '\t',
+  ' ',
+  '\n',
+  '\r\n',
+  ';',
+  ':',
+  '+0x',
+  '0x',
+  '(',
+  ')',
+  '[unknown]',
+  '[kernel.kallsyms]',
+  '<',
+  '>',
+  '::',
+  '{{closure}}',
+  '_[k]',
+  '_[i]',
+  '//',
+  '\0',
+  '\u00e9',
+  '\ud83d\ude00',
+  '\ud800',
+  '-1',
+  '0',
+  '99999999999999999999',
+  '1e308',
+  'NaN',
+  ' cycles:',
+  ' cpu-clock:uppp: ',
+  'PERF_RECORD_LOST',
+  '\\',
+  '"',
+  '%',
+  '#',
+];
 
 /** A mutation of `text`: a few edits of lines, characters and tokens. */
 export function mutateText(r: Rand, text: string): string {
@@ -98,7 +134,26 @@ export function randomValue(r: Rand, depth = 0): unknown {
     case 2:
       return pick(r, [0, -1, 1, 3, -5, 0.5, 1e308, -1e308, 2 ** 31, 997, 65536]);
     case 3:
-      return pick(r, ['', 'latest', 'previous', '-1', '-99', 'hot', 'neon', 'svg', 'folded', 'dwarf', 'lbr', '../../etc/passwd', '/', '(', '^(([a-z_:]+)+)+X$', '(?=x)', 'a{99}', 'x'.repeat(int(r, 5000))]);
+      return pick(r, [
+        '',
+        'latest',
+        'previous',
+        '-1',
+        '-99',
+        'hot',
+        'neon',
+        'svg',
+        'folded',
+        'dwarf',
+        'lbr',
+        '../../etc/passwd',
+        '/',
+        '(',
+        '^(([a-z_:]+)+)+X$',
+        '(?=x)',
+        'a{99}',
+        'x'.repeat(int(r, 5000)),
+      ]);
     case 4:
       return String.fromCharCode(...Array.from({ length: int(r, 20) }, () => int(r, 0xffff)));
     case 5:
@@ -116,4 +171,42 @@ export function randomValue(r: Rand, depth = 0): unknown {
 }
 
 /** Field names of the protocol's params, so random objects often hit real fields. */
-export const FIELDS = ['profile', 'limit', 'filter', 'thread', 'noInline', 'sortBy', 'file', 'path', 'maxDepth', 'minShare', 'function', 'base', 'current', 'format', 'svg', 'palette', 'notes', 'minWidth', 'imageWidth', 'title', 'target', 'record', 'programArgs', 'features', 'frequency', 'callGraph', 'stackSize', 'mmapPages', 'bin', 'example', 'package', 'sessionId', 'id', 'perfData', 'options', '__proto__', 'constructor'];
+export const FIELDS = [
+  'profile',
+  'limit',
+  'filter',
+  'thread',
+  'noInline',
+  'sortBy',
+  'file',
+  'path',
+  'maxDepth',
+  'minShare',
+  'function',
+  'base',
+  'current',
+  'format',
+  'svg',
+  'palette',
+  'notes',
+  'minWidth',
+  'imageWidth',
+  'title',
+  'target',
+  'record',
+  'programArgs',
+  'features',
+  'frequency',
+  'callGraph',
+  'stackSize',
+  'mmapPages',
+  'bin',
+  'example',
+  'package',
+  'sessionId',
+  'id',
+  'perfData',
+  'options',
+  '__proto__',
+  'constructor',
+];

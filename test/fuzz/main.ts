@@ -21,7 +21,9 @@ import { RpcTarget } from './rpc.js';
 import { WebTarget } from './web.js';
 import { send } from '../../clients/connect.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, index: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, index: { type: 'string' } },
+});
 const seconds = Number(values.seconds ?? process.env.FLAME_FUZZ_SECONDS ?? 60);
 const maxCount = Number(values.count ?? process.env.FLAME_FUZZ_COUNT ?? 1_000_000);
 const seed = Number(values.seed ?? process.env.FLAME_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -47,7 +49,9 @@ function report(f: Failure): void {
   failures.push(f);
   const file = path.join(outDir, `${f.target}-${seed}-${f.index}.input`);
   writeFileSync(file, f.input);
-  process.stdout.write(`FAIL ${f.target} #${f.index}: ${f.failure.split('\n').slice(0, 6).join('\n  ')}\n  input (${file}): ${JSON.stringify(f.input.slice(0, 300))}\n  reproduce: npm run fuzz -- --seed ${seed} --only ${f.target} --index ${f.index}\n`);
+  process.stdout.write(
+    `FAIL ${f.target} #${f.index}: ${f.failure.split('\n').slice(0, 6).join('\n  ')}\n  input (${file}): ${JSON.stringify(f.input.slice(0, 300))}\n  reproduce: npm run fuzz -- --seed ${seed} --only ${f.target} --index ${f.index}\n`,
+  );
 }
 
 /** A parser target in a worker thread, watched for hangs. */
@@ -87,7 +91,13 @@ function runParser(target: string, from: number, count: number, budgetMs: number
   });
 }
 
-async function runAsync(target: string, one: (r: ReturnType<typeof randFor>) => Promise<{ input: string; failure?: string }>, from: number, count: number, budgetMs: number): Promise<number> {
+async function runAsync(
+  target: string,
+  one: (r: ReturnType<typeof randFor>) => Promise<{ input: string; failure?: string }>,
+  from: number,
+  count: number,
+  budgetMs: number,
+): Promise<number> {
   const deadline = Date.now() + budgetMs;
   let i = from;
   for (; i < from + count && Date.now() < deadline; i++) {
@@ -129,7 +139,8 @@ async function main(): Promise<void> {
       const web = new WebTarget(port, new URL(url).searchParams.get('token')!);
       counts.set('web', await runAsync('web', (r) => web.one(r), from, count, budget));
     }
-    if (d && (d.child.exitCode !== null || d.child.signalCode !== null)) report({ target: 'daemon', index: -1, failure: `the daemon died (${d.child.exitCode ?? d.child.signalCode})`, input: '' });
+    if (d && (d.child.exitCode !== null || d.child.signalCode !== null))
+      report({ target: 'daemon', index: -1, failure: `the daemon died (${d.child.exitCode ?? d.child.signalCode})`, input: '' });
   } finally {
     await d?.stop();
   }

@@ -21,6 +21,13 @@ let i = job.from;
 for (; i < job.from + job.count && Date.now() < job.deadline; i++) {
   Atomics.store(at, 0, i);
   const { input, failure } = t.one(randFor(job.seed, job.target, i));
-  if (failure !== undefined) parentPort!.postMessage({ kind: 'failure', index: i, failure, input: Buffer.isBuffer(input) ? input.toString('base64') : input, binary: Buffer.isBuffer(input) });
+  if (failure !== undefined)
+    parentPort!.postMessage({
+      kind: 'failure',
+      index: i,
+      failure,
+      input: Buffer.isBuffer(input) ? input.toString('base64') : input,
+      binary: Buffer.isBuffer(input),
+    });
 }
 parentPort!.postMessage({ kind: 'done', count: i - job.from });

@@ -41,7 +41,9 @@ function perfSeeds(): string[] {
   const seeds = [PERF_SCRIPT];
   const dir = path.join(CORPUS, 'flamegraph');
   if (existsSync(dir)) {
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()) {
       // A few hundred lines of each: mutations of a whole file cost more than they find.
       seeds.push(readFileSync(path.join(dir, f), 'utf8').split('\n').slice(0, 400).join('\n'));
     }
@@ -90,7 +92,8 @@ export const PARSER_TARGETS: Record<string, ParserTarget> = {
       const res = native(['svg', '--hash'], input);
       const svg = res.stdout.toString();
       // Exit 1 is the empty graph (no stack counts), which is still an SVG.
-      if (res.code !== 0 && res.code !== 1) return { input, failure: `flame svg ${res.signal ? `died of ${res.signal}` : `exited with ${res.code}`}: ${res.stderr}` };
+      if (res.code !== 0 && res.code !== 1)
+        return { input, failure: `flame svg ${res.signal ? `died of ${res.signal}` : `exited with ${res.code}`}: ${res.stderr}` };
       if (!svg.startsWith('<?xml') || !svg.endsWith('</svg>\n')) return { input, failure: `not a whole SVG (${svg.length} bytes): ${res.stderr}` };
       const total = /total_samples="([^"]*)"/.exec(svg)?.[1];
       if (res.code === 0 && !(Number(total) > 0)) return { input, failure: `total_samples="${total}"` };

@@ -84,7 +84,13 @@ const METHODS = P.REQUESTS.filter((m) => m !== P.Shutdown.method);
 /** Methods that start real work (a build, a recording) when their params are valid. */
 const WORKING = new Set<string>([P.ProfileOnce.method, P.WatchStart.method, P.ProfileImport.method]);
 /** One invalid field each, so those methods are refused instead of building. */
-const SPOILERS: Array<Record<string, unknown>> = [{ record: { frequency: -1 } }, { target: { features: 5 } }, { programArgs: [1] }, { record: { callGraph: 'x' } }, { target: { profile: 3 } }];
+const SPOILERS: Array<Record<string, unknown>> = [
+  { record: { frequency: -1 } },
+  { target: { features: 5 } },
+  { programArgs: [1] },
+  { record: { callGraph: 'x' } },
+  { target: { profile: 3 } },
+];
 
 export class RpcTarget {
   private client?: RawClient;
@@ -95,7 +101,11 @@ export class RpcTarget {
     if (this.client && !this.client.closed) return this.client;
     const c = new RawClient(this.d.socket);
     await c.ready();
-    const init = await c.request(0, JSON.stringify({ jsonrpc: '2.0', id: 0, method: P.Initialize.method, params: { clientName: 'fuzz', clientVersion: '0', protocolVersion: 1 } }), 15_000);
+    const init = await c.request(
+      0,
+      JSON.stringify({ jsonrpc: '2.0', id: 0, method: P.Initialize.method, params: { clientName: 'fuzz', clientVersion: '0', protocolVersion: 1 } }),
+      15_000,
+    );
     if (typeof init === 'string' || init.error) throw new Error(`initialize failed: ${JSON.stringify(init)}`);
     this.client = c;
     return c;
@@ -108,7 +118,14 @@ export class RpcTarget {
       // Garbage framing on a connection of its own.
       const g = new RawClient(this.d.socket);
       await g.ready().catch(() => {});
-      const junk = pick(r, ['Content-Length: 5\r\n\r\n{bad}', 'Content-Length: -1\r\n\r\n', 'Content-Length: 99999999\r\n\r\n{', 'nonsense\r\n\r\n', 'Content-Type: x\r\n\r\n{}', '\r\n\r\n\r\n']);
+      const junk = pick(r, [
+        'Content-Length: 5\r\n\r\n{bad}',
+        'Content-Length: -1\r\n\r\n',
+        'Content-Length: 99999999\r\n\r\n{',
+        'nonsense\r\n\r\n',
+        'Content-Type: x\r\n\r\n{}',
+        '\r\n\r\n\r\n',
+      ]);
       const bytes = mutateBytes(r, Buffer.from(junk));
       g.write(bytes);
       await new Promise((res) => setTimeout(res, 20));
@@ -160,4 +177,3 @@ export class RpcTarget {
     this.client?.destroy();
   }
 }
-

@@ -5,7 +5,28 @@ import net from 'node:net';
 import { int, mutateText, pick, type Rand } from './gen.js';
 
 const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'BREW', 'get', 'CONNECT'];
-const PATHS = ['/', '/app.js', '/app.js.map', '/index.html', '/rpc', '/source', '/source?file=src/main.rs', '/source?file=src/lib.rs', '/source?file=/etc/passwd', '/source?file=../../../etc/passwd', '/source?file=%2e%2e/Cargo.toml', '/source?file=target', '/source?file=Cargo.toml', '//evil.example/', '/.//evil.example/', '/\\evil.example/', '/%2F%2Fevil.example', '/?x=1', '/a/../app.js', '*'];
+const PATHS = [
+  '/',
+  '/app.js',
+  '/app.js.map',
+  '/index.html',
+  '/rpc',
+  '/source',
+  '/source?file=src/main.rs',
+  '/source?file=src/lib.rs',
+  '/source?file=/etc/passwd',
+  '/source?file=../../../etc/passwd',
+  '/source?file=%2e%2e/Cargo.toml',
+  '/source?file=target',
+  '/source?file=Cargo.toml',
+  '//evil.example/',
+  '/.//evil.example/',
+  '/\\evil.example/',
+  '/%2F%2Fevil.example',
+  '/?x=1',
+  '/a/../app.js',
+  '*',
+];
 
 export class WebTarget {
   constructor(
@@ -19,15 +40,35 @@ export class WebTarget {
     if (r() < 0.3) p = mutateText(r, p).replace(/[\r\n ]/g, '');
     if (r() < 0.05) p = `/${'a'.repeat(int(r, 20_000))}`;
     const tokenMode = pick(r, ['none', 'query', 'cookie', 'wrong'] as const);
-    if (tokenMode === 'query' || tokenMode === 'wrong') p += `${p.includes('?') ? '&' : '?'}token=${tokenMode === 'query' ? this.token : `${this.token.slice(0, -1)}x`}`;
+    if (tokenMode === 'query' || tokenMode === 'wrong')
+      p += `${p.includes('?') ? '&' : '?'}token=${tokenMode === 'query' ? this.token : `${this.token.slice(0, -1)}x`}`;
     const goodHosts = [`127.0.0.1:${this.port}`];
-    const host = pick(r, [...goodHosts, ...goodHosts, ...goodHosts, 'evil.example', `evil.example:${this.port}`, '127.0.0.1:1', '', `127.0.0.1.evil.example:${this.port}`]);
+    const host = pick(r, [
+      ...goodHosts,
+      ...goodHosts,
+      ...goodHosts,
+      'evil.example',
+      `evil.example:${this.port}`,
+      '127.0.0.1:1',
+      '',
+      `127.0.0.1.evil.example:${this.port}`,
+    ]);
     const headers: string[] = [];
     if (host) headers.push(`Host: ${host}`);
     if (tokenMode === 'cookie') headers.push(`Cookie: flame_token=${this.token}`);
     if (r() < 0.2) headers.push(`Origin: ${pick(r, [`http://127.0.0.1:${this.port}`, 'http://evil.example', 'null'])}`);
     if (r() < 0.1) headers.push('Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==');
-    if (r() < 0.1) headers.push(pick(r, ['Content-Length: 5', 'Transfer-Encoding: chunked', `X-${'h'.repeat(int(r, 100))}: ${'v'.repeat(int(r, 20_000))}`, 'Cookie: flame_token=', 'Cookie: ;;;=', 'Range: bytes=0-1']));
+    if (r() < 0.1)
+      headers.push(
+        pick(r, [
+          'Content-Length: 5',
+          'Transfer-Encoding: chunked',
+          `X-${'h'.repeat(int(r, 100))}: ${'v'.repeat(int(r, 20_000))}`,
+          'Cookie: flame_token=',
+          'Cookie: ;;;=',
+          'Range: bytes=0-1',
+        ]),
+      );
     if (!headers.some((h) => h.startsWith('Connection:'))) headers.push('Connection: close');
     const request = `${method} ${p} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`;
     const input = JSON.stringify(request.length > 2000 ? `${request.slice(0, 2000)}…` : request);
@@ -40,7 +81,8 @@ export class WebTarget {
     const trusted = (tokenMode === 'query' || tokenMode === 'cookie') && goodHosts.includes(host);
     if (!trusted && status < 400) return { input, failure: `status ${status} without a valid token and Host` };
     const location = /\r\nLocation: ([^\r]*)/i.exec(reply)?.[1];
-    if (location !== undefined && (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\'))) return { input, failure: `a redirect off the page's origin: Location ${location}` };
+    if (location !== undefined && (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')))
+      return { input, failure: `a redirect off the page's origin: Location ${location}` };
     return { input };
   }
 

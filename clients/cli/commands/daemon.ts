@@ -48,7 +48,9 @@ export async function run(argv: string[]): Promise<number> {
       // version's daemon lacks what this flame needs.
       const root = await workspaceRootOf(process.cwd(), values['manifest-path']);
       const stopped = await stopDaemon(root);
-      process.stderr.write(stopped ? `flame: stopped the daemon of ${root} (flame ${stopped.version}, pid ${stopped.pid})\n` : `flame: no daemon runs for ${root}\n`);
+      process.stderr.write(
+        stopped ? `flame: stopped the daemon of ${root} (flame ${stopped.version}, pid ${stopped.pid})\n` : `flame: no daemon runs for ${root}\n`,
+      );
       return 0;
     }
     default:
@@ -70,7 +72,10 @@ function printStatus(s: P.Status.Result, json: boolean): void {
     `state:     ${s.state}; ${s.clients} client(s); ${s.sessions.length} session(s)`,
   ];
   for (const x of s.sessions) lines.push(`  session ${x.id}: ${JSON.stringify(x.spec)} (${x.clients} client(s), ${x.state})`);
-  lines.push(s.lastProfile ? `last profile: ${s.lastProfile.id}, ${s.lastProfile.samples} ${s.lastProfile.unit} at ${s.lastProfile.createdAt}` : 'last profile: none yet');
+  lines.push(
+    s.lastProfile
+      ? `last profile: ${s.lastProfile.id}, ${s.lastProfile.samples} ${s.lastProfile.unit} at ${s.lastProfile.createdAt}`
+      : 'last profile: none yet',
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
-

@@ -18,7 +18,13 @@ const sharePct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const deltaPct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { limit: { type: 'string' }, thread: { type: 'string' }, json: { type: 'boolean' }, 'manifest-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(argv, {
+    limit: { type: 'string' },
+    thread: { type: 'string' },
+    json: { type: 'boolean' },
+    'manifest-path': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -37,11 +43,20 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
   }
-  const out = [`base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`, '', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`];
-  for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${deltaPct(f.deltaSelfShare).padStart(7)}${f.significant ? '*' : ' '} ${f.name}`);
+  const out = [
+    `base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`,
+    '',
+    `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`,
+  ];
+  for (const f of r.functions)
+    out.push(
+      `${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${deltaPct(f.deltaSelfShare).padStart(7)}${f.significant ? '*' : ' '} ${f.name}`,
+    );
   out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
   for (const l of r.lines) {
-    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel(l.file, process.cwd())}:${l.line}`);
+    out.push(
+      `${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel(l.file, process.cwd())}:${l.line}`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;

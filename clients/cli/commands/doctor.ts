@@ -38,7 +38,11 @@ function render(checks: Check[]): string {
   }
   const bad = checks.filter((c) => !c.ok && c.essential).length;
   const warnings = checks.filter((c) => !c.ok && !c.essential).length;
-  const verdict = bad === 0 ? 'flame can profile on this machine' : `${bad} essential problem${bad === 1 ? '' : 's'}: fix ${bad === 1 ? 'it' : 'them'} before recording`;
-  lines.push('', `${verdict}${warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'}, marked ${MARK.warning}, do not change the exit code)`}.`);
+  const verdict =
+    bad === 0 ? 'flame can profile on this machine' : `${bad} essential problem${bad === 1 ? '' : 's'}: fix ${bad === 1 ? 'it' : 'them'} before recording`;
+  lines.push(
+    '',
+    `${verdict}${warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'}, marked ${MARK.warning}, do not change the exit code)`}.`,
+  );
   return `${lines.join('\n')}\n`;
 }

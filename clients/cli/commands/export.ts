@@ -35,7 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!format || !EXPORT_FORMAT_NAMES.includes(format)) throw new UsageError(`--format takes ${EXPORT_FORMAT_NAMES.join(', ')}`);
   if (positionals.length > 1) throw new UsageError('flame export takes at most one PROFILE');
   if (values['perf-data'] !== undefined && positionals.length > 0) throw new UsageError('pass a PROFILE or --perf-data, not both');
-  if (EXPORT_FORMATS[format].encoding === 'base64' && !values.output && process.stdout.isTTY) throw new UsageError(`${format} is binary: pass -o FILE, or redirect stdout to a file`);
+  if (EXPORT_FORMATS[format].encoding === 'base64' && !values.output && process.stdout.isTTY)
+    throw new UsageError(`${format} is binary: pass -o FILE, or redirect stdout to a file`);
   let r: { profile?: string; encoding: 'utf8' | 'base64'; data: string };
   if (values['perf-data'] !== undefined) {
     const { exportProfile } = await import('../../../engine/export/export.js');

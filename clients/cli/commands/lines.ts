@@ -68,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printLines(r: P.Lines.Result, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), lines: r.lines })}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), lines: r.lines })}\n`);
   else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}${runsNote(r.runs)}\n${lineTable(r.lines, r.samples, r.unit)}`);
 }

@@ -10,7 +10,11 @@ The stored profiles of this workspace, oldest first: id, time, samples, target, 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { 'manifest-path': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, { positionals: false });
+  const { values } = parse(
+    argv,
+    { 'manifest-path': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

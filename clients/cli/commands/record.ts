@@ -38,7 +38,11 @@ export const OUTPUT_FLAGS = {
 
 export async function run(argv: string[]): Promise<number> {
   const [flags, programArgs] = splitDashDash(argv);
-  const { values } = parse(fillOptionalValues(flags, ['--unit-test', '--unit-bench']), { ...TARGET_FLAGS, ...RECORD_FLAGS, ...SVG_FLAGS, ...OUTPUT_FLAGS }, { positionals: false });
+  const { values } = parse(
+    fillOptionalValues(flags, ['--unit-test', '--unit-bench']),
+    { ...TARGET_FLAGS, ...RECORD_FLAGS, ...SVG_FLAGS, ...OUTPUT_FLAGS },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -29,18 +29,22 @@ The ± column is the self share's 95% interval: from the variation between the p
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    'perf-data': { type: 'string' },
-    profile: { type: 'string' },
-    'manifest-path': { type: 'string' },
-    limit: { type: 'string' },
-    'no-inline': { type: 'boolean' },
-    filter: { type: 'string' },
-    thread: { type: 'string' },
-    sort: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  }, { positionals: false });
+  const { values } = parse(
+    argv,
+    {
+      'perf-data': { type: 'string' },
+      profile: { type: 'string' },
+      'manifest-path': { type: 'string' },
+      limit: { type: 'string' },
+      'no-inline': { type: 'boolean' },
+      filter: { type: 'string' },
+      thread: { type: 'string' },
+      sort: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -88,6 +92,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function printTop(r: P.Top.Result, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), functions: r.functions })}\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ profile: r.profile, samples: r.samples, unit: r.unit, ...(r.runs ? { runs: r.runs } : {}), functions: r.functions })}\n`,
+    );
   else process.stdout.write(`profile ${r.profile}: ${r.samples} ${r.unit}${runsNote(r.runs)}\n${functionTable(r.functions, r.samples, r.unit)}`);
 }

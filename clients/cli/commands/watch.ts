@@ -5,7 +5,18 @@ import path from 'node:path';
 import { connect, onNotification, request } from '../../connect.js';
 import * as P from '../../../protocol/methods.js';
 import type { FunctionRow } from '../../../protocol/types.js';
-import { fillOptionalValues, limitArg, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
+import {
+  fillOptionalValues,
+  limitArg,
+  parse,
+  RECORD_FLAGS,
+  RECORD_HELP,
+  recordOptions,
+  splitDashDash,
+  TARGET_FLAGS,
+  TARGET_HELP,
+  targetOptions,
+} from '../args.js';
 import { UsageError } from '../main.js';
 import { pct } from '../render.js';
 
@@ -24,7 +35,11 @@ ${RECORD_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const [flags, programArgs] = splitDashDash(argv);
-  const { values } = parse(fillOptionalValues(flags, ['--unit-test', '--unit-bench']), { ...TARGET_FLAGS, ...RECORD_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, { positionals: false });
+  const { values } = parse(
+    fillOptionalValues(flags, ['--unit-test', '--unit-bench']),
+    { ...TARGET_FLAGS, ...RECORD_FLAGS, json: { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -34,7 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   if (record.pid !== undefined) throw new UsageError('flame watch rebuilds and reruns the target; --pid does not apply');
   const limit = limitArg(values.limit, 15) ?? Infinity;
   const json = values.json || !process.stdout.isTTY;
-  const c = await connect({ manifestPath: target.manifestPath, clientName: 'flame-watch', requires: [P.WatchStart.type, P.WatchStop.type, P.Top.type, P.ProfileReady.type] });
+  const c = await connect({
+    manifestPath: target.manifestPath,
+    clientName: 'flame-watch',
+    requires: [P.WatchStart.type, P.WatchStop.type, P.Top.type, P.ProfileReady.type],
+  });
   if (target.manifestPath) target.manifestPath = path.resolve(target.manifestPath);
   target.cwd = process.cwd();
   const screen = json ? new JsonLines() : new LiveScreen(limit, c.workspaceRoot);
@@ -126,7 +145,9 @@ class JsonLines implements Screen {
     this.event('output', { ...p });
   }
   profile(p: P.ProfileReady.Params, top: P.Top.Result): void {
-    process.stdout.write(`${JSON.stringify({ event: 'profile', id: p.id, samples: p.samples, unit: p.unit, top: { samples: top.samples, unit: top.unit, functions: top.functions } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ event: 'profile', id: p.id, samples: p.samples, unit: p.unit, top: { samples: top.samples, unit: top.unit, functions: top.functions } })}\n`,
+    );
   }
   close(): void {}
 }
@@ -159,8 +180,7 @@ class LiveScreen implements Screen {
       this.outputTail = [];
       this.outputCount = 0;
       this.programEnd = undefined;
-    }
-    else if (kind === 'record') this.state = 'symbolizing…';
+    } else if (kind === 'record') this.state = 'symbolizing…';
     else if (kind === 'watch') this.state = data.joined ? 'joined the running session' : 'watching';
     else if (kind === 'error') {
       this.state = 'error';

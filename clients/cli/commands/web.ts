@@ -20,7 +20,11 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { open: { type: 'boolean' }, json: { type: 'boolean' }, 'manifest-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, { positionals: false });
+  const { values } = parse(
+    argv,
+    { open: { type: 'boolean' }, json: { type: 'boolean' }, 'manifest-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

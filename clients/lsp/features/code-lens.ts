@@ -17,7 +17,13 @@ function functionLensTitle(name: string, f: FunctionHeat): string {
   return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples${was})`;
 }
 
-export function codeLenses(doc: Doc, heat: FileHeat | undefined, runnables: Runnable[], settings: Settings, opts: { hasProfile: boolean; watching: boolean }): CodeLens[] {
+export function codeLenses(
+  doc: Doc,
+  heat: FileHeat | undefined,
+  runnables: Runnable[],
+  settings: Settings,
+  opts: { hasProfile: boolean; watching: boolean },
+): CodeLens[] {
   if (!settings.lenses.enabled) return [];
   const out: CodeLens[] = [];
   if (heat) {

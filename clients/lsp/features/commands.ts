@@ -22,7 +22,6 @@ export const Commands = {
 
 export const COMMAND_IDS = Object.values(Commands);
 
-
 export class CommandRunner {
   /** Watch sessions this editor started, left on stopWatch and on shutdown. */
   readonly sessions = new Set<string>();

@@ -16,7 +16,13 @@ export function diagnostics(doc: Doc, heat: FileHeat, settings: Settings): Diagn
   for (const { at: l, heat: f } of placedFunctions(doc, heat)) {
     if (f.selfShare < d.minShare && f.totalShare < d.minShare) continue;
     const was = f.was?.significant ? ` (was ${pct(f.was.selfShare)})` : '';
-    out.push({ range: at(l), severity, source: 'flame', code: 'hot-function', message: `${f.name}: ${pct(f.selfShare)} self (${f.self} samples)${was}, ${pct(f.totalShare)} total` });
+    out.push({
+      range: at(l),
+      severity,
+      source: 'flame',
+      code: 'hot-function',
+      message: `${f.name}: ${pct(f.selfShare)} self (${f.self} samples)${was}, ${pct(f.totalShare)} total`,
+    });
   }
   for (const { at: l, heat: h } of placedLines(doc, heat)) {
     const hot = h.selfShare >= d.minShare;

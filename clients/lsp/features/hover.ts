@@ -28,7 +28,12 @@ function counts(h: LineHeat, samples: number): string {
 
 export function callersText(r: P.Callers.Result): string {
   const list = (rows: Array<{ name: string; count: number }>) =>
-    rows.length === 0 ? 'none' : rows.slice(0, TOP).map((c) => `\`${c.name}\` ${c.count}`).join(', ');
+    rows.length === 0
+      ? 'none'
+      : rows
+          .slice(0, TOP)
+          .map((c) => `\`${c.name}\` ${c.count}`)
+          .join(', ');
   return `${r.function.name}: callers ${list(r.callers)}\n\ncallees ${list(r.callees)}`;
 }
 
@@ -38,7 +43,11 @@ export function hoverMarkdown(heat: FileHeat, t: ReturnType<typeof hoverTarget>,
   if (t.line && !t.onDecl) parts.push(`**line ${t.line.line}**: ${counts(t.line, heat.samples)}`);
   if (t.fn) parts.push(`**\`${t.fn.name}\`**: ${counts(t.fn, heat.samples)}`);
   if (callers) {
-    const list = (rows: Array<{ name: string; count: number }>) => rows.slice(0, TOP).map((c) => `- \`${c.name}\` ${c.count} (${pct(c.count / Math.max(1, heat.samples))})`).join('\n') || '- none';
+    const list = (rows: Array<{ name: string; count: number }>) =>
+      rows
+        .slice(0, TOP)
+        .map((c) => `- \`${c.name}\` ${c.count} (${pct(c.count / Math.max(1, heat.samples))})`)
+        .join('\n') || '- none';
     parts.push(`Callers:\n${list(callers.callers)}`, `Callees:\n${list(callers.callees)}`);
   }
   return { contents: { kind: 'markdown', value: parts.join('\n\n') } };

@@ -64,7 +64,10 @@ export class FlameGraph {
   /** Render times of the last frames drawn, in ms (for the benchmark). */
   readonly frameTimes: number[] = [];
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly cb: FlameCallbacks) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly cb: FlameCallbacks,
+  ) {
     this.ctx = canvas.getContext('2d', { alpha: false })!;
     canvas.addEventListener('mousemove', (e) => {
       const i = this.hit(e.offsetX, e.offsetY);
@@ -195,7 +198,13 @@ export class FlameGraph {
   }
 
   info(i: number): FrameInfo {
-    const f: FrameInfo = { index: i, name: this.names[this.nameOf[i]!]!, self: this.self[i]!, total: this.total[i]!, share: this.total[0]! > 0 ? this.total[i]! / this.total[0]! : 0 };
+    const f: FrameInfo = {
+      index: i,
+      name: this.names[this.nameOf[i]!]!,
+      self: this.self[i]!,
+      total: this.total[i]!,
+      share: this.total[0]! > 0 ? this.total[i]! / this.total[0]! : 0,
+    };
     if (this.files[i] !== undefined) f.file = this.files[i];
     if (this.lines[i] !== undefined) f.line = this.lines[i];
     return f;
@@ -291,7 +300,7 @@ export class FlameGraph {
     // Pass 1: the visible frames, each with its colour bucket.
     const counts = new Int32Array(BUCKETS + 1);
     let m = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const pw = this.total[i]! * scale;
       let px = (this.start[i]! - x0) * scale;
       if (pw < MIN_WIDTH || px >= W || px + pw <= 0) {

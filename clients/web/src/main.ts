@@ -69,7 +69,15 @@ const rpc = new Rpc(onNotification, (up) => {
   $('conn').classList.toggle('down', !up);
   if (up) retries = 0;
   // The daemon may be restarting; try again for a minute.
-  else if (retries++ < 30) setTimeout(() => rpc.connect().then(() => show(), () => {}), 2000);
+  else if (retries++ < 30)
+    setTimeout(
+      () =>
+        rpc.connect().then(
+          () => show(),
+          () => {},
+        ),
+      2000,
+    );
 });
 
 function setError(text: string): void {
@@ -97,7 +105,8 @@ async function show(): Promise<void> {
   // The time comes from the history, which a profile that just landed is only in once refreshed.
   await Promise.all([loadFunctions(), loadDiff(), loadHistory()]).finally(() => {
     const meta = state.profiles.find((m) => m.id === tree.profile);
-    $('profile-meta').textContent = `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
+    $('profile-meta').textContent =
+      `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
   });
 }
 
@@ -108,15 +117,21 @@ async function loadFunctions(): Promise<void> {
 
 function drawFunctions(): void {
   if (!state.top) return;
-  renderFunctions($('functions'), state.top, state.sort, (s) => {
-    state.sort = s;
-    drawFunctions();
-  }, (name) => {
-    const box = graph.frameBox(name);
-    if (box) graph.zoomTo(box.index);
-    else void select({ index: -1, name, self: 0, total: 0, share: 0, ...fileOf(name) });
-    setTab('graph');
-  });
+  renderFunctions(
+    $('functions'),
+    state.top,
+    state.sort,
+    (s) => {
+      state.sort = s;
+      drawFunctions();
+    },
+    (name) => {
+      const box = graph.frameBox(name);
+      if (box) graph.zoomTo(box.index);
+      else void select({ index: -1, name, self: 0, total: 0, share: 0, ...fileOf(name) });
+      setTab('graph');
+    },
+  );
 }
 
 function fileOf(name: string): { file?: string } {
@@ -126,17 +141,30 @@ function fileOf(name: string): { file?: string } {
 
 async function loadHistory(): Promise<void> {
   state.profiles = (await rpc.request(P.ProfileList.type, {})).profiles;
-  renderHistory($('history'), state.profiles, state.shown, (id) => {
-    state.pinned = id === state.profiles.at(-1)?.id ? undefined : id;
-    setTab('graph');
-    void show();
-  }, (id) => {
-    setDiffBase(id);
-    setTab('graph');
-  });
+  renderHistory(
+    $('history'),
+    state.profiles,
+    state.shown,
+    (id) => {
+      state.pinned = id === state.profiles.at(-1)?.id ? undefined : id;
+      setTab('graph');
+      void show();
+    },
+    (id) => {
+      setDiffBase(id);
+      setTab('graph');
+    },
+  );
   const sel = $<HTMLSelectElement>('diff-base');
   const keep = sel.value;
-  sel.replaceChildren(el('option', { value: '' }, '(none)'), el('option', { value: 'previous' }, 'previous profile'), ...[...state.profiles].reverse().filter((m) => m.id !== state.shown).map((m) => el('option', { value: m.id }, m.id)));
+  sel.replaceChildren(
+    el('option', { value: '' }, '(none)'),
+    el('option', { value: 'previous' }, 'previous profile'),
+    ...[...state.profiles]
+      .reverse()
+      .filter((m) => m.id !== state.shown)
+      .map((m) => el('option', { value: m.id }, m.id)),
+  );
   sel.value = state.diffBase || keep;
 }
 
@@ -162,7 +190,8 @@ async function loadDiff(): Promise<void> {
     for (const f of d.functions) map.set(f.name, max > 0 ? f.deltaTotalShare / max : 0);
     graph.setDiff(map);
     const top = d.functions[0];
-    $('diff-info').textContent = `${d.base.id} → ${d.current.id}: red grew, blue shrank${top ? `; most changed ${top.name} ${top.deltaSelfShare > 0 ? '+' : ''}${pct(top.deltaSelfShare)} self` : ''}`;
+    $('diff-info').textContent =
+      `${d.base.id} → ${d.current.id}: red grew, blue shrank${top ? `; most changed ${top.name} ${top.deltaSelfShare > 0 ? '+' : ''}${pct(top.deltaSelfShare)} self` : ''}`;
   } catch (err) {
     graph.setDiff(undefined);
     $('diff-info').textContent = (err as Error).message;
@@ -190,10 +219,11 @@ async function select(f: FrameInfo): Promise<void> {
     f.file ? rpc.request(P.Lines.type, { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
   ]);
   if (state.selected !== f.name) return;
-  if (callers) renderSandwich($('sandwich'), callers, (name) => {
-    const box = graph.frameBox(name);
-    if (box) graph.zoomTo(box.index);
-  });
+  if (callers)
+    renderSandwich($('sandwich'), callers, (name) => {
+      const box = graph.frameBox(name);
+      if (box) graph.zoomTo(box.index);
+    });
   if (f.file && lines) await renderSource($('source'), f.file, lines, f.line);
   else $('source').replaceChildren(el('h2', {}, 'Source'), el('p', {}, `${f.name} has no source location in the debug info.`));
 }

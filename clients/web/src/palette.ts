@@ -11,7 +11,7 @@ export const PALETTE: string[] = (() => {
   const warm: Array<[number, number, number]> = [];
   for (let k = 0; k < WARM; k++) {
     const v = (k * 0.618034) % 1;
-    warm.push([205 + Math.floor(50 * v), 80 + Math.floor(150 * ((k * 7) % WARM) / WARM), 40 + Math.floor(40 * ((k * 13) % WARM) / WARM)]);
+    warm.push([205 + Math.floor(50 * v), 80 + Math.floor((150 * ((k * 7) % WARM)) / WARM), 40 + Math.floor((40 * ((k * 13) % WARM)) / WARM)]);
   }
   const diff: Array<[number, number, number]> = [];
   for (let k = -DIFF_HALF; k <= DIFF_HALF; k++) diff.push(diffRgb(k / DIFF_HALF));

@@ -3,7 +3,11 @@
 import type * as P from '../../../protocol/methods.js';
 import { targetLabel, type ProfileMeta } from '../../../protocol/types.js';
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);
@@ -15,7 +19,13 @@ export const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 
 type Sort = { key: 'name' | 'self' | 'total'; desc: boolean };
 
 /** The functions table; clicking a header sorts, clicking a row selects the function. */
-export function renderFunctions(host: HTMLElement, top: P.Top.Result, sort: Sort, onSort: (s: Sort) => void, onPick: (name: string, file?: string) => void): void {
+export function renderFunctions(
+  host: HTMLElement,
+  top: P.Top.Result,
+  sort: Sort,
+  onSort: (s: Sort) => void,
+  onPick: (name: string, file?: string) => void,
+): void {
   const rows = [...top.functions].sort((a, b) => {
     const c = sort.key === 'name' ? a.name.localeCompare(b.name) : a[sort.key] - b[sort.key];
     return sort.desc ? -c : c;
@@ -25,7 +35,20 @@ export function renderFunctions(host: HTMLElement, top: P.Top.Result, sort: Sort
     th.onclick = () => onSort({ key, desc: sort.key === key ? !sort.desc : key !== 'name' });
     return th;
   };
-  const table = el('table', { id: 'functions-table' }, el('tr', {}, head('name', 'function'), head('self', 'self', 'num'), el('th', { class: 'num' }, 'self %'), head('total', 'total', 'num'), el('th', { class: 'num' }, 'total %'), el('th', {}, 'location')));
+  const table = el(
+    'table',
+    { id: 'functions-table' },
+    el(
+      'tr',
+      {},
+      head('name', 'function'),
+      head('self', 'self', 'num'),
+      el('th', { class: 'num' }, 'self %'),
+      head('total', 'total', 'num'),
+      el('th', { class: 'num' }, 'total %'),
+      el('th', {}, 'location'),
+    ),
+  );
   for (const f of rows) {
     const tr = el(
       'tr',
@@ -44,8 +67,28 @@ export function renderFunctions(host: HTMLElement, top: P.Top.Result, sort: Sort
 }
 
 /** The stored profiles, newest first, each with open and diff buttons. */
-export function renderHistory(host: HTMLElement, profiles: ProfileMeta[], shown: string | undefined, onOpen: (id: string) => void, onDiff: (id: string) => void): void {
-  const table = el('table', { id: 'history-table' }, el('tr', {}, el('th', {}, 'id'), el('th', {}, 'time'), el('th', {}, 'source'), el('th', { class: 'num' }, 'samples'), el('th', {}, 'target'), el('th', {}, 'hottest'), el('th', {}, '')));
+export function renderHistory(
+  host: HTMLElement,
+  profiles: ProfileMeta[],
+  shown: string | undefined,
+  onOpen: (id: string) => void,
+  onDiff: (id: string) => void,
+): void {
+  const table = el(
+    'table',
+    { id: 'history-table' },
+    el(
+      'tr',
+      {},
+      el('th', {}, 'id'),
+      el('th', {}, 'time'),
+      el('th', {}, 'source'),
+      el('th', { class: 'num' }, 'samples'),
+      el('th', {}, 'target'),
+      el('th', {}, 'hottest'),
+      el('th', {}, ''),
+    ),
+  );
   for (const m of [...profiles].reverse()) {
     const src = m.source?.git ? `${m.source.git.commit.slice(0, 8)}${m.source.git.dirty ? '+dirty' : ''}` : (m.source?.hash.slice(0, 8) ?? '');
     const open = el('button', {}, m.id === shown ? 'shown' : 'open');
@@ -53,7 +96,19 @@ export function renderHistory(host: HTMLElement, profiles: ProfileMeta[], shown:
     const diff = el('button', {}, 'diff');
     diff.title = 'colour the shown profile by its change against this one';
     diff.onclick = () => onDiff(m.id);
-    table.append(el('tr', { 'data-id': m.id }, el('td', {}, m.id), el('td', {}, new Date(m.createdAt).toLocaleString()), el('td', {}, src), el('td', { class: 'num' }, String(m.samples)), el('td', {}, targetLabel(m.target)), el('td', {}, m.summary?.[0]?.name ?? ''), el('td', {}, open, ' ', diff)));
+    table.append(
+      el(
+        'tr',
+        { 'data-id': m.id },
+        el('td', {}, m.id),
+        el('td', {}, new Date(m.createdAt).toLocaleString()),
+        el('td', {}, src),
+        el('td', { class: 'num' }, String(m.samples)),
+        el('td', {}, targetLabel(m.target)),
+        el('td', {}, m.summary?.[0]?.name ?? ''),
+        el('td', {}, open, ' ', diff),
+      ),
+    );
   }
   host.replaceChildren(el('h2', {}, `${profiles.length} stored profiles`), table);
 }
@@ -64,7 +119,13 @@ export function renderSandwich(host: HTMLElement, r: P.Callers.Result, onPick: (
     const table = el('table', {}, el('tr', {}, el('th', {}, title), el('th', { class: 'num' }, 'samples'), el('th', {}, '')));
     for (const row of rows.slice(0, 30)) {
       const share = r.function.total > 0 ? row.count / r.function.total : 0;
-      const tr = el('tr', { class: 'row' }, el('td', {}, row.name), el('td', { class: 'num' }, String(row.count)), el('td', {}, el('span', { class: 'bar', style: `width:${Math.round(share * 120)}px` }), ` ${pct(share)}`));
+      const tr = el(
+        'tr',
+        { class: 'row' },
+        el('td', {}, row.name),
+        el('td', { class: 'num' }, String(row.count)),
+        el('td', {}, el('span', { class: 'bar', style: `width:${Math.round(share * 120)}px` }), ` ${pct(share)}`),
+      );
       tr.onclick = () => onPick(row.name);
       table.append(tr);
     }

@@ -9,7 +9,10 @@ import { FLAME_VERSION, PROTOCOL_VERSION } from '../../../protocol/version.js';
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -35,7 +38,12 @@ export class Rpc {
         this.onState(true);
         // What the page cannot show anything without; a daemon of another flame that lacks one refuses.
         const required = [P.ProfileList, P.Tree, P.Top].map((n) => n.method);
-        this.send(P.Initialize.type, { clientName: 'flame-web', clientVersion: FLAME_VERSION, protocolVersion: PROTOCOL_VERSION, capabilities: { required } }).then(() => resolve(), reject);
+        this.send(P.Initialize.type, {
+          clientName: 'flame-web',
+          clientVersion: FLAME_VERSION,
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: { required },
+        }).then(() => resolve(), reject);
       };
       ws.onmessage = (ev) => this.receive(String(ev.data));
       ws.onclose = () => {

@@ -15,17 +15,24 @@ export async function renderSource(host: HTMLElement, file: string, lines: P.Lin
   for (const l of lines.lines) if (l.file === file || file.endsWith(l.file) || l.file.endsWith(file)) byLine.set(l.line, { self: l.self, total: l.total });
   let hottest = 0;
   let max = 0;
-  for (const [n, c] of byLine) if (c.self > max || (c.self === max && max === 0 && c.total > 0 && hottest === 0)) {
-    max = c.self;
-    hottest = n;
-  }
+  for (const [n, c] of byLine)
+    if (c.self > max || (c.self === max && max === 0 && c.total > 0 && hottest === 0)) {
+      max = c.self;
+      hottest = n;
+    }
   const pre = el('pre');
   const src = text.split('\n');
   for (let i = 0; i < src.length; i++) {
     const n = i + 1;
     const c = byLine.get(n);
     const heat = c && max > 0 ? c.self / max : 0;
-    const row = el('div', { id: `source-line-${n}`, 'data-self': String(c?.self ?? 0) }, el('span', { class: 'ln' }, String(n)), el('span', { class: 'cnt' }, c ? `${c.self}/${c.total}` : ''), src[i]!);
+    const row = el(
+      'div',
+      { id: `source-line-${n}`, 'data-self': String(c?.self ?? 0) },
+      el('span', { class: 'ln' }, String(n)),
+      el('span', { class: 'cnt' }, c ? `${c.self}/${c.total}` : ''),
+      src[i]!,
+    );
     if (c) row.title = `line ${n}: self ${c.self}, total ${c.total} ${lines.unit} (${((c.self / lines.samples) * 100).toFixed(1)}% self)`;
     if (heat > 0) row.style.background = `rgba(255, ${Math.round(200 - 160 * heat)}, 60, ${0.25 + 0.6 * heat})`;
     if (n === hottest) row.classList.add('hot');

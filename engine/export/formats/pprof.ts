@@ -52,7 +52,7 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
   for (const si of selectStacks(p, opts)) {
     const ids: number[] = [];
     const locs = stackLocs(p, si);
-    for (let start = 0; start < locs.length; ) {
+    for (let start = 0; start < locs.length;) {
       let end = start + 1;
       while (end < locs.length && p.locations[locs[end]!]!.inlined) end++;
       ids.push(locationOf(locs, start, end));
