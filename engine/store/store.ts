@@ -114,7 +114,9 @@ export class ProfileStore {
       names = []; // `cargo clean` removed it: everything is gone
     }
     const onDisk = new Set(names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length)));
-    for (const m of [...this.metas]) if (!onDisk.has(m.id)) this.forget(m.id);
+    // A listing taken while other processes rename their files in this directory may miss a name
+    // that stays (seen on overlayfs): forget a profile only once its meta is really gone.
+    for (const m of [...this.metas]) if (!onDisk.has(m.id) && !(await exists(this.metaPath(m.id)))) this.forget(m.id);
     const added: ProfileMeta[] = [];
     for (const id of onDisk) {
       // Our own add in progress is listed by add() itself, and announced by its caller.
@@ -476,4 +478,12 @@ function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
+}
+
+/** Whether a path exists (any error but ENOENT counts as existing: the file is not known to be gone). */
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
+  );
 }

@@ -1,9 +1,6 @@
+
 var fgDetails, fgDetailsIdle, fgMatched, fgSearchBtn, fgUnzoomBtn, fgFrames;
-var fgTotal = 0,
-  fgWidth = 0,
-  fgItems = null,
-  fgZoomed = null,
-  fgSearch = null;
+var fgTotal = 0, fgWidth = 0, fgItems = null, fgZoomed = null, fgSearch = null;
 
 function init(evt) {
   fgDetails = document.getElementById('details').firstChild;
@@ -24,14 +21,12 @@ function init(evt) {
   fgFrames.addEventListener('click', function (e) {
     var it = fgItemFor(e.target);
     if (!it) return;
-    if (it === fgZoomed) fgUnzoom();
-    else fgZoom(it);
+    if (it === fgZoomed) fgUnzoom(); else fgZoom(it);
     e.preventDefault();
   });
   fgUnzoomBtn.addEventListener('click', fgUnzoom);
   fgSearchBtn.addEventListener('click', function () {
-    if (fgSearch) fgResetSearch();
-    else fgPromptSearch();
+    if (fgSearch) fgResetSearch(); else fgPromptSearch();
   });
   window.addEventListener('keydown', function (e) {
     if (e.key === 'F3' || ((e.ctrlKey || e.metaKey) && (e.key === 'f' || e.key === 'F'))) {
@@ -52,22 +47,15 @@ function fgLoad() {
   var gs = fgFrames.children;
   for (var i = 0; i < gs.length; i++) {
     var g = gs[i];
-    var title = g.firstElementChild,
-      rect = title.nextElementSibling,
-      text = rect.nextElementSibling;
+    var title = g.firstElementChild, rect = title.nextElementSibling, text = rect.nextElementSibling;
     var info = title.textContent;
     var cut = info.lastIndexOf(' (');
     g.fgIndex = i;
     fgItems.push({
-      g: g,
-      rect: rect,
-      text: text,
-      info: info,
+      g: g, rect: rect, text: text, info: info,
       name: cut >= 0 ? info.slice(0, cut) : info,
-      x: Number(rect.getAttribute('fg:x')),
-      w: Number(rect.getAttribute('fg:w')),
-      y: Number(rect.getAttribute('y')),
-      fill: rect.getAttribute('fill'),
+      x: Number(rect.getAttribute('fg:x')), w: Number(rect.getAttribute('fg:w')),
+      y: Number(rect.getAttribute('y')), fill: rect.getAttribute('fill')
     });
   }
   return fgItems;
@@ -82,14 +70,12 @@ function fgItemFor(node) {
 
 // Show the part of frame it that lies within [zx, zx + zw) samples, scaled to the full width.
 function fgPlace(it, zx, zw) {
-  var start = Math.max(it.x, zx),
-    end = Math.min(it.x + it.w, zx + zw);
-  var xp = ((start - zx) / zw) * 100,
-    wp = ((end - start) / zw) * 100;
+  var start = Math.max(it.x, zx), end = Math.min(it.x + it.w, zx + zw);
+  var xp = (start - zx) / zw * 100, wp = (end - start) / zw * 100;
   it.rect.setAttribute('x', xp.toFixed(4) + '%');
   it.rect.setAttribute('width', wp.toFixed(4) + '%');
   it.text.setAttribute('x', (xp + 300 / fgWidth).toFixed(4) + '%');
-  var fit = Math.floor(((wp / 100) * fgWidth) / (flameCfg.fontsize * flameCfg.fontwidth));
+  var fit = Math.floor(wp / 100 * fgWidth / (flameCfg.fontsize * flameCfg.fontwidth));
   var label = fit < 3 ? '' : it.name.length < fit ? it.name : it.name.slice(0, fit - 2) + '..';
   if (it.text.textContent !== label) it.text.textContent = label;
 }
@@ -107,8 +93,7 @@ function fgZoom(z) {
     it.g.classList.remove('hide');
     // Overlapping frames nearer the root are z's callers: shown dimmed, across the full width.
     var caller = flameCfg.inverted ? it.y < z.y : it.y > z.y;
-    if (caller) it.g.classList.add('parent');
-    else it.g.classList.remove('parent');
+    if (caller) it.g.classList.add('parent'); else it.g.classList.remove('parent');
     fgPlace(it, z.x, z.w);
   }
 }
@@ -131,12 +116,7 @@ function fgPromptSearch() {
 
 function fgDoSearch(term) {
   var re;
-  try {
-    re = new RegExp(term);
-  } catch (err) {
-    window.alert('Not a valid regular expression: ' + err.message);
-    return;
-  }
+  try { re = new RegExp(term); } catch (err) { window.alert('Not a valid regular expression: ' + err.message); return; }
   var items = fgLoad();
   fgClearHighlights();
   fgSearch = re;
@@ -148,19 +128,15 @@ function fgDoSearch(term) {
     }
   }
   // Matches nest (a match calling a match); count each sample once by merging the intervals.
-  spans.sort(function (a, b) {
-    return a.x - b.x;
-  });
-  var covered = 0,
-    reach = -1;
+  spans.sort(function (a, b) { return a.x - b.x; });
+  var covered = 0, reach = -1;
   for (var k = 0; k < spans.length; k++) {
-    var s = spans[k].x,
-      e = s + spans[k].w;
+    var s = spans[k].x, e = s + spans[k].w;
     if (e <= reach) continue;
     covered += e - Math.max(s, reach);
     reach = e;
   }
-  var pct = fgTotal > 0 ? (100 * covered) / fgTotal : 0;
+  var pct = fgTotal > 0 ? 100 * covered / fgTotal : 0;
   fgMatched.nodeValue = spans.length === 0 ? 'No matches' : 'Matched: ' + pct.toFixed(2) + '% (' + spans.length + ' frames)';
   fgSearchBtn.classList.add('show');
   fgSearchBtn.firstChild.nodeValue = 'Reset Search';
