@@ -4,18 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareShares, discoveries, runWobble, normalQuantile, normalUpperTail, shareInterval, type RunCounts } from '../engine/query/stats.js';
+import { mulberry32 } from './helpers.js';
 
-/** A seeded generator (mulberry32), so every run of the test sees the same draws. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run of the test sees the same draws. */
+const rng = mulberry32;
 
 /** Multinomial counts of `n` samples over `shares` (by inversion, one draw per sample). */
 function multinomial(r: () => number, n: number, shares: readonly number[]): number[] {
