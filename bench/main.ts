@@ -205,6 +205,12 @@ if (PEERS) {
   for (const r of await benchOneShot({ runs: RUNS, peers: PEERS, baseline: BASELINE === undefined ? undefined : { dir: BASELINE, name: baselineName } }))
     row(...r);
 }
+// False alarms of flame diff on an unchanged build, with 1, 3 and 5 runs per profile.
+if (args.includes('--noise')) {
+  const { benchNoise } = await import('./noise.js');
+  console.log('');
+  for (const r of await benchNoise({ profiles: Number(process.env.FLAME_BENCH_NOISE_PROFILES ?? 10), runs: [1, 3, 5] })) row(...r);
+}
 // 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
 if (args.includes('--daemon')) {
   const { benchDaemon } = await import('./daemon.js');
