@@ -5,7 +5,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
-import type { ProfileMeta } from '../protocol/types.js';
 import { readMetadata } from '../engine/cargo/target.js';
 import { configureLogging, logger } from '../common/log.js';
 import { checkSocketPath, daemonPaths, ensurePrivateDir, socketUnusable, trustedSocket } from '../common/paths.js';
@@ -126,17 +125,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   // The web page's WebSockets are clients like the socket's (web.ts); started on first web/url.
   const web = new WebServer({ workspaceRoot: root, attach: (reader, writer) => accept(reader, writer) });
-  // Profiles that `flame record` stores itself, with or without telling us (profile/added). Both
-  // ways may see one profile (a store that loses sight of a file for a moment takes it in again),
-  // so each id is announced once.
-  const announced = new Set<string>();
-  const announceAdded = (m: ProfileMeta) => {
-    if (announced.has(m.id)) return;
-    announced.add(m.id);
-    if (announced.size > 1000) announced.delete(announced.values().next().value!);
-    events.profileReady(undefined, m);
-  };
-  const storeWatch = watchStore(store, announceAdded);
+  // Profiles that `flame record` stores itself, with or without telling us (profile/added): the
+  // store takes each in once, whichever refresh finds it first, and every client hears of it.
+  store.onTakenIn((m) => events.profileReady(undefined, m));
+  const storeWatch = watchStore(store);
   const ctx: ServerContext = {
     workspaceRoot: root,
     socket: opts.stdio ? 'stdio' : paths.socket,
@@ -146,7 +138,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     store,
     sessions,
     shutdown,
-    onProfileAdded: announceAdded,
     queries: queries.handlers(),
     webUrl: () => web.url(),
   };

@@ -5,7 +5,6 @@ import { ResponseError, type MessageConnection } from 'vscode-jsonrpc';
 import * as P from '../../protocol/methods.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import { FLAME_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
-import type { ProfileMeta } from '../../protocol/types.js';
 import { takeIn, type Handler } from '../../engine/query/history-queries.js';
 import { describeFault, FlameError } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
@@ -24,7 +23,6 @@ export interface ServerContext {
   sessions: SessionManager;
   shutdown: () => void;
   /** A profile another process stored: tell every client (`profile/ready`). */
-  onProfileAdded: (meta: ProfileMeta) => void;
   /** The history's read-only methods (history-queries.ts), answered off the event loop. */
   queries: Map<string, Handler>;
   /** Start (once) the live web page's server and give its address. */
@@ -173,9 +171,8 @@ export function serve(conn: MessageConnection, ctx: ServerContext, clients: Clie
     return ctx.sessions.importRecording(p.perfData, { target, options: p.options }, gone.signal);
   });
   handle(P.ProfileAdded.type, async (p) => {
-    const { meta, added } = await takeIn(ctx.store, p.id);
-    for (const m of added) ctx.onProfileAdded(m);
-    return meta;
+    // Clients hear of it through the store's onTakenIn (daemon/main.ts), like any profile another process added.
+    return takeIn(ctx.store, p.id);
   });
   for (const [method, fn] of ctx.queries) {
     const type = P.requestType(method);

@@ -1,23 +1,20 @@
 // The daemon notices profiles that other processes add to its history (`flame record` writes
-// the store itself) by watching the store directory, so every client hears of them even when
-// the writer never told the daemon.
+// the store itself) by watching the store directory and refreshing the store, which announces
+// what it takes in (ProfileStore.onTakenIn), so every client hears of them even when the writer
+// never told the daemon.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import type { ProfileMeta } from '../../protocol/types.js';
 import { logger } from '../../common/log.js';
 import type { ProfileStore } from '../../engine/store/store.js';
 
-/** Call `onAdded` for each profile another process commits to `store`, until close(). */
-export function watchStore(store: ProfileStore, onAdded: (meta: ProfileMeta) => void): { close(): void } {
+/** Refresh `store` whenever another process commits a profile to it, until close(). */
+export function watchStore(store: ProfileStore): { close(): void } {
   const log = logger('store-watch');
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const scan = () => {
     timer = undefined;
-    store.refresh().then(
-      (added) => added.forEach(onAdded),
-      (err) => log.warn({ err }, 'reading the store directory failed'),
-    );
+    store.refresh().catch((err) => log.warn({ err }, 'reading the store directory failed'));
   };
   // A burst of renames (data, then meta) is one add: scan once it settles.
   const soon = () => {

@@ -89,17 +89,14 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
   return h;
 }
 
-/**
- * Take in a profile another process stored; the metas that are new to this process (for
- * `profile/ready`), and the one asked for.
- */
-export async function takeIn(store: ProfileStore, id: string): Promise<{ meta: ProfileMeta; added: ProfileMeta[] }> {
-  const added = await store.refresh();
+/** Take in a profile another process stored, and return its meta (the store announces what it takes in: onTakenIn). */
+export async function takeIn(store: ProfileStore, id: string): Promise<ProfileMeta> {
+  await store.refresh();
   const meta = store.list().find((m) => m.id === id);
   if (!meta)
     throw new FlameError(
       ErrorCodes.ProfileNotFound,
       `no profile '${id}' in ${path.relative(process.cwd(), store.dir) || store.dir}; \`flame profiles\` lists them`,
     );
-  return { meta, added };
+  return meta;
 }

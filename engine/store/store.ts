@@ -101,6 +101,15 @@ export class ProfileStore {
     return this.refreshing;
   }
 
+  /**
+   * Call `fn` with each profile this store takes in from another process, once per profile,
+   * whichever caller's refresh() found it (a query, `profile/added`, the directory watcher).
+   */
+  onTakenIn(fn: (meta: ProfileMeta) => void): void {
+    this.takenIn.push(fn);
+  }
+
+  private readonly takenIn: Array<(meta: ProfileMeta) => void> = [];
   private refreshing: Promise<ProfileMeta[]> | undefined;
   /** Ids this process is adding right now. */
   private readonly adding = new Set<string>();
@@ -133,6 +142,7 @@ export class ProfileStore {
     added.sort(byId);
     const last = this.metas.at(-1);
     if (last) this.lastIdMs = Math.max(this.lastIdMs, idMs(last.id));
+    for (const m of added) for (const fn of this.takenIn) fn(m);
     return added;
   }
 

@@ -9,6 +9,26 @@ pub struct Spec {
     pub takes_value: bool,
 }
 
+impl Spec {
+    /// An option that takes a value (`--title TEXT`, `--title=TEXT`).
+    pub const fn value(long: &'static str, short: Option<char>) -> Spec {
+        Spec {
+            long,
+            short,
+            takes_value: true,
+        }
+    }
+
+    /// A flag without a value (`--inverted`).
+    pub const fn flag(long: &'static str, short: Option<char>) -> Spec {
+        Spec {
+            long,
+            short,
+            takes_value: false,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Parsed {
     pub flags: HashMap<&'static str, bool>,
@@ -116,26 +136,10 @@ mod tests {
     use super::*;
 
     const SPECS: &[Spec] = &[
-        Spec {
-            long: "title",
-            short: None,
-            takes_value: true,
-        },
-        Spec {
-            long: "inverted",
-            short: Some('i'),
-            takes_value: false,
-        },
-        Spec {
-            long: "nthreads",
-            short: Some('n'),
-            takes_value: true,
-        },
-        Spec {
-            long: "quiet",
-            short: Some('q'),
-            takes_value: false,
-        },
+        Spec::value("title", None),
+        Spec::flag("inverted", Some('i')),
+        Spec::value("nthreads", Some('n')),
+        Spec::flag("quiet", Some('q')),
     ];
 
     fn args(a: &[&str]) -> Vec<String> {

@@ -11,66 +11,18 @@ use crate::{bad_input, usage, Failure};
 const HELP: &str = include_str!("../assets/help-fold.txt");
 
 const SPECS: &[Spec] = &[
-    Spec {
-        long: "pid",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "tid",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "kernel",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "jit",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "all",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "addrs",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "event-filter",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "skip-after",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "compat",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "nthreads",
-        short: Some('n'),
-        takes_value: true,
-    },
-    Spec {
-        long: "quiet",
-        short: Some('q'),
-        takes_value: false,
-    },
-    Spec {
-        long: "help",
-        short: Some('h'),
-        takes_value: false,
-    },
+    Spec::flag("pid", None),
+    Spec::flag("tid", None),
+    Spec::flag("kernel", None),
+    Spec::flag("jit", None),
+    Spec::flag("all", None),
+    Spec::flag("addrs", None),
+    Spec::value("event-filter", None),
+    Spec::value("skip-after", None),
+    Spec::value("compat", None),
+    Spec::value("nthreads", Some('n')),
+    Spec::flag("quiet", Some('q')),
+    Spec::flag("help", Some('h')),
 ];
 
 pub fn run(argv: &[String]) -> Result<u8, Failure> {

@@ -15,141 +15,33 @@ const OPTIONS_HELP: &str = include_str!("../assets/svg-options.txt");
 const TOO_MANY_FRAMES: u8 = 3;
 
 const SPECS: &[Spec] = &[
-    Spec {
-        long: "title",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "subtitle",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "inverted",
-        short: Some('i'),
-        takes_value: false,
-    },
-    Spec {
-        long: "reverse",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "min-width",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "minwidth",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "palette",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "colors",
-        short: Some('c'),
-        takes_value: true,
-    },
-    Spec {
-        long: "deterministic",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "hash",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "flamechart",
-        short: None,
-        takes_value: false,
-    },
-    Spec {
-        long: "notes",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "image-width",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "width",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "countname",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "nametype",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "font-size",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "fontsize",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "font-width",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "fontwidth",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "font-type",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "fonttype",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "frame-height",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "height",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "search-color",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "max-frames",
-        short: None,
-        takes_value: true,
-    },
-    Spec {
-        long: "help",
-        short: Some('h'),
-        takes_value: false,
-    },
+    Spec::value("title", None),
+    Spec::value("subtitle", None),
+    Spec::flag("inverted", Some('i')),
+    Spec::flag("reverse", None),
+    Spec::value("min-width", None),
+    Spec::value("minwidth", None),
+    Spec::value("palette", None),
+    Spec::value("colors", Some('c')),
+    Spec::flag("deterministic", None),
+    Spec::flag("hash", None),
+    Spec::flag("flamechart", None),
+    Spec::value("notes", None),
+    Spec::value("image-width", None),
+    Spec::value("width", None),
+    Spec::value("countname", None),
+    Spec::value("nametype", None),
+    Spec::value("font-size", None),
+    Spec::value("fontsize", None),
+    Spec::value("font-width", None),
+    Spec::value("fontwidth", None),
+    Spec::value("font-type", None),
+    Spec::value("fonttype", None),
+    Spec::value("frame-height", None),
+    Spec::value("height", None),
+    Spec::value("search-color", None),
+    Spec::value("max-frames", None),
+    Spec::flag("help", Some('h')),
 ];
 
 /** Where a numeric option's value must lie. */
