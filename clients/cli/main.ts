@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!Object.hasOwn(VERBS, verb)) {
-    process.stderr.write(`flame: unknown command '${verb}'. Run \`flame --help\` for the list.\n`);
+    process.stderr.write(`error: unknown command '${verb}'; run \`flame --help\` for the list\n`);
     return 2;
   }
   try {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import type { FunctionRow, LineRow } from '../../engine/query/query.js';
 import type { UnwindQuality } from '../../engine/profile/profile.js';
+import { terminal } from './term.js';
 
 export function pct(n: number, total: number): string {
   return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-';
@@ -68,9 +69,9 @@ export function qualityLine(q: UnwindQuality): string {
   return `unwind quality: ${parts.join(', ')}`;
 }
 
-/** Progress on stderr: one rewritten line on a terminal, plain lines otherwise. */
+/** Progress on stderr: one rewritten line on a terminal that takes escape codes, plain lines otherwise (a pipe, `TERM=dumb`). */
 export class Progress {
-  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly tty = terminal(process.stderr).ansi;
   private shown = false;
   private last = '';
 
@@ -78,7 +79,8 @@ export class Progress {
     if (message === this.last) return;
     this.last = message;
     if (this.tty) {
-      const cols = process.stderr.columns ?? 80;
+      // Read each time: the window may have been resized since.
+      const cols = terminal(process.stderr).columns;
       process.stderr.write(`\r\x1b[2K${`flame: ${message}`.slice(0, cols - 1)}`);
       this.shown = true;
     } else {

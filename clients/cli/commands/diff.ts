@@ -5,13 +5,16 @@ import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { rel, threadArg } from '../render.js';
+import { colorChoice, paint, terminal } from '../term.js';
 
-const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--manifest-path PATH]
+const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--manifest-path PATH]
 
 Compare two stored profiles (default: previous against latest). Counts are normalised to each
 profile's total; a row is marked * when the change is a discovery at a 5% false discovery
 rate over all the rows compared: beyond both profiles' run-to-run variation when they have
 several runs (\`flame record --runs N\`), beyond sampling noise alone when they have one.
+On a terminal a significant growth is red and a significant shrink green; changes within
+noise are dim. --color auto|always|never (NO_COLOR is honoured).
 `;
 
 const sharePct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -22,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     thread: { type: 'string' },
     json: { type: 'boolean' },
+    color: { type: 'string' },
     'manifest-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -32,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 2) throw new UsageError('flame diff takes at most two profiles');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive whole number');
+  const term = terminal(process.stdout, colorChoice(values.color));
   const [a, b] = positionals;
   const params: P.Diff.Params = { limit };
   if (a !== undefined) params.base = a;
@@ -48,15 +53,17 @@ export async function run(argv: string[]): Promise<number> {
     '',
     `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`,
   ];
-  for (const f of r.functions)
-    out.push(
-      `${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${deltaPct(f.deltaSelfShare).padStart(7)}${f.significant ? '*' : ' '} ${f.name}`,
-    );
+  /** The Δ column, marked and coloured by whether the change is real. */
+  const delta = (d: { deltaSelfShare: number; deltaTotalShare: number; significant: boolean }) => {
+    const text = `${deltaPct(d.deltaSelfShare).padStart(7)}${d.significant ? '*' : ' '}`;
+    if (!d.significant) return paint(term, 'dim', text);
+    const grew = d.deltaSelfShare > 0 || (d.deltaSelfShare === 0 && d.deltaTotalShare > 0);
+    return paint(term, grew ? 'red' : 'green', text);
+  };
+  for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${delta(f)} ${f.name}`);
   out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
   for (const l of r.lines) {
-    out.push(
-      `${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${deltaPct(l.deltaSelfShare).padStart(7)}${l.significant ? '*' : ' '} ${rel(l.file, process.cwd())}:${l.line}`,
-    );
+    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${delta(l)} ${rel(l.file, process.cwd())}:${l.line}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;

@@ -17,11 +17,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const unknown = argv.filter((a) => a !== '--stdio');
   if (unknown.length > 0) {
-    process.stderr.write(`flame lsp: unknown argument ${unknown[0]}; it takes only --stdio\n`);
+    process.stderr.write(`error: unknown argument ${unknown[0]} for flame lsp; it takes only --stdio\n`);
     return 2;
   }
   // A bug in one handler must not take the editor's annotations down: log it and go on.
-  const report = (err: unknown) => process.stderr.write(`flame lsp: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  const report = (err: unknown) => process.stderr.write(`error: internal error in flame lsp: ${(err as Error)?.stack ?? String(err)}\n`);
   process.on('unhandledRejection', report);
   process.on('uncaughtException', report);
   serveStdio();
