@@ -17,6 +17,9 @@ interface Counts {
   total: number;
 }
 interface DiffRow {
+  name?: string;
+  file?: string;
+  line?: number;
   significant: boolean;
   base: Counts;
   current: Counts;
@@ -69,7 +72,13 @@ export async function benchNoise(opts: { profiles: number; runs: number[] }): Pr
       let compared = 0;
       for (let i = 1; i < ids.length; i++) {
         const d = JSON.parse(flame(['diff', ids[i - 1]!, ids[i]!, '--json', '--limit', '100000', '--manifest-path', manifest], work, env)) as DiffJson;
-        const hits = [...d.functions, ...d.lines].filter((r) => r.significant).length;
+        const flagged = [...d.functions, ...d.lines].filter((r) => r.significant);
+        const hits = flagged.length;
+        // What was flagged, for whoever studies the false alarms (stderr: the table stays on stdout).
+        for (const r of flagged)
+          process.stderr.write(
+            `noise bench: N=${n}, diff ${i}: ${r.name ?? `${r.file}:${r.line}`} self ${r.base.self}→${r.current.self}, total ${r.base.total}→${r.current.total} (of ${d.base.samples}→${d.current.samples})\n`,
+          );
         oldAlarms += [...d.functions, ...d.lines].filter((r) => oldRule(d, r)).length;
         alarms += hits;
         if (hits > 0) diffsWithAlarm++;
@@ -84,7 +93,8 @@ export async function benchNoise(opts: { profiles: number; runs: number[] }): Pr
     return rows;
   } finally {
     load.kill('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.FLAME_BENCH_KEEP) process.stderr.write(`noise bench: the profiles are kept in ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
