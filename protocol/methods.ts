@@ -285,6 +285,17 @@ export interface DiffCounts {
   totalShare: number;
 }
 
+/** One row's change between two profiles; `significant` is `selfSignificant || totalSignificant`. */
+export interface DiffChange {
+  base: DiffCounts;
+  current: DiffCounts;
+  deltaSelfShare: number;
+  deltaTotalShare: number;
+  significant: boolean;
+  selfSignificant: boolean;
+  totalSignificant: boolean;
+}
+
 export namespace Diff {
   export const method = 'profile/diff';
   export interface Params {
@@ -298,8 +309,8 @@ export namespace Diff {
   export interface Result {
     base: { id: string; samples: number };
     current: { id: string; samples: number };
-    functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
-    lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
+    functions: Array<{ name: string } & DiffChange>;
+    lines: Array<{ file: string; line: number } & DiffChange>;
   }
   export const type = request<Params, Result>(method, {
     readOnly: true,

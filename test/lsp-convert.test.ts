@@ -87,6 +87,8 @@ test("a file's heat keeps its own lines and functions, with the diff's base shar
           deltaSelfShare: 0.4,
           deltaTotalShare: 0.48,
           significant: true,
+          selfSignificant: true,
+          totalSignificant: true,
         },
       ],
       lines: [
@@ -98,6 +100,8 @@ test("a file's heat keeps its own lines and functions, with the diff's base shar
           deltaSelfShare: 0.4,
           deltaTotalShare: 0.4,
           significant: true,
+          selfSignificant: true,
+          totalSignificant: true,
         },
       ],
     },

@@ -26,6 +26,9 @@ interface DiffRow {
   deltaTotalShare: number;
   /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
+  /** Which of the two moved beyond chance (`significant` is either). */
+  selfSignificant: boolean;
+  totalSignificant: boolean;
 }
 
 export interface FunctionDiff extends DiffRow {
@@ -142,7 +145,7 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     const deltaTotalShare = current.totalShare - base.totalShare;
     const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
     pValues.push(test('self'), test('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
+    return { base, current, deltaSelfShare, deltaTotalShare, significant: false, selfSignificant: false, totalSignificant: false };
   };
 
   const functions: FunctionDiff[] = [];
@@ -160,7 +163,11 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...lnRow(lineKey(rb), rb, undefined) });
 
   const found = discoveries(pValues);
-  [...functions, ...lines].forEach((r, i) => (r.significant = found[2 * i]! || found[2 * i + 1]!));
+  [...functions, ...lines].forEach((r, i) => {
+    r.selfSignificant = found[2 * i]!;
+    r.totalSignificant = found[2 * i + 1]!;
+    r.significant = r.selfSignificant || r.totalSignificant;
+  });
 
   const byDelta = (x: DiffRow, y: DiffRow) =>
     Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare) || Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare);
