@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { type Connection, send } from '../clients/connect.js';
 import { pct } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
@@ -77,7 +77,7 @@ test('code lenses: mix has its shares above its declaration; main-less lib.rs ha
   assert.ok(!got.some((l) => l.command?.title.startsWith('▶')), 'lib.rs has no fn main or #[test]');
 });
 
-test('main.rs gets lenses that profile its binary once or watch it', async () => {
+test('main.rs gets lenses (and code actions) that profile its binary once or watch it', async () => {
   const main = path.join(ws.work, 'src', 'main.rs');
   const muri = pathToFileURL(main).href;
   await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: muri, languageId: 'rust', version: 1, text: readFileSync(main, 'utf8') } });
@@ -91,6 +91,31 @@ test('main.rs gets lenses that profile its binary once or watch it', async () =>
       .findIndex((l) => l.startsWith('fn main')),
   );
   assert.deepEqual((once.command!.arguments![0] as { target: { bin: string } }).target.bin, 'hotspots');
+
+  // The same commands as code actions, for editors without lenses: at `fn main` and inside its body.
+  const actions = (u: string, line: number, only?: string[]) =>
+    lsp.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: u },
+      range: { start: pos(line), end: pos(line) },
+      context: { diagnostics: [], ...(only ? { only } : {}) },
+    }) as Promise<CodeAction[]>;
+  for (const line of [once.range.start.line, once.range.start.line + 2]) {
+    const got = await actions(muri, line);
+    const profile = got.find((a) => a.command?.command === 'flame.profileOnce');
+    assert.ok(profile && got.some((a) => a.command?.command === 'flame.watch'), JSON.stringify(got));
+    assert.equal(profile.kind, 'source.flame');
+    assert.deepEqual(profile.command!.arguments, once.command!.arguments, 'the action starts what the lens starts');
+    assert.ok(got.some((a) => a.command?.command === 'flame.openFlameGraph'));
+  }
+  assert.equal((await actions(muri, once.range.start.line, ['quickfix'])).length, 0, 'a client asking for quick fixes only gets none');
+  assert.ok((await actions(muri, once.range.start.line, ['source'])).length > 0, '`source` covers source.flame');
+  // lib.rs has no runnable item: the default target's profile.
+  const inLib = await actions(uri, 10);
+  assert.deepEqual(
+    inLib.filter((a) => a.command?.command === 'flame.profileOnce').map((a) => a.command!.arguments),
+    [[]],
+    JSON.stringify(inLib),
+  );
   await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: muri } });
 });
 

@@ -17,6 +17,11 @@ function functionLensTitle(name: string, f: FunctionHeat): string {
   return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples${was})`;
 }
 
+/** The session a runnable's lens or action starts: its own target, with the settings' target options, record options and features added. */
+export function runnableSpec(r: Runnable, settings: Settings): Runnable['spec'] {
+  return { ...r.spec, target: { ...settings.target, ...r.spec.target }, record: settings.record };
+}
+
 export function codeLenses(
   doc: Doc,
   heat: FileHeat | undefined,
@@ -34,8 +39,7 @@ export function codeLenses(
   }
   if (settings.lenses.targets) {
     for (const r of runnables) {
-      // Settings add record options and features to the lens's own target.
-      const spec = { ...r.spec, target: { ...settings.target, ...r.spec.target }, record: settings.record };
+      const spec = runnableSpec(r, settings);
       out.push({ range: range(r.line), command: { title: `▶ Profile ${r.label}`, command: Commands.profileOnce, arguments: [spec] } });
       out.push({ range: range(r.line), command: { title: '👁 Watch', command: Commands.watch, arguments: [spec] } });
     }
