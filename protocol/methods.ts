@@ -5,7 +5,7 @@
 // protocol/README.md documents each one (a test fails when one is missing).
 import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
-import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, RowChange, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
 import {
   check,
   checkCapabilities,
@@ -285,15 +285,15 @@ export interface DiffCounts {
   totalShare: number;
 }
 
-/** One row's change between two profiles; `significant` is `selfSignificant || totalSignificant`. */
-export interface DiffChange {
+/** A diff row's numbers: the shares on each side, their changes, and which changes are real. */
+export interface DiffRow {
   base: DiffCounts;
   current: DiffCounts;
   deltaSelfShare: number;
   deltaTotalShare: number;
+  /** `change.self.significant || change.total.significant`. */
   significant: boolean;
-  selfSignificant: boolean;
-  totalSignificant: boolean;
+  change: RowChange;
 }
 
 export namespace Diff {
@@ -309,8 +309,8 @@ export namespace Diff {
   export interface Result {
     base: { id: string; samples: number };
     current: { id: string; samples: number };
-    functions: Array<{ name: string } & DiffChange>;
-    lines: Array<{ file: string; line: number } & DiffChange>;
+    functions: Array<{ name: string } & DiffRow>;
+    lines: Array<{ file: string; line: number } & DiffRow>;
   }
   export const type = request<Params, Result>(method, {
     readOnly: true,

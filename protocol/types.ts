@@ -105,6 +105,22 @@ export interface RowNoise {
   runs?: { self: number[]; total: number[] };
 }
 
+/**
+ * A share's change between two profiles (current − base): its 95% interval, not corrected for
+ * the number of rows, and whether the diff calls it out, corrected (a discovery at a 5% false
+ * discovery rate over all the rows compared).
+ */
+export interface ShareChange extends ShareRange {
+  significant: boolean;
+}
+
+/** A diff row's changes of its self and total shares, and what the test knew ('sampling' when both profiles are one run). */
+export interface RowChange {
+  basis: 'runs' | 'sampling';
+  self: ShareChange;
+  total: ShareChange;
+}
+
 export interface FunctionRow {
   name: string;
   /** Samples whose innermost frame is this function. */

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CodeAction, CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, Diagnostic, Hover } from 'vscode-languageserver-protocol';
 import { type Connection, send } from '../clients/connect.js';
-import { pct } from '../clients/lsp/convert.js';
+import { pct, plusMinus } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
-import { daemonClient, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
+import { daemonClient, labelOf, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
 
 let ws: Workspace;
 let daemon: Connection;
@@ -24,13 +24,8 @@ let version = 1;
 /** The hot line of mix (1-based, on disk) that the edits test changed in the buffer: which one depends on the samples. */
 let editedLine = 0;
 
-const labelOf = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
-const hints = () =>
-  lsp.conn.sendRequest('textDocument/inlayHint', {
-    textDocument: { uri },
-    range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } },
-  }) as Promise<InlayHint[]>;
-const lenses = () => lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as Promise<CodeLens[]>;
+const hints = () => lsp.hints(uri);
+const lenses = () => lsp.lenses(uri);
 const edit = (range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string) =>
   lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ range, text }] });
 const pos = (line: number, character = 0) => ({ line, character });
@@ -61,7 +56,10 @@ test("the hot lines of mix carry inlay hints with the daemon's shares", async ()
   const got = await hints();
   const h = got.find((x) => x.position.line === hottest.line - 1);
   assert.ok(h, `a hint on line ${hottest.line}: ${JSON.stringify(got)}`);
-  assert.ok(labelOf(h).startsWith(`🔥 ${pct(hottest.self / lines.samples)}`), labelOf(h));
+  assert.ok(labelOf(h).startsWith(`🔥 ${pct(hottest.self / lines.samples)} ${plusMinus(hottest.noise!.self)}`), labelOf(h));
+  // One run: the band knows sampling noise only, and says so.
+  assert.match(labelOf(h), / \(sampling\)$/);
+  assert.match(String(h.tooltip), /± at 95%, sampling noise only \(one run\)/);
   // At the end of the line, and never on lines outside the workspace's sources.
   assert.equal(h.position.character, readFileSync(lib, 'utf8').split('\n')[hottest.line - 1]!.length);
 });
@@ -72,8 +70,8 @@ test('code lenses: mix has its shares above its declaration; main-less lib.rs ha
   const lens = got.find((l) => l.command?.title.includes('hotspots::mix'));
   assert.ok(lens, JSON.stringify(got.map((l) => l.command?.title)));
   assert.equal(lens.range.start.line, mix.line! - 1);
-  assert.ok(lens.command!.title.includes(`${pct(mix.self / top.samples)} self`), lens.command!.title);
-  assert.ok(lens.command!.title.includes(`(${mix.self} / ${mix.total} samples)`), lens.command!.title);
+  assert.ok(lens.command!.title.includes(`${pct(mix.self / top.samples)} ${plusMinus(mix.noise!.self)} self`), lens.command!.title);
+  assert.ok(lens.command!.title.includes(`(${mix.self} / ${mix.total} samples; ± at 95%, sampling only)`), lens.command!.title);
   assert.ok(!got.some((l) => l.command?.title.startsWith('▶')), 'lib.rs has no fn main or #[test]');
 });
 
@@ -258,7 +256,7 @@ test('a significant change against the previous profile: "(was …)" hints and r
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, lsp.received.indexOf(end) + 1);
   const diff = await send(daemon.conn, P.Diff.type, { current: meta.id, limit: 1000 });
   const up = diff.lines
-    .filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0)
+    .filter((l) => l.file === lib && l.change.self.significant && l.deltaSelfShare > 0 && l.current.self > 0)
     .sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
   assert.ok(up, `some line of lib.rs got significantly hotter: ${JSON.stringify(diff.lines.slice(0, 5))}`);
   const got = await hints();

@@ -6,6 +6,7 @@
 // for the variation between runs of one build; between two profiles of one run each, the test
 // knows sampling noise only.
 import type { ProfileData } from '../profile/profile.js';
+import type { RowChange } from '../../protocol/types.js';
 import { compareShares, discoveries, type RunCounts } from './stats.js';
 import { functionRuns, lineKey, lineRuns, profileWobble, runTotals, type RowRuns } from './noise.js';
 import { hotLines, memoized, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
@@ -26,9 +27,8 @@ interface DiffRow {
   deltaTotalShare: number;
   /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
-  /** Which of the two moved beyond chance (`significant` is either). */
-  selfSignificant: boolean;
-  totalSignificant: boolean;
+  /** Each share's change with its interval and its own verdict (`significant` is either of them). */
+  change: RowChange;
 }
 
 export interface FunctionDiff extends DiffRow {
@@ -143,9 +143,16 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
-    pValues.push(test('self'), test('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant: false, selfSignificant: false, totalSignificant: false };
+    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2);
+    const self = test('self');
+    const total = test('total');
+    pValues.push(self.p, total.p);
+    const change: RowChange = {
+      basis: self.basis,
+      self: { low: self.low, high: self.high, significant: false },
+      total: { low: total.low, high: total.high, significant: false },
+    };
+    return { base, current, deltaSelfShare, deltaTotalShare, significant: false, change };
   };
 
   const functions: FunctionDiff[] = [];
@@ -164,9 +171,9 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
 
   const found = discoveries(pValues);
   [...functions, ...lines].forEach((r, i) => {
-    r.selfSignificant = found[2 * i]!;
-    r.totalSignificant = found[2 * i + 1]!;
-    r.significant = r.selfSignificant || r.totalSignificant;
+    r.change.self.significant = found[2 * i]!;
+    r.change.total.significant = found[2 * i + 1]!;
+    r.significant = r.change.self.significant || r.change.total.significant;
   });
 
   const byDelta = (x: DiffRow, y: DiffRow) =>

@@ -57,8 +57,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!significant) return paint(term, 'dim', text);
     return paint(term, change > 0 ? 'red' : 'green', text);
   };
-  const cells = (d: P.DiffChange) =>
-    `${sharePct(d.base.selfShare).padStart(7)} ${sharePct(d.current.selfShare).padStart(7)} ${delta(d.deltaSelfShare, d.selfSignificant)}${delta(d.deltaTotalShare, d.totalSignificant)}`;
+  const cells = (d: P.DiffRow) =>
+    `${sharePct(d.base.selfShare).padStart(7)} ${sharePct(d.current.selfShare).padStart(7)} ${delta(d.deltaSelfShare, d.change.self.significant)}${delta(d.deltaTotalShare, d.change.total.significant)}`;
   for (const f of r.functions) out.push(`${cells(f)} ${f.name}`);
   out.push('', heading('line'));
   for (const l of r.lines) out.push(`${cells(l)} ${rel(l.file, process.cwd())}:${l.line}`);
