@@ -2,7 +2,7 @@
 // posted as, the push setting from Cargo.toml (real cargo metadata), and the durable queue against
 // a server that refuses connections. The real server is test/integration/pyroscope.test.ts's.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +19,9 @@ import { ProfileStore } from '../engine/store/store.js';
 import { topFunctions } from '../engine/query/query.js';
 import type { ProfileMeta } from '../protocol/types.js';
 import { ErrorCodes, FlameError } from '../protocol/errors.js';
+import { evaluate } from '../engine/doctor/checks.js';
+import { gatherFacts } from '../engine/doctor/doctor.js';
+import { startDaemon } from './daemon-fixture.js';
 import { FIXTURES, runCmd, runFlame, scratch } from './helpers.js';
 
 const FACTS = { host: 'ci-runner-7', flameVersion: '0.1.0' };
@@ -297,4 +300,81 @@ test("flame push without a running server: exit 1 with PushFailed's message; fla
   const bad = await runFlame(['push', '--to', 'localhost:4040'], { cwd: ws, env });
   assert.equal(bad.exitCode, 1);
   assert.match(bad.stderr, /--to: 'localhost:4040' is not an http or https URL|is not a URL/);
+});
+
+/** Resolve with `probe()`'s value once it is defined; poll every 100 ms for at most `ms`. */
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+  for (const end = Date.now() + ms; ;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the daemon pushes a profile another process stored (the setting on), keeps it queued while the server refuses, and retries it when it starts', async () => {
+  const ws = scratch('flame-push-daemon-');
+  cpSync(path.join(FIXTURES, 'hotspots'), ws, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
+  const url = `http://127.0.0.1:${await refusingPort()}`;
+  const manifest = path.join(ws, 'Cargo.toml');
+  writeFileSync(manifest, `${readFileSync(manifest, 'utf8')}\n[package.metadata.flame.push]\nurl = "${url}"\nlabels = { team = "perf" }\n`);
+  const d = await startDaemon({ prefix: 'flame-push', workspace: ws, env: { FLAME_PUSH_ATTEMPTS: '1' } });
+  try {
+    // A profile arrives as another process's add does: its data, then its meta, renamed into place.
+    const hist = historyDir(path.join(ws, 'target'));
+    mkdirSync(hist, { recursive: true });
+    const [data, metaFile] = readdirSync(path.join(FIXTURES, 'store-format2')).sort((a, b) => (a.endsWith('.gz') ? -1 : b.endsWith('.gz') ? 1 : 0));
+    cpSync(path.join(FIXTURES, 'store-format2', data!), path.join(hist, data!));
+    cpSync(path.join(FIXTURES, 'store-format2', metaFile!), path.join(hist, `${metaFile}.tmp-1-x`));
+    renameSync(path.join(hist, `${metaFile}.tmp-1-x`), path.join(hist, metaFile!));
+    const id = metaFile!.replace(/\.meta\.json$/, '');
+    const queue = new PushQueue(queueDir(path.join(ws, 'target')));
+    const entry = await until(
+      async () => (await queue.list()).find((e) => e.id === id && e.state === 'queued' && e.error !== undefined),
+      'the daemon to try the push',
+    );
+    assert.equal(entry.dest.url, url);
+    assert.equal(entry.labels.team, 'perf');
+    assert.match(entry.error!, /ECONNREFUSED/);
+    const list = await runFlame(['profiles', '--json'], { cwd: ws, env: d.env });
+    const r = JSON.parse(list.stdout) as { push: Record<string, Array<{ url: string; state: string }>> };
+    assert.deepEqual(
+      r.push[id]?.map((p) => [p.url, p.state]),
+      [[url, 'queued']],
+    );
+    // A new daemon retries what is queued when it starts.
+    await d.stop();
+    await d.restart();
+    await until(async () => ((await queue.list()).find((e) => e.id === id)?.attempts ?? 0) >= 2 || undefined, 'the restarted daemon to retry the push');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('flame doctor: the push server check warns, with the fix, when the configured server does not answer', async () => {
+  const ws = scratch('flame-push-doctor-');
+  const url = `http://127.0.0.1:${await refusingPort()}`;
+  writeFileSync(path.join(ws, 'Cargo.toml'), `[package]\nname = "d"\nversion = "0.1.0"\nedition = "2021"\n\n[package.metadata.flame.push]\nurl = "${url}"\n`);
+  mkdirSync(path.join(ws, 'src'));
+  writeFileSync(path.join(ws, 'src', 'main.rs'), 'fn main() {}\n');
+  const facts = await gatherFacts({ cwd: ws });
+  assert.deepEqual(
+    facts.push?.servers.map((s) => [s.url, s.ok]),
+    [[url, false]],
+  );
+  const c = evaluate(facts).find((x) => x.name === 'push server')!;
+  assert.equal(c.essential, false);
+  assert.match(c.detail, /cannot reach it: ECONNREFUSED/);
+  assert.match(c.fix!, /profiles stay queued/);
+  // A setting flame cannot use is the same warning, naming the key.
+  const bad = evaluate({ ...facts, push: { servers: [], problem: "[package.metadata.flame.push] in /x/Cargo.toml: unknown key 'urll'" } }).find(
+    (x) => x.name === 'push server',
+  )!;
+  assert.deepEqual([bad.ok, bad.essential], [false, false]);
+  assert.match(bad.fix!, /correct \[workspace.metadata.flame.push\]/);
+  assert.equal(
+    evaluate({ ...facts, push: undefined }).some((x) => x.name === 'push server'),
+    false,
+    'no setting, no check',
+  );
 });

@@ -12,6 +12,8 @@ export interface SendOptions {
   maxDelayMs?: number;
   /** Per request (default 30 s). */
   timeoutMs?: number;
+  /** Ends the push (and its waits) early: a stopping daemon's. The push then fails as transient. */
+  signal?: AbortSignal;
   /** Told before each retry's wait. */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -41,17 +43,21 @@ export async function postIngest(dest: Destination, query: string, body: string,
   const url = `${dest.url}/ingest?${query}`;
   let reason = '';
   let status: number | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  let tried = 0;
+  for (let attempt = 1; attempt <= attempts && !opts.signal?.aborted; attempt++) {
     if (attempt > 1) {
       const delayMs = backoffDelay(attempt - 1, opts.baseDelayMs ?? 500, opts.maxDelayMs ?? 8000);
       opts.onRetry?.({ attempt, delayMs, reason });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await wait(delayMs, opts.signal);
+      if (opts.signal?.aborted) break;
     }
+    tried = attempt;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+      const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+      res = await fetch(url, { method: 'POST', headers, body, signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout });
     } catch (err) {
-      reason = networkReason(err);
+      reason = opts.signal?.aborted ? 'stopped' : networkReason(err);
       status = undefined;
       continue;
     }
@@ -64,12 +70,45 @@ export async function postIngest(dest: Destination, query: string, body: string,
       throw new FlameError(ErrorCodes.PushFailed, `${dest.url} refused the profile: ${reason}`, { data });
     }
   }
-  const data: PushFailure = { transient: true, attempts, ...(status === undefined ? {} : { status }) };
+  const data: PushFailure = { transient: true, attempts: tried, ...(status === undefined ? {} : { status }) };
   throw new FlameError(
     ErrorCodes.PushFailed,
-    `${dest.url} did not take the profile after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}; it stays queued and is pushed again by the next \`flame push\` or daemon start`,
+    `${dest.url} did not take the profile after ${tried} attempt${tried === 1 ? '' : 's'}: ${reason || 'stopped'}; it stays queued and is pushed again by the next \`flame push\` or daemon start`,
     { data },
   );
+}
+
+/**
+ * Whether the server answers (`flame doctor`): a GET of its /ready, signed in as a push would be.
+ * Any answer below 500 means it is there (a server behind a gateway may not serve /ready).
+ */
+export async function probeServer(dest: Destination, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; ok: boolean; detail: string }> {
+  let headers: Record<string, string>;
+  try {
+    headers = { 'User-Agent': 'flame', ...authHeaders(dest, env) };
+  } catch (err) {
+    return { url: dest.url, ok: false, detail: (err as Error).message };
+  }
+  try {
+    const res = await fetch(`${dest.url}/ready`, { headers, signal: AbortSignal.timeout(5000) });
+    const text = (await res.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 120);
+    return { url: dest.url, ok: res.status < 500, detail: `GET /ready answered ${res.status}${text ? ` (${text})` : ''}` };
+  } catch (err) {
+    return { url: dest.url, ok: false, detail: `cannot reach it: ${networkReason(err)}` };
+  }
+}
+
+/** Resolve after `ms`, or at once when `signal` aborts. */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Whether an error is a push that may succeed later. */

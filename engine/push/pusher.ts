@@ -79,15 +79,18 @@ export async function pushProfile(store: ProfileStore, queue: PushQueue, meta: P
   return sendEntry(store, queue, entry, meta, opts);
 }
 
+export interface DrainOptions extends PushOptions {
+  /** Entries not to try now (the one a caller has just tried). */
+  skip?: (e: QueueEntry) => boolean;
+  /** Stop at the first push that stays queued: its server is down, and the rest would wait on their retries for nothing. */
+  stopOnTransient?: boolean;
+}
+
 /**
  * Push every queued entry (oldest first), each to its own destination; entries of profiles that
  * left the history (retention, `cargo clean`) are removed. Never throws for one entry's failure.
  */
-export async function drainQueue(
-  store: ProfileStore,
-  queue: PushQueue,
-  opts: PushOptions & { skip?: (e: QueueEntry) => boolean } = {},
-): Promise<PushOutcome[]> {
+export async function drainQueue(store: ProfileStore, queue: PushQueue, opts: DrainOptions = {}): Promise<PushOutcome[]> {
   await store.refresh();
   const kept = new Map(store.list().map((m) => [m.id, m]));
   const out: PushOutcome[] = [];
@@ -98,7 +101,9 @@ export async function drainQueue(
       continue;
     }
     if (e.state !== 'queued' || opts.skip?.(e)) continue;
-    out.push(await sendEntry(store, queue, e, meta, opts).catch((err) => failedOutcome(e, err)));
+    const o = await sendEntry(store, queue, e, meta, opts).catch((err) => failedOutcome(e, err));
+    out.push(o);
+    if (opts.stopOnTransient && o.state === 'queued') break;
   }
   return out;
 }

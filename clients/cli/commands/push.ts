@@ -80,7 +80,11 @@ export async function run(argv: string[]): Promise<number> {
     force: values.force,
   });
   // The one just tried is not tried again at once.
-  const others = await pusher.drainQueue(store, queue, { send, skip: (e) => e.id === mine.id && e.dest.url === dest.url && e.dest.tenant === dest.tenant });
+  const others = await pusher.drainQueue(store, queue, {
+    send,
+    stopOnTransient: true,
+    skip: (e) => e.id === mine.id && e.dest.url === dest.url && e.dest.tenant === dest.tenant,
+  });
   const all = [mine, ...others];
   if (values.json) process.stdout.write(`${JSON.stringify({ pushed: all })}\n`);
   else {
