@@ -95,9 +95,11 @@ test("sample rate: from perf's periods for time events, so the server reads CPU 
   assert.equal(nanosPerSample(997), 1003009);
   assert.equal(nanosPerSample(0), 0);
   const q = new URLSearchParams(ingestQuery(pushIdentity(meta(), 1e9 * (997 / 997), FACTS), meta()));
-  // The run's time range: it ended when stored (rounded up) and lasted durationMs.
-  assert.equal(q.get('from'), String(Math.floor((Date.parse('2026-12-02T12:00:10.500Z') - 2500) / 1000)));
-  assert.equal(q.get('until'), String(Math.ceil(Date.parse('2026-12-02T12:00:10.500Z') / 1000)));
+  // The run's time range in milliseconds: it ended when stored and lasted durationMs; each piece
+  // starts a millisecond after the one before.
+  assert.equal(q.get('from'), String(Date.parse('2026-12-02T12:00:08.000Z')));
+  assert.equal(q.get('until'), String(Date.parse('2026-12-02T12:00:10.500Z')));
+  assert.equal(new URLSearchParams(ingestQuery(pushIdentity(meta(), 1e9, FACTS), meta(), 3)).get('from'), String(Date.parse('2026-12-02T12:00:08.003Z')));
   assert.equal(q.get('sampleRate'), '997');
   assert.equal(q.get('format'), 'folded');
 });

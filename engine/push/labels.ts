@@ -126,15 +126,18 @@ export function ingestName(id: PushIdentity): string {
 }
 
 /**
- * The query of POST /ingest for one piece of the profile: name, the time range in unix seconds
- * (the run's, ending when it was stored), folded text, and the sample rate.
+ * The query of POST /ingest for piece `piece` of the profile: name, the time range in unix
+ * milliseconds (the run's, ending when it was stored), folded text, and the sample rate. Each
+ * piece starts one millisecond after the one before: Pyroscope's querier keeps one profile per
+ * series and timestamp (it removes replicas' copies so), so pieces of one time would count once.
  */
-export function ingestQuery(id: PushIdentity, meta: Pick<ProfileMeta, 'createdAt' | 'durationMs'>): string {
+export function ingestQuery(id: PushIdentity, meta: Pick<ProfileMeta, 'createdAt' | 'durationMs'>, piece = 0): string {
   const end = Date.parse(meta.createdAt);
-  const from = Math.floor((end - (meta.durationMs ?? 0)) / 1000);
-  const until = Math.max(from + 1, Math.ceil(end / 1000));
+  const from = Math.round(end - (meta.durationMs ?? 0)) + piece;
+  const until = Math.max(from + 1, end);
   const q = new URLSearchParams({
     name: ingestName(id),
+    // 13 digits: Pyroscope reads them as milliseconds.
     from: String(from),
     until: String(until),
     format: 'folded',

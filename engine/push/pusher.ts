@@ -128,13 +128,12 @@ async function sendEntry(store: ProfileStore, queue: PushQueue, entry: QueueEntr
   if (!release) return outcome('busy', entry.pieces ?? 0, 'another flame process is pushing this profile now');
   try {
     const bodies = foldedBodies(data, opts.limits);
-    const query = ingestQuery(id, meta);
     let e: QueueEntry = { ...entry, pieces: bodies.length, attempts: entry.attempts + 1 };
     delete e.error;
     await queue.save(e);
     try {
       for (let i = e.piecesDone; i < bodies.length; i++) {
-        await postIngest(e.dest, query, bodies[i]!, opts.send);
+        await postIngest(e.dest, ingestQuery(id, meta, i), bodies[i]!, opts.send);
         e = { ...e, piecesDone: i + 1 };
         await queue.save(e);
       }
