@@ -263,7 +263,7 @@ export const CHECKS: readonly CheckEntry[] = [
         ? undefined
         : f.push?.problem !== undefined
           ? 'correct [workspace.metadata.flame.push] / [package.metadata.flame.push] in Cargo.toml (README: flame push)'
-          : 'start the server, or correct the url of [workspace.metadata.flame.push]; until it answers, profiles stay queued in target/flame/push/ and `flame push` retries them',
+          : 'start the server, or correct the url of the push setting ([workspace.metadata.flame.push] or [package.metadata.flame.push] in Cargo.toml); until it answers, profiles stay queued in target/flame/push/ and `flame push` retries them',
   },
 ];
 
