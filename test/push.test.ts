@@ -2,7 +2,7 @@
 // posted as, the push setting from Cargo.toml (real cargo metadata), and the durable queue against
 // a server that refuses connections. The real server is test/integration/pyroscope.test.ts's.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -179,22 +179,33 @@ test('the queue: a push to a server that refuses connections is kept on disk, re
     [[m.id, 'queued']],
   );
   assert.equal((await again.list())[0]?.attempts, 2);
-  // No lock is left behind, and nothing else was written there.
-  assert.deepEqual(
-    readdirSync(queueDir(targetDir)).filter((n) => !n.endsWith('.json')),
-    [],
-  );
+  // No lock is left behind: the entry and the bodies it will post are all there is.
+  const [file] = readdirSync(queueDir(targetDir)).filter((n) => n.endsWith('.json'));
+  assert.deepEqual(readdirSync(queueDir(targetDir)).sort(), [file, `${file}.payload.gz`]);
   // The profile itself is still in the history.
   assert.deepEqual(
     topFunctions(await store.get(m.id), { limit: 1 }).map((f) => f.name),
     ['hotspots::mix'],
   );
+  // The history's retention removes the profile: the queued push keeps its own bodies, so it is
+  // still queued, and still tried.
+  for (const n of readdirSync(historyDir(targetDir))) rmSync(path.join(historyDir(targetDir), n));
+  const afterRetention = await drainQueue(await ProfileStore.open(historyDir(targetDir)), again, { send: { attempts: 1 } });
+  assert.deepEqual(
+    afterRetention.map((o) => [o.id, o.state, o.pieces]),
+    [[m.id, 'queued', 1]],
+  );
+  const payload = await again.readPayload((await again.list())[0]!);
+  assert.equal(payload?.bodies.join(''), toFolded(await store.get(m.id)), 'the bodies queued are the profile as it was');
 });
 
 test("the queue's lock: held by a live process it is left alone; left by a dead one it is taken over", async () => {
   const { targetDir, store, meta: m } = await fixtureHistory();
   const queue = new PushQueue(queueDir(targetDir));
-  const entry = await queue.enqueue(m.id, { url: 'http://127.0.0.1:1' }, { app: 'hotspots', labels: {} });
+  const entry = await queue.enqueue(m.id, { url: 'http://127.0.0.1:1' }, { app: 'hotspots', labels: {}, sampleRate: 997 }, () => ({
+    createdAt: m.createdAt,
+    bodies: ['main 1\n'],
+  }));
   const release = await queue.claim(entry);
   assert.ok(release);
   assert.equal(await queue.claim(entry), undefined, 'this process holds it');

@@ -1,17 +1,18 @@
-// A stored profile pushed to Grafana Pyroscope through the durable queue: queued first, then sent
-// piece by piece, its entry rewritten after each piece the server takes. `flame push` and the
-// daemon's push setting both go through here, so a push either of them could not finish is
-// finished by the next one.
+// A stored profile pushed to Grafana Pyroscope through the durable queue: queued first (its
+// labels and bodies fixed then), then sent piece by piece, its entry rewritten after each piece
+// the server takes. `flame push` and the daemon's push setting both go through here, so a push
+// either of them could not finish is finished by the next one.
 import os from 'node:os';
 import type { ProfileMeta, PushState } from '../../protocol/types.js';
 import { FLAME_VERSION } from '../../protocol/version.js';
 import { ErrorCodes, FlameError, isFlameError } from '../../common/errors.js';
+import type { ProfileData } from '../profile/profile.js';
 import type { ProfileStore } from '../store/store.js';
 import { foldedBodies, type ChunkLimits } from './body.js';
 import type { Destination } from './config.js';
-import { ingestQuery, nanosPerSample, profileTypeId, pushIdentity, sampleRateOf, type LabelOptions, type PushFacts, type PushIdentity } from './labels.js';
+import { ingestQuery, nanosPerSample, profileTypeId, pushIdentity, type LabelOptions, type PushFacts, type PushIdentity } from './labels.js';
 import { isTransient, postIngest, type SendOptions } from './push.js';
-import type { PushQueue, QueueEntry } from './queue.js';
+import type { Payload, PushQueue, QueueEntry } from './queue.js';
 
 /** What became of one profile's push; `flame push --json` prints these. */
 export interface PushOutcome {
@@ -64,19 +65,33 @@ export function pushFacts(env: NodeJS.ProcessEnv = process.env): PushFacts {
   return facts;
 }
 
-/** Queue `meta`'s profile for `dest` (labels fixed now) and push it. */
+/**
+ * Queue `meta`'s profile for `dest` and push it. Labels and bodies are fixed when it is first
+ * queued; a push that failed (refused) is prepared again from the profile, as the setting or
+ * flags may have been fixed since, and `force` pushes again one already pushed.
+ */
 export async function pushProfile(store: ProfileStore, queue: PushQueue, meta: ProfileMeta, dest: Destination, opts: PushOptions = {}): Promise<PushOutcome> {
   const data = await store.get(meta.id);
   const identity = pushIdentity(meta, data.totalPeriod, pushFacts(), opts);
-  let entry = await queue.enqueue(meta.id, dest, identity);
-  if (opts.force && entry.state !== 'queued') {
-    entry = { ...entry, app: identity.app, labels: identity.labels, state: 'queued', piecesDone: 0 };
-    await queue.save(entry);
-  } else if (entry.state === 'failed') {
-    // Asked for by name: a refusal is tried again (credentials or labels may have been fixed).
-    entry = { ...entry, state: 'queued' };
+  const payload = () => payloadOf(meta, data, opts);
+  const first = await queue.enqueue(meta.id, dest, identity, payload);
+  const release = await queue.claim(first);
+  if (!release) return outcomeOf(first, 'busy', 'another flame process is pushing this profile now');
+  try {
+    let e = (await queue.get(meta.id, dest)) ?? first;
+    if (e.state === 'pushed' && !opts.force) return outcomeOf(e, 'pushed');
+    if (e.state !== 'queued' || opts.force) {
+      const same = e.app === identity.app && JSON.stringify(e.labels) === JSON.stringify(identity.labels);
+      // A refusal part-way keeps the pieces the server took, unless what they are filed under changed.
+      const piecesDone = e.state === 'failed' && same && !opts.force ? e.piecesDone : 0;
+      e = { ...e, app: identity.app, labels: identity.labels, sampleRate: identity.sampleRate, state: 'queued', piecesDone };
+      await queue.savePayload(e, payload());
+      await queue.save(e);
+    }
+    return await sendClaimed(queue, e, opts);
+  } finally {
+    await release();
   }
-  return sendEntry(store, queue, entry, meta, opts);
 }
 
 export interface DrainOptions extends PushOptions {
@@ -87,81 +102,84 @@ export interface DrainOptions extends PushOptions {
 }
 
 /**
- * Push every queued entry (oldest first), each to its own destination; entries of profiles that
- * left the history (retention, `cargo clean`) are removed. Never throws for one entry's failure.
+ * Push every queued entry (oldest first), each to its own destination, from its own payload:
+ * one whose profile left the history since (retention, `cargo clean`) is pushed all the same.
+ * Finished entries of profiles that left the history are removed. Never throws for one entry.
  */
 export async function drainQueue(store: ProfileStore, queue: PushQueue, opts: DrainOptions = {}): Promise<PushOutcome[]> {
   await store.refresh();
-  const kept = new Map(store.list().map((m) => [m.id, m]));
+  const kept = new Set(store.list().map((m) => m.id));
   const out: PushOutcome[] = [];
   for (const e of await queue.list()) {
-    const meta = kept.get(e.id);
-    if (!meta) {
-      await queue.remove(e);
+    if (e.state !== 'queued') {
+      if (!kept.has(e.id)) await queue.remove(e);
       continue;
     }
-    if (e.state !== 'queued' || opts.skip?.(e)) continue;
-    const o = await sendEntry(store, queue, e, meta, opts).catch((err) => failedOutcome(e, err));
+    if (opts.skip?.(e)) continue;
+    const release = await queue.claim(e);
+    if (!release) continue;
+    let o: PushOutcome;
+    try {
+      const now = await queue.get(e.id, e.dest);
+      if (now?.state !== 'queued') continue;
+      o = await sendClaimed(queue, now, opts).catch((err) => outcomeOf(now, 'queued', (err as Error)?.message ?? String(err)));
+    } finally {
+      await release();
+    }
     out.push(o);
     if (opts.stopOnTransient && o.state === 'queued') break;
   }
   return out;
 }
 
-async function sendEntry(store: ProfileStore, queue: PushQueue, entry: QueueEntry, meta: ProfileMeta, opts: PushOptions): Promise<PushOutcome> {
-  const data = await store.get(meta.id);
-  const id: PushIdentity = { app: entry.app, type: 'cpu', labels: entry.labels, sampleRate: sampleRateOf(meta.event, data.totalSamples, data.totalPeriod) };
-  const outcome = (state: PushOutcome['state'], pieces: number, error?: string): PushOutcome => ({
-    id: meta.id,
-    url: entry.dest.url,
-    state,
-    app: id.app,
-    labels: id.labels,
-    profileType: profileTypeId(id.sampleRate),
-    sampleRate: id.sampleRate,
-    nanosPerSample: nanosPerSample(id.sampleRate),
-    pieces,
-    ...(error === undefined ? {} : { error }),
-  });
-  if (entry.state === 'pushed') return outcome('pushed', entry.pieces ?? 0);
-  const release = await queue.claim(entry);
-  if (!release) return outcome('busy', entry.pieces ?? 0, 'another flame process is pushing this profile now');
-  try {
-    const bodies = foldedBodies(data, opts.limits);
-    let e: QueueEntry = { ...entry, pieces: bodies.length, attempts: entry.attempts + 1 };
-    delete e.error;
-    await queue.save(e);
-    try {
-      for (let i = e.piecesDone; i < bodies.length; i++) {
-        await postIngest(e.dest, ingestQuery(id, meta, i), bodies[i]!, opts.send);
-        e = { ...e, piecesDone: i + 1 };
-        await queue.save(e);
-      }
-    } catch (err) {
-      if (!isFlameError(err)) throw err;
-      e = { ...e, state: isTransient(err) ? 'queued' : 'failed', error: err.message };
-      await queue.save(e);
-      return outcome(e.state, bodies.length, err.message);
-    }
-    e = { ...e, state: 'pushed' };
-    await queue.save(e);
-    return outcome('pushed', bodies.length);
-  } finally {
-    await release();
-  }
+/** The profile's bodies and time range, as the queue keeps them until the server has them. */
+function payloadOf(meta: ProfileMeta, data: ProfileData, opts: PushOptions): Payload {
+  const p: Payload = { createdAt: meta.createdAt, bodies: foldedBodies(data, opts.limits) };
+  if (meta.durationMs !== undefined) p.durationMs = meta.durationMs;
+  return p;
 }
 
-function failedOutcome(e: QueueEntry, err: unknown): PushOutcome {
+/** Send what is left of a queued entry whose lock the caller holds. */
+async function sendClaimed(queue: PushQueue, entry: QueueEntry, opts: PushOptions): Promise<PushOutcome> {
+  const payload = await queue.readPayload(entry);
+  if (!payload) {
+    const e: QueueEntry = { ...entry, state: 'failed', error: 'its queued bodies are gone from the push queue: push it again by name' };
+    await queue.save(e);
+    return outcomeOf(e, 'failed', e.error);
+  }
+  const id: PushIdentity = { app: entry.app, type: 'cpu', labels: entry.labels, sampleRate: entry.sampleRate };
+  let e: QueueEntry = { ...entry, pieces: payload.bodies.length, attempts: entry.attempts + 1 };
+  delete e.error;
+  await queue.save(e);
+  try {
+    for (let i = e.piecesDone; i < payload.bodies.length; i++) {
+      await postIngest(e.dest, ingestQuery(id, payload, i), payload.bodies[i]!, opts.send);
+      e = { ...e, piecesDone: i + 1 };
+      await queue.save(e);
+    }
+  } catch (err) {
+    if (!isFlameError(err)) throw err;
+    e = { ...e, state: isTransient(err) ? 'queued' : 'failed', error: err.message };
+    await queue.save(e);
+    return outcomeOf(e, e.state, err.message);
+  }
+  e = { ...e, state: 'pushed' };
+  await queue.save(e);
+  await queue.dropPayload(e);
+  return outcomeOf(e, 'pushed');
+}
+
+function outcomeOf(e: QueueEntry, state: PushOutcome['state'], error?: string): PushOutcome {
   return {
     id: e.id,
     url: e.dest.url,
-    state: 'queued',
+    state,
     app: e.app,
     labels: e.labels,
-    profileType: '',
-    sampleRate: 0,
-    nanosPerSample: 0,
+    profileType: profileTypeId(e.sampleRate),
+    sampleRate: e.sampleRate,
+    nanosPerSample: nanosPerSample(e.sampleRate),
     pieces: e.pieces ?? 0,
-    error: (err as Error)?.message ?? String(err),
+    ...(error === undefined ? {} : { error }),
   };
 }

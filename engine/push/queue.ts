@@ -1,10 +1,12 @@
-// The push queue on disk, `<target dir>/flame/push/`: one small JSON file per (profile,
-// destination), written before the first attempt and rewritten after each piece the server takes,
-// so a profile whose push failed (server down, daemon killed) is still queued on the next
-// `flame push` or daemon start, and a push cut short resumes after its last piece. The daemon and
-// `flame push` share it: a lock file per entry, claimed with link(2), keeps two processes from
-// pushing one profile twice.
+// The push queue on disk, `<target dir>/flame/push/`: per (profile, destination) a small JSON
+// entry, rewritten after each piece the server takes, and the bodies to post (gzipped), written
+// once before the first attempt and removed once the server has them all. So a profile whose push
+// failed (server down, daemon killed) is still queued on the next `flame push` or daemon start,
+// even after the history's retention has removed the profile itself, and a push cut short resumes
+// after its last piece. The daemon and `flame push` share it: a lock file per entry, claimed with
+// link(2), keeps two processes from pushing one profile twice.
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive, writeFileAtomic, writeFileNoReplace } from '../../common/fsutil.js';
@@ -21,6 +23,8 @@ export interface QueueEntry {
   app: string;
   labels: Record<string, string>;
   state: PushState;
+  /** Samples per second (labels.ts's sampleRateOf): what the server multiplies counts by. */
+  sampleRate: number;
   queuedAt: string;
   updatedAt: string;
   /** Push rounds tried (each with its own retries). */
@@ -32,9 +36,19 @@ export interface QueueEntry {
   error?: string;
 }
 
+/** What is posted, kept apart from the entry so that the entry's rewrites stay small. */
+export interface Payload {
+  /** The query's time range: the profile's. */
+  createdAt: string;
+  durationMs?: number;
+  /** The folded bodies, one POST each. */
+  bodies: string[];
+}
+
 const ENTRY_FORMAT = 'flame-push/1';
 const SUFFIX = '.json';
 const LOCK = '.lock';
+const PAYLOAD = '.payload.gz';
 
 /** Where a workspace queues its pushes: beside the history, inside the target dir. */
 export function queueDir(targetDir: string): string {
@@ -63,8 +77,13 @@ export class PushQueue {
 
   constructor(readonly dir: string) {}
 
-  /** The entry of `id` for `dest`, created as queued when there is none yet. */
-  async enqueue(id: string, dest: Destination, identity: { app: string; labels: Record<string, string> }): Promise<QueueEntry> {
+  /** The entry of `id` for `dest`; created as queued, with its payload, when there is none yet. */
+  async enqueue(
+    id: string,
+    dest: Destination,
+    identity: { app: string; labels: Record<string, string>; sampleRate: number },
+    payload: () => Payload,
+  ): Promise<QueueEntry> {
     const existing = await this.get(id, dest);
     if (existing) return existing;
     const now = new Date().toISOString();
@@ -75,13 +94,35 @@ export class PushQueue {
       app: identity.app,
       labels: identity.labels,
       state: 'queued',
+      sampleRate: identity.sampleRate,
       queuedAt: now,
       updatedAt: now,
       attempts: 0,
       piecesDone: 0,
     };
+    // The payload first: an entry on disk always has what it needs.
+    await this.savePayload(entry, payload());
     await this.save(entry);
     return entry;
+  }
+
+  async savePayload(entry: QueueEntry, payload: Payload): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.fileOf(entry.id, entry.dest) + PAYLOAD, gzipSync(JSON.stringify(payload)));
+  }
+
+  /** The entry's payload; undefined once pushed (or if removed by hand). */
+  async readPayload(entry: QueueEntry): Promise<Payload | undefined> {
+    try {
+      return JSON.parse(gunzipSync(await readFile(this.fileOf(entry.id, entry.dest) + PAYLOAD)).toString('utf8')) as Payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The server has every piece: the bodies are not needed again. */
+  async dropPayload(entry: QueueEntry): Promise<void> {
+    await rm(this.fileOf(entry.id, entry.dest) + PAYLOAD, { force: true });
   }
 
   async get(id: string, dest: Destination): Promise<QueueEntry | undefined> {
@@ -111,8 +152,9 @@ export class PushQueue {
     await writeFileAtomic(this.fileOf(entry.id, entry.dest), JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }) + '\n');
   }
 
-  /** Remove an entry (its profile left the history). */
+  /** Remove an entry and its payload (a finished push whose profile left the history). */
   async remove(entry: QueueEntry): Promise<void> {
+    await this.dropPayload(entry);
     await rm(this.fileOf(entry.id, entry.dest), { force: true });
   }
 

@@ -1,12 +1,13 @@
 // flame push against a real Grafana Pyroscope server (`npm run test:pyroscope`, not part of
 // `npm test`: the server takes ~10 minutes and 2.6 GB of Go caches to build; see
-// build-pyroscope.sh). Real profiles of the hotspots fixture (cargo, perf) go to the server three
-// ways: queued while the server is down and pushed by the next `flame push`, pushed by
-// `flame push`, and pushed by the daemon when `flame record` stores one. Each is read back through
+// build-pyroscope.sh). Real profiles of the hotspots fixture (cargo, perf) go to the server four
+// ways: queued while the server is down (and removed from the history meanwhile) and pushed by the
+// next `flame push`, pushed by `flame push`, in pieces, and by the daemon when `flame record`
+// stores one. Each is read back through
 // Pyroscope's query API (querier.v1.QuerierService/SelectMergeProfile, a pprof profile) and every
 // function's self and total must be flame's own `flame top` counts, as CPU nanoseconds.
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openHistory } from '../../engine/store/history.js';
@@ -127,6 +128,10 @@ test('a profile pushed while the server is down stays queued, and the next flame
     [[first, 'queued']],
   );
   assert.match(down.stderr, /did not take the profile after 2 attempts: ECONNREFUSED/);
+  // The history's retention takes the profile while the server is down: the queue keeps what it posts.
+  const firstTop = await flameTop(first);
+  const hist = path.join(ws, 'target', 'flame', 'profiles');
+  for (const n of readdirSync(hist).filter((x) => x.startsWith(`${first}.`))) rmSync(path.join(hist, n));
 
   server = await startPyroscope(port);
   const second = await record(['-F', '499']);
@@ -140,6 +145,11 @@ test('a profile pushed while the server is down stays queued, and the next flame
     ],
   );
   const [mine, queued] = up.pushed as [Outcome, Outcome];
+  // Pushed: the queue keeps their entries (the status) and no longer their bodies.
+  assert.deepEqual(
+    readdirSync(queueDir(path.join(ws, 'target'))).filter((n) => n.endsWith('.payload.gz')),
+    [],
+  );
   assert.equal(mine.profileType, CPU);
   assert.equal(mine.app, 'hotspots');
   // -F 499 and -F 997: the rate is perf's own, and a sample is worth that many nanoseconds.
@@ -147,12 +157,7 @@ test('a profile pushed while the server is down stays queued, and the next flame
   assert.ok(Math.abs(queued.sampleRate - 997) <= 30, `${queued.sampleRate}`);
   assert.equal(mine.nanosPerSample, Math.floor(1e9 / mine.sampleRate));
 
-  assertSameTotals(
-    await flameTop(first),
-    await pyroscopeTotals(`{service_name="hotspots", run="${RUN}", case="queued"}`),
-    queued.nanosPerSample,
-    'the queued profile',
-  );
+  assertSameTotals(firstTop, await pyroscopeTotals(`{service_name="hotspots", run="${RUN}", case="queued"}`), queued.nanosPerSample, 'the queued profile');
   assertSameTotals(
     await flameTop(second),
     await pyroscopeTotals(`{service_name="hotspots", run="${RUN}", case="second"}`),
@@ -189,7 +194,7 @@ test('a profile pushed while the server is down stays queued, and the next flame
 
 test('a profile in pieces sums to the same totals on the server', async () => {
   const store = await openHistory(path.join(ws, 'target'));
-  const meta = store.resolve('previous');
+  const meta = store.resolve('latest');
   const o = await pushProfile(
     store,
     new PushQueue(queueDir(path.join(ws, 'target'))),
