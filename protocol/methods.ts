@@ -5,7 +5,19 @@
 // protocol/README.md documents each one (a test fails when one is missing).
 import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
-import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, RowChange, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import type {
+  DaemonState,
+  ExportFormat,
+  FunctionRow,
+  LineRow,
+  ProfileMeta,
+  PushStatus,
+  RowChange,
+  SessionSpec,
+  SvgOptions,
+  TargetSpec,
+  RecordSpec,
+} from './types.js';
 import {
   check,
   checkCapabilities,
@@ -163,6 +175,8 @@ export namespace ProfileList {
   export type Params = Record<string, never>;
   export interface Result {
     profiles: ProfileMeta[];
+    /** Pushes to Grafana Pyroscope, by profile id: only profiles that were pushed or queued (absent from older daemons). */
+    push?: Record<string, PushStatus[]>;
   }
   export const type = request<Params, Result>(method, { readOnly: true, check: noParams });
 }

@@ -14,6 +14,7 @@ import { hotLines, topFunctions } from './query.js';
 import { runsOf, withFunctionNoise, withLineNoise } from './noise.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
+import { PushQueue, pushStatuses, queueBesideHistory } from '../push/queue.js';
 
 /** A method's handler: validated params in, its result out; FlameErrors for the caller's mistakes. */
 export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
@@ -36,7 +37,8 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
 
   on(P.ProfileList.type, async () => {
     await store.refresh();
-    return { profiles: store.list() };
+    const push = await pushStatuses(new PushQueue(queueBesideHistory(store.dir)));
+    return Object.keys(push).length > 0 ? { profiles: store.list(), push } : { profiles: store.list() };
   });
   on(P.Top.type, async (p) => {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
