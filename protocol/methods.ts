@@ -285,6 +285,23 @@ export interface DiffCounts {
   totalShare: number;
 }
 
+/** What a diff says of one row (a function or a line). */
+export interface DiffRowChange {
+  base: DiffCounts;
+  current: DiffCounts;
+  deltaSelfShare: number;
+  deltaTotalShare: number;
+  significant: boolean;
+  change: { self: DiffChange; total: DiffChange };
+}
+
+/** One share's change in a diff: its 95% interval (per row) and whether it is a discovery over all rows. */
+export interface DiffChange {
+  low: number;
+  high: number;
+  significant: boolean;
+}
+
 export namespace Diff {
   export const method = 'profile/diff';
   export interface Params {
@@ -298,8 +315,8 @@ export namespace Diff {
   export interface Result {
     base: { id: string; samples: number };
     current: { id: string; samples: number };
-    functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
-    lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
+    functions: Array<{ name: string } & DiffRowChange>;
+    lines: Array<{ file: string; line: number } & DiffRowChange>;
   }
   export const type = request<Params, Result>(method, {
     readOnly: true,

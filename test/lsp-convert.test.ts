@@ -87,6 +87,7 @@ test("a file's heat keeps its own lines and functions, with the diff's base shar
           deltaSelfShare: 0.4,
           deltaTotalShare: 0.48,
           significant: true,
+          change: { self: { low: 0.3, high: 0.5, significant: true }, total: { low: 0.38, high: 0.58, significant: true } },
         },
       ],
       lines: [
@@ -98,6 +99,7 @@ test("a file's heat keeps its own lines and functions, with the diff's base shar
           deltaSelfShare: 0.4,
           deltaTotalShare: 0.4,
           significant: true,
+          change: { self: { low: 0.3, high: 0.5, significant: true }, total: { low: 0.3, high: 0.5, significant: true } },
         },
       ],
     },

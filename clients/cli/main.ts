@@ -16,6 +16,7 @@ const VERBS: Record<string, string> = {
   watch: 're-profile on every change and show what moved',
   profiles: 'list the stored profiles',
   diff: 'compare two profiles per function and per line',
+  compare: 'build a base revision beside the working tree, record both in turns, gate on regressions',
   export: `export a profile as ${EXPORT_FORMAT_NAMES.slice(0, -1).join(', ')} or ${EXPORT_FORMAT_NAMES.at(-1)}`,
   query: 'send any protocol request and print the JSON result',
   lsp: 'run the language server on stdio (for editors)',

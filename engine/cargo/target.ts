@@ -28,6 +28,8 @@ export interface CargoMetadata {
   packages: CargoPackage[];
   /** Directory of the manifest the request points at: packages below it are "in scope". */
   manifestDir: string;
+  /** `[workspace.metadata]` of the root manifest (null without one): tools' own settings. */
+  workspaceMetadata: unknown;
 }
 
 export interface CargoPackage {
@@ -37,6 +39,8 @@ export interface CargoPackage {
   manifestPath: string;
   defaultRun: string | null;
   targets: CargoTarget[];
+  /** `[package.metadata]` (null without one). */
+  metadata: unknown;
 }
 
 export interface CargoTarget {
@@ -102,12 +106,14 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
     targetDirectory: raw.target_directory,
     workspaceMembers: raw.workspace_members,
     manifestDir: manifestPath !== undefined ? path.dirname(manifestPath) : (findManifestDir(cwd) ?? raw.workspace_root),
+    workspaceMetadata: raw.metadata ?? null,
     packages: raw.packages.map((p) => ({
       id: p.id,
       name: p.name,
       version: p.version,
       manifestPath: p.manifest_path,
       defaultRun: p.default_run ?? null,
+      metadata: p.metadata ?? null,
       targets: p.targets.map((t) => ({ name: t.name, kind: t.kind, srcPath: t.src_path, test: t.test ?? true })),
     })),
   };
@@ -268,12 +274,14 @@ interface RawMetadata {
   workspace_root: string;
   target_directory: string;
   workspace_members: string[];
+  metadata?: unknown;
   packages: {
     id: string;
     name: string;
     version: string;
     manifest_path: string;
     default_run?: string | null;
+    metadata?: unknown;
     targets: { name: string; kind: string[]; src_path: string; test?: boolean }[];
   }[];
 }

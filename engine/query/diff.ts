@@ -26,6 +26,15 @@ interface DiffRow {
   deltaTotalShare: number;
   /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
+  /** Each share's change apart: its interval and whether it is a discovery (`flame compare`'s gate reads the total's). */
+  change: { self: ShareChange; total: ShareChange };
+}
+
+/** One share's change: the interval of current − base at 95% (per row, not corrected for the number of rows) and the corrected verdict. */
+export interface ShareChange {
+  low: number;
+  high: number;
+  significant: boolean;
 }
 
 export interface FunctionDiff extends DiffRow {
@@ -140,9 +149,13 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
-    pValues.push(test('self'), test('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
+    const test = (k: 'self' | 'total'): ShareChange => {
+      const t = compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2);
+      pValues.push(t.p);
+      return { low: t.low, high: t.high, significant: false };
+    };
+    const change = { self: test('self'), total: test('total') };
+    return { base, current, deltaSelfShare, deltaTotalShare, significant: false, change };
   };
 
   const functions: FunctionDiff[] = [];
@@ -160,7 +173,11 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...lnRow(lineKey(rb), rb, undefined) });
 
   const found = discoveries(pValues);
-  [...functions, ...lines].forEach((r, i) => (r.significant = found[2 * i]! || found[2 * i + 1]!));
+  [...functions, ...lines].forEach((r, i) => {
+    r.change.self.significant = found[2 * i]!;
+    r.change.total.significant = found[2 * i + 1]!;
+    r.significant = r.change.self.significant || r.change.total.significant;
+  });
 
   const byDelta = (x: DiffRow, y: DiffRow) =>
     Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare) || Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare);
