@@ -34,15 +34,22 @@ export const DEFAULT_CONFIDENCE = 0.95;
 /**
  * A profile's run-to-run wobble τ² (the squared coefficient of variation of a share beyond
  * sampling), from its rows' per-run counts; 0 with one run. Rows with fewer than `minSamples`
- * samples in all are left out: their variation is sampling noise and tells nothing of τ. Rows
- * are weighted by their share, since a wide row's wobble stands out of its sampling noise.
+ * samples in all are left out: their variation is sampling noise and tells nothing of τ. Each
+ * row's estimate of τ² (its variance beyond sampling, over p²) is weighted by its precision,
+ * (p² / (sampling + τ²p²))², which takes τ² itself, so the estimate is refined a few times from
+ * τ² = 0: a wide row's wobble stands far out of its sampling noise and counts fully, a thin row's
+ * estimate is mostly sampling noise and counts little. (Weighted by p alone, the kernel's thin
+ * and restless rows, a handful of samples a run, set τ for the whole profile: on the knob fixture
+ * they made it ten times what its two wide functions showed, and an interval of ±3.5 points hid
+ * a 2.4-point change. A thin row that truly varies more than the model keeps its own, larger
+ * variance: see MODEL_WEIGHT.)
  */
 export function runWobble(rows: Iterable<readonly number[]>, totals: readonly number[], minSamples = 20): number {
   const runs = totals.length;
   const all = sum(totals);
   if (runs < 2 || all <= 0 || totals.some((t) => t <= 0)) return 0;
-  let num = 0;
-  let den = 0;
+  /** Per row: p², its sampling variance, and its variance beyond sampling. */
+  const est: Array<{ p2: number; sampling: number; excess: number }> = [];
   for (const counts of rows) {
     const c = sum(counts);
     if (c < minSamples || c >= all) continue;
@@ -51,10 +58,22 @@ export function runWobble(rows: Iterable<readonly number[]>, totals: readonly nu
     const mean = sum(shares) / runs;
     const observed = shares.reduce((a, s) => a + (s - mean) ** 2, 0) / (runs - 1);
     const sampling = totals.reduce((a, t) => a + (p * (1 - p)) / t, 0) / runs;
-    num += p * ((observed - sampling) / (p * p));
-    den += p;
+    est.push({ p2: p * p, sampling, excess: observed - sampling });
   }
-  return den === 0 ? 0 : Math.max(0, num / den);
+  let tau2 = 0;
+  for (let round = 0; round < 5; round++) {
+    let num = 0;
+    let den = 0;
+    for (const r of est) {
+      const w = (r.p2 / (r.sampling + tau2 * r.p2)) ** 2;
+      num += (w * r.excess) / r.p2;
+      den += w;
+    }
+    const next = den === 0 ? 0 : Math.max(0, num / den);
+    if (Math.abs(next - tau2) <= 1e-4 * Math.max(next, 1e-9)) return next;
+    tau2 = next;
+  }
+  return tau2;
 }
 
 /**
