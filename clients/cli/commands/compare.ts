@@ -47,7 +47,7 @@ Base:
 
 ${TARGET_HELP}
 
-${RECORD_HELP.replace(/--pid PID[^\n]*\n\s*--duration SECONDS[^\n]*\n/, '').replace('(default 1)', `(default ${DEFAULT_COMPARE_RUNS} per side)`)}
+${RECORD_HELP.replace(/ *--pid PID[^\n]*\n *--duration SECONDS[^\n]*\n/, '').replace('(default 1)', `(default ${DEFAULT_COMPARE_RUNS} per side)`)}
 
 Gate (exit ${REGRESSION_EXIT} when it fails):
   --fail-on REGEX        gate the functions whose name matches (linear-time regex, as --filter)
@@ -61,7 +61,7 @@ Gate (exit ${REGRESSION_EXIT} when it fails):
 
 Output (Markdown on stdout, also appended to $GITHUB_STEP_SUMMARY when that is set):
   --lines                also the lines whose shares changed most
-  --limit N              rows per table (default 20; gate failures are always shown)
+  --limit N              rows per table (default 20, 0 for all; gate failures are always shown)
   --json                 the report as JSON on stdout instead: {base, current, time, functions,
                          lines, gate}
 
