@@ -1,9 +1,8 @@
 // Exports: folded text, speedscope's file format (checked against its schema's required fields)
-// and pprof (decoded back with pprof-format, and read by `go tool pprof` when Go is installed).
+// and pprof (decoded back with pprof-format; test/pprof.test.ts has `go tool pprof` read it).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,6 @@ import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
 import { toFolded } from '../engine/export/formats/folded.js';
 import { toPprof } from '../engine/export/formats/pprof.js';
 import { SPEEDSCOPE_SCHEMA, toSpeedscope } from '../engine/export/formats/speedscope.js';
-import { topFunctions } from '../engine/query/query.js';
 import { analyzePerfData } from '../engine/profile/analyze.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
 
@@ -153,7 +151,8 @@ function decode(bytes: Uint8Array): Decoded {
 
 test('toPprof: decodes back to the same samples, an inline chain as one Location with Lines innermost first', () => {
   const d = decode(toPprof(P));
-  assert.deepEqual(d.sampleType, ['samples', 'count']);
+  // A hardware event's period counts the event, not time.
+  assert.deepEqual(d.sampleType, ['samples', 'count', 'cycles', 'count']);
   assert.equal(d.total, 20);
   assert.deepEqual(d.functions, ['count_primes', 'fib', 'hash_chain', 'main', 'mix', 'start']);
   const byStack = Object.fromEntries(d.stacks.map((s) => [JSON.stringify(s.lines), [s.value, s.thread, s.tid]]));
@@ -201,22 +200,4 @@ test('real recording: speedscope is valid and its weights add up per thread', ()
     real.totalSamples,
   );
   assert.ok(s.profiles.length >= 2, 'main and primes threads');
-});
-
-test('real recording: go tool pprof reads the export and agrees on the hottest function', () => {
-  // Go is part of this machine's toolchain; without it this check has no consumer to ask. (The
-  // first `go tool pprof` on a machine builds the tool, which can take a minute.)
-  const file = path.join(dir, 'profile.pb.gz');
-  writeFileSync(file, toPprof(real));
-  const r = spawnSync('go', ['tool', 'pprof', '-top', '-nodecount=200', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  assert.ok(!r.error, `go tool pprof could not run (${r.error?.message}): install Go to check the export with a real consumer`);
-  assert.equal(r.status, 0, r.stderr);
-  const total = /of (\d+) total/.exec(r.stdout) ?? /Showing nodes accounting for \d+, [\d.]+% of (\d+) total/.exec(r.stdout);
-  assert.ok(total, r.stdout);
-  assert.equal(Number(total[1]), real.totalSamples);
-  const top = topFunctions(real)[0]!;
-  // pprof's first row is the function with the most flat (self) samples.
-  const firstRow = r.stdout.split('\n').find((l) => /^\s+\d+\s+[\d.]+%/.test(l))!;
-  assert.ok(firstRow.trim().endsWith(top.name) || firstRow.includes(top.name), `${firstRow} vs ${top.name}`);
-  assert.match(firstRow, new RegExp(`^\\s+${top.self}\\s`));
 });

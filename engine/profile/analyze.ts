@@ -3,11 +3,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readElfInfo } from '../symbols/elf.js';
+import { fileOffsetToVaddr, PF_X, readElfInfo, type ElfInfo, type LoadSegment } from '../symbols/elf.js';
 import { pipeCutAt } from '../perf/data-end.js';
 import { perfScript } from '../perf/run.js';
 import { PerfScriptParser, type RawSample } from '../perf/script.js';
-import { ProfileBuilder, type ProfileData } from './profile.js';
+import { ProfileBuilder, type MappingInfo, type ProfileData, type ProfileTime } from './profile.js';
 import { localRustSources, rustSources } from '../symbols/rust-src.js';
 import { Symbolizer, type SourceFrame } from '../symbols/symbolize.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
@@ -166,9 +166,25 @@ export class Analysis {
     }
     opts.onProgress?.({ stage: 'model', message: 'building the profile' });
     const localFiles = await localRustSources(sourceFiles(expansions));
-    const profile = collector.build(expansions, stats.lostEvents, localFiles);
+    const elves = await Promise.all(collector.dsos.map((d) => readElfInfo(d).catch(() => undefined)));
+    const profile = collector.build(expansions, stats.lostEvents, localFiles, elves, await recordingTime(perfData, collector));
     return { profile, warnings };
   }
+}
+
+/**
+ * When the recording ran. perf's sample times count from boot, so the wall clock comes from the
+ * recording's file, which perf last writes as it ends: its modification time less the span of the
+ * samples. (A recording copied since keeps its copy's time.)
+ */
+async function recordingTime(perfData: string, c: RawCollector): Promise<ProfileTime | undefined> {
+  if (c.firstTime > c.lastTime) return undefined;
+  const durationNs = Math.round((c.lastTime - c.firstTime) * 1e9);
+  const endMs = await stat(perfData).then(
+    (st) => st.mtimeMs,
+    () => undefined,
+  );
+  return endMs === undefined ? undefined : { startMs: Math.round(endMs - durationNs / 1e6), durationNs };
 }
 
 /** Losing this share of the samples gets a warning; below it, the quality line still counts them. */
@@ -224,9 +240,14 @@ class RawCollector {
   private readonly leafFrames = new Set<number>();
   private readonly callerFrames = new Set<number>();
   event = '';
+  /** perf's times (seconds) of the first and last sample. */
+  firstTime = Infinity;
+  lastTime = -Infinity;
 
   add(s: RawSample): void {
     if (this.event === '') this.event = s.event;
+    if (s.time < this.firstTime) this.firstTime = s.time;
+    if (s.time > this.lastTime) this.lastTime = s.time;
     const ids: number[] = new Array(s.frames.length);
     for (let i = 0; i < s.frames.length; i++) {
       const f = s.frames[i]!;
@@ -275,9 +296,9 @@ class RawCollector {
    * The file offset to look frame `id` up at, or undefined when it cannot be symbolized. A
    * caller frame's address is the return address: look up the call instruction before it.
    */
-  private lookupOffset(id: number, at: FramePosition): number | undefined {
+  private lookupOffset(id: number, at: FramePosition, unknownToo = false): number | undefined {
     const f = this.frames[id]!;
-    if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return undefined;
+    if (f.dsoIdx < 0 || f.offset < 0 || (f.sym === '[unknown]' && !unknownToo)) return undefined;
     return at === 'caller' ? f.offset - 1 : f.offset;
   }
 
@@ -342,11 +363,40 @@ class RawCollector {
     return out;
   }
 
-  /** `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts). */
-  build(expansions: Map<number, SourceFrame[]>, lost: number, localFiles: ReadonlyMap<string, string> = new Map()): ProfileData {
+  /**
+   * `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts);
+   * `elves`: each binary's ELF headers (by dso index), which place its frames' addresses.
+   */
+  build(
+    expansions: Map<number, SourceFrame[]>,
+    lost: number,
+    localFiles: ReadonlyMap<string, string> = new Map(),
+    elves: ReadonlyArray<ElfInfo | undefined> = [],
+    time?: ProfileTime,
+  ): ProfileData {
     const b = new ProfileBuilder();
     b.event = this.event;
     b.lost = lost;
+    b.time = time;
+    /** The instruction of a frame at its position, as an address in a mapping of its binary. */
+    const placeOf = (id: number, at: FramePosition): { address?: number; mapping?: number } => {
+      const off = this.lookupOffset(id, at, true);
+      const info = off === undefined ? undefined : elves[this.frames[id]!.dsoIdx];
+      if (off === undefined || info === undefined) return {};
+      const address = fileOffsetToVaddr(info, off);
+      const seg = address === undefined ? undefined : segmentAt(info, address);
+      if (address === undefined || seg === undefined) return {};
+      // As the loader maps it: from the segment's aligned start (what pprof takes a mapping's start for).
+      const align = seg.align > 1 ? seg.align : 4096;
+      const m: MappingInfo = {
+        file: info.path,
+        start: seg.vaddr - (seg.vaddr % align),
+        limit: seg.vaddr + seg.memsz,
+        offset: seg.offset - (seg.offset % align),
+      };
+      if (info.buildId !== undefined) m.buildId = info.buildId;
+      return { address, mapping: b.mapping(m) };
+    };
     // Expand each (frame, position) once into location ids, root first.
     const expanded = new Map<number, number[]>();
     const expand = (id: number, at: FramePosition): number[] => {
@@ -357,8 +407,9 @@ class RawCollector {
       const chain = expansions.get(key);
       const dso = f.dso;
       const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
+      const place = placeOf(id, at);
       if (!chain) {
-        locs = [b.location(b.fn({ name: ownName, dso }))];
+        locs = [b.location(b.fn({ name: ownName, dso }), place)];
       } else {
         // The chain is innermost first; its last entry is the function that owns the instruction,
         // named as perf names it so that counts by function match perf report's.
@@ -368,7 +419,7 @@ class RawCollector {
           const outer = j === chain.length - 1;
           const name = outer ? ownName : sf.name;
           const fn = b.fn({ name, dso, ...declSite(sf) });
-          locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer });
+          locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer, ...place });
         }
       }
       expanded.set(key, locs);
@@ -401,18 +452,40 @@ function lookupKey(id: number, at: FramePosition): number {
 /** Every source file the chains name, once. */
 function sourceFiles(expansions: Map<number, SourceFrame[]>): Set<string> {
   const files = new Set<string>();
-  for (const chain of expansions.values()) for (const sf of chain) if (sf.file !== undefined) files.add(sf.file);
+  for (const chain of expansions.values()) {
+    for (const sf of chain) {
+      if (sf.file !== undefined) files.add(sf.file);
+      if (sf.startFile !== undefined) files.add(sf.startFile);
+    }
+  }
   return files;
 }
 
 function localFile(sf: SourceFrame, localFiles: ReadonlyMap<string, string>): SourceFrame {
   const local = sf.file === undefined ? undefined : localFiles.get(sf.file);
-  return local === undefined ? sf : { ...sf, file: local };
+  const localStart = sf.startFile === undefined ? undefined : localFiles.get(sf.startFile);
+  if (local === undefined && localStart === undefined) return sf;
+  return { ...sf, ...(local === undefined ? {} : { file: local }), ...(localStart === undefined ? {} : { startFile: localStart }) };
 }
 
+/**
+ * Where a frame's function is declared: its declaration's own file and line. A symbolizer that
+ * names no declaration file (addr2line) gives the line's file and no line: the line's file is
+ * the declaration's only when no macro or inlined code put the line elsewhere.
+ */
 function declSite(sf: SourceFrame): { file?: string; line?: number } {
-  if (sf.file === undefined) return {};
-  return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.file, line: sf.startLine } : { file: sf.file };
+  if (sf.startFile !== undefined) return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.startFile, line: sf.startLine } : { file: sf.startFile };
+  return sf.file === undefined ? {} : { file: sf.file };
+}
+
+/** The loaded segment of a binary that holds `vaddr`, the executable one where they overlap. */
+function segmentAt(info: ElfInfo, vaddr: number): LoadSegment | undefined {
+  let found: LoadSegment | undefined;
+  for (const seg of info.loads) {
+    if (vaddr < seg.vaddr || vaddr >= seg.vaddr + seg.memsz) continue;
+    if (!found || ((seg.flags & PF_X) !== 0 && (found.flags & PF_X) === 0)) found = seg;
+  }
+  return found;
 }
 
 /** What `file` is, in words for a message; 'file' for a regular file (after symlinks). */
