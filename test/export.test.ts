@@ -2,22 +2,29 @@
 // and pprof (decoded back with pprof-format; test/pprof.test.ts has `go tool pprof` read it).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { Profile } from 'pprof-format';
 import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
 import { toFolded } from '../engine/export/formats/folded.js';
 import { toPprof } from '../engine/export/formats/pprof.js';
-import { SPEEDSCOPE_SCHEMA, toSpeedscope } from '../engine/export/formats/speedscope.js';
+import { SPEEDSCOPE_SCHEMA, toSpeedscope, type SpeedscopeFile } from '../engine/export/formats/speedscope.js';
 import { analyzePerfData } from '../engine/profile/analyze.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
 
-/** Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples]. */
-function build(rows: Array<[string, string, number]>): ProfileData {
+/**
+ * Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples], of a
+ * cycles recording (each sample's period 1), or of cpu-clock's with each sample a millisecond
+ * and a stack's first sample 0.25 ms more (its periods differ from a multiple of its samples).
+ */
+function build(rows: Array<[string, string, number]>, event = 'cycles:P'): ProfileData {
   const b = new ProfileBuilder();
-  b.event = 'cycles:P';
+  b.event = event;
+  const clock = event.startsWith('cpu-clock');
   for (const [thread, stack, n] of rows) {
     const [comm, tid] = thread.split('/');
     const t = b.thread({ comm: comm!, pid: 1, tid: Number(tid) });
@@ -26,7 +33,7 @@ function build(rows: Array<[string, string, number]>): ProfileData {
       const name = inlined ? f.slice(0, -1) : f;
       return b.location(b.fn({ name, file: `src/${name}.rs`, line: 1 }), { file: `src/${name}.rs`, line: 10 + k, inlined });
     });
-    b.add(locs, t, n, n, { unknown: false, truncated: false });
+    b.add(locs, t, n, clock ? n * 1_000_000 + 250_000 : n, { unknown: false, truncated: false });
   }
   return b.finish();
 }
@@ -54,32 +61,20 @@ for (const c of foldedCases) {
   test(`toFolded: ${c.name}`, () => assert.equal(toFolded(P, c.opts), c.want));
 }
 
-// Required properties, from https://www.speedscope.app/file-format-schema.json
-// (FileFormat.File, FileFormat.Frame, FileFormat.SampledProfile, FileFormat.ValueUnit).
-const REQUIRED_FILE = ['$schema', 'profiles', 'shared'];
-const REQUIRED_FRAME = ['name'];
-const REQUIRED_SAMPLED = ['endValue', 'name', 'samples', 'startValue', 'type', 'unit', 'weights'];
-const UNITS = ['bytes', 'microseconds', 'milliseconds', 'nanoseconds', 'none', 'seconds'];
+// speedscope's own schema, as its npm package ships it: a file it accepts is one the app opens.
+const require = createRequire(import.meta.url);
+const schemaFile = path.join(path.dirname(require.resolve('speedscope/package.json')), 'dist', 'release', 'file-format-schema.json');
+const validateSpeedscope = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
 
-/** Checks a speedscope file against the schema's types and required fields; returns it parsed from JSON. */
+/**
+ * Checks a speedscope file against speedscope's schema (after a trip through JSON, as the app
+ * reads it), and what the schema cannot say: frame indexes in range, weights adding up.
+ */
 function checkSpeedscope(file: unknown): void {
-  const f = JSON.parse(JSON.stringify(file)) as Record<string, any>;
-  for (const k of REQUIRED_FILE) assert.ok(k in f, `file has ${k}`);
+  const f = JSON.parse(JSON.stringify(file)) as SpeedscopeFile;
+  assert.ok(validateSpeedscope(f), JSON.stringify(validateSpeedscope.errors));
   assert.equal(f.$schema, SPEEDSCOPE_SCHEMA);
-  assert.ok(Array.isArray(f.shared.frames));
-  for (const fr of f.shared.frames) {
-    for (const k of REQUIRED_FRAME) assert.ok(k in fr, `frame has ${k}`);
-    assert.equal(typeof fr.name, 'string');
-    if ('file' in fr) assert.equal(typeof fr.file, 'string');
-    if ('line' in fr) assert.equal(typeof fr.line, 'number');
-  }
-  assert.equal(typeof f.name, 'string');
-  assert.equal(typeof f.activeProfileIndex, 'number');
-  assert.equal(typeof f.exporter, 'string');
   for (const pr of f.profiles) {
-    for (const k of REQUIRED_SAMPLED) assert.ok(k in pr, `sampled profile has ${k}`);
-    assert.equal(pr.type, 'sampled');
-    assert.ok(UNITS.includes(pr.unit));
     assert.equal(pr.samples.length, pr.weights.length);
     for (const s of pr.samples) for (const i of s) assert.ok(Number.isInteger(i) && i >= 0 && i < f.shared.frames.length);
     assert.equal(
@@ -88,6 +83,15 @@ function checkSpeedscope(file: unknown): void {
     );
   }
 }
+
+test("checkSpeedscope: speedscope's schema refuses a unit it does not know and a sampled profile without weights", () => {
+  const bad = toSpeedscope(P, 'x') as unknown as { profiles: Array<Record<string, unknown>> };
+  bad.profiles[0]!.unit = 'samples';
+  assert.throws(() => checkSpeedscope(bad), /must be equal to one of the allowed values/);
+  delete bad.profiles[0]!.weights;
+  bad.profiles[0]!.unit = 'none';
+  assert.throws(() => checkSpeedscope(bad), /must have required property 'weights'/);
+});
 
 test('toSpeedscope: one sampled profile per thread, frames per function, stacks root first', () => {
   const s = toSpeedscope(P, 'bench run');
@@ -105,6 +109,24 @@ test('toSpeedscope: one sampled profile per thread, frames per function, stacks 
   const main = s.profiles[0]!;
   const stacks = main.samples.map((st, i) => `${st.map((f) => s.shared.frames[f]!.name).join(';')} ${main.weights[i]}`).sort();
   assert.deepEqual(stacks, ['main;fib;fib 4', 'main;hash_chain 1', 'main;hash_chain;mix 6']);
+});
+
+test('toSpeedscope: the weights of a time event are its CPU time in nanoseconds', () => {
+  const s = toSpeedscope(
+    build(
+      [
+        ['main/1', 'main;fib', 4],
+        ['main/1', 'main', 2],
+      ],
+      'cpu-clock:pppH',
+    ),
+    'x',
+  );
+  checkSpeedscope(s);
+  assert.deepEqual(
+    s.profiles.map((pr) => [pr.unit, pr.endValue, [...pr.weights].sort()]),
+    [['nanoseconds', 6_500_000, [2_250_000, 4_250_000]]],
+  );
 });
 
 test('toSpeedscope: all threads in one profile, or one thread', () => {
@@ -195,9 +217,12 @@ test('real recording: pprof keeps totals and names, and mix inlined into hash_ch
 test('real recording: speedscope is valid and its weights add up per thread', () => {
   const s = toSpeedscope(real, 'hotspots');
   checkSpeedscope(s);
+  // perf's cpu-clock: the weights are the samples' periods, in nanoseconds.
+  assert.match(real.event, /^cpu-clock/);
+  assert.ok(s.profiles.every((pr) => pr.unit === 'nanoseconds'));
   assert.equal(
     s.profiles.reduce((a, pr) => a + pr.endValue, 0),
-    real.totalSamples,
+    Math.round(real.totalPeriod),
   );
   assert.ok(s.profiles.length >= 2, 'main and primes threads');
 });
