@@ -204,8 +204,16 @@ test('the profile: sample and period types, time, mappings with path and build-i
       assert.ok(Number(l.address) >= Number(m.memoryStart) && Number(l.address) < Number(m.memoryLimit), `location ${l.id} lies in its mapping`);
     }
     assert.ok(prof.location.filter((l) => Number(l.mappingId) === Number(main.id)).length > 0);
-    // No system name to take for an undemangled one: pprof keeps each name as it is.
-    assert.ok(prof.function.every((f) => str(f.systemName) === ''));
+    // System names are linkage names, never a demangled name pprof would take for one to demangle.
+    const nm = new Set((await runCmd('nm', [rec.binary])).stdout.split('\n').map((l) => l.split(' ').pop()!));
+    for (const f of prof.function) {
+      const sys = str(f.systemName);
+      if (sys === '' || sys === str(f.name)) continue;
+      assert.match(sys, /^_ZN/, str(f.name));
+    }
+    const mainFn = prof.function.find((f) => str(f.name) === `${rec.name}::main`)!;
+    assert.match(str(mainFn.systemName), new RegExp(`^_ZN${rec.name.length}${rec.name}4main17h[0-9a-f]{16}E$`));
+    assert.ok(nm.has(str(mainFn.systemName)), 'the symbol the binary has');
   }
 });
 

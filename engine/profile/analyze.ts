@@ -7,8 +7,9 @@ import { fileOffsetToVaddr, PF_X, readElfInfo, type ElfInfo, type LoadSegment } 
 import { pipeCutAt } from '../perf/data-end.js';
 import { perfScript } from '../perf/run.js';
 import { PerfScriptParser, type RawSample } from '../perf/script.js';
-import { ProfileBuilder, type MappingInfo, type ProfileData, type ProfileTime } from './profile.js';
+import { canonicalName, ProfileBuilder, type MappingInfo, type ProfileData, type ProfileTime } from './profile.js';
 import { localRustSources, rustSources } from '../symbols/rust-src.js';
+import { linkageName, readFunctionSymbols, symbolsAt, type FunctionSymbols } from '../symbols/linkage.js';
 import { Symbolizer, type SourceFrame } from '../symbols/symbolize.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 
@@ -157,6 +158,8 @@ export class Analysis {
       );
     }
     await checkBinaries(collector.dsos, stats.buildIds, perfData, warnings);
+    // The binaries' headers and symbol tables (addresses and linkage names), read while the symbolizer works.
+    const binariesRead = Promise.all(collector.dsos.map(readBinary));
     const symbolizer = this.symbolizer ?? new Symbolizer({ cacheDir: opts.cacheDir });
     let expansions: Map<number, SourceFrame[]>;
     try {
@@ -166,10 +169,16 @@ export class Analysis {
     }
     opts.onProgress?.({ stage: 'model', message: 'building the profile' });
     const localFiles = await localRustSources(sourceFiles(expansions));
-    const elves = await Promise.all(collector.dsos.map((d) => readElfInfo(d).catch(() => undefined)));
-    const profile = collector.build(expansions, stats.lostEvents, localFiles, elves, await recordingTime(perfData, collector));
+    const binaries = await binariesRead;
+    const profile = collector.build(expansions, stats.lostEvents, localFiles, binaries, await recordingTime(perfData, collector));
     return { profile, warnings };
   }
+}
+
+/** A binary's ELF headers and function symbols; undefined when it cannot be read. */
+async function readBinary(dso: string): Promise<{ info: ElfInfo; symbols: FunctionSymbols } | undefined> {
+  const info = await readElfInfo(dso).catch(() => undefined);
+  return info && { info, symbols: await readFunctionSymbols(info) };
 }
 
 /**
@@ -365,13 +374,14 @@ class RawCollector {
 
   /**
    * `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts);
-   * `elves`: each binary's ELF headers (by dso index), which place its frames' addresses.
+   * `binaries`: each binary's ELF headers and function symbols (by dso index), which place its
+   * frames' addresses and give their functions' linkage names.
    */
   build(
     expansions: Map<number, SourceFrame[]>,
     lost: number,
     localFiles: ReadonlyMap<string, string> = new Map(),
-    elves: ReadonlyArray<ElfInfo | undefined> = [],
+    binaries: ReadonlyArray<{ info: ElfInfo; symbols: FunctionSymbols } | undefined> = [],
     time?: ProfileTime,
   ): ProfileData {
     const b = new ProfileBuilder();
@@ -381,7 +391,7 @@ class RawCollector {
     /** The instruction of a frame at its position, as an address in a mapping of its binary. */
     const placeOf = (id: number, at: FramePosition): { address?: number; mapping?: number } => {
       const off = this.lookupOffset(id, at, true);
-      const info = off === undefined ? undefined : elves[this.frames[id]!.dsoIdx];
+      const info = off === undefined ? undefined : binaries[this.frames[id]!.dsoIdx]?.info;
       if (off === undefined || info === undefined) return {};
       const address = fileOffsetToVaddr(info, off);
       const seg = address === undefined ? undefined : segmentAt(info, address);
@@ -408,8 +418,12 @@ class RawCollector {
       const dso = f.dso;
       const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
       const place = placeOf(id, at);
+      const symbols = binaries[f.dsoIdx]?.symbols;
+      const systemName =
+        place.address === undefined || !symbols ? undefined : linkageName(symbolsAt(symbols, place.address).map(canonicalName), canonicalName(ownName));
+      const own = systemName === undefined ? {} : { systemName };
       if (!chain) {
-        locs = [b.location(b.fn({ name: ownName, dso }), place)];
+        locs = [b.location(b.fn({ name: ownName, dso, ...own }), place)];
       } else {
         // The chain is innermost first; its last entry is the function that owns the instruction,
         // named as perf names it so that counts by function match perf report's.
@@ -418,7 +432,7 @@ class RawCollector {
           const sf = localFile(chain[j]!, localFiles);
           const outer = j === chain.length - 1;
           const name = outer ? ownName : sf.name;
-          const fn = b.fn({ name, dso, ...declSite(sf) });
+          const fn = b.fn({ name, dso, ...declSite(sf), ...(outer ? own : {}) });
           locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer, ...place });
         }
       }

@@ -19,6 +19,8 @@ export interface FunctionInfo {
   line?: number;
   /** The binary or library it lives in. */
   dso?: string;
+  /** Its linkage (mangled) name, where the symbol table has the one that demangles to `name`. */
+  systemName?: string;
 }
 
 /**
@@ -142,7 +144,7 @@ export function periodIsNanoseconds(event: string): boolean {
  * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
  * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
  */
-function canonicalName(name: string): string {
+export function canonicalName(name: string): string {
   return name.replace(SYMBOL_VERSION, '');
 }
 
@@ -195,6 +197,7 @@ export class ProfileBuilder {
         f.line = info.line;
       }
       if (f.dso === undefined && info.dso !== undefined) f.dso = info.dso;
+      if (f.systemName === undefined && info.systemName !== undefined) f.systemName = info.systemName;
     }
     return id;
   }

@@ -13,9 +13,9 @@ import type { Exporter } from './format.js';
  *   shows the last by default. The period type and mean period, the recording's start and
  *   duration go with them. Each sample carries its thread as labels "thread" and "thread_id".
  * - A Function is one (name, the line's file, declaration line), as pprof's own symbolizer makes
- *   them, so that each Line shows its own file. Its system name is empty: flame keeps no mangled
- *   name, and a system name equal to the name would make pprof take the name for an undemangled
- *   one and cut Rust's `<T as Trait>` out of it.
+ *   them, so that each Line shows its own file. Its system name is the linkage (mangled) name
+ *   where flame has it, else empty: never the name itself, which pprof would take for one still to
+ *   demangle, cutting Rust's `<T as Trait>` out of it.
  * - A Location is one instruction: its ELF virtual address in a Mapping of the binary (path,
  *   build-id, the loaded segment's addresses and file offset), so `-disasm` reads the binary; its
  *   Lines are the instruction's inline chain, innermost first. Every Mapping says it has
@@ -32,7 +32,15 @@ export function toPprof(p: ProfileData, opts: StackFilter = {}): Uint8Array {
     let id = functionIds.get(key);
     if (id === undefined) {
       id = functions.length + 1;
-      functions.push(new PFunction({ id, name: strings.dedup(f.name), filename: strings.dedup(file), startLine: f.line ?? 0 }));
+      functions.push(
+        new PFunction({
+          id,
+          name: strings.dedup(f.name),
+          systemName: strings.dedup(f.systemName ?? ''),
+          filename: strings.dedup(file),
+          startLine: f.line ?? 0,
+        }),
+      );
       functionIds.set(key, id);
     }
     return id;
