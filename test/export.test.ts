@@ -3,18 +3,24 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { Profile } from 'pprof-format';
+import { chromium } from 'playwright-core';
 import { ProfileBuilder, type ProfileData } from '../engine/profile/profile.js';
 import { toFolded } from '../engine/export/formats/folded.js';
 import { toPprof } from '../engine/export/formats/pprof.js';
 import { SPEEDSCOPE_SCHEMA, toSpeedscope, type SpeedscopeFile } from '../engine/export/formats/speedscope.js';
 import { analyzePerfData } from '../engine/profile/analyze.js';
 import { buildHotspots, perfRecordTo } from './helpers.js';
+
+// The page's document, inside page.evaluate (this file compiles without the DOM library).
+declare const document: any;
 
 /**
  * Stacks as [thread comm/tid, 'a;b;c' root first ('*' marks an inlined frame), samples], of a
@@ -225,4 +231,40 @@ test('real recording: speedscope is valid and its weights add up per thread', ()
     Math.round(real.totalPeriod),
   );
   assert.ok(s.profiles.length >= 2, 'main and primes threads');
+});
+
+test("real recording: speedscope's own app (its npm package, in Chromium) opens the export and shows CPU times", async () => {
+  const release = path.join(path.dirname(require.resolve('speedscope/package.json')), 'dist', 'release');
+  const json = JSON.stringify(toSpeedscope(real, 'hotspots export'));
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x').pathname;
+    if (url === '/profile.speedscope.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(json);
+    const file = path.join(release, path.basename(url) || 'index.html');
+    try {
+      res
+        .writeHead(200, { 'content-type': file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' })
+        .end(readFileSync(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 30_000 });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const profileURL = encodeURIComponent(`http://127.0.0.1:${port}/profile.speedscope.json`);
+    await page.goto(`http://127.0.0.1:${port}/index.html#profileURL=${profileURL}&view=sandwich`);
+    await page.waitForFunction(() => document.title.endsWith(' - speedscope'), undefined, { timeout: 30_000 });
+    // The sandwich view's table: the busiest thread's functions with their times.
+    await page.waitForFunction(() => document.body.innerText.includes('hotspots::hash_chain'), undefined, { timeout: 30_000 });
+    const text = await page.evaluate(() => document.body.innerText);
+    assert.match(text, /\d+(\.\d+)?ms/, 'times, not bare counts');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });
