@@ -3,13 +3,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileOffsetToVaddr, PF_X, readElfInfo, type ElfInfo, type LoadSegment } from '../symbols/elf.js';
+import { readElfInfo } from '../symbols/elf.js';
+import { linkageNameAt, placeInstruction, readBinary, type Binary } from './binaries.js';
 import { pipeCutAt } from '../perf/data-end.js';
 import { perfScript } from '../perf/run.js';
 import { PerfScriptParser, type RawSample } from '../perf/script.js';
-import { canonicalName, ProfileBuilder, type MappingInfo, type ProfileData, type ProfileTime } from './profile.js';
+import { ProfileBuilder, type ProfileData, type ProfileTime } from './profile.js';
 import { localRustSources, rustSources } from '../symbols/rust-src.js';
-import { linkageName, readFunctionSymbols, symbolsAt, type FunctionSymbols } from '../symbols/linkage.js';
 import { Symbolizer, type SourceFrame } from '../symbols/symbolize.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 
@@ -173,12 +173,6 @@ export class Analysis {
     const profile = collector.build(expansions, stats.lostEvents, localFiles, binaries, await recordingTime(perfData, collector));
     return { profile, warnings };
   }
-}
-
-/** A binary's ELF headers and function symbols; undefined when it cannot be read. */
-async function readBinary(dso: string): Promise<{ info: ElfInfo; symbols: FunctionSymbols } | undefined> {
-  const info = await readElfInfo(dso).catch(() => undefined);
-  return info && { info, symbols: await readFunctionSymbols(info) };
 }
 
 /**
@@ -381,7 +375,7 @@ class RawCollector {
     expansions: Map<number, SourceFrame[]>,
     lost: number,
     localFiles: ReadonlyMap<string, string> = new Map(),
-    binaries: ReadonlyArray<{ info: ElfInfo; symbols: FunctionSymbols } | undefined> = [],
+    binaries: ReadonlyArray<Binary | undefined> = [],
     time?: ProfileTime,
   ): ProfileData {
     const b = new ProfileBuilder();
@@ -391,21 +385,9 @@ class RawCollector {
     /** The instruction of a frame at its position, as an address in a mapping of its binary. */
     const placeOf = (id: number, at: FramePosition): { address?: number; mapping?: number } => {
       const off = this.lookupOffset(id, at, true);
-      const info = off === undefined ? undefined : binaries[this.frames[id]!.dsoIdx]?.info;
-      if (off === undefined || info === undefined) return {};
-      const address = fileOffsetToVaddr(info, off);
-      const seg = address === undefined ? undefined : segmentAt(info, address);
-      if (address === undefined || seg === undefined) return {};
-      // As the loader maps it: from the segment's aligned start (what pprof takes a mapping's start for).
-      const align = seg.align > 1 ? seg.align : 4096;
-      const m: MappingInfo = {
-        file: info.path,
-        start: seg.vaddr - (seg.vaddr % align),
-        limit: seg.vaddr + seg.memsz,
-        offset: seg.offset - (seg.offset % align),
-      };
-      if (info.buildId !== undefined) m.buildId = info.buildId;
-      return { address, mapping: b.mapping(m) };
+      const bin = binaries[this.frames[id]!.dsoIdx];
+      const placed = off === undefined || !bin ? undefined : placeInstruction(bin, off);
+      return placed ? { address: placed.address, mapping: b.mapping(placed.mapping) } : {};
     };
     // Expand each (frame, position) once into location ids, root first.
     const expanded = new Map<number, number[]>();
@@ -418,9 +400,8 @@ class RawCollector {
       const dso = f.dso;
       const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
       const place = placeOf(id, at);
-      const symbols = binaries[f.dsoIdx]?.symbols;
-      const systemName =
-        place.address === undefined || !symbols ? undefined : linkageName(symbolsAt(symbols, place.address).map(canonicalName), canonicalName(ownName));
+      const bin = binaries[f.dsoIdx];
+      const systemName = place.address === undefined || !bin ? undefined : linkageNameAt(bin, place.address, ownName);
       const own = systemName === undefined ? {} : { systemName };
       if (!chain) {
         locs = [b.location(b.fn({ name: ownName, dso, ...own }), place)];
@@ -490,16 +471,6 @@ function localFile(sf: SourceFrame, localFiles: ReadonlyMap<string, string>): So
 function declSite(sf: SourceFrame): { file?: string; line?: number } {
   if (sf.startFile !== undefined) return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.startFile, line: sf.startLine } : { file: sf.startFile };
   return sf.file === undefined ? {} : { file: sf.file };
-}
-
-/** The loaded segment of a binary that holds `vaddr`, the executable one where they overlap. */
-function segmentAt(info: ElfInfo, vaddr: number): LoadSegment | undefined {
-  let found: LoadSegment | undefined;
-  for (const seg of info.loads) {
-    if (vaddr < seg.vaddr || vaddr >= seg.vaddr + seg.memsz) continue;
-    if (!found || ((seg.flags & PF_X) !== 0 && (found.flags & PF_X) === 0)) found = seg;
-  }
-  return found;
 }
 
 /** What `file` is, in words for a message; 'file' for a regular file (after symlinks). */
