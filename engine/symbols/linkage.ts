@@ -50,7 +50,11 @@ async function readTable(info: ElfInfo): Promise<FunctionSymbols> {
     };
     const syms = await read(table.offset, table.size);
     const strings = await read(strtab.offset, strtab.size);
-    const found: Array<[number, number, number]> = [];
+    const n = Math.floor(syms.length / SYM_SIZE);
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const names = new Uint32Array(n);
+    let k = 0;
     for (let o = 0; o + SYM_SIZE <= syms.length; o += SYM_SIZE) {
       const type = syms[o + 4]! & 0xf;
       const shndx = syms.readUInt16LE(o + 6);
@@ -58,13 +62,16 @@ async function readTable(info: ElfInfo): Promise<FunctionSymbols> {
       const value = Number(syms.readBigUInt64LE(o + 8));
       const size = Number(syms.readBigUInt64LE(o + 16));
       if (value === 0 || !Number.isSafeInteger(value + size)) continue;
-      found.push([value, value + Math.max(size, 1), syms.readUInt32LE(o)]);
+      starts[k] = value;
+      ends[k] = value + Math.max(size, 1);
+      names[k++] = syms.readUInt32LE(o);
     }
-    found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    // By start, the widest first among symbols that start together.
+    const order = Uint32Array.from({ length: k }, (_, i) => i).sort((a, b) => starts[a]! - starts[b]! || ends[b]! - ends[a]!);
     return {
-      starts: Float64Array.from(found, (f) => f[0]),
-      ends: Float64Array.from(found, (f) => f[1]),
-      nameOffsets: Uint32Array.from(found, (f) => f[2]),
+      starts: Float64Array.from(order, (i) => starts[i]!),
+      ends: Float64Array.from(order, (i) => ends[i]!),
+      nameOffsets: Uint32Array.from(order, (i) => names[i]!),
       strings,
     };
   } catch {
