@@ -296,12 +296,18 @@ class RawCollector {
   private prefetched = 0;
 
   /**
-   * The file offset to look frame `id` up at, or undefined when it cannot be symbolized. A
-   * caller frame's address is the return address: look up the call instruction before it.
+   * The file offset to look frame `id` up at, or undefined when it cannot be symbolized (perf
+   * named no symbol there either). A caller frame's address is the return address: look up the
+   * call instruction before it.
    */
-  private lookupOffset(id: number, at: FramePosition, unknownToo = false): number | undefined {
+  private lookupOffset(id: number, at: FramePosition): number | undefined {
+    return this.frames[id]!.sym === '[unknown]' ? undefined : this.instructionOffset(id, at);
+  }
+
+  /** The file offset of frame `id`'s instruction (the call's, in a caller), when it is in a file. */
+  private instructionOffset(id: number, at: FramePosition): number | undefined {
     const f = this.frames[id]!;
-    if (f.dsoIdx < 0 || f.offset < 0 || (f.sym === '[unknown]' && !unknownToo)) return undefined;
+    if (f.dsoIdx < 0 || f.offset < 0) return undefined;
     return at === 'caller' ? f.offset - 1 : f.offset;
   }
 
@@ -384,7 +390,7 @@ class RawCollector {
     b.time = time;
     /** The instruction of a frame at its position, as an address in a mapping of its binary. */
     const placeOf = (id: number, at: FramePosition): { address?: number; mapping?: number } => {
-      const off = this.lookupOffset(id, at, true);
+      const off = this.instructionOffset(id, at);
       const bin = binaries[this.frames[id]!.dsoIdx];
       const placed = off === undefined || !bin ? undefined : placeInstruction(bin, off);
       return placed ? { address: placed.address, mapping: b.mapping(placed.mapping) } : {};
