@@ -25,12 +25,13 @@ interface ReadelfLoad {
   filesz: number;
   memsz: number;
   flags: string;
+  align: number;
 }
 
 function readelfLoads(file: string): ReadelfLoad[] {
   const out: ReadelfLoad[] = [];
   for (const line of sh('readelf', ['-lW', file]).split('\n')) {
-    const m = /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+([RWE ]+?)\s+0x[0-9a-f]+$/.exec(line);
+    const m = /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+([RWE ]+?)\s+0x([0-9a-f]+)$/.exec(line);
     if (m)
       out.push({
         offset: parseInt(m[1], 16),
@@ -38,6 +39,7 @@ function readelfLoads(file: string): ReadelfLoad[] {
         filesz: parseInt(m[3], 16),
         memsz: parseInt(m[4], 16),
         flags: m[5].replace(/\s/g, ''),
+        align: parseInt(m[6], 16),
       });
   }
   return out;
@@ -74,7 +76,7 @@ test('the fixture: type, PT_LOADs, build-id and sections agree with readelf', as
   const expected = readelfLoads(bin);
   assert.ok(expected.length >= 2);
   assert.deepEqual(
-    info.loads.map((l) => ({ offset: l.offset, vaddr: l.vaddr, filesz: l.filesz, memsz: l.memsz, flags: flagString(l.flags) })),
+    info.loads.map((l) => ({ offset: l.offset, vaddr: l.vaddr, filesz: l.filesz, memsz: l.memsz, flags: flagString(l.flags), align: l.align })),
     expected,
   );
   assert.equal(info.buildId, readelfBuildId(bin));

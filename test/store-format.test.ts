@@ -52,3 +52,21 @@ test('damage is rejected with a reason, never returned as a profile', () => {
     assert.throws(() => decodeProfile(damage(Buffer.from(good))), re, what);
   }
 });
+
+test("round trip of instruction addresses, mappings and the recording's time; a location naming no mapping is refused", () => {
+  const b = new ProfileBuilder();
+  b.event = 'cpu-clock:pppH';
+  b.time = { startMs: 1_796_232_820_004, durationNs: 436_035_000 };
+  const m = b.mapping({ file: '/bin/app', buildId: 'ab12', start: 0x19000, limit: 0x5d6a0, offset: 0x18000 });
+  const fn = b.fn({ name: 'app::main', file: '/src/main.rs', line: 3, systemName: '_ZN3app4main17h0123456789abcdefE' });
+  const t = b.thread({ comm: 'app', pid: 1, tid: 1 });
+  b.add([b.location(fn, { file: '/src/main.rs', line: 4, address: 0x1c5f3, mapping: m })], t, 2, 2_000_000, { unknown: false, truncated: false });
+  const p = b.finish();
+  assert.deepEqual(decodeProfile(bytes(p)), p);
+  const bad = { ...p, locations: [{ ...p.locations[0]!, mapping: 1 }] };
+  assert.throws(() => decodeProfile(bytes(bad)), /refers to no mapping/);
+  // A profile stored before mappings were kept has none, and its locations name none.
+  const { mappings: _m, ...old } = p;
+  const oldLocs = { ...old, locations: [{ fn: 0, file: '/src/main.rs', line: 4, inlined: false }] } as ProfileData;
+  assert.equal(decodeProfile(bytes(oldLocs)).mappings, undefined);
+});

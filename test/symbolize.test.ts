@@ -250,12 +250,13 @@ test('names: hashes stripped, legacy Rust escapes decoded, C++ and plain names u
 
 test('tool output parsers: llvm-symbolizer JSON and addr2line records', () => {
   const json =
-    '{"Address":"0x1c31a","ModuleName":"/b","Symbol":[{"Column":5,"Discriminator":0,"FileName":"/s/lib.rs","FunctionName":"hotspots::mix::h8b5351b4f618ba58","Line":12,"StartAddress":"","StartFileName":"/s/lib.rs","StartLine":9},{"Column":15,"Discriminator":0,"FileName":"/s/lib.rs","FunctionName":"hotspots::hash_chain::h7d9fa8b658ad7078","Line":20,"StartAddress":"0x1c2b0","StartFileName":"/s/lib.rs","StartLine":17}]}';
+    '{"Address":"0x1c31a","ModuleName":"/b","Symbol":[{"Column":5,"Discriminator":0,"FileName":"/s/macros.rs","FunctionName":"hotspots::mix::h8b5351b4f618ba58","Line":12,"StartAddress":"","StartFileName":"/s/lib.rs","StartLine":9},{"Column":15,"Discriminator":0,"FileName":"/s/lib.rs","FunctionName":"hotspots::hash_chain::h7d9fa8b658ad7078","Line":20,"StartAddress":"0x1c2b0","StartFileName":"/s/lib.rs","StartLine":17}]}';
   assert.deepEqual(parseLlvmJsonLine(json), {
     vaddr: 0x1c31a,
     frames: [
-      { name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5, startLine: 9 },
-      { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 20, column: 15, startLine: 17 },
+      // A line of a macro expanded in mix: the line's file is the macro's, the declaration's is mix's own.
+      { name: 'hotspots::mix', file: '/s/macros.rs', line: 12, column: 5, startLine: 9, startFile: '/s/lib.rs' },
+      { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 20, column: 15, startLine: 17, startFile: '/s/lib.rs' },
     ],
   });
   const unknown =
@@ -303,7 +304,7 @@ test('the cache format round-trips chains, including unknown lines and empty ans
     [
       0x1b31a,
       [
-        { name: 'hotspots::mix', file: '/s/lib.rs', line: 12, column: 5 },
+        { name: 'hotspots::mix', file: '/s/macros.rs', line: 12, column: 5, startLine: 9, startFile: '/s/lib.rs' },
         { name: 'hotspots::hash_chain', file: '/s/lib.rs', line: 0 },
       ],
     ],

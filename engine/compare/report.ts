@@ -82,7 +82,7 @@ export interface SideInput {
   wallMs: number[] | null;
 }
 
-/** The report of a compare: diff, times and verdict; `limit` rows of functions and of lines. */
+/** The report of a compare: diff, times and verdict; `limit` rows of functions (and every gated one) and of lines. */
 export function compareReport(base: SideInput, current: SideInput, gate: GateSettings | undefined, limit = 20): CompareReport {
   const diff = diffProfiles(base.profile, current.profile);
   const time = timeChange(base.wallMs, current.wallMs);
@@ -93,7 +93,9 @@ export function compareReport(base: SideInput, current: SideInput, gate: GateSet
   const byTotal = [...diff.functions].sort(
     (x, y) => Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare) || Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare),
   );
-  const functions = byTotal.filter((f, i) => i < limit || failed.has(f.name));
+  // Every function the gate watches is listed, whatever its rank: the verdict's evidence.
+  const watched = (name: string) => failed.has(name) || (gate?.failOn?.test(name) ?? false);
+  const functions = byTotal.filter((f, i) => i < limit || watched(f.name));
   return { base: side(base), current: side(current), time, functions, lines: diff.lines.slice(0, limit), gate: verdict };
 }
 

@@ -4,10 +4,11 @@ import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readElfInfo } from '../symbols/elf.js';
+import { linkageNameAt, placeInstruction, readBinary, type Binary } from './binaries.js';
 import { pipeCutAt } from '../perf/data-end.js';
 import { perfScript } from '../perf/run.js';
 import { PerfScriptParser, type RawSample } from '../perf/script.js';
-import { ProfileBuilder, type ProfileData } from './profile.js';
+import { ProfileBuilder, type ProfileData, type ProfileTime } from './profile.js';
 import { localRustSources, rustSources } from '../symbols/rust-src.js';
 import { Symbolizer, type SourceFrame } from '../symbols/symbolize.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
@@ -163,6 +164,8 @@ export class Analysis {
       );
     }
     await checkBinaries(collector.dsos, stats.buildIds, perfData, warnings);
+    // The binaries' headers and symbol tables (addresses and linkage names), read while the symbolizer works.
+    const binariesRead = Promise.all(collector.dsos.map(readBinary));
     const symbolizer = this.symbolizer ?? new Symbolizer({ cacheDir: opts.cacheDir });
     let expansions: Map<number, SourceFrame[]>;
     try {
@@ -172,9 +175,25 @@ export class Analysis {
     }
     opts.onProgress?.({ stage: 'model', message: 'building the profile' });
     const localFiles = await localRustSources(sourceFiles(expansions));
-    const profile = collector.build(expansions, stats.lostEvents, localFiles);
+    const binaries = await binariesRead;
+    const profile = collector.build(expansions, stats.lostEvents, localFiles, binaries, await recordingTime(perfData, collector));
     return { profile, warnings, sampledMs: collector.sampledMs() };
   }
+}
+
+/**
+ * When the recording ran. perf's sample times count from boot, so the wall clock comes from the
+ * recording's file, which perf last writes as it ends: its modification time less the span of the
+ * samples. (A recording copied since keeps its copy's time.)
+ */
+async function recordingTime(perfData: string, c: RawCollector): Promise<ProfileTime | undefined> {
+  if (c.firstTime > c.lastTime) return undefined;
+  const durationNs = Math.round((c.lastTime - c.firstTime) * 1e9);
+  const endMs = await stat(perfData).then(
+    (st) => st.mtimeMs,
+    () => undefined,
+  );
+  return endMs === undefined ? undefined : { startMs: Math.round(endMs - durationNs / 1e6), durationNs };
 }
 
 /** Losing this share of the samples gets a warning; below it, the quality line still counts them. */
@@ -230,9 +249,9 @@ class RawCollector {
   private readonly leafFrames = new Set<number>();
   private readonly callerFrames = new Set<number>();
   event = '';
-  /** The first and last sample's time, in perf's seconds. */
-  private firstTime = Infinity;
-  private lastTime = -Infinity;
+  /** perf's times (seconds) of the first and last sample. */
+  firstTime = Infinity;
+  lastTime = -Infinity;
 
   add(s: RawSample): void {
     if (this.event === '') this.event = s.event;
@@ -287,12 +306,18 @@ class RawCollector {
   private prefetched = 0;
 
   /**
-   * The file offset to look frame `id` up at, or undefined when it cannot be symbolized. A
-   * caller frame's address is the return address: look up the call instruction before it.
+   * The file offset to look frame `id` up at, or undefined when it cannot be symbolized (perf
+   * named no symbol there either). A caller frame's address is the return address: look up the
+   * call instruction before it.
    */
   private lookupOffset(id: number, at: FramePosition): number | undefined {
+    return this.frames[id]!.sym === '[unknown]' ? undefined : this.instructionOffset(id, at);
+  }
+
+  /** The file offset of frame `id`'s instruction (the call's, in a caller), when it is in a file. */
+  private instructionOffset(id: number, at: FramePosition): number | undefined {
     const f = this.frames[id]!;
-    if (f.dsoIdx < 0 || f.offset < 0 || f.sym === '[unknown]') return undefined;
+    if (f.dsoIdx < 0 || f.offset < 0) return undefined;
     return at === 'caller' ? f.offset - 1 : f.offset;
   }
 
@@ -357,11 +382,29 @@ class RawCollector {
     return out;
   }
 
-  /** `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts). */
-  build(expansions: Map<number, SourceFrame[]>, lost: number, localFiles: ReadonlyMap<string, string> = new Map()): ProfileData {
+  /**
+   * `localFiles`: standard-library paths with the local copy to name instead (rust-src.ts);
+   * `binaries`: each binary's ELF headers and function symbols (by dso index), which place its
+   * frames' addresses and give their functions' linkage names.
+   */
+  build(
+    expansions: Map<number, SourceFrame[]>,
+    lost: number,
+    localFiles: ReadonlyMap<string, string> = new Map(),
+    binaries: ReadonlyArray<Binary | undefined> = [],
+    time?: ProfileTime,
+  ): ProfileData {
     const b = new ProfileBuilder();
     b.event = this.event;
     b.lost = lost;
+    b.time = time;
+    /** The instruction of a frame at its position, as an address in a mapping of its binary. */
+    const placeOf = (id: number, at: FramePosition): { address?: number; mapping?: number } => {
+      const off = this.instructionOffset(id, at);
+      const bin = binaries[this.frames[id]!.dsoIdx];
+      const placed = off === undefined || !bin ? undefined : placeInstruction(bin, off);
+      return placed ? { address: placed.address, mapping: b.mapping(placed.mapping) } : {};
+    };
     // Expand each (frame, position) once into location ids, root first.
     const expanded = new Map<number, number[]>();
     const expand = (id: number, at: FramePosition): number[] => {
@@ -372,8 +415,12 @@ class RawCollector {
       const chain = expansions.get(key);
       const dso = f.dso;
       const ownName = f.sym === '[unknown]' ? `[${dso === '[unknown]' ? 'unknown' : path.basename(dso)}]` : f.sym;
+      const place = placeOf(id, at);
+      const bin = binaries[f.dsoIdx];
+      const systemName = place.address === undefined || !bin ? undefined : linkageNameAt(bin, place.address, ownName);
+      const own = systemName === undefined ? {} : { systemName };
       if (!chain) {
-        locs = [b.location(b.fn({ name: ownName, dso }))];
+        locs = [b.location(b.fn({ name: ownName, dso, ...own }), place)];
       } else {
         // The chain is innermost first; its last entry is the function that owns the instruction,
         // named as perf names it so that counts by function match perf report's.
@@ -382,8 +429,8 @@ class RawCollector {
           const sf = localFile(chain[j]!, localFiles);
           const outer = j === chain.length - 1;
           const name = outer ? ownName : sf.name;
-          const fn = b.fn({ name, dso, ...declSite(sf) });
-          locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer });
+          const fn = b.fn({ name, dso, ...declSite(sf), ...(outer ? own : {}) });
+          locs[k] = b.location(fn, { file: sf.file, line: sf.line, inlined: !outer, ...place });
         }
       }
       expanded.set(key, locs);
@@ -416,18 +463,30 @@ function lookupKey(id: number, at: FramePosition): number {
 /** Every source file the chains name, once. */
 function sourceFiles(expansions: Map<number, SourceFrame[]>): Set<string> {
   const files = new Set<string>();
-  for (const chain of expansions.values()) for (const sf of chain) if (sf.file !== undefined) files.add(sf.file);
+  for (const chain of expansions.values()) {
+    for (const sf of chain) {
+      if (sf.file !== undefined) files.add(sf.file);
+      if (sf.startFile !== undefined) files.add(sf.startFile);
+    }
+  }
   return files;
 }
 
 function localFile(sf: SourceFrame, localFiles: ReadonlyMap<string, string>): SourceFrame {
   const local = sf.file === undefined ? undefined : localFiles.get(sf.file);
-  return local === undefined ? sf : { ...sf, file: local };
+  const localStart = sf.startFile === undefined ? undefined : localFiles.get(sf.startFile);
+  if (local === undefined && localStart === undefined) return sf;
+  return { ...sf, ...(local === undefined ? {} : { file: local }), ...(localStart === undefined ? {} : { startFile: localStart }) };
 }
 
+/**
+ * Where a frame's function is declared: its declaration's own file and line. A symbolizer that
+ * names no declaration file (addr2line) gives the line's file and no line: the line's file is
+ * the declaration's only when no macro or inlined code put the line elsewhere.
+ */
 function declSite(sf: SourceFrame): { file?: string; line?: number } {
-  if (sf.file === undefined) return {};
-  return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.file, line: sf.startLine } : { file: sf.file };
+  if (sf.startFile !== undefined) return sf.startLine !== undefined && sf.startLine > 0 ? { file: sf.startFile, line: sf.startLine } : { file: sf.startFile };
+  return sf.file === undefined ? {} : { file: sf.file };
 }
 
 /** What `file` is, in words for a message; 'file' for a regular file (after symlinks). */

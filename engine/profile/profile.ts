@@ -19,15 +19,27 @@ export interface FunctionInfo {
   line?: number;
   /** The binary or library it lives in. */
   dso?: string;
+  /** Its linkage (mangled) name, where the symbol table has the one that demangles to `name`. */
+  systemName?: string;
 }
 
-/** One (function, source line) position; an inlined copy is a location of its own. */
+/**
+ * One (function, source line) position at one instruction; an inlined copy is a location of its
+ * own. The frames of one instruction's inline chain share its address.
+ */
 export interface Location {
   fn: number;
   file?: string;
   line?: number;
   /** Inlined into the location above it in the stack. */
   inlined: boolean;
+  /**
+   * The instruction, as an ELF virtual address of `mappings[mapping]`'s binary (what objdump and
+   * the symbolizer read): the sampled one at a stack's leaf, the call (its return address − 1)
+   * in a caller. Absent where perf gave no address in a file (the kernel, JIT code, [unknown]).
+   */
+  address?: number;
+  mapping?: number;
 }
 
 /** Where in the source a location is: ProfileBuilder.location's options. */
@@ -36,6 +48,27 @@ export interface LocationSite {
   line?: number;
   /** Inlined into its caller (default false). */
   inlined?: boolean;
+  address?: number;
+  mapping?: number;
+}
+
+/**
+ * A binary's loaded segment that locations' addresses lie in, as pprof's Mapping has it: the
+ * segment's ELF virtual addresses [start, limit) and its offset in the file.
+ */
+export interface MappingInfo {
+  file: string;
+  buildId?: string;
+  start: number;
+  limit: number;
+  offset: number;
+}
+
+/** When a recording ran: its first sample's wall-clock time and the span to its last sample. */
+export interface ProfileTime {
+  /** Milliseconds since the Unix epoch. */
+  startMs: number;
+  durationNs: number;
 }
 
 export interface ThreadInfo {
@@ -93,6 +126,17 @@ export interface ProfileData {
   /** Each run's samples, in the order recorded: [totalSamples] for a profile of one run. */
   runs: number[];
   quality: UnwindQuality;
+  /** The binaries that locations' addresses refer to (absent in profiles stored before they were kept). */
+  mappings?: MappingInfo[];
+  time?: ProfileTime;
+}
+
+/**
+ * The unit of a profile's summed periods when its event counts time: perf's cpu-clock and
+ * task-clock periods are nanoseconds; a hardware event's (cycles, instructions) are counts of it.
+ */
+export function periodIsNanoseconds(event: string): boolean {
+  return /^(cpu-clock|task-clock)(:|$)/.test(event);
 }
 
 /**
@@ -100,7 +144,7 @@ export interface ProfileData {
  * versioned library symbol (`cfree@GLIBC_2.2.5`, `memcpy@@GLIBC_2.14`), which names no
  * function of its own. (`flame fold` keeps perf's text as it is: it copies inferno.)
  */
-function canonicalName(name: string): string {
+export function canonicalName(name: string): string {
   return name.replace(SYMBOL_VERSION, '');
 }
 
@@ -124,6 +168,8 @@ export class ProfileBuilder {
   private readonly locIndex = new Map<string, number>();
   private readonly threads: ThreadInfo[] = [];
   private readonly threadIndex = new Map<string, number>();
+  private readonly mappings: MappingInfo[] = [];
+  private readonly mappingIndex = new Map<string, number>();
   private readonly stacks = new StackColumnsBuilder();
   private readonly stackIndex = new Map<string, number>();
   private totalSamples = 0;
@@ -133,6 +179,7 @@ export class ProfileBuilder {
   private truncatedSamples = 0;
   lost = 0;
   event = '';
+  time: ProfileTime | undefined;
 
   fn(info: FunctionInfo): number {
     const name = canonicalName(info.name);
@@ -150,6 +197,7 @@ export class ProfileBuilder {
         f.line = info.line;
       }
       if (f.dso === undefined && info.dso !== undefined) f.dso = info.dso;
+      if (f.systemName === undefined && info.systemName !== undefined) f.systemName = info.systemName;
     }
     return id;
   }
@@ -159,15 +207,30 @@ export class ProfileBuilder {
     const file = site.file === undefined ? undefined : canonicalFile(site.file);
     const line = site.line;
     const inlined = site.inlined ?? false;
-    const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}`;
+    const { address, mapping } = site;
+    const key = `${fn}\u0000${file ?? ''}\u0000${line ?? ''}\u0000${inlined ? 1 : 0}\u0000${address ?? ''}\u0000${mapping ?? ''}`;
     let id = this.locIndex.get(key);
     if (id === undefined) {
       id = this.locations.length;
       const loc: Location = { fn, inlined };
       if (file !== undefined) loc.file = file;
       if (line !== undefined) loc.line = line;
+      if (address !== undefined) loc.address = address;
+      if (mapping !== undefined) loc.mapping = mapping;
       this.locations.push(loc);
       this.locIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** The id of a binary's segment, interned by file and start. */
+  mapping(m: MappingInfo): number {
+    const key = `${m.file}\u0000${m.start}`;
+    let id = this.mappingIndex.get(key);
+    if (id === undefined) {
+      id = this.mappings.length;
+      this.mappings.push({ ...m });
+      this.mappingIndex.set(key, id);
     }
     return id;
   }
@@ -207,7 +270,7 @@ export class ProfileBuilder {
 
   finish(): ProfileData {
     const n = this.totalSamples;
-    return {
+    const p: ProfileData = {
       format: 'flame-profile/3',
       unit: 'samples',
       event: this.event,
@@ -224,7 +287,10 @@ export class ProfileBuilder {
         truncatedShare: n === 0 ? 0 : this.truncatedSamples / n,
         lost: this.lost,
       },
+      mappings: this.mappings,
     };
+    if (this.time) p.time = { ...this.time };
+    return p;
   }
 }
 

@@ -20,7 +20,8 @@ export function mergeRuns(runs: readonly ProfileData[]): ProfileData {
   runs.forEach((p, r) => {
     if (r > 0) b.nextRun();
     const fns = p.functions.map((f) => b.fn(f));
-    const locs = p.locations.map((l) => b.location(fns[l.fn]!, l));
+    const maps = (p.mappings ?? []).map((m) => b.mapping(m));
+    const locs = p.locations.map((l) => b.location(fns[l.fn]!, { ...l, mapping: l.mapping === undefined ? undefined : maps[l.mapping] }));
     const roles = threadRoles(p.threads);
     const threads = p.threads.map((t, i) => {
       const role = roles[i]!;
@@ -38,6 +39,8 @@ export function mergeRuns(runs: readonly ProfileData[]): ProfileData {
     truncated += p.quality.truncatedShare * p.totalSamples;
     lost += p.quality.lost;
     if (b.event === '' && p.event !== '') b.event = p.event;
+    // The runs' time as pprof merges profiles': from the first start, for their summed durations.
+    if (p.time) b.time = b.time ? { startMs: Math.min(b.time.startMs, p.time.startMs), durationNs: b.time.durationNs + p.time.durationNs } : p.time;
   });
   const merged = b.finish();
   const n = merged.totalSamples;

@@ -9,6 +9,8 @@
 //   16..16+H      header JSON, UTF-8, padded with spaces to a multiple of 8
 //   then          start u32[n+1], locs u32[m], thread u32[n] (padded to 8), samples f64[n], period f64[n]
 //   format 3      then, when the header's `runs` lists R ≥ 2 runs, runSamples f64[R·n], run-major
+// Fields added to the header since (locations' addresses and mappings, the recording's time) are
+// optional: a profile stored before them reads as one without them.
 // Format 3 is format 2 plus the per-run counts: a profile of one run is the same bytes but for the
 // magic and `runs: [samples]` in the header, and each extra run adds one column of n counts.
 import { StackColumnsBuilder, type ProfileData, type StackColumns } from '../profile/profile.js';
@@ -99,6 +101,12 @@ export function decodeProfile(buf: Buffer): ProfileData {
   }
   if (!header.functions.every((f) => f !== null && typeof f === 'object' && typeof f.name === 'string'))
     throw new Error('bad header: a function without a name');
+  const mappings = header.mappings ?? [];
+  if (
+    !Array.isArray(mappings) ||
+    !header.locations.every((l) => l.mapping === undefined || (Number.isInteger(l.mapping) && l.mapping >= 0 && l.mapping < mappings.length))
+  )
+    throw new Error('bad header: a location refers to no mapping');
   const { stackCount: _n, locCount: _m, runs: _r, ...rest } = header;
   return { ...rest, format: 'flame-profile/3', runs, stacks };
 }

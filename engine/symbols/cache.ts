@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { ElfInfo } from './elf.js';
 import type { SourceFrame } from './tool.js';
 
-/** Bump when the meaning of cached answers changes (name cleanup, frame order). */
-const CACHE_VERSION = 2;
+/** Bump when the meaning of cached answers changes (name cleanup, frame order, a new field). */
+const CACHE_VERSION = 3;
 
 /** Answers for one binary: file offset → inline chain (empty = the tool knew nothing). */
 export type CacheEntries = Map<number, SourceFrame[]>;
@@ -24,7 +24,8 @@ export function cacheKeyFor(info: Pick<ElfInfo, 'buildId' | 'path' | 'size' | 'm
 
 /**
  * The on-disk form: strings interned once, each chain a flat array of
- * [nameIdx, fileIdx (-1 none), line (-1 none), column (0 none), startLine (0 none)] quintuples, keyed by hex offset.
+ * [nameIdx, fileIdx (-1 none), line (-1 none), column (0 none), startLine (0 none), startFileIdx (-1 none)]
+ * sextuples, keyed by hex offset.
  */
 interface CacheFile {
   v: number;
@@ -47,7 +48,10 @@ export function encodeCache(entries: CacheEntries): string {
   const out: Record<string, number[]> = {};
   for (const [off, frames] of entries) {
     const flat: number[] = [];
-    for (const f of frames) flat.push(intern(f.name), f.file === undefined ? -1 : intern(f.file), f.line ?? -1, f.column ?? 0, f.startLine ?? 0);
+    for (const f of frames) {
+      flat.push(intern(f.name), f.file === undefined ? -1 : intern(f.file), f.line ?? -1, f.column ?? 0, f.startLine ?? 0);
+      flat.push(f.startFile === undefined ? -1 : intern(f.startFile));
+    }
     out[off.toString(16)] = flat;
   }
   const file: CacheFile = { v: CACHE_VERSION, strings, entries: out };
@@ -66,12 +70,13 @@ export function decodeCache(text: string): CacheEntries | undefined {
   const entries: CacheEntries = new Map();
   for (const [hex, flat] of Object.entries(file.entries)) {
     const frames: SourceFrame[] = [];
-    for (let i = 0; i + 4 < flat.length; i += 5) {
+    for (let i = 0; i + 5 < flat.length; i += 6) {
       const f: SourceFrame = { name: file.strings[flat[i]] ?? '??' };
       if (flat[i + 1] >= 0) f.file = file.strings[flat[i + 1]];
       if (flat[i + 2] >= 0) f.line = flat[i + 2];
       if (flat[i + 3] > 0) f.column = flat[i + 3];
       if (flat[i + 4] > 0) f.startLine = flat[i + 4];
+      if (flat[i + 5] >= 0) f.startFile = file.strings[flat[i + 5]];
       frames.push(f);
     }
     entries.set(Number.parseInt(hex, 16), frames);

@@ -13,6 +13,8 @@ export interface LoadSegment {
   vaddr: number;
   filesz: number;
   memsz: number;
+  /** p_align: the segment is mapped from a multiple of it (its vaddr and offset agree modulo it). */
+  align: number;
   /** p_flags: PF_X = 1, PF_W = 2, PF_R = 4. */
   flags: number;
 }
@@ -206,6 +208,7 @@ async function readProgramHeaders(r: Reader, phoff: number, phnum: number, entsi
       vaddr: u64(b, o + 16, r.file),
       filesz: u64(b, o + 32, r.file),
       memsz: u64(b, o + 40, r.file),
+      align: u64(b, o + 48, r.file),
     });
   }
   return out;

@@ -16,8 +16,13 @@ export interface SourceFrame {
   /** Absent when unknown; DWARF's line 0 ("no particular line") is kept as 0. */
   line?: number;
   column?: number;
-  /** The line where this frame's function is declared (DW_AT_decl_line), in `file`'s file. */
+  /** The line where this frame's function is declared (DW_AT_decl_line), in `startFile`. */
   startLine?: number;
+  /**
+   * The file that declares this frame's function (DW_AT_decl_file, llvm-symbolizer's
+   * StartFileName): not `file` when the line comes from elsewhere, such as a macro expanded in it.
+   */
+  startFile?: string;
 }
 
 export type ToolName = 'llvm-symbolizer' | 'addr2line';
@@ -170,6 +175,7 @@ interface LlvmJsonFrame {
   Line?: number;
   Column?: number;
   StartLine?: number;
+  StartFileName?: string;
 }
 
 /** One line of llvm-symbolizer's JSON output → the address and its chain, innermost first. */
@@ -196,6 +202,7 @@ export function parseLlvmJsonLine(line: string): { vaddr: number; frames: Source
       f.line = s.Line ?? 0;
       if (s.Column) f.column = s.Column;
       if (s.StartLine) f.startLine = s.StartLine;
+      if (s.StartFileName && s.StartFileName !== '??') f.startFile = s.StartFileName;
     }
     frames.push(f);
   }

@@ -1,6 +1,6 @@
 // speedscope's file format (https://www.speedscope.app/file-format-schema.json): one sampled
 // profile per thread, so the recording opens at speedscope.app or in its desktop build.
-import { stackLocs, type ProfileData } from '../../profile/profile.js';
+import { periodIsNanoseconds, stackLocs, type ProfileData } from '../../profile/profile.js';
 import { selectStacks, type StackFilter } from '../../query/query.js';
 import { FLAME_VERSION } from '../../../protocol/version.js';
 import type { Exporter } from './format.js';
@@ -16,7 +16,8 @@ export interface SpeedscopeFrame {
 export interface SpeedscopeSampledProfile {
   type: 'sampled';
   name: string;
-  unit: 'none';
+  /** 'nanoseconds' when the weights are CPU time (perf's time events), 'none' when they are samples. */
+  unit: 'nanoseconds' | 'none';
   startValue: number;
   endValue: number;
   /** Indexes into shared.frames, root first. */
@@ -41,7 +42,10 @@ export interface SpeedscopeOptions extends StackFilter {
 /**
  * The profile in speedscope's file format: one frame per function (so speedscope merges frames
  * as flame's call tree does), one 'sampled' profile per thread with each unique stack once and
- * its sample count as weight. Opens on the busiest thread.
+ * its weight. For perf's time events (cpu-clock, task-clock) the weight is the stack's CPU time in
+ * nanoseconds, its summed periods, so that speedscope shows times; for other events (cycles,
+ * instructions), whose periods count the event, it is the stack's samples, unit 'none'. Opens on
+ * the busiest thread.
  */
 export function toSpeedscope(p: ProfileData, name: string, opts: SpeedscopeOptions = {}): SpeedscopeFile {
   const frames: SpeedscopeFrame[] = p.functions.map((f) => {
@@ -58,17 +62,27 @@ export function toSpeedscope(p: ProfileData, name: string, opts: SpeedscopeOptio
     list.push(si);
   }
   const profiles: SpeedscopeSampledProfile[] = [];
+  const inTime = periodIsNanoseconds(p.event);
+  const weightOf = inTime ? p.stacks.period : p.stacks.samples;
   for (const [thread, stacks] of groups) {
     const samples: number[][] = new Array(stacks.length);
     const weights: number[] = new Array(stacks.length);
     let sum = 0;
     stacks.forEach((si, i) => {
       samples[i] = Array.from(stackLocs(p, si), (l) => p.locations[l]!.fn);
-      weights[i] = p.stacks.samples[si]!;
+      weights[i] = Math.round(weightOf[si]!);
       sum += weights[i]!;
     });
     const t = p.threads[thread];
-    profiles.push({ type: 'sampled', name: t ? `${t.comm} (tid ${t.tid})` : name, unit: 'none', startValue: 0, endValue: sum, samples, weights });
+    profiles.push({
+      type: 'sampled',
+      name: t ? `${t.comm} (tid ${t.tid})` : name,
+      unit: inTime ? 'nanoseconds' : 'none',
+      startValue: 0,
+      endValue: sum,
+      samples,
+      weights,
+    });
   }
   let active = 0;
   profiles.forEach((pr, i) => {
