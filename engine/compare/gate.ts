@@ -3,6 +3,7 @@
 // read through `cargo metadata` so that no TOML parser is needed and cargo's view of the
 // manifest is the one used. Flags win key by key.
 import { ErrorCodes, FlameError } from '../../common/errors.js';
+import { flameTables } from '../cargo/settings.js';
 import type { CargoMetadata } from '../cargo/target.js';
 import { compileFilter } from '../query/filter.js';
 import { DEFAULT_THRESHOLD, DEFAULT_TIME_THRESHOLD, type GateSettings } from './report.js';
@@ -19,16 +20,9 @@ const KEYS = ['fail-on', 'threshold', 'time-threshold', 'runs'] as const;
 
 /** The gate table of the package `pkg` and of the workspace, merged (the package's keys win); `where` names them for errors. */
 export function gateConfig(metadata: CargoMetadata, pkg: string): { input: GateInput; where: string[] } {
-  const tables: Array<[unknown, string]> = [
-    [metadata.metadata, '[workspace.metadata.flame.gate]'],
-    [metadata.packages.find((p) => p.name === pkg)?.metadata, `[package.metadata.flame.gate] of ${pkg}`],
-  ];
   const input: GateInput = {};
   const where: string[] = [];
-  for (const [meta, name] of tables) {
-    const gate = (meta as { flame?: { gate?: unknown } } | null)?.flame?.gate;
-    if (gate === undefined) continue;
-    if (gate === null || typeof gate !== 'object' || Array.isArray(gate)) throw configError(name, 'must be a table');
+  for (const { keys: gate, where: name } of flameTables(metadata, 'gate', pkg)) {
     for (const [k, v] of Object.entries(gate)) {
       if (!(KEYS as readonly string[]).includes(k)) throw configError(name, `has an unknown key '${k}' (the keys are ${KEYS.join(', ')})`);
       if (k === 'fail-on' && typeof v !== 'string') throw configError(name, `'fail-on' must be a string (a regular expression)`);

@@ -4,6 +4,7 @@
 // that hold them.
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import type { ProfileMeta } from '../../protocol/types.js';
+import { flameTables, isTable } from '../cargo/settings.js';
 import type { CargoMetadata } from '../cargo/target.js';
 import { labelNameProblem } from './labels.js';
 
@@ -45,11 +46,9 @@ const KEYS: Record<string, 'string' | 'boolean' | 'table'> = {
  * naming the Cargo.toml and the key for a setting flame cannot use.
  */
 export function pushSetting(meta: CargoMetadata, pkg?: string): PushSetting {
-  const wsManifest = `${meta.workspaceRoot}/Cargo.toml`;
-  const merged: Record<string, unknown> = { ...readTable(flameTable(meta.metadata), `[workspace.metadata.flame.push] in ${wsManifest}`) };
-  const p = pkg === undefined ? undefined : meta.packages.find((x) => x.name === pkg);
-  if (p) {
-    const own = readTable(flameTable(p.metadata), `[package.metadata.flame.push] in ${p.manifestPath}`);
+  const merged: Record<string, unknown> = {};
+  for (const t of flameTables(meta, 'push', pkg)) {
+    const own = readTable(t.keys, t.where);
     const labels = { ...((merged.labels as Record<string, string>) ?? {}), ...((own.labels as Record<string, string>) ?? {}) };
     Object.assign(merged, own, { labels });
   }
@@ -116,15 +115,8 @@ export function authHeaders(d: Destination, env: NodeJS.ProcessEnv = process.env
   return h;
 }
 
-function flameTable(metadata: unknown): unknown {
-  const flame = isTable(metadata) ? metadata.flame : undefined;
-  return isTable(flame) ? flame.push : undefined;
-}
-
 /** The keys of one `flame.push` table, each checked; `where` names the table and its file. */
-function readTable(raw: unknown, where: string): Record<string, unknown> {
-  if (raw === undefined || raw === null) return {};
-  if (!isTable(raw)) throw bad(`${where} must be a table (url = "http://...")`);
+function readTable(raw: Record<string, unknown>, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const type = KEYS[k];
@@ -145,10 +137,6 @@ function readTable(raw: unknown, where: string): Record<string, unknown> {
     out[k] = v;
   }
   return out;
-}
-
-function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function bad(message: string): FlameError {
