@@ -112,8 +112,9 @@ pub const NOISE_GREY: u32 = 0xdcdcdc;
  * blue for shrink, the deepest at the largest |delta| of the input.
  */
 pub fn delta_rgb(delta: f64, max: f64) -> u32 {
-    // inferno's integer arithmetic: the division truncates towards zero.
-    let c = |v: f64| 100 + ((150.0 * v) / max).trunc() as u32;
+    // inferno's integer arithmetic: the division truncates towards zero. 0 ≤ v ≤ max, so the
+    // clamp only catches counts so large that 150 × v overflows.
+    let c = |v: f64| 100 + ((150.0 * v) / max).trunc().clamp(0.0, 150.0) as u32;
     if delta > 0.0 {
         let c = c(max - delta);
         (255 << 16) | (c << 8) | c

@@ -282,8 +282,13 @@ impl Builder {
         }
         // A number before the count, after a stack: `stack BEFORE AFTER`.
         let mut delta = None;
-        let sp2 = last_space(b, start, stack_end);
-        if sp2 >= start as isize {
+        // Only digits and a point can be one, so a plain line's stack is not scanned to its start.
+        let mut sp2 = stack_end as isize - 1;
+        while sp2 >= start as isize && (b[sp2 as usize].is_ascii_digit() || b[sp2 as usize] == b'.')
+        {
+            sp2 -= 1;
+        }
+        if sp2 >= start as isize && is_space(b[sp2 as usize]) {
             let (before, digits, j, fraction) = number(b, (sp2 + 1) as usize, stack_end);
             let before_stack = trim_end(b, start, sp2 as usize);
             if digits > 0 && j == stack_end && before.is_finite() && before_stack > start {
