@@ -3,7 +3,7 @@
 import { writeFileAtomic } from '../../../common/fsutil.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
-import { ask } from '../daemon-query.js';
+import { ask, askDiffSvg } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { rel, threadArg } from '../render.js';
 import { colorChoice, paint, terminal } from '../term.js';
@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   if (thread !== undefined) params.thread = thread;
   const r = await ask(P.Diff.type, params, { manifestPath: values['manifest-path'] });
   if (values.svg !== undefined) {
-    const graph = await ask(P.Export.type, { profile: r.current.id, base: r.base.id, format: 'svg' }, { manifestPath: values['manifest-path'] });
+    const graph = await askDiffSvg({ profile: r.current.id, base: r.base.id, format: 'svg' }, { manifestPath: values['manifest-path'] });
     await writeFileAtomic(values.svg, graph.data);
     process.stderr.write(`flame: wrote ${values.svg} (differential flame graph of profile ${r.base.id} → ${r.current.id})\n`);
   }

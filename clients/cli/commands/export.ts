@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../../common/fsutil.js';
 import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../../protocol/types.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
-import { ask } from '../daemon-query.js';
+import { ask, askDiffSvg } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { analyzeWithProgress } from '../render.js';
 
@@ -52,8 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     r = await exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {
     const params: P.Export.Params = { profile: positionals[0], format };
-    if (values.base !== undefined) params.base = values.base;
-    r = await ask(P.Export.type, params, { manifestPath: values['manifest-path'] });
+    const opts = { manifestPath: values['manifest-path'] };
+    r = values.base === undefined ? await ask(P.Export.type, params, opts) : await askDiffSvg({ ...params, base: values.base }, opts);
   }
   const bytes = r.encoding === 'base64' ? Buffer.from(r.data, 'base64') : Buffer.from(r.data, 'utf8');
   if (values.output) {
