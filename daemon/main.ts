@@ -20,6 +20,7 @@ import { ProfileStore } from '../engine/store/store.js';
 import { watchStore } from './watch/store-watch.js';
 import { SourceWatcher } from './watch/watch.js';
 import { WebServer } from './web/web.js';
+import { AutoPush } from './push/auto-push.js';
 
 export interface DaemonOptions {
   /** Any directory inside the cargo workspace (or its manifest). */
@@ -54,6 +55,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const store = await ProfileStore.open(historyDir(meta.targetDirectory), { retention: opts.retention ?? retention(), cacheSize });
   const queries = new QueryThreads({ storeDir: store.dir, retention: store.retention, cacheSize }, [...historyQueries(store).keys()]);
   const clients = new Clients();
+  // The push setting: each profile that joins the history goes to the configured Pyroscope server.
+  const autoPush = new AutoPush({
+    store,
+    targetDir: meta.targetDirectory,
+    readMetadata: () => readMetadata({ cwd: root, manifestPath: opts.manifestPath }),
+    log: logger('push'),
+  });
   const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
 
   const events: SessionEvents = {
@@ -62,8 +70,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     recordStarted: (sessionId, executable) => clients.broadcast(P.RecordStarted.type, { sessionId, executable }),
     recordFinished: (sessionId, r) => clients.broadcast(P.RecordFinished.type, { sessionId, ...r }),
     progress: (sessionId, p) => clients.broadcast(P.Progress.type, { sessionId, ...p }),
-    profileReady: (sessionId, m) =>
-      clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m }),
+    profileReady: (sessionId, m) => {
+      clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m });
+      autoPush.profileJoined(m);
+    },
     error: (sessionId, code, message) => clients.broadcast(P.SessionError.type, { sessionId, code, message }),
     programOutput: (sessionId, batch) => clients.broadcast(P.ProgramOutput.type, { sessionId, ...batch }),
     stateChanged: () => touch(),
@@ -76,7 +86,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     debounceMs: opts.debounceMs ?? envMs('FLAME_DEBOUNCE_MS'),
     maxWaitMs: envMs('FLAME_DEBOUNCE_MAX_MS'),
   });
-  watcher.on('change', (changed: string[]) => sessions.sourcesChanged(changed));
+  watcher.on('change', (changed: string[]) => {
+    if (changed.some((f) => path.basename(f) === 'Cargo.toml')) autoPush.manifestChanged();
+    sessions.sourcesChanged(changed);
+  });
 
   let stopping = false;
   let resolveStopped!: () => void;
@@ -89,6 +102,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log.info('shutting down');
     void (async () => {
       await sessions.close();
+      // A push under way is ended, not waited for: its entry stays queued.
+      await autoPush.close();
       await watcher.close();
       storeWatch.close();
       await queries.close();
@@ -186,6 +201,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     touch();
   }
   log.info({ pid: process.pid, root, socket: ctx.socket, store: store.dir }, 'daemon started');
+  autoPush.start();
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));

@@ -41,6 +41,8 @@ export const ErrorCodes = {
   NoSpace: -32916,
   /** The daemon's socket cannot be made where flame is told to put it: a path longer than a unix socket's, a directory it may not write. */
   SocketUnusable: -32918,
+  /** A push to a Grafana Pyroscope server failed: refused (the message carries the server's), unreachable after retries, or credentials missing. */
+  PushFailed: -32919,
   /** Anything else: a bug in flame. */
   Internal: -32999,
 } as const;

@@ -5,7 +5,19 @@
 // protocol/README.md documents each one (a test fails when one is missing).
 import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
-import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import type {
+  DaemonState,
+  ExportFormat,
+  FunctionRow,
+  LineRow,
+  ProfileMeta,
+  PushStatus,
+  RowChange,
+  SessionSpec,
+  SvgOptions,
+  TargetSpec,
+  RecordSpec,
+} from './types.js';
 import {
   check,
   checkCapabilities,
@@ -163,6 +175,8 @@ export namespace ProfileList {
   export type Params = Record<string, never>;
   export interface Result {
     profiles: ProfileMeta[];
+    /** Pushes to Grafana Pyroscope, by profile id: only profiles that were pushed or queued (absent from older daemons). */
+    push?: Record<string, PushStatus[]>;
   }
   export const type = request<Params, Result>(method, { readOnly: true, check: noParams });
 }
@@ -285,6 +299,17 @@ export interface DiffCounts {
   totalShare: number;
 }
 
+/** A diff row's numbers: the shares on each side, their changes, and which changes are real. */
+export interface DiffRow {
+  base: DiffCounts;
+  current: DiffCounts;
+  deltaSelfShare: number;
+  deltaTotalShare: number;
+  /** `change.self.significant || change.total.significant`. */
+  significant: boolean;
+  change: RowChange;
+}
+
 export namespace Diff {
   export const method = 'profile/diff';
   export interface Params {
@@ -298,8 +323,8 @@ export namespace Diff {
   export interface Result {
     base: { id: string; samples: number };
     current: { id: string; samples: number };
-    functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
-    lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
+    functions: Array<{ name: string } & DiffRow>;
+    lines: Array<{ file: string; line: number } & DiffRow>;
   }
   export const type = request<Params, Result>(method, {
     readOnly: true,

@@ -69,9 +69,10 @@ export interface SourceState {
    * Present when the root is inside a git work tree and git is installed. `commit` is HEAD's
    * full hash, or '' in a repository with no commits yet. `dirty` is whether any watched file
    * differs from HEAD: modified, staged, deleted, renamed, or untracked (a new module). Files git
-   * ignores are in `hash` but never make the tree dirty.
+   * ignores are in `hash` but never make the tree dirty. `branch` is the checked-out branch's
+   * short name, absent on a detached HEAD (and in profiles stored before it was recorded).
    */
-  git?: { commit: string; dirty: boolean };
+  git?: { commit: string; dirty: boolean; branch?: string };
 }
 
 /** How well perf unwound the stacks of a profile. */
@@ -103,6 +104,22 @@ export interface RowNoise {
   total: ShareRange;
   /** The row's counts in each run, with several runs. */
   runs?: { self: number[]; total: number[] };
+}
+
+/**
+ * A share's change between two profiles (current − base): its 95% interval, not corrected for
+ * the number of rows, and whether the diff calls it out, corrected (a discovery at a 5% false
+ * discovery rate over all the rows compared).
+ */
+export interface ShareChange extends ShareRange {
+  significant: boolean;
+}
+
+/** A diff row's changes of its self and total shares, and what the test knew ('sampling' when both profiles are one run). */
+export interface RowChange {
+  basis: 'runs' | 'sampling';
+  self: ShareChange;
+  total: ShareChange;
 }
 
 export interface FunctionRow {
@@ -147,6 +164,20 @@ export interface ProfileMeta {
   runs?: number[];
   program?: { exitCode?: number; signal?: string; failed: boolean };
   summary?: Array<{ name: string; self: number; total: number }>;
+}
+
+/** Where a profile's push to a Grafana Pyroscope server stands: waiting (the server was unreachable, or not tried yet), taken, or refused. */
+export type PushState = 'queued' | 'pushed' | 'failed';
+
+/** One profile's push to one server, as `profile/list` reports it. */
+export interface PushStatus {
+  url: string;
+  state: PushState;
+  /** When the state last changed (ISO 8601). */
+  at: string;
+  attempts: number;
+  /** The last failure's message (the server's own for a refusal). */
+  error?: string;
 }
 
 /** A compiler message, as the daemon forwards it. */

@@ -182,6 +182,29 @@ test('diffProfiles: counts and shares on both sides, sample totals, and lines', 
   assert.equal(diffProfiles(base, current).functions.length, 4);
 });
 
+test("each share's change has its own interval and verdict: a's self moved, its total did not", () => {
+  const base = build([
+    ['m/1', 'main;a', 500],
+    ['m/1', 'main;a;b', 500],
+  ]);
+  const current = build([
+    ['m/1', 'main;a', 900],
+    ['m/1', 'main;a;b', 100],
+  ]);
+  const d = diffProfiles(base, current);
+  const a = d.functions.find((f) => f.name === 'a')!;
+  assert.equal(a.change.basis, 'sampling');
+  assert.deepEqual([a.change.self.significant, a.change.total.significant, a.significant], [true, false, true]);
+  assert.ok(a.change.self.low < a.deltaSelfShare && a.deltaSelfShare < a.change.self.high, JSON.stringify(a.change));
+  assert.ok(a.change.self.low > 0, 'the interval of a 40-point rise on 1000 samples excludes 0');
+  // Total stays 1 on both sides: no change, nothing called out.
+  assert.equal(a.deltaTotalShare, 0);
+  const b = d.functions.find((f) => f.name === 'b')!;
+  assert.deepEqual([b.change.self.significant, b.change.total.significant], [true, true]);
+  assert.ok(b.change.total.high < 0);
+  for (const r of [...d.functions, ...d.lines]) assert.equal(r.significant, r.change.self.significant || r.change.total.significant);
+});
+
 const noiseCases: Array<[number, number, number | undefined, number]> = [
   [100, 100, undefined, 2 * Math.sqrt(0.25 * 0.02)],
   [10_000, 10_000, undefined, 2 * Math.sqrt(0.25 * 0.0002)],

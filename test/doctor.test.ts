@@ -56,6 +56,8 @@ const VARIANTS: DoctorFacts[] = [
   },
   { ...HEALTHY, root: true, paranoid: 2, kptrRestrict: 2, addr2line: '/usr/bin/addr2line', llvmSymbolizer: undefined, distro: ['fedora'] },
   { ...HEALTHY, paranoid: undefined, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: false, project: undefined },
+  { ...HEALTHY, push: { servers: [{ url: 'http://p:4040', ok: false, detail: 'cannot reach it: ECONNREFUSED' }] } },
+  { ...HEALTHY, push: { servers: [], problem: 'unknown key' } },
 ];
 
 test('each entry of the table reads only the facts it says it gathers', () => {
@@ -87,14 +89,14 @@ test('each entry of the table reads only the facts it says it gathers', () => {
 
 test('a check whose facts were not gathered is left out; one that could not be read only warns', () => {
   const without = evaluate({ ...HEALTHY, kptrRestrict: undefined, perfSample: undefined, hardwareCounters: undefined, lbr: undefined });
-  for (const name of ['kptr_restrict', 'perf sampling', 'hardware counters', 'lbr', 'debug info', 'rustflags', 'linker'])
+  for (const name of ['kptr_restrict', 'perf sampling', 'hardware counters', 'lbr', 'debug info', 'rustflags', 'linker', 'push server'])
     assert.ok(!without.some((c) => c.name === name), name);
   const paranoid = check({ paranoid: undefined }, 'perf_event_paranoid');
   assert.deepEqual([paranoid.ok, paranoid.essential], [false, false]);
   // The order of the table is the order printed.
   assert.deepEqual(
     evaluate(HEALTHY).map((c) => c.name),
-    CHECKS.map((c) => c.name).filter((n) => !['debug info', 'rustflags', 'linker', 'lbr'].includes(n)),
+    CHECKS.map((c) => c.name).filter((n) => !['debug info', 'rustflags', 'linker', 'lbr', 'push server'].includes(n)),
   );
 });
 

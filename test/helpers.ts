@@ -1,6 +1,6 @@
 // Shared test helpers: paths to the repo, fixtures and the corpus; running the real CLI.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,4 +108,28 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Run a real editor that writes what it saw as JSON to `outFile`, killed after `timeoutMs` (a
+ * hung editor fails the test on its missing output); the parsed result.
+ */
+export async function runEditor<T>(
+  bin: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; outFile: string; timeoutMs: number; stdin?: string },
+): Promise<T & { stderr: string }> {
+  const child = spawn(bin, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.on('close', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  if (!existsSync(opts.outFile)) throw new Error(`${path.basename(bin)} wrote no result (exit ${code}): ${stderr}`);
+  return { ...(JSON.parse(readFileSync(opts.outFile, 'utf8')) as T), stderr };
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node.js';
 import type { MessageConnection } from 'vscode-jsonrpc';
+import type { CodeLens, InlayHint } from 'vscode-languageserver-protocol';
 import { connect, type Connection } from '../clients/connect.js';
 import { startDaemon } from './daemon-fixture.js';
 import { FLAME_BIN } from './helpers.js';
@@ -32,6 +33,9 @@ export async function daemonClient(ws: Workspace): Promise<Connection> {
     process.env = saved;
   }
 }
+
+/** An inlay hint's label as text, whether a string or parts. */
+export const labelOf = (h: InlayHint): string => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
 
 export interface Message {
   method: string;
@@ -106,6 +110,18 @@ export class LspClient {
       );
       this.waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
     });
+  }
+
+  /** Every inlay hint of a document (the whole file's range). */
+  hints(uri: string): Promise<InlayHint[]> {
+    return this.conn.sendRequest('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } },
+    }) as Promise<InlayHint[]>;
+  }
+
+  lenses(uri: string): Promise<CodeLens[]> {
+    return this.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as Promise<CodeLens[]>;
   }
 
   async close(): Promise<void> {

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, Diagnostic, Hover } from 'vscode-languageserver-protocol';
 import { type Connection, send } from '../clients/connect.js';
-import { pct } from '../clients/lsp/convert.js';
+import { pct, plusMinus } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
-import { daemonClient, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
+import { daemonClient, labelOf, LspClient, startWorkspace, type Workspace } from './lsp-harness.js';
 
 let ws: Workspace;
 let daemon: Connection;
@@ -24,13 +24,8 @@ let version = 1;
 /** The hot line of mix (1-based, on disk) that the edits test changed in the buffer: which one depends on the samples. */
 let editedLine = 0;
 
-const labelOf = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
-const hints = () =>
-  lsp.conn.sendRequest('textDocument/inlayHint', {
-    textDocument: { uri },
-    range: { start: { line: 0, character: 0 }, end: { line: 10000, character: 0 } },
-  }) as Promise<InlayHint[]>;
-const lenses = () => lsp.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as Promise<CodeLens[]>;
+const hints = () => lsp.hints(uri);
+const lenses = () => lsp.lenses(uri);
 const edit = (range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string) =>
   lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ range, text }] });
 const pos = (line: number, character = 0) => ({ line, character });
@@ -61,7 +56,10 @@ test("the hot lines of mix carry inlay hints with the daemon's shares", async ()
   const got = await hints();
   const h = got.find((x) => x.position.line === hottest.line - 1);
   assert.ok(h, `a hint on line ${hottest.line}: ${JSON.stringify(got)}`);
-  assert.ok(labelOf(h).startsWith(`🔥 ${pct(hottest.self / lines.samples)}`), labelOf(h));
+  assert.ok(labelOf(h).startsWith(`🔥 ${pct(hottest.self / lines.samples)} ${plusMinus(hottest.noise!.self)}`), labelOf(h));
+  // One run: the band knows sampling noise only, and says so.
+  assert.match(labelOf(h), / \(sampling\)$/);
+  assert.match(String(h.tooltip), /± at 95%, sampling noise only \(one run\)/);
   // At the end of the line, and never on lines outside the workspace's sources.
   assert.equal(h.position.character, readFileSync(lib, 'utf8').split('\n')[hottest.line - 1]!.length);
 });
@@ -72,12 +70,12 @@ test('code lenses: mix has its shares above its declaration; main-less lib.rs ha
   const lens = got.find((l) => l.command?.title.includes('hotspots::mix'));
   assert.ok(lens, JSON.stringify(got.map((l) => l.command?.title)));
   assert.equal(lens.range.start.line, mix.line! - 1);
-  assert.ok(lens.command!.title.includes(`${pct(mix.self / top.samples)} self`), lens.command!.title);
-  assert.ok(lens.command!.title.includes(`(${mix.self} / ${mix.total} samples)`), lens.command!.title);
+  assert.ok(lens.command!.title.includes(`${pct(mix.self / top.samples)} ${plusMinus(mix.noise!.self)} self`), lens.command!.title);
+  assert.ok(lens.command!.title.includes(`(${mix.self} / ${mix.total} samples; ± at 95%, sampling only)`), lens.command!.title);
   assert.ok(!got.some((l) => l.command?.title.startsWith('▶')), 'lib.rs has no fn main or #[test]');
 });
 
-test('main.rs gets lenses that profile its binary once or watch it', async () => {
+test('main.rs gets lenses (and code actions) that profile its binary once or watch it', async () => {
   const main = path.join(ws.work, 'src', 'main.rs');
   const muri = pathToFileURL(main).href;
   await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: muri, languageId: 'rust', version: 1, text: readFileSync(main, 'utf8') } });
@@ -91,6 +89,31 @@ test('main.rs gets lenses that profile its binary once or watch it', async () =>
       .findIndex((l) => l.startsWith('fn main')),
   );
   assert.deepEqual((once.command!.arguments![0] as { target: { bin: string } }).target.bin, 'hotspots');
+
+  // The same commands as code actions, for editors without lenses: at `fn main` and inside its body.
+  const actions = (u: string, line: number, only?: string[]) =>
+    lsp.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: u },
+      range: { start: pos(line), end: pos(line) },
+      context: { diagnostics: [], ...(only ? { only } : {}) },
+    }) as Promise<CodeAction[]>;
+  for (const line of [once.range.start.line, once.range.start.line + 2]) {
+    const got = await actions(muri, line);
+    const profile = got.find((a) => a.command?.command === 'flame.profileOnce');
+    assert.ok(profile && got.some((a) => a.command?.command === 'flame.watch'), JSON.stringify(got));
+    assert.equal(profile.kind, 'source.flame');
+    assert.deepEqual(profile.command!.arguments, once.command!.arguments, 'the action starts what the lens starts');
+    assert.ok(got.some((a) => a.command?.command === 'flame.openFlameGraph'));
+  }
+  assert.equal((await actions(muri, once.range.start.line, ['quickfix'])).length, 0, 'a client asking for quick fixes only gets none');
+  assert.ok((await actions(muri, once.range.start.line, ['source'])).length > 0, '`source` covers source.flame');
+  // lib.rs has no runnable item: the default target's profile.
+  const inLib = await actions(uri, 10);
+  assert.deepEqual(
+    inLib.filter((a) => a.command?.command === 'flame.profileOnce').map((a) => a.command!.arguments),
+    [[]],
+    JSON.stringify(inLib),
+  );
   await lsp.conn.sendNotification('textDocument/didClose', { textDocument: { uri: muri } });
 });
 
@@ -233,7 +256,7 @@ test('a significant change against the previous profile: "(was …)" hints and r
   await lsp.next((m) => m.method === 'workspace/inlayHint/refresh', 60000, lsp.received.indexOf(end) + 1);
   const diff = await send(daemon.conn, P.Diff.type, { current: meta.id, limit: 1000 });
   const up = diff.lines
-    .filter((l) => l.file === lib && l.significant && l.deltaSelfShare > 0 && l.current.self > 0)
+    .filter((l) => l.file === lib && l.change.self.significant && l.deltaSelfShare > 0 && l.current.self > 0)
     .sort((a, b) => b.deltaSelfShare - a.deltaSelfShare)[0];
   assert.ok(up, `some line of lib.rs got significantly hotter: ${JSON.stringify(diff.lines.slice(0, 5))}`);
   const got = await hints();

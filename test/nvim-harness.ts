@@ -1,10 +1,9 @@
 // Real Neovim (headless, 0.7's vim.lsp.start_client) running `flame lsp` on a workspace: an
 // init.lua opens a source file, waits for flame's diagnostics, asks for code lenses and writes
 // both as JSON. Shared by the editor test and the cross-client history test.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FLAME_BIN } from './helpers.js';
+import { FLAME_BIN, runEditor } from './helpers.js';
 
 export const NVIM = process.env.FLAME_NVIM ?? '/usr/bin/nvim';
 
@@ -53,7 +52,7 @@ export interface NvimResult {
 }
 
 /** Open `file` of the workspace `root` in Neovim with flame's language server; what it showed. */
-export async function runNvim(opts: { root: string; file: string; runtime: string; env: NodeJS.ProcessEnv }): Promise<NvimResult> {
+export async function runNvim(opts: { root: string; file: string; runtime: string; env: NodeJS.ProcessEnv }): Promise<NvimResult & { stderr: string }> {
   const init = path.join(opts.runtime, 'init.lua');
   writeFileSync(init, INIT_LUA);
   const outFile = path.join(opts.runtime, 'nvim-out.json');
@@ -68,17 +67,5 @@ export async function runNvim(opts: { root: string; file: string; runtime: strin
     XDG_DATA_HOME: opts.runtime,
     XDG_CACHE_HOME: opts.runtime,
   };
-  const child = spawn(NVIM, ['--headless', '--clean', '-u', init], { cwd: opts.root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => {
-    // Bounded: a hung editor is killed and the test fails on its missing output.
-    const t = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('close', (c) => {
-      clearTimeout(t);
-      resolve(c);
-    });
-  });
-  if (!existsSync(outFile)) throw new Error(`nvim wrote no result (exit ${code}): ${stderr}`);
-  return JSON.parse(readFileSync(outFile, 'utf8')) as NvimResult;
+  return runEditor<NvimResult>(NVIM, ['--headless', '--clean', '-u', init], { cwd: opts.root, env, outFile, timeoutMs: 100_000 });
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Connection, send } from '../clients/connect.js';
-import { pct } from '../clients/lsp/convert.js';
+import { pct, plusMinus } from '../clients/lsp/convert.js';
 import * as P from '../protocol/methods.js';
 import { NVIM, runNvim } from './nvim-harness.js';
 import { daemonClient, startWorkspace, type Workspace } from './lsp-harness.js';
@@ -45,5 +45,7 @@ test('Neovim shows the hot line of mix as a diagnostic and the function as a cod
 
   const lens = r.lenses.find((l) => l.line === mix.line! - 1 && l.title.includes('hotspots::mix'));
   assert.ok(lens, JSON.stringify(r.lenses));
-  assert.ok(lens.title.includes(`${pct(mix.self / top.samples)} self`), lens.title);
+  // With its 95% band, from sampling alone as the profile is one run.
+  assert.ok(lens.title.includes(`${pct(mix.self / top.samples)} ${plusMinus(mix.noise!.self)} self`), lens.title);
+  assert.ok(lens.title.includes('± at 95%, sampling only'), lens.title);
 });

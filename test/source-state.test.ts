@@ -147,32 +147,32 @@ describe('sourceState git', () => {
 
   test('a repository with no commits: commit is empty; the untracked sources make it dirty', async () => {
     const dir = await tinyCrate();
-    await git(dir, 'init', '-q');
-    assert.deepEqual((await state(dir)).git, { commit: '', dirty: true });
+    await git(dir, 'init', '-q', '-b', 'main');
+    assert.deepEqual((await state(dir)).git, { commit: '', dirty: true, branch: 'main' });
   });
 
   test('commit is HEAD; dirty follows edits, reverts, new modules and deletions of watched files only', async () => {
     const dir = await tinyCrate();
     await write(dir, '.gitignore', '/target\n');
-    await git(dir, 'init', '-q');
+    await git(dir, 'init', '-q', '-b', 'main');
     await git(dir, 'add', '.');
     await git(dir, 'commit', '-q', '-m', 'initial');
     const head = await git(dir, 'rev-parse', 'HEAD');
 
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false, branch: 'main' });
 
     const lib = path.join(dir, 'src/lib.rs');
     const original = await readFile(lib, 'utf8');
     await writeFile(lib, 'pub fn f() -> u32 { 2 }\n');
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: true });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: true, branch: 'main' });
     await writeFile(lib, original);
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false, branch: 'main' });
 
     // Files outside the watched set never make the sources dirty.
     await write(dir, 'README.md', '# tiny\n');
     await write(dir, 'target/debug/gen.rs', '');
     await write(dir, 'src/notes.txt', '');
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false, branch: 'main' });
 
     await write(dir, 'src/deep/er/extra.rs', '');
     assert.equal((await state(dir)).git?.dirty, true);
@@ -186,6 +186,10 @@ describe('sourceState git', () => {
     await git(dir, 'mv', 'src/lib.rs', 'src/core.rs');
     assert.equal((await state(dir)).git?.dirty, true);
     await git(dir, 'mv', 'src/core.rs', 'src/lib.rs');
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false, branch: 'main' });
+
+    // A detached HEAD has no branch.
+    await git(dir, 'checkout', '-q', '--detach');
     assert.deepEqual((await state(dir)).git, { commit: head, dirty: false });
   });
 
@@ -194,14 +198,14 @@ describe('sourceState git', () => {
     await write(repo, 'README.md', 'top\n');
     const dir = await tinyCrate(path.join(repo, 'rust', 'tiny'));
     await write(repo, 'other/src/lib.rs', '');
-    await git(repo, 'init', '-q');
+    await git(repo, 'init', '-q', '-b', 'main');
     await git(repo, 'add', '.');
     await git(repo, 'commit', '-q', '-m', 'initial');
     const head = await git(repo, 'rev-parse', 'HEAD');
     await write(repo, 'other/src/lib.rs', 'changed');
     await write(repo, 'other/src/new.rs', '');
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: false, branch: 'main' });
     await write(dir, 'src/lib.rs', 'changed');
-    assert.deepEqual((await state(dir)).git, { commit: head, dirty: true });
+    assert.deepEqual((await state(dir)).git, { commit: head, dirty: true, branch: 'main' });
   });
 });

@@ -9,7 +9,7 @@ import { UsageError } from './main.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const TARGET_FLAGS = {
-  bin: { type: 'string' },
+  bin: { type: 'string', short: 'b' },
   example: { type: 'string' },
   test: { type: 'string' },
   bench: { type: 'string' },
@@ -17,13 +17,13 @@ export const TARGET_FLAGS = {
   'unit-bench': { type: 'string' },
   'unit-test-kind': { type: 'string' },
   package: { type: 'string', short: 'p' },
-  features: { type: 'string', multiple: true },
+  features: { type: 'string', multiple: true, short: 'f' },
   'all-features': { type: 'boolean' },
   'no-default-features': { type: 'boolean' },
   'manifest-path': { type: 'string' },
   profile: { type: 'string' },
   dev: { type: 'boolean' },
-  release: { type: 'boolean' },
+  release: { type: 'boolean', short: 'r' },
   target: { type: 'string' },
 } as const satisfies Options;
 
@@ -48,8 +48,9 @@ export const TARGET_HELP = `Target selection (as cargo flamegraph):
   --unit-test [NAME]     the unit tests of a lib or bin (test filter after --)
   --unit-bench [NAME]    the #[bench] functions of a lib or bin
   --unit-test-kind K     lib or bin, when a lib and a bin share the name
-  -p, --package NAME     --features F[,F...]  --all-features  --no-default-features
-  --manifest-path PATH   --profile NAME (default release)  --dev  --target TRIPLE`;
+  -p, --package NAME     -f, --features F[,F...]  --all-features  --no-default-features
+  --manifest-path PATH   --profile NAME (default release)  --dev  --target TRIPLE
+  -b NAME                short for --bin; -r, --release: accepted, a no-op (release is the default)`;
 
 export const RECORD_HELP = `Recording:
   -F, --freq HZ          sampling frequency (default 997)

@@ -16,14 +16,25 @@ const VERBS: Record<string, string> = {
   watch: 're-profile on every change and show what moved',
   profiles: 'list the stored profiles',
   diff: 'compare two profiles per function and per line',
+  push: 'push a profile to a Grafana Pyroscope server (and retry queued pushes)',
   export: `export a profile as ${EXPORT_FORMAT_NAMES.slice(0, -1).join(', ')} or ${EXPORT_FORMAT_NAMES.at(-1)}`,
   query: 'send any protocol request and print the JSON result',
   lsp: 'run the language server on stdio (for editors)',
   web: 'print the URL of the live flame graph page the daemon serves',
+  completions: 'print a completion script for bash, zsh or fish',
+  help: "print a command's help (flame help VERB)",
 };
+
+/** The verbs and their one-line descriptions (`flame --help`, the completion scripts). */
+export const VERB_LIST: ReadonlyArray<[string, string]> = Object.entries(VERBS);
 
 export interface Command {
   run(argv: string[]): Promise<number>;
+}
+
+/** The module of one of VERBS. */
+export async function loadCommand(verb: string): Promise<Command> {
+  return (await import(`./commands/${verb}.js`)) as Command;
 }
 
 function help(): string {
@@ -33,9 +44,16 @@ function help(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+  if (verb === undefined || verb === '--help' || verb === '-h' || (verb === 'help' && rest.length === 0)) {
     process.stdout.write(help());
     return verb === undefined ? 2 : 0;
+  }
+  if (verb === 'help') {
+    if (!Object.hasOwn(VERBS, rest[0]!) || rest[0] === 'help') {
+      process.stderr.write(`error: unknown command '${rest[0]}'; run \`flame --help\` for the list\n`);
+      return 2;
+    }
+    return main([rest[0]!, '--help']);
   }
   if (verb === '--version' || verb === '-V') {
     const { FLAME_VERSION } = await import('../../protocol/version.js');
@@ -47,8 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const cmd = (await import(`./commands/${verb}.js`)) as Command;
-    return await cmd.run(rest);
+    return await (await loadCommand(verb)).run(rest);
   } catch (err) {
     return reportError(err);
   }

@@ -3,9 +3,11 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFolded } from '../../engine/render/folded.js';
+import { formatFolded, parseFolded, writeFolded } from '../../engine/render/folded.js';
+import { ErrorCodes, FlameError } from '../../common/errors.js';
+import { spawn } from '../../common/spawn.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
-import { foldedStacks, topFunctions } from '../../engine/query/query.js';
+import { foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
 import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
 import type { SvgOptions } from '../../protocol/types.js';
@@ -22,6 +24,10 @@ export interface OutputOptions {
   open?: boolean;
   json?: boolean;
   svgOptions: SvgOptions;
+  /** How the stacks are folded for the graph and the folded file (`--no-inline`, `--skip-after`). */
+  folding?: Pick<FoldedOptions, 'noInline' | 'skipAfter'>;
+  /** A shell command the folded stacks go through before they are drawn and written (`--post-process`). */
+  postProcess?: string;
 }
 
 /** Run a recording end to end; returns the exit code. */
@@ -88,7 +94,16 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   for (const w of result.warnings) warn(w);
 
   const profile = result.profile;
-  const stacks = foldedStacks(profile);
+  const folded = foldedStacks(profile, out.folding);
+  let stacks = folded;
+  if (out.postProcess) {
+    try {
+      stacks = await postProcess(folded, out.postProcess);
+    } catch (err) {
+      renderer.cancel();
+      throw err;
+    }
+  }
   const title = out.svgOptions.title ?? (result.build ? `${result.build.target.package} (${result.build.target.kind} ${result.build.target.name})` : undefined);
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
@@ -168,6 +183,33 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     return result.program.exitCode && result.program.exitCode > 0 ? result.program.exitCode : 1;
   }
   return 0;
+}
+
+/** cargo-flamegraph's `--post-process`: the folded stacks through `sh -c command`, its output read back as folded stacks. */
+async function postProcess(stacks: Map<string, number>, command: string): Promise<Map<string, number>> {
+  const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  // A command that does not read all of its input closes the pipe: that is its business.
+  child.stdin.on('error', () => {});
+  child.stdin.end(formatFolded(stacks));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const said = Buffer.concat(err).toString().trim();
+  if (code !== 0)
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `the --post-process command \`${command}\` exited with status ${code}${said ? `: ${said}` : ''}; nothing was drawn`,
+    );
+  try {
+    return parseFolded(Buffer.concat(out).toString(), `the output of --post-process \`${command}\``);
+  } catch (e) {
+    throw new FlameError(ErrorCodes.BadInput, `${(e as Error).message}; it must print folded stacks ("a;b;c 12" lines)`);
+  }
 }
 
 /** From this size on, the recording's disk use is worth a word (FLAME_RECORDING_WARN_BYTES). */

@@ -45,6 +45,13 @@ export const SVG_HELP = readFileSync(
   'utf8',
 );
 
+/**
+ * The SVG flags on `flame record` and `flame exec`, where `-c` is cargo-flamegraph's `--cmd`
+ * (peer-flags.ts), not inferno's short `--colors`; and their help, saying so.
+ */
+export const RECORD_SVG_FLAGS = { ...SVG_FLAGS, colors: { type: 'string' } } as const satisfies Flags;
+export const RECORD_SVG_HELP = SVG_HELP.replace('  -c, --palette NAME    ', '  --palette NAME        ');
+
 type FlagValues = { [K in keyof typeof SVG_FLAGS]?: (typeof SVG_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Turn parsed SVG flags into SvgOptions, with UsageErrors for bad values. */

@@ -2,13 +2,15 @@
 // self and total counts and shares with their change against the previous profile, and the
 // functions declared in the file. Pure: built from the daemon's answers, read by the features.
 import type { Diff } from '../../protocol/methods.js';
-import type { FunctionRow, LineRow, RowNoise } from '../../protocol/types.js';
+import type { FunctionRow, LineRow, RowChange, RowNoise } from '../../protocol/types.js';
 
 export interface Was {
   selfShare: number;
   totalShare: number;
-  /** The change exceeds sampling noise (the daemon's judgement). */
+  /** The self or the total share changed for real (the daemon's judgement, profile/diff). */
   significant: boolean;
+  /** Each share's change with its interval and verdict; absent from older daemons. */
+  change?: RowChange;
 }
 
 export interface LineHeat {
@@ -40,7 +42,14 @@ type DiffFunction = Diff.Result['functions'][number];
 
 function was(d: DiffLine | DiffFunction | undefined): Was | undefined {
   if (!d) return undefined;
-  return { selfShare: d.base.selfShare, totalShare: d.base.totalShare, significant: d.significant };
+  const w: Was = { selfShare: d.base.selfShare, totalShare: d.base.totalShare, significant: d.significant };
+  if (d.change) w.change = d.change;
+  return w;
+}
+
+/** Whether the self or the total share's change is real: the daemon's verdict on that share, or on the row from a daemon that gives only that. */
+export function realChange(w: Was, k: 'self' | 'total'): boolean {
+  return w.change ? w.change[k].significant : w.significant;
 }
 
 /** Put together one file's heat from the profile's lines and functions of that file and the diff. */
@@ -82,9 +91,9 @@ export function fileHeat(input: { profile: string; samples: number; file: string
 /** The larger of a line's shares: what decides whether it is hot enough to show. */
 export const heatOf = (h: LineHeat) => Math.max(h.selfShare, h.totalShare);
 
-/** A significant change of the self share, the only kind worth showing. */
+/** A significant growth of the self share, the only kind worth a diagnostic. */
 export function regressed(h: LineHeat): boolean {
-  return !!h.was?.significant && h.selfShare > h.was.selfShare;
+  return !!h.was && realChange(h.was, 'self') && h.selfShare > h.was.selfShare;
 }
 
 /** The function declared closest above a line: the one a line belongs to, for hovers. */

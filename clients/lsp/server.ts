@@ -19,6 +19,7 @@ import type { FileHeat } from './annotations.js';
 import { isWorkspaceSource } from './convert.js';
 import { DaemonLink } from './daemon-link.js';
 import { Documents, uriToPath, type Doc } from './documents.js';
+import { codeActions, FLAME_ACTION_KIND } from './features/code-actions.js';
 import { codeLenses } from './features/code-lens.js';
 import { CommandRunner, COMMAND_IDS } from './features/commands.js';
 import { diagnostics } from './features/diagnostics.js';
@@ -152,6 +153,7 @@ export function startServer(lsp: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [FLAME_ACTION_KIND], resolveProvider: false },
         hoverProvider: true,
         executeCommandProvider: { commands: [...COMMAND_IDS] },
       },
@@ -204,13 +206,23 @@ export function startServer(lsp: Connection): void {
     return heat ? inlayHints(doc, heat, p.range, settings) : [];
   });
 
+  const runnablesIn = (doc: Doc) => {
+    const crate = crateOf(doc.path!, link?.workspaceRoot ?? root);
+    return crate ? runnables(doc.path!, doc.lines, crate) : [];
+  };
+
   lsp.onCodeLens(async (p) => {
     const doc = annotatable(p.textDocument.uri);
     if (!doc) return [];
     const heat = await heatFor(doc);
-    const crate = crateOf(doc.path!, link?.workspaceRoot ?? root);
-    const items = crate ? runnables(doc.path!, doc.lines, crate) : [];
+    const items = runnablesIn(doc);
     return codeLenses(doc, heat, items, settings, { hasProfile: !!state?.current, watching: (commands?.sessions.size ?? 0) > 0 });
+  });
+
+  lsp.onCodeAction((p) => {
+    const doc = annotatable(p.textDocument.uri);
+    if (!doc) return [];
+    return codeActions(p, runnablesIn(doc), settings, { watching: (commands?.sessions.size ?? 0) > 0 });
   });
 
   lsp.onHover(async (p) => {

@@ -26,6 +26,8 @@ export interface CargoMetadata {
   targetDirectory: string;
   workspaceMembers: string[];
   packages: CargoPackage[];
+  /** `[workspace.metadata]` of the workspace's Cargo.toml (tools' settings: flame's is `flame`), or null. */
+  metadata: unknown;
   /** Directory of the manifest the request points at: packages below it are "in scope". */
   manifestDir: string;
 }
@@ -37,6 +39,8 @@ export interface CargoPackage {
   manifestPath: string;
   defaultRun: string | null;
   targets: CargoTarget[];
+  /** `[package.metadata]` of its Cargo.toml, or null. */
+  metadata: unknown;
 }
 
 export interface CargoTarget {
@@ -101,6 +105,7 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
     workspaceRoot: raw.workspace_root,
     targetDirectory: raw.target_directory,
     workspaceMembers: raw.workspace_members,
+    metadata: raw.metadata ?? null,
     manifestDir: manifestPath !== undefined ? path.dirname(manifestPath) : (findManifestDir(cwd) ?? raw.workspace_root),
     packages: raw.packages.map((p) => ({
       id: p.id,
@@ -109,6 +114,7 @@ export async function readMetadata(opts: TargetOptions = {}): Promise<CargoMetad
       manifestPath: p.manifest_path,
       defaultRun: p.default_run ?? null,
       targets: p.targets.map((t) => ({ name: t.name, kind: t.kind, srcPath: t.src_path, test: t.test ?? true })),
+      metadata: p.metadata ?? null,
     })),
   };
 }
@@ -268,8 +274,11 @@ interface RawMetadata {
   workspace_root: string;
   target_directory: string;
   workspace_members: string[];
+  /** `[workspace.metadata]`, as cargo passes it on (null without one). */
+  metadata?: unknown;
   packages: {
     id: string;
+    metadata?: unknown;
     name: string;
     version: string;
     manifest_path: string;

@@ -49,6 +49,11 @@ export interface DoctorFacts {
   addr2line?: string;
   /** flame-native (native/), when present and executable: `flame fold`, `flame svg` and every flame graph flame draws. */
   nativeBuild?: string;
+  /**
+   * The push setting's servers (the workspace's and its packages') and how each answered a
+   * GET of its /ready, or why the setting cannot be used; absent without a setting.
+   */
+  push?: { servers: Array<{ url: string; ok: boolean; detail: string }>; problem?: string };
   /** The cargo project in the current directory, if any. */
   project?: { manifestPath: string; release: ProfileSettings; rustflags: RustflagsSettings };
 }
@@ -243,6 +248,22 @@ export const CHECKS: readonly CheckEntry[] = [
     essential: false,
     gathers: ['project', 'rustc'],
     verdict: (f) => (f.project === undefined ? undefined : { ok: true, detail: `${linkerOf(f.project.rustflags, f.rustc)}; perf unwinds its output` }),
+  },
+  {
+    name: 'push server',
+    essential: false,
+    gathers: ['push'],
+    verdict: (f) => {
+      if (f.push === undefined) return undefined;
+      if (f.push.problem !== undefined) return { ok: false, detail: f.push.problem };
+      return { ok: f.push.servers.every((s) => s.ok), detail: f.push.servers.map((s) => `${s.url}: ${s.detail}`).join('; ') };
+    },
+    fix: (f, v) =>
+      v.ok
+        ? undefined
+        : f.push?.problem !== undefined
+          ? 'correct [workspace.metadata.flame.push] / [package.metadata.flame.push] in Cargo.toml (README: flame push)'
+          : 'start the server, or correct the url of the push setting ([workspace.metadata.flame.push] or [package.metadata.flame.push] in Cargo.toml); until it answers, profiles stay queued in target/flame/push/ and `flame push` retries them',
   },
 ];
 

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadExeca } from '../../common/spawn.js';
 import { hostTriple } from '../cargo/debuginfo.js';
-import { findManifestDir } from '../cargo/target.js';
+import { findManifestDir, readMetadata } from '../cargo/target.js';
+import { destinationOf, pushSetting, type Destination } from '../push/config.js';
+import { probeServer } from '../push/push.js';
 import { findTool, which } from '../symbols/tool.js';
 import { profileSettings, readToml, rustflags } from '../cargo/config.js';
 import type { DoctorFacts } from './checks.js';
@@ -77,8 +79,27 @@ export async function gatherFacts(opts: { cwd?: string; env?: NodeJS.ProcessEnv 
       release: profileSettings(await readToml(rootManifest), 'release', rootManifest),
       rustflags: await rustflags(cwd, facts.rustc?.host ?? hostTriple(), env),
     };
+    const push = await pushFacts(cwd, env);
+    if (push !== undefined) facts.push = push;
   }
   return facts;
+}
+
+/** The push setting's servers and their answers; undefined without a setting (or without cargo metadata). */
+async function pushFacts(cwd: string, env: NodeJS.ProcessEnv): Promise<DoctorFacts['push']> {
+  const md = await readMetadata({ cwd }).catch(() => undefined);
+  if (md === undefined) return undefined;
+  const dests = new Map<string, Destination>();
+  try {
+    for (const pkg of [undefined, ...md.packages.filter((p) => md.workspaceMembers.includes(p.id)).map((p) => p.name)]) {
+      const s = pushSetting(md, pkg);
+      if (s.url !== undefined) dests.set(s.url, destinationOf(s, s.url, 'url'));
+    }
+  } catch (err) {
+    return { servers: [], problem: (err as Error).message };
+  }
+  if (dests.size === 0) return undefined;
+  return { servers: await Promise.all([...dests.values()].map((d) => probeServer(d, env))) };
 }
 
 async function perfProbe(cwd: string): Promise<Pick<DoctorFacts, 'perfSample' | 'hardwareCounters' | 'lbr'>> {

@@ -8,6 +8,7 @@ import type { RecordSpec } from '../../protocol/types.js';
 import { FlameError, ErrorCodes, killedBy } from '../../common/errors.js';
 import { lineSplitter } from '../../common/lines.js';
 import { programPids, signalPids } from './program.js';
+import { logger } from '../../common/log.js';
 import { adopt, loadExeca, reapable } from '../../common/spawn.js';
 
 /** perf record settings (the wire type), plus attaching to a running process (CLI only). */
@@ -144,6 +145,7 @@ export async function perfRecord(
     args.push('--', ...command);
   }
   const perfMessages: string[] = [];
+  logger('perf').debug({ args, cwd: io.cwd }, 'perf record');
   const execa = await loadExeca();
   const dataFd = openSync(output, 'w', 0o644);
   const child = execa('perf', args, {
@@ -257,6 +259,7 @@ export const SCRIPT_ARGS = ['script', '--no-inline', '--show-lost-events', '--sh
  * to `onLine` synchronously as the bytes arrive; resolves when perf has exited.
  */
 export async function perfScript(perfData: string, onLine: (line: string) => void, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  logger('perf').debug({ args: [...SCRIPT_ARGS, '-i', perfData] }, 'perf script');
   const execa = await loadExeca();
   const child = execa('perf', [...SCRIPT_ARGS, '-i', perfData], {
     reject: false,

@@ -6,6 +6,7 @@
 // for the variation between runs of one build; between two profiles of one run each, the test
 // knows sampling noise only.
 import type { ProfileData } from '../profile/profile.js';
+import type { RowChange } from '../../protocol/types.js';
 import { compareShares, discoveries, type RunCounts } from './stats.js';
 import { functionRuns, lineKey, lineRuns, profileWobble, runTotals, type RowRuns } from './noise.js';
 import { hotLines, memoized, threadKey, topFunctions, type FunctionRow, type LineRow, type StackFilter } from './query.js';
@@ -26,6 +27,8 @@ interface DiffRow {
   deltaTotalShare: number;
   /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
+  /** Each share's change with its interval and its own verdict (`significant` is either of them). */
+  change: RowChange;
 }
 
 export interface FunctionDiff extends DiffRow {
@@ -140,9 +143,16 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
-    pValues.push(test('self'), test('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
+    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2);
+    const self = test('self');
+    const total = test('total');
+    pValues.push(self.p, total.p);
+    const change: RowChange = {
+      basis: self.basis,
+      self: { low: self.low, high: self.high, significant: false },
+      total: { low: total.low, high: total.high, significant: false },
+    };
+    return { base, current, deltaSelfShare, deltaTotalShare, significant: false, change };
   };
 
   const functions: FunctionDiff[] = [];
@@ -160,7 +170,11 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
   for (const rb of b.lines) if (!lnCur.has(lineKey(rb))) lines.push({ file: rb.file, line: rb.line, ...lnRow(lineKey(rb), rb, undefined) });
 
   const found = discoveries(pValues);
-  [...functions, ...lines].forEach((r, i) => (r.significant = found[2 * i]! || found[2 * i + 1]!));
+  [...functions, ...lines].forEach((r, i) => {
+    r.change.self.significant = found[2 * i]!;
+    r.change.total.significant = found[2 * i + 1]!;
+    r.significant = r.change.self.significant || r.change.total.significant;
+  });
 
   const byDelta = (x: DiffRow, y: DiffRow) =>
     Math.abs(y.deltaSelfShare) - Math.abs(x.deltaSelfShare) || Math.abs(y.deltaTotalShare) - Math.abs(x.deltaTotalShare);

@@ -14,6 +14,7 @@ import { hotLines, topFunctions } from './query.js';
 import { runsOf, withFunctionNoise, withLineNoise } from './noise.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
+import { PushQueue, pushStatuses, queueBesideHistory } from '../push/queue.js';
 
 /** What a differential graph's colours say, under its title. */
 const DIFF_SUBTITLE = 'widths: the second profile; red grew, blue shrank (share of the total), grey within noise';
@@ -39,7 +40,8 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
 
   on(P.ProfileList.type, async () => {
     await store.refresh();
-    return { profiles: store.list() };
+    const push = await pushStatuses(new PushQueue(queueBesideHistory(store.dir)));
+    return Object.keys(push).length > 0 ? { profiles: store.list(), push } : { profiles: store.list() };
   });
   on(P.Top.type, async (p) => {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.

@@ -169,6 +169,10 @@ export interface FoldedOptions extends StackFilter {
   threads?: boolean;
   /** Mark inlined frames with the `_[i]` suffix the flame graph colours. */
   markInlined?: boolean;
+  /** Leave inlined frames out: each sample charged to the functions that own the instructions (`--no-inline`). */
+  noInline?: boolean;
+  /** Cut off the frames below (the callers of) the innermost frame of one of these functions, as inferno's `--skip-after`. */
+  skipAfter?: string[];
 }
 
 /** The profile as folded stacks (root first, ';'-separated), counts in samples. */
@@ -183,14 +187,18 @@ export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<stri
 export function eachFolded(p: ProfileData, opts: FoldedOptions, visit: (key: string, stack: number) => void): void {
   const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
   const { start, locs, thread } = p.stacks;
+  const skip = opts.skipAfter?.length ? new Set(p.functions.flatMap((f, i) => (opts.skipAfter!.includes(f.name) ? [i] : []))) : undefined;
   for (const si of selectStacks(p, opts)) {
     const parts: string[] = [];
     if (opts.threads) {
       const t = p.threads[thread[si]!]!;
       parts.push(`${t.comm.replace(/[; ]/g, '_')}-${t.tid}`);
     }
+    const first = parts.length;
     for (let k = start[si]!; k < start[si + 1]!; k++) {
       const loc = p.locations[locs[k]!]!;
+      if (opts.noInline && loc.inlined) continue;
+      if (skip?.has(loc.fn)) parts.length = first;
       parts.push(opts.markInlined && loc.inlined ? `${names[loc.fn]}_[i]` : names[loc.fn]!);
     }
     visit(parts.join(';'), si);

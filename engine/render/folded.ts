@@ -18,6 +18,24 @@ export function writeFolded(stacks: Map<string, number>, write: (piece: string) 
   if (piece !== '') write(piece);
 }
 
+/**
+ * Folded text back into stacks ("stack count" per line, counts of a repeated stack summed), for
+ * what a `--post-process` command hands back. A line that is not a stack and a whole count says
+ * which line it is.
+ */
+export function parseFolded(text: string, what: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    const m = /^(.*\S)\s+(\d+)$/.exec(line);
+    if (!m) throw new Error(`${what}, line ${i + 1}, is not "stack count": ${JSON.stringify(line.slice(0, 200))}`);
+    out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 /** All folded lines as one string (for small profiles and tests). */
 export function formatFolded(stacks: Map<string, number>): string {
   const parts: string[] = [];

@@ -108,19 +108,26 @@ async function walk(dir: string, opts: WatchOptions, run: Run, found: Set<string
   );
 }
 
-async function gitState(opts: WatchOptions): Promise<{ commit: string; dirty: boolean } | undefined> {
+async function gitState(opts: WatchOptions): Promise<{ commit: string; dirty: boolean; branch?: string } | undefined> {
   const top = await git(opts.root, ['rev-parse', '--show-toplevel']);
   if (top === undefined) return undefined;
   const toplevel = top.trim();
   const specs = watchRoots(opts)
     .filter((d) => within(d, toplevel))
     .map((d) => path.relative(opts.root, d) || '.');
-  const [head, status] = await Promise.all([
+  const [head, status, branch] = await Promise.all([
     git(opts.root, ['rev-parse', '--verify', '--quiet', 'HEAD']),
     git(opts.root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...specs]),
+    // Fails on a detached HEAD: no branch then.
+    git(opts.root, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
   if (status === undefined) return undefined;
-  return { commit: head?.trim() ?? '', dirty: statusPaths(status).some((p) => isWatchedPath(path.join(toplevel, p), opts)) };
+  const state: { commit: string; dirty: boolean; branch?: string } = {
+    commit: head?.trim() ?? '',
+    dirty: statusPaths(status).some((p) => isWatchedPath(path.join(toplevel, p), opts)),
+  };
+  if (branch?.trim()) state.branch = branch.trim();
+  return state;
 }
 
 /** The paths in `git status --porcelain=v1 -z` output (relative to the top level); renames give both. */

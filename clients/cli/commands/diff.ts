@@ -11,7 +11,7 @@ import { colorChoice, paint, terminal } from '../term.js';
 const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--svg FILE] [--manifest-path PATH]
 
 Compare two stored profiles (default: previous against latest). Counts are normalised to each
-profile's total; a row is marked * when the change is a discovery at a 5% false discovery
+profile's total; a share's change is marked * when it is a discovery at a 5% false discovery
 rate over all the rows compared: beyond both profiles' run-to-run variation when they have
 several runs (\`flame record --runs N\`), beyond sampling noise alone when they have one.
 On a terminal a significant growth is red and a significant shrink green; changes within
@@ -24,6 +24,8 @@ tooltip gives the change in points. Inferno's colours, so \`inferno-diff-folded\
 at once (\`flame export --format svg --base BASE CURRENT\` writes the same).
 `;
 
+const heading = (what: string) =>
+  `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  ${'Δtotal'.padStart(7)}  ${what} (self shares; Δ in points)`;
 const sharePct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const deltaPct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
@@ -62,23 +64,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
   }
-  const out = [
-    `base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`,
-    '',
-    `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`,
-  ];
-  /** The Δ column, marked and coloured by whether the change is real. */
-  const delta = (d: { deltaSelfShare: number; deltaTotalShare: number; significant: boolean }) => {
-    const text = `${deltaPct(d.deltaSelfShare).padStart(7)}${d.significant ? '*' : ' '}`;
-    if (!d.significant) return paint(term, 'dim', text);
-    const grew = d.deltaSelfShare > 0 || (d.deltaSelfShare === 0 && d.deltaTotalShare > 0);
-    return paint(term, grew ? 'red' : 'green', text);
+  const out = [`base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`, '', heading('function')];
+  /** A Δ column, marked and coloured by whether that change is real. */
+  const delta = (change: number, significant: boolean) => {
+    const text = `${deltaPct(change).padStart(7)}${significant ? '*' : ' '}`;
+    if (!significant) return paint(term, 'dim', text);
+    return paint(term, change > 0 ? 'red' : 'green', text);
   };
-  for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${delta(f)} ${f.name}`);
-  out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
-  for (const l of r.lines) {
-    out.push(`${sharePct(l.base.selfShare).padStart(7)} ${sharePct(l.current.selfShare).padStart(7)} ${delta(l)} ${rel(l.file, process.cwd())}:${l.line}`);
-  }
+  const cells = (d: P.DiffRow) =>
+    `${sharePct(d.base.selfShare).padStart(7)} ${sharePct(d.current.selfShare).padStart(7)} ${delta(d.deltaSelfShare, d.change.self.significant)}${delta(d.deltaTotalShare, d.change.total.significant)}`;
+  for (const f of r.functions) out.push(`${cells(f)} ${f.name}`);
+  out.push('', heading('line'));
+  for (const l of r.lines) out.push(`${cells(l)} ${rel(l.file, process.cwd())}:${l.line}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

@@ -6,7 +6,8 @@ import { ask } from '../daemon-query.js';
 
 const HELP = `Usage: flame profiles [--manifest-path PATH] [--json]
 
-The stored profiles of this workspace, oldest first: id, time, samples, target, source state.
+The stored profiles of this workspace, oldest first: id, time, samples, target, source state,
+hottest function, and where each was pushed (\`flame push\`): pushed, queued or failed.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -31,7 +32,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const m of r.profiles) {
     const src = m.source?.git ? `${m.source.git.commit.slice(0, 8)}${m.source.git.dirty ? '+dirty' : ''}` : (m.source?.hash.slice(0, 8) ?? '');
     const hot = m.summary?.[0] ? `  hottest: ${m.summary[0].name}` : '';
-    process.stdout.write(`${m.id}  ${m.createdAt}  ${String(m.samples).padStart(7)} ${m.unit}  ${targetLabel(m.target)}  ${src}${hot}\n`);
+    const push = (r.push?.[m.id] ?? []).map((p) => `  push: ${p.state} (${p.url})`).join('');
+    process.stdout.write(`${m.id}  ${m.createdAt}  ${String(m.samples).padStart(7)} ${m.unit}  ${targetLabel(m.target)}  ${src}${hot}${push}\n`);
   }
   return 0;
 }

@@ -1,9 +1,11 @@
-// Code lenses: above each hot function its self and total share and samples; above `fn main`,
+// Code lenses: above each hot function its self and total share with their 95% bands, its
+// samples and its self share's change against the previous profile (the previous share when
+// the daemon calls it real, "within noise" when not); above `fn main`,
 // `#[test]` and `#[bench]` items commands to profile that target once or watch it; and a
 // "profile now" lens while the workspace has no profile.
 import type { CodeLens } from 'vscode-languageserver';
-import type { FileHeat, FunctionHeat } from '../annotations.js';
-import { pct } from '../convert.js';
+import { realChange, type FileHeat, type FunctionHeat } from '../annotations.js';
+import { basisText, pct, plusMinus, points } from '../convert.js';
 import type { Doc } from '../documents.js';
 import { placedFunctions } from '../placed.js';
 import type { Settings } from '../settings.js';
@@ -13,8 +15,19 @@ import { Commands } from './commands.js';
 const range = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
 
 function functionLensTitle(name: string, f: FunctionHeat): string {
-  const was = f.was?.significant ? `, was ${pct(f.was.selfShare)} self` : '';
-  return `🔥 ${name}: ${pct(f.selfShare)} self, ${pct(f.totalShare)} total (${f.self} / ${f.total} samples${was})`;
+  const band = (r: { low: number; high: number } | undefined) => (r ? ` ${plusMinus(r)}` : '');
+  const basis = f.noise ? `; ± at 95%, ${f.noise.basis === 'runs' ? basisText(f.noise) : 'sampling only'}` : '';
+  const was = !f.was
+    ? ''
+    : realChange(f.was, 'self')
+      ? `; was ${pct(f.was.selfShare)} self`
+      : `; self Δ ${points(f.selfShare - f.was.selfShare)}, within noise`;
+  return `🔥 ${name}: ${pct(f.selfShare)}${band(f.noise?.self)} self, ${pct(f.totalShare)}${band(f.noise?.total)} total (${f.self} / ${f.total} samples${basis}${was})`;
+}
+
+/** The session a runnable's lens or action starts: its own target, with the settings' target options, record options and features added. */
+export function runnableSpec(r: Runnable, settings: Settings): Runnable['spec'] {
+  return { ...r.spec, target: { ...settings.target, ...r.spec.target }, record: settings.record };
 }
 
 export function codeLenses(
@@ -34,8 +47,7 @@ export function codeLenses(
   }
   if (settings.lenses.targets) {
     for (const r of runnables) {
-      // Settings add record options and features to the lens's own target.
-      const spec = { ...r.spec, target: { ...settings.target, ...r.spec.target }, record: settings.record };
+      const spec = runnableSpec(r, settings);
       out.push({ range: range(r.line), command: { title: `▶ Profile ${r.label}`, command: Commands.profileOnce, arguments: [spec] } });
       out.push({ range: range(r.line), command: { title: '👁 Watch', command: Commands.watch, arguments: [spec] } });
     }

@@ -1,7 +1,7 @@
 // Diagnostics on the hottest lines, hot functions' declarations and regressed lines, so that
 // editors without inlay hints or lenses still show the heat (and list it in a problems view).
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import { regressed, type FileHeat } from '../annotations.js';
+import { realChange, regressed, type FileHeat } from '../annotations.js';
 import { pct } from '../convert.js';
 import type { Doc } from '../documents.js';
 import { placedFunctions, placedLines } from '../placed.js';
@@ -15,7 +15,7 @@ export function diagnostics(doc: Doc, heat: FileHeat, settings: Settings): Diagn
   const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: doc.lines[line]!.length } });
   for (const { at: l, heat: f } of placedFunctions(doc, heat)) {
     if (f.selfShare < d.minShare && f.totalShare < d.minShare) continue;
-    const was = f.was?.significant ? ` (was ${pct(f.was.selfShare)})` : '';
+    const was = f.was && realChange(f.was, 'self') ? ` (was ${pct(f.was.selfShare)})` : '';
     out.push({
       range: at(l),
       severity,
@@ -28,7 +28,7 @@ export function diagnostics(doc: Doc, heat: FileHeat, settings: Settings): Diagn
     const hot = h.selfShare >= d.minShare;
     const worse = d.regressions && regressed(h);
     if (!hot && !worse) continue;
-    const was = h.was?.significant ? ` (was ${pct(h.was.selfShare)})` : '';
+    const was = h.was && realChange(h.was, 'self') ? ` (was ${pct(h.was.selfShare)})` : '';
     out.push({
       range: at(l),
       severity,

@@ -2,8 +2,8 @@
 // against the previous profile, and the function's top callers and callees (profile/callers).
 import type { Hover } from 'vscode-languageserver';
 import type * as P from '../../../protocol/methods.js';
-import { enclosingFunction, type FileHeat, type FunctionHeat, type LineHeat } from '../annotations.js';
-import { pct } from '../convert.js';
+import { enclosingFunction, realChange, type FileHeat, type FunctionHeat, type LineHeat } from '../annotations.js';
+import { basisText, pct, plusMinus, points } from '../convert.js';
 import type { Doc } from '../documents.js';
 import { placedFunctions, placedLines } from '../placed.js';
 
@@ -19,10 +19,13 @@ export function hoverTarget(doc: Doc, heat: FileHeat, line: number): { fn?: Func
 }
 
 function counts(h: LineHeat, samples: number): string {
-  const was = h.was ? ` (previous profile: ${pct(h.was.selfShare)} self, ${pct(h.was.totalShare)} total${h.was.significant ? '' : ', within noise'})` : '';
-  const band = (r: { low: number; high: number } | undefined) => (r ? ` ±${pct((r.high - r.low) / 2)}` : '');
+  const w = h.was;
+  const moved = (k: 'self' | 'total', before: number, now: number) =>
+    `${pct(before)} ${k}, Δ ${points(now - before)}${realChange(w!, k) ? '' : ' within noise'}`;
+  const was = w ? ` (previous profile: ${moved('self', w.selfShare, h.selfShare)}; ${moved('total', w.totalShare, h.totalShare)})` : '';
+  const band = (r: { low: number; high: number } | undefined) => (r ? ` ${plusMinus(r)}` : '');
   const n = h.noise;
-  const basis = n ? `; ± at 95%, ${n.basis === 'runs' ? `from ${n.runs?.self.length ?? 'several'} runs` : 'sampling noise only (one run)'}` : '';
+  const basis = n ? `; ± at 95%, ${basisText(n)}` : '';
   return `${h.self} samples self (${pct(h.selfShare)}${band(n?.self)}), ${h.total} total (${pct(h.totalShare)}${band(n?.total)}) of ${samples}${basis}${was}`;
 }
 

@@ -2,9 +2,9 @@
 // chosen one) in the flame graph and the views, and follow the daemon's notifications live.
 import { ErrorCodes } from '../../../protocol/errors.js';
 import * as P from '../../../protocol/methods.js';
-import type { ProfileMeta } from '../../../protocol/types.js';
+import type { FunctionRow, ProfileMeta } from '../../../protocol/types.js';
 import { FlameGraph, type FrameInfo } from './flamegraph.js';
-import { el, pct, renderFunctions, renderHistory, renderSandwich } from './panels.js';
+import { bandsText, changeText, el, pct, renderFunctions, renderHistory, renderSandwich } from './panels.js';
 import { Rpc } from './rpc.js';
 import { renderSource } from './source.js';
 
@@ -21,6 +21,11 @@ const state = {
   diffBase: '' as string,
   sort: { key: 'self' as 'name' | 'self' | 'total', desc: true },
   top: undefined as P.Top.Result | undefined,
+  /** The shown profile's functions by name, hottest by total first, with their bands (for the tooltip and the sandwich). */
+  bands: new Map<string, FunctionRow>(),
+  bandSamples: 0,
+  /** While a diff is shown: its base and its function rows by name. */
+  diff: undefined as { base: string; rows: Map<string, P.Diff.Result['functions'][number]> } | undefined,
   selected: undefined as string | undefined,
   profiles: [] as ProfileMeta[],
 };
@@ -47,10 +52,14 @@ const graph = new FlameGraph($<HTMLCanvasElement>('flame'), {
       tooltip.style.display = 'none';
       return;
     }
+    const band = state.bands.get(f.name);
+    const change = state.diff?.rows.get(f.name);
     tooltip.replaceChildren(
       el('b', {}, f.name),
       el('br'),
-      `self ${f.self} (${pct(f.share > 0 ? (f.self / f.total) * f.share : 0)}), total ${f.total} (${pct(f.share)})`,
+      `this frame: self ${f.self} (${pct(f.share > 0 ? (f.self / f.total) * f.share : 0)}), total ${f.total} (${pct(f.share)})`,
+      ...(band ? [el('br'), `all its frames: ${bandsText(band, state.bandSamples)}`] : []),
+      ...(change ? [el('br'), `against ${state.diff!.base}: ${changeText(change)}`] : []),
       ...(f.file ? [el('br'), `${f.file}:${f.line ?? ''}`] : []),
     );
     tooltip.style.display = 'block';
@@ -103,7 +112,7 @@ async function show(): Promise<void> {
   $('profile-id').textContent = tree.profile;
   runSearch();
   // The time comes from the history, which a profile that just landed is only in once refreshed.
-  await Promise.all([loadFunctions(), loadDiff(), loadHistory()]).finally(() => {
+  await Promise.all([loadFunctions(), loadBands(), loadDiff(), loadHistory()]).finally(() => {
     const meta = state.profiles.find((m) => m.id === tree.profile);
     $('profile-meta').textContent =
       `${tree.samples} ${tree.unit}${meta ? `, ${new Date(meta.createdAt).toLocaleTimeString()}` : ''}${state.pinned ? ' (pinned; open the latest in History)' : ''}`;
@@ -113,6 +122,15 @@ async function show(): Promise<void> {
 async function loadFunctions(): Promise<void> {
   state.top = await rpc.request(P.Top.type, { profile: state.shown, limit: 500 });
   drawFunctions();
+}
+
+/** The bands of the functions a frame may belong to: the 2,000 widest by total cover every frame wide enough to hover. */
+async function loadBands(): Promise<void> {
+  const profile = state.shown;
+  const top = await rpc.request(P.Top.type, { profile, sortBy: 'total', limit: 2000 });
+  if (state.shown !== profile) return;
+  state.bands = new Map(top.functions.map((f) => [f.name, f]));
+  state.bandSamples = top.samples;
 }
 
 function drawFunctions(): void {
@@ -174,26 +192,41 @@ function setDiffBase(id: string): void {
   void loadDiff();
 }
 
-/** Colour frames by the normalised change of their function's total share against the base. */
+/** The palest tint of a real change (of -1..1): 3 of the palette's 10 steps. */
+const MIN_TINT = 0.3;
+
+/**
+ * Colour frames by their function's change against the base, only where the daemon calls the
+ * change real (profile/diff's change: the total share's verdict, else the self share's): red
+ * grew, blue shrank, deeper for larger changes, normalised to the largest real one; a change
+ * within noise stays grey.
+ */
 async function loadDiff(): Promise<void> {
   if (!state.diffBase || !state.shown) {
     graph.setDiff(undefined);
+    state.diff = undefined;
     $('diff-info').textContent = '';
     return;
   }
   try {
     const base = state.diffBase === 'previous' ? undefined : state.diffBase;
     const d = await rpc.request(P.Diff.type, { current: state.shown, ...(base ? { base } : {}), limit: 5000 });
+    const real = (f: (typeof d.functions)[number]) => (f.change.total.significant ? f.deltaTotalShare : f.change.self.significant ? f.deltaSelfShare : 0);
     let max = 0;
-    for (const f of d.functions) max = Math.max(max, Math.abs(f.deltaTotalShare));
+    for (const f of d.functions) max = Math.max(max, Math.abs(real(f)));
     const map = new Map<string, number>();
-    for (const f of d.functions) map.set(f.name, max > 0 ? f.deltaTotalShare / max : 0);
+    // A real change, however small beside the largest, is never painted as pale as grey.
+    for (const f of d.functions) map.set(f.name, max > 0 && real(f) !== 0 ? Math.sign(real(f)) * Math.max(MIN_TINT, Math.abs(real(f)) / max) : 0);
     graph.setDiff(map);
-    const top = d.functions[0];
+    state.diff = { base: d.base.id, rows: new Map(d.functions.map((f) => [f.name, f])) };
+    const moved = d.functions.filter((f) => real(f) !== 0);
+    const top = moved[0];
     $('diff-info').textContent =
-      `${d.base.id} → ${d.current.id}: red grew, blue shrank${top ? `; most changed ${top.name} ${top.deltaSelfShare > 0 ? '+' : ''}${pct(top.deltaSelfShare)} self` : ''}`;
+      `${d.base.id} → ${d.current.id}: red grew, blue shrank beyond noise (${moved.length} of ${d.functions.length} functions); grey within noise` +
+      (top ? `; most changed ${top.name} ${top.deltaSelfShare > 0 ? '+' : ''}${pct(top.deltaSelfShare)} self` : '');
   } catch (err) {
     graph.setDiff(undefined);
+    state.diff = undefined;
     $('diff-info').textContent = (err as Error).message;
   }
 }
@@ -219,8 +252,9 @@ async function select(f: FrameInfo): Promise<void> {
     f.file ? rpc.request(P.Lines.type, { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
   ]);
   if (state.selected !== f.name) return;
+  const band = state.bands.get(f.name);
   if (callers)
-    renderSandwich($('sandwich'), callers, (name) => {
+    renderSandwich($('sandwich'), callers, band && bandsText(band, state.bandSamples), (name) => {
       const box = graph.frameBox(name);
       if (box) graph.zoomTo(box.index);
     });

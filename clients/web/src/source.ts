@@ -2,7 +2,8 @@
 // standard library's from the local rust-src) with each line's self and total samples
 // (profile/lines) as heat, scrolled to the hottest line.
 import type * as P from '../../../protocol/methods.js';
-import { el } from './panels.js';
+import type { LineRow } from '../../../protocol/types.js';
+import { bandsText, el } from './panels.js';
 
 export async function renderSource(host: HTMLElement, file: string, lines: P.Lines.Result, focusLine?: number): Promise<void> {
   const res = await fetch(`source?file=${encodeURIComponent(file)}`, { credentials: 'same-origin' });
@@ -11,8 +12,8 @@ export async function renderSource(host: HTMLElement, file: string, lines: P.Lin
     return;
   }
   const text = await res.text();
-  const byLine = new Map<number, { self: number; total: number }>();
-  for (const l of lines.lines) if (l.file === file || file.endsWith(l.file) || l.file.endsWith(file)) byLine.set(l.line, { self: l.self, total: l.total });
+  const byLine = new Map<number, LineRow>();
+  for (const l of lines.lines) if (l.file === file || file.endsWith(l.file) || l.file.endsWith(file)) byLine.set(l.line, l);
   let hottest = 0;
   let max = 0;
   for (const [n, c] of byLine)
@@ -33,7 +34,7 @@ export async function renderSource(host: HTMLElement, file: string, lines: P.Lin
       el('span', { class: 'cnt' }, c ? `${c.self}/${c.total}` : ''),
       src[i]!,
     );
-    if (c) row.title = `line ${n}: self ${c.self}, total ${c.total} ${lines.unit} (${((c.self / lines.samples) * 100).toFixed(1)}% self)`;
+    if (c) row.title = `line ${n}: self ${c.self}, total ${c.total} ${lines.unit}; ${bandsText(c, lines.samples)}`;
     if (heat > 0) row.style.background = `rgba(255, ${Math.round(200 - 160 * heat)}, 60, ${0.25 + 0.6 * heat})`;
     if (n === hottest) row.classList.add('hot');
     pre.append(row);
