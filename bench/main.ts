@@ -211,6 +211,12 @@ if (args.includes('--noise')) {
   console.log('');
   for (const r of await benchNoise({ profiles: Number(process.env.FLAME_BENCH_NOISE_PROFILES ?? 10), runs: [1, 3, 5] })) row(...r);
 }
+// The power of flame compare: a 10% and a 3% change of one function's work, found how often.
+if (args.includes('--power')) {
+  const { benchPower, POWER_DEFAULTS } = await import('./power.js');
+  console.log('');
+  for (const r of await benchPower(POWER_DEFAULTS)) row(...r);
+}
 // 4. The daemon: query latency over its socket on generated 1M-sample profiles, RSS, idle CPU.
 if (args.includes('--daemon')) {
   const { benchDaemon } = await import('./daemon.js');

@@ -1,7 +1,7 @@
 // Files that readers may see at any moment are written whole or not at all: write a temporary
 // file beside the target, fsync it, then rename it over the target (or link it, where an
 // existing file must win). Temporary names carry the writer's pid, so clean-ups spare live ones.
-import { link, open, rename, rm, mkdir, unlink } from 'node:fs/promises';
+import { appendFile, link, open, rename, rm, mkdir, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -123,4 +123,12 @@ export async function syncDir(dir: string): Promise<void> {
 export function cacheDir(...parts: string[]): string {
   const base = process.env.FLAME_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'flame');
   return path.join(base, ...parts);
+}
+
+/**
+ * Append `text` to a file another program reads once we are done (a CI's step summary,
+ * `$GITHUB_STEP_SUMMARY`): such a file is the other program's, so it is added to, never replaced.
+ */
+export async function appendText(file: string, text: string): Promise<void> {
+  await appendFile(file, text);
 }

@@ -35,6 +35,14 @@ export class HistoryContext {
   };
 }
 
+/** How `flame compare` stores a side: in the working tree's history, with the sources it built and what it was. */
+export interface StoreAs {
+  workspace?: WorkspaceInfo;
+  source?: SourceState;
+  tool?: string;
+  options?: Record<string, unknown>;
+}
+
 export interface Saved {
   meta: ProfileMeta;
   /** The daemon that was told, if one runs. */
@@ -45,12 +53,13 @@ export interface Saved {
  * Store the recording's profile in its workspace's history and tell a running daemon. Undefined
  * outside any cargo workspace (`flame exec` of some command), where there is no history to join.
  */
-export async function saveToHistory(result: RecordResult, req: RecordRequest, ctx: HistoryContext): Promise<Saved | undefined> {
-  const ws = result.workspace;
+export async function saveToHistory(result: RecordResult, req: RecordRequest, ctx: HistoryContext, opts: StoreAs = {}): Promise<Saved | undefined> {
+  const ws = opts.workspace ?? result.workspace;
   if (!ws) return undefined;
-  const source = ctx.changedDuringBuild ? undefined : (ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined)));
+  const source =
+    opts.source ?? (ctx.changedDuringBuild ? undefined : (ctx.source ?? (await sourceState(ws.root, ws.memberDirs, ws.targetDir).catch(() => undefined))));
   const store = await openHistory(ws.targetDir, { cacheSize: 1 });
-  const tool = req.perfData !== undefined ? 'flame record --perf-data' : req.command ? 'flame exec' : 'flame record';
+  const tool = opts.tool ?? (req.perfData !== undefined ? 'flame record --perf-data' : req.command ? 'flame exec' : 'flame record');
   const target: ProfileTarget = result.build
     ? buildTargetMeta(result.build)
     : req.perfData !== undefined
@@ -61,7 +70,7 @@ export async function saveToHistory(result: RecordResult, req: RecordRequest, ct
   const meta = await storeRun(store, {
     profile: result.profile,
     target,
-    options: { source: tool, record: req.record ?? {}, programArgs: req.programArgs ?? [], perfData: result.perfData },
+    options: { source: tool, record: req.record ?? {}, programArgs: req.programArgs ?? [], perfData: result.perfData, ...opts.options },
     source,
     durationMs: result.durationMs || undefined,
     program: result.program,

@@ -17,6 +17,7 @@ const VERBS: Record<string, string> = {
   profiles: 'list the stored profiles',
   diff: 'compare two profiles per function and per line',
   push: 'push a profile to a Grafana Pyroscope server (and retry queued pushes)',
+  compare: 'build a base revision beside the working tree, record both in turns, gate on regressions',
   export: `export a profile as ${EXPORT_FORMAT_NAMES.slice(0, -1).join(', ')} or ${EXPORT_FORMAT_NAMES.at(-1)}`,
   query: 'send any protocol request and print the JSON result',
   lsp: 'run the language server on stdio (for editors)',

@@ -21,6 +21,8 @@ export interface BuildOptions {
   metadata?: CargoMetadata;
   /** Build with frame pointers (for `--call-graph fp`), in a target directory of flame's own. */
   framePointers?: boolean;
+  /** Build into this target directory instead of the project's (`flame compare`'s base revision). */
+  targetDir?: string;
 }
 
 export interface BuildProgress {
@@ -126,8 +128,10 @@ export async function buildTarget(target: SelectedTarget, opts: TargetOptions, b
   // rustc names files relative to the workspace root, so learn it before the first diagnostic.
   const layout = build.metadata ?? (await readMetadata(opts));
   if (build.signal?.aborted) throw cancelled(build.signal.reason);
-  const own = await flameBuild(profile, { targetDirectory: layout.targetDirectory, cwd, triple: opts.target, framePointers: build.framePointers });
-  if (own.targetDir !== undefined) args.push('--target-dir', own.targetDir);
+  const targetDirectory = build.targetDir ?? layout.targetDirectory;
+  const own = await flameBuild(profile, { targetDirectory, cwd, triple: opts.target, framePointers: build.framePointers });
+  const targetDir = own.targetDir ?? build.targetDir;
+  if (targetDir !== undefined) args.push('--target-dir', targetDir);
   const key = `${cwd}\0${args.join('\0')}`;
   let total = unitCounts.get(key);
   let estimated = false;

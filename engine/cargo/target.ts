@@ -278,11 +278,11 @@ interface RawMetadata {
   metadata?: unknown;
   packages: {
     id: string;
-    metadata?: unknown;
     name: string;
     version: string;
     manifest_path: string;
     default_run?: string | null;
+    metadata?: unknown;
     targets: { name: string; kind: string[]; src_path: string; test?: boolean }[];
   }[];
 }

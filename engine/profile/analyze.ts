@@ -31,6 +31,12 @@ export interface AnalyzeProgress {
 export interface AnalyzeResult {
   profile: ProfileData;
   warnings: string[];
+  /**
+   * From the first sample to the last, in ms: the program's own run as perf saw it, without perf's
+   * start-up or flame's analysis (within a sampling period of its elapsed time for a program
+   * busy until its end). `flame compare` reports it as the run's wall time.
+   */
+  sampledMs: number;
 }
 
 interface RawFrameRec {
@@ -167,7 +173,7 @@ export class Analysis {
     opts.onProgress?.({ stage: 'model', message: 'building the profile' });
     const localFiles = await localRustSources(sourceFiles(expansions));
     const profile = collector.build(expansions, stats.lostEvents, localFiles);
-    return { profile, warnings };
+    return { profile, warnings, sampledMs: collector.sampledMs() };
   }
 }
 
@@ -224,9 +230,14 @@ class RawCollector {
   private readonly leafFrames = new Set<number>();
   private readonly callerFrames = new Set<number>();
   event = '';
+  /** The first and last sample's time, in perf's seconds. */
+  private firstTime = Infinity;
+  private lastTime = -Infinity;
 
   add(s: RawSample): void {
     if (this.event === '') this.event = s.event;
+    if (s.time < this.firstTime) this.firstTime = s.time;
+    if (s.time > this.lastTime) this.lastTime = s.time;
     const ids: number[] = new Array(s.frames.length);
     for (let i = 0; i < s.frames.length; i++) {
       const f = s.frames[i]!;
@@ -255,6 +266,10 @@ class RawCollector {
     } else {
       this.stacks.set(key, { comm: s.comm, pid: s.pid, tid: s.tid, frames: ids, samples: 1, period: s.period });
     }
+  }
+
+  sampledMs(): number {
+    return this.lastTime >= this.firstTime ? (this.lastTime - this.firstTime) * 1000 : 0;
   }
 
   private dsoFor(dso: string): number {

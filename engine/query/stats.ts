@@ -34,15 +34,22 @@ export const DEFAULT_CONFIDENCE = 0.95;
 /**
  * A profile's run-to-run wobble τ² (the squared coefficient of variation of a share beyond
  * sampling), from its rows' per-run counts; 0 with one run. Rows with fewer than `minSamples`
- * samples in all are left out: their variation is sampling noise and tells nothing of τ. Rows
- * are weighted by their share, since a wide row's wobble stands out of its sampling noise.
+ * samples in all are left out: their variation is sampling noise and tells nothing of τ. Each
+ * row's estimate of τ² (its variance beyond sampling, over p²) is weighted by its precision,
+ * (p² / (sampling + τ²p²))², which takes τ² itself, so the estimate is refined a few times from
+ * τ² = 0: a wide row's wobble stands far out of its sampling noise and counts fully, a thin row's
+ * estimate is mostly sampling noise and counts little. (Weighted by p alone, the kernel's thin
+ * and restless rows, a handful of samples a run, set τ for the whole profile: on the knob fixture
+ * they made it ten times what its two wide functions showed, and an interval of ±3.5 points hid
+ * a 2.4-point change. A thin row that truly varies more than the model keeps its own, larger
+ * variance: see MODEL_WEIGHT.)
  */
 export function runWobble(rows: Iterable<readonly number[]>, totals: readonly number[], minSamples = 20): number {
   const runs = totals.length;
   const all = sum(totals);
   if (runs < 2 || all <= 0 || totals.some((t) => t <= 0)) return 0;
-  let num = 0;
-  let den = 0;
+  /** Per row: p², its sampling variance, and its variance beyond sampling. */
+  const est: Array<{ p2: number; sampling: number; excess: number }> = [];
   for (const counts of rows) {
     const c = sum(counts);
     if (c < minSamples || c >= all) continue;
@@ -51,10 +58,22 @@ export function runWobble(rows: Iterable<readonly number[]>, totals: readonly nu
     const mean = sum(shares) / runs;
     const observed = shares.reduce((a, s) => a + (s - mean) ** 2, 0) / (runs - 1);
     const sampling = totals.reduce((a, t) => a + (p * (1 - p)) / t, 0) / runs;
-    num += p * ((observed - sampling) / (p * p));
-    den += p;
+    est.push({ p2: p * p, sampling, excess: observed - sampling });
   }
-  return den === 0 ? 0 : Math.max(0, num / den);
+  let tau2 = 0;
+  for (let round = 0; round < 5; round++) {
+    let num = 0;
+    let den = 0;
+    for (const r of est) {
+      const w = (r.p2 / (r.sampling + tau2 * r.p2)) ** 2;
+      num += (w * r.excess) / r.p2;
+      den += w;
+    }
+    const next = den === 0 ? 0 : Math.max(0, num / den);
+    if (Math.abs(next - tau2) <= 1e-4 * Math.max(next, 1e-9)) return next;
+    tau2 = next;
+  }
+  return tau2;
 }
 
 /**
@@ -153,6 +172,118 @@ export function discoveries(pValues: readonly number[], q = 1 - DEFAULT_CONFIDEN
   const out = new Array<boolean>(m).fill(false);
   for (let k = 0; k <= cut; k++) out[order[k]![1]] = true;
   return out;
+}
+
+/** The change of a per-run measure (the program's wall time) between two sets of runs. */
+export interface MeanTest {
+  /** mean(current) − mean(base). */
+  delta: number;
+  /** Two-sided p-value of "the mean did not change" (Welch's t-test); 1 when a side has fewer than two runs. */
+  p: number;
+  /** The interval of `delta` at the stated confidence; undefined when a side has fewer than two runs. */
+  low?: number;
+  high?: number;
+}
+
+/**
+ * Compares two sets of runs' values (Welch's t-test, which assumes neither equal variances nor
+ * equal counts). The values are whole runs, independent of each other, so unlike a share no
+ * sampling model is needed: the runs' own spread is the noise.
+ */
+export function compareMeans(base: readonly number[], current: readonly number[], confidence = DEFAULT_CONFIDENCE): MeanTest {
+  const mb = mean(base);
+  const mc = mean(current);
+  const delta = mc - mb;
+  if (base.length < 2 || current.length < 2) return { delta, p: 1 };
+  const vb = variance(base) / base.length;
+  const vc = variance(current) / current.length;
+  const se = Math.sqrt(vb + vc);
+  if (se === 0) return { delta, p: delta === 0 ? 1 : 0, low: delta, high: delta };
+  // Welch–Satterthwaite degrees of freedom.
+  const df = (vb + vc) ** 2 / (vb ** 2 / (base.length - 1) + vc ** 2 / (current.length - 1));
+  const half = studentQuantile(1 - (1 - confidence) / 2, df) * se;
+  return { delta, p: Math.min(1, 2 * studentUpperTail(Math.abs(delta) / se, df)), low: delta - half, high: delta + half };
+}
+
+/** A mean of runs' values with its interval (Student's t); the interval is absent for one run. */
+export function meanInterval(xs: readonly number[], confidence = DEFAULT_CONFIDENCE): { mean: number; low?: number; high?: number } {
+  const m = mean(xs);
+  if (xs.length < 2) return { mean: m };
+  const half = studentQuantile(1 - (1 - confidence) / 2, xs.length - 1) * Math.sqrt(variance(xs) / xs.length);
+  return { mean: m, low: m - half, high: m + half };
+}
+
+/** P(T > t) for Student's t with `df` degrees of freedom (through the regularized incomplete beta function). */
+export function studentUpperTail(t: number, df: number): number {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  const tail = 0.5 * incompleteBeta(df / 2, 0.5, df / (df + t * t));
+  return t >= 0 ? tail : 1 - tail;
+}
+
+/** Student's t quantile, by bisection on studentUpperTail (60 halvings: far below any printed digit). */
+export function studentQuantile(u: number, df: number): number {
+  if (u <= 0) return -Infinity;
+  if (u >= 1) return Infinity;
+  if (u < 0.5) return -studentQuantile(1 - u, df);
+  let lo = 0;
+  let hi = 1;
+  while (1 - studentUpperTail(hi, df) < u) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (1 - studentUpperTail(mid, df) < u) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** The regularized incomplete beta function I_x(a, b) (Numerical Recipes' continued fraction). */
+function incompleteBeta(a: number, b: number, x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+}
+
+function betaFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const num of [(m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)), (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))]) {
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x: number): number {
+  const g = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const y = x - 1;
+  let a = g[0]!;
+  const t = y + 7.5;
+  for (let i = 1; i < 9; i++) a += g[i]! / (y + i);
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : sum(xs) / xs.length;
+}
+
+function variance(xs: readonly number[]): number {
+  const m = mean(xs);
+  return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
 }
 
 /** The Wilson score interval of a binomial share: well-behaved at 0 and 1 and on small counts, where p ± z·se is not. */

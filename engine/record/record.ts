@@ -46,6 +46,8 @@ export interface RecordResult {
   durationMs: number;
   /** From the end of recording to the profile, in ms. */
   analysisMs: number;
+  /** From the first sample to the last, in ms (summed over several runs): the program's own run. */
+  sampledMs: number;
   /** performance.now() when the recording ended (or the analysis started, for --perf-data). */
   endedAt: number;
   /** The cargo workspace of the target, or the one around the cwd for exec and --perf-data. */
@@ -62,6 +64,7 @@ export interface RunTimes {
   samples: number;
   durationMs: number;
   analysisMs: number;
+  sampledMs: number;
 }
 
 /** Which of several runs of one build a recording is, 1-based. */

@@ -79,7 +79,7 @@ export async function recordRuns(ctx: RecordContext, run: Run): Promise<RecordRe
 }
 
 /** The runs' results as one: the merged profile, summed times, the last run's recording and outcome. */
-function combineRuns(results: RecordResult[], asked: number): RecordResult {
+export function combineRuns(results: RecordResult[], asked: number): RecordResult {
   const last = results.at(-1)!;
   const t0 = performance.now();
   const profile = mergeRuns(results.map((r) => r.profile));
@@ -93,7 +93,8 @@ function combineRuns(results: RecordResult[], asked: number): RecordResult {
     warnings,
     durationMs: sum((r) => r.durationMs),
     analysisMs: sum((r) => r.analysisMs) + mergeMs,
-    runs: results.map((r) => ({ samples: r.profile.totalSamples, durationMs: r.durationMs, analysisMs: r.analysisMs })),
+    sampledMs: sum((r) => r.sampledMs),
+    runs: results.map((r) => ({ samples: r.profile.totalSamples, durationMs: r.durationMs, analysisMs: r.analysisMs, sampledMs: r.sampledMs })),
     mergeMs,
   };
 }
@@ -190,6 +191,7 @@ export function resultOf(ctx: RecordContext, a: Analysed): RecordResult {
     warnings,
     durationMs: a.durationMs,
     analysisMs: performance.now() - a.startedAt,
+    sampledMs: a.analysis.sampledMs,
     endedAt: a.startedAt,
     outputDir: outputDirOf(a.workspace, ctx.cwd),
   };
