@@ -339,9 +339,13 @@ export namespace Export {
     format: ExportFormat;
     /** SVG options (see `flame svg --help`), for format 'svg'. */
     svg?: SvgOptions;
+    /** For format 'svg': draw the differential flame graph from this profile to `profile`. */
+    base?: ProfileRef;
   }
   export interface Result {
     profile: string;
+    /** The base's id, when `base` was given. */
+    base?: string;
     format: ExportFormat;
     mediaType: string;
     /** 'utf8' text, or 'base64' for binary formats (pprof). */

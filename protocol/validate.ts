@@ -161,9 +161,12 @@ export function checkFramePath(path: unknown): void {
 
 /** An export request: a known format, and SVG options only for svg and only known ones. */
 export function checkExport(p: unknown): void {
-  check(p, { profile: 'string?', format: 'string' });
-  const o = p as { format: string; svg?: unknown };
+  check(p, { profile: 'string?', format: 'string', base: 'string?' });
+  const o = p as { format: string; svg?: unknown; base?: string };
   if (!(EXPORT_FORMAT_NAMES as string[]).includes(o.format)) throw new ParamsError('format', `one of ${EXPORT_FORMAT_NAMES.join(', ')}`, o.format);
+  // A differential graph is an SVG only: the other formats have no way to say "before".
+  if (o.base !== undefined && o.format !== 'svg')
+    throw new ParamsError('base', 'absent unless format is "svg" (the differential flame graph is an SVG)', o.base);
   checkFields(o.svg, SVG_RULES, 'svg.', { only: true });
 }
 

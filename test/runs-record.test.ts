@@ -3,12 +3,14 @@
 // flame before format 3 still read, and a diff of two several-run profiles that allows for the
 // variation between runs where a diff of single runs calls it change. No timing decides a pass.
 import assert from 'node:assert/strict';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { ProfileStore } from '../engine/store/store.js';
 import { stackCount, type ProfileData } from '../engine/profile/profile.js';
 import { diffProfiles } from '../engine/query/diff.js';
+import { profileWobble } from '../engine/query/noise.js';
+import { shareInterval } from '../engine/query/stats.js';
 import type { FunctionRow, LineRow } from '../protocol/types.js';
 import * as P from '../protocol/methods.js';
 import { listen, send } from '../clients/connect.js';
@@ -80,7 +82,32 @@ test("flame record --runs 3: one stored profile with three runs' counts, and top
   checkBands(lines.lines, lines.samples, 3);
   assert.match(await flame(['top', '--limit', '3']), /in 3 runs \(.*\n.*±self \(3 runs\)/);
   assert.match(rec.top[0].noise.basis, /^runs$/, 'the summary of `flame record --json` too');
+
+  // The SVG's tooltips: every frame's band, from its call path's counts in the three runs.
+  const titles = svgTitles(rec.svg);
+  assert.ok(titles.length > 5);
+  for (const t of titles.slice(1)) assert.match(t, /^.+ \([\d,]+ samples, \d+\.\d\d% ±\d+\.\d\d, 3 runs\)$/);
+  assert.match(titles[0]!, /^all \([\d,]+ samples, 100%\)$/);
+  // A frame on the root: its runs' counts are those of the stacks starting with it.
+  const first = p.functions[p.locations[p.stacks.locs[p.stacks.start[0]!]!]!.fn]!.name;
+  const perRun = p.runs.map((_, r) => {
+    let c = 0;
+    for (let i = 0; i < n; i++)
+      if (p.stacks.start[i + 1]! > p.stacks.start[i]! && p.functions[p.locations[p.stacks.locs[p.stacks.start[i]!]!]!.fn]!.name === first)
+        c += p.stacks.runSamples[r * n + i]!;
+    return c;
+  });
+  const band = shareInterval({ counts: perRun, totals: p.runs }, profileWobble(p));
+  const title = titles.find((t) => t.startsWith(`${escapeXml(first)} (`))!;
+  assert.ok(title.endsWith(` ±${((100 * (band.high - band.low)) / 2).toFixed(2)}, 3 runs)`), `${title} vs ${JSON.stringify(band)}`);
 });
+
+/** The tooltips of an SVG flame graph, in drawing order (the root first). */
+function svgTitles(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/<g><title>([^<]*)<\/title>/g)].map((m) => m[1]!);
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 test('one run: bands from sampling alone, labelled so', async () => {
   const rec = JSON.parse(await flame(['record', '--json']));
@@ -91,6 +118,7 @@ test('one run: bands from sampling alone, labelled so', async () => {
   const lines = JSON.parse(await flame(['lines', '--json', '--profile', rec.profile]));
   checkBands(lines.lines, lines.samples, undefined);
   assert.match(await flame(['lines', '--limit', '3', '--profile', rec.profile]), /±self \(sampling\)/);
+  for (const t of svgTitles(rec.svg).slice(1)) assert.match(t, /^.+ \([\d,]+ samples, \d+\.\d\d% ±\d+\.\d\d, sampling\)$/);
 });
 
 test('a profile stored by the flame before several runs (format 2) is read as one run', async () => {

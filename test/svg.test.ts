@@ -444,6 +444,67 @@ test('flame svg warns once about malformed lines', async () => {
   assert.equal(totalOf(r.stdout), 3);
 });
 
+test('flame svg reads two counts as inferno-flamegraph does: widths from the second, red grew, blue shrank, the change in the tooltip; --negate swaps', async () => {
+  const input = 'main;fib 5 9\nmain;work 20 16\nmain;idle 3 3\n';
+  const r = await runFlame(['svg'], { input });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no warning: both counts are counts');
+  checkXml(r.stdout);
+  const by = (svg: string) => new Map(frames(svg).map((f) => [f.name, f]));
+  const f = by(r.stdout);
+  assert.equal(totalOf(r.stdout), 28);
+  assert.equal(f.get('fib')!.title, 'fib (9 samples, 32.14%; +14.29%)');
+  assert.equal(f.get('work')!.title, 'work (16 samples, 57.14%; -14.29%)');
+  assert.equal(f.get('idle')!.title, 'idle (3 samples, 10.71%; 0.00%)');
+  assert.equal(f.get('main')!.title, 'main (28 samples, 100.00%; 0.00%)', 'a frame its stacks pass through has no change of its own');
+  // The largest change is the deepest colour; no change near-white.
+  assert.equal(f.get('fib')!.fill, 'rgb(255,100,100)');
+  assert.equal(f.get('work')!.fill, 'rgb(100,100,255)');
+  assert.equal(f.get('idle')!.fill, 'rgb(250,250,250)');
+  assert.equal(f.get('main')!.fill, 'rgb(250,250,250)');
+  const half = by((await runFlame(['svg'], { input: 'main;fib 7 9\nmain;work 20 16\n' })).stdout);
+  assert.equal(half.get('fib')!.fill, 'rgb(255,175,175)', 'half the largest change, half the depth');
+  const neg = by((await runFlame(['svg', '--negate'], { input })).stdout);
+  assert.equal(neg.get('fib')!.title, 'fib (9 samples, 32.14%; -14.29%)');
+  assert.equal(neg.get('fib')!.fill, 'rgb(100,100,255)');
+  assert.equal(neg.get('work')!.fill, 'rgb(255,100,100)');
+  assert.equal(neg.get('fib')!.fgW, 9, '--negate keeps the widths');
+  // A stack only before is 0 wide, and not drawn; one only after grew by all of it.
+  const gone = by((await runFlame(['svg'], { input: 'a;gone 4 0\na;new 0 4\n' })).stdout);
+  assert.equal(gone.has('gone'), false);
+  assert.equal(gone.get('new')!.title, 'new (4 samples, 100.00%; +100.00%)');
+});
+
+test("flame svg's notes (# flame: lines, comments to inferno): a change within noise is grey and says so, a frame's band follows its share", async () => {
+  const input = [
+    'main;fib 5 9',
+    '# flame: band 2 ±1.20, 3 runs',
+    'main;work 20 16',
+    '# flame: within-noise work',
+    '# flame: within-noise idle',
+    'main;idle 3 3',
+    '',
+  ].join('\n');
+  const r = await runFlame(['svg'], { input });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const f = new Map(frames(r.stdout).map((x) => [x.name, x]));
+  assert.equal(f.get('fib')!.title, 'fib (9 samples, 32.14% ±1.20, 3 runs; +14.29%)');
+  assert.equal(f.get('fib')!.fill, 'rgb(255,100,100)');
+  assert.equal(f.get('work')!.title, 'work (16 samples, 57.14%; -14.29%, within noise)');
+  assert.equal(f.get('work')!.fill, 'rgb(220,220,220)');
+  assert.equal(f.get('idle')!.fill, 'rgb(250,250,250)', 'no change is no change, noise or not');
+  // The same lines to inferno-flamegraph are comments: the graph without the notes.
+  const plain = new Map(frames((await runFlame(['svg'], { input: input.replace(/^# flame: .*\n/gm, '') })).stdout).map((x) => [x.name, x]));
+  assert.equal(plain.get('work')!.fill, 'rgb(100,100,255)');
+  const bad = await runFlame(['svg'], { input: 'a;b 3\n# flame: band 7 ±1\n# flame: shout\n' });
+  assert.equal(bad.exitCode, 0);
+  assert.equal(
+    bad.stderr,
+    'warning: skipped 2 flame notes that did not read (want "# flame: within-noise NAME" or "# flame: band DEPTH TEXT" after a stack), the first: "# flame: band 7 ±1"\n',
+  );
+});
+
 test('flame svg on empty input prints the error SVG and exits 1', async () => {
   const r = await runFlame(['svg'], { input: '' });
   assert.equal(r.exitCode, 1);

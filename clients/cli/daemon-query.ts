@@ -8,7 +8,7 @@ import { profileTime } from '../../engine/store/store.js';
 import type { RequestType } from '../../protocol/declare.js';
 import { ErrorCodes } from '../../protocol/errors.js';
 import * as P from '../../protocol/methods.js';
-import { isFlameError } from '../../common/errors.js';
+import { FlameError, isFlameError } from '../../common/errors.js';
 import { connect, request } from '../connect.js';
 
 /** Methods a client may answer from the store itself (engine/query/history-queries.ts). */
@@ -29,6 +29,21 @@ export async function ask<Params, R>(type: RequestType<Params, R>, params: Param
   } finally {
     c.close();
   }
+}
+
+/**
+ * `profile/export` of a differential SVG (`base` given). A daemon of an older flame ignores a
+ * param it does not know and would answer with the plain graph, so an answer without `base` is
+ * refused with what to do.
+ */
+export async function askDiffSvg(params: P.Export.Params & { base: string }, opts: { manifestPath?: string } = {}): Promise<P.Export.Result> {
+  const r = await ask(P.Export.type, params, opts);
+  if (r.base === undefined)
+    throw new FlameError(
+      ErrorCodes.VersionMismatch,
+      "the workspace's flame daemon is of a flame that draws no differential flame graphs: stop it with `flame daemon stop` (the next command starts this flame's)",
+    );
+  return r;
 }
 
 async function askLocal(method: string, params: unknown, manifestPath: string | undefined): Promise<unknown> {

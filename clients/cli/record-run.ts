@@ -12,6 +12,7 @@ import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
 import type { SvgOptions } from '../../protocol/types.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
+import { profileSvgStacks } from '../../engine/render/svg-input.js';
 import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
 import { functionTable, openInBrowser, Progress, qualityLine, runsNote, warn } from './render.js';
@@ -107,7 +108,10 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
   const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
-  const drawn = await renderGuarded(stacks, svgOptions, { renderer });
+  // Stacks the user reshaped (--no-inline, --skip-after, --post-process) are drawn as they came
+  // out, without the bands, which belong to the profile's own call paths.
+  const reshaped = out.postProcess !== undefined || out.folding?.noInline || (out.folding?.skipAfter?.length ?? 0) > 0;
+  const drawn = await renderGuarded(reshaped ? stacks : profileSvgStacks(profile, svgOptions), svgOptions, { renderer });
   if ('svg' in drawn) {
     await writeFileAtomic(svgPath, drawn.svg);
   } else {

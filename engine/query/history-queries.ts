@@ -16,6 +16,9 @@ import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
 import { PushQueue, pushStatuses, queueBesideHistory } from '../push/queue.js';
 
+/** What a differential graph's colours say, under its title. */
+const DIFF_SUBTITLE = 'widths: the second profile; red grew, blue shrank (share of the total), grey within noise';
+
 /** A method's handler: validated params in, its result out; FlameErrors for the caller's mistakes. */
 export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
 
@@ -86,7 +89,10 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
   });
   on(P.Export.type, async (p) => {
     const { meta, data } = await load(p.profile);
-    return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
+    if (p.base === undefined) return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
+    const base = await load(p.base);
+    const svg = { title: `${base.meta.id} → ${meta.id}`, subtitle: DIFF_SUBTITLE, ...p.svg };
+    return { profile: meta.id, base: base.meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg, base: base.data })) };
   });
   return h;
 }

@@ -1,10 +1,10 @@
 // The noise band of every share a table shows: each row's counts per run, the profile's own
 // run-to-run wobble, and the interval stats.ts makes of them (sampling noise alone, labelled so,
 // when the profile is one run). Also the per-run counts the diff compares.
-import type { ProfileData } from '../profile/profile.js';
 import type { FunctionRow, LineRow, RowNoise } from '../../protocol/types.js';
-import { functionRunCounts, lineRunCounts, memoized, selectStacks, threadKey, type StackFilter, type TopOptions } from './query.js';
-import { runWobble, shareInterval, DEFAULT_CONFIDENCE } from './stats.js';
+import { eachFolded, functionRunCounts, lineRunCounts, memoized, selectStacks, threadKey, type StackFilter, type TopOptions } from './query.js';
+import { stackCount, type ProfileData } from '../profile/profile.js';
+import { runWobble, shareInterval, DEFAULT_CONFIDENCE, type ShareInterval } from './stats.js';
 
 /** The confidence of every band (and of the diff's test). */
 export const NOISE_CONFIDENCE = DEFAULT_CONFIDENCE;
@@ -94,4 +94,70 @@ function rowNoise(p: ProfileData, runs: RowRuns | undefined, row: { self: number
   const noise: RowNoise = { basis: totals.length >= 2 ? 'runs' : 'sampling', self: band(counts.self), total: band(counts.total) };
   if (totals.length >= 2) noise.runs = { self: counts.self, total: counts.total };
   return noise;
+}
+
+/** A flame graph frame's band: its depth in the stack as drawn (1 is the first frame) and its share's interval. */
+export interface FrameBand {
+  depth: number;
+  band: ShareInterval;
+}
+
+/**
+ * The profile's folded stacks (foldedStacks', in its order) with the band of every frame of their
+ * flame graph: each stack has the frames it is the first to pass through. A frame is a path
+ * from the root (a call path, not a function), so its counts per run are those of the stacks
+ * below it, and its interval is the one of a table's row (shareInterval, with the profile's
+ * wobble). `reverse` when the graph reverses the stacks.
+ */
+export function foldedWithBands(p: ProfileData, reverse: boolean): Map<string, { count: number; bands: FrameBand[] }> {
+  const runs = p.runs.length;
+  const n = stackCount(p);
+  const { start, locs, samples, runSamples } = p.stacks;
+  const locFn = Int32Array.from(p.locations, (l) => l.fn);
+  // Nodes by parent and function, parent * width + function (small integers, which a Map keeps
+  // fast); node 0 is the root.
+  const width = p.functions.length;
+  const children = new Map<number, number>();
+  let nodes = 1;
+  const counts: number[] = new Array<number>(runs).fill(0);
+  const out = new Map<string, { count: number; bands: FrameBand[] }>();
+  /** Per stack of `out`, the (depth, node) pairs of the frames it is the first through, flat. */
+  const firsts: number[][] = [];
+  const fns: number[] = [];
+  eachFolded(p, {}, (key, si) => {
+    fns.length = 0;
+    for (let k = start[si]!; k < start[si + 1]!; k++) fns.push(locFn[locs[k]!]!);
+    if (reverse) fns.reverse();
+    let entry = out.get(key);
+    const fresh = entry === undefined;
+    if (!entry) out.set(key, (entry = { count: 0, bands: [] }));
+    entry.count += samples[si]!;
+    const first: number[] = [];
+    let node = 0;
+    for (let i = 0; i < fns.length; i++) {
+      const k = node * width + fns[i]!;
+      let child = children.get(k);
+      if (child === undefined) {
+        child = nodes++;
+        children.set(k, child);
+        for (let r = 0; r < runs; r++) counts.push(0);
+        if (fresh) first.push(i + 1, child);
+      }
+      if (runs < 2) counts[child]! += samples[si]!;
+      else for (let r = 0; r < runs; r++) counts[child * runs + r]! += runSamples[r * n + si]!;
+      node = child;
+    }
+    if (fresh) firsts.push(first);
+  });
+  const tau2 = profileWobble(p);
+  let i = 0;
+  for (const entry of out.values()) {
+    const first = firsts[i++]!;
+    for (let k = 0; k < first.length; k += 2) {
+      const node = first[k + 1]!;
+      const band = shareInterval({ counts: counts.slice(node * runs, (node + 1) * runs), totals: p.runs }, tau2, NOISE_CONFIDENCE);
+      entry.bands.push({ depth: first[k]!, band });
+    }
+  }
+  return out;
 }

@@ -177,9 +177,16 @@ export interface FoldedOptions extends StackFilter {
 
 /** The profile as folded stacks (root first, ';'-separated), counts in samples. */
 export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<string, number> {
-  const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
   const out = new Map<string, number>();
-  const { start, locs, thread, samples } = p.stacks;
+  const samples = p.stacks.samples;
+  eachFolded(p, opts, (key, si) => out.set(key, (out.get(key) ?? 0) + samples[si]!));
+  return out;
+}
+
+/** Each stack passing the filter as its folded key (foldedStacks'), in order. */
+export function eachFolded(p: ProfileData, opts: FoldedOptions, visit: (key: string, stack: number) => void): void {
+  const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
+  const { start, locs, thread } = p.stacks;
   const skip = opts.skipAfter?.length ? new Set(p.functions.flatMap((f, i) => (opts.skipAfter!.includes(f.name) ? [i] : []))) : undefined;
   for (const si of selectStacks(p, opts)) {
     const parts: string[] = [];
@@ -194,10 +201,8 @@ export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<stri
       if (skip?.has(loc.fn)) parts.length = first;
       parts.push(opts.markInlined && loc.inlined ? `${names[loc.fn]}_[i]` : names[loc.fn]!);
     }
-    const key = parts.join(';');
-    out.set(key, (out.get(key) ?? 0) + samples[si]!);
+    visit(parts.join(';'), si);
   }
-  return out;
 }
 
 /**

@@ -29,6 +29,13 @@ export type Rendered =
   /** More frames than `maxFrames`: nothing was drawn. */
   | { tooBig: { frames: number; depth: number } };
 
+/**
+ * A stack to draw: its count, and for a differential graph the count before (the line is then
+ * inferno-diff-folded's `stack BEFORE AFTER`); `notes` are written after its line as
+ * `# flame: NOTE` (native/src/svg_notes.rs: a frame's band, a name whose change is noise).
+ */
+export type SvgStack = readonly [stack: string, count: number, extra?: { before?: number; notes?: readonly string[] }];
+
 export interface RenderLimits {
   /** Draw nothing when the graph would have more frames than this. */
   maxFrames?: number;
@@ -68,10 +75,10 @@ export class Renderer {
   }
 
   /**
-   * Draw `stacks` (folded stack → count, in the order a flame chart keeps). A profile without
+   * Draw `stacks` (folded stack and count, in the order a flame chart keeps). A profile without
    * samples gives the SVG that says so, as `flame svg` does.
    */
-  async render(stacks: Iterable<[string, number]>, opts: SvgOptions, limits: RenderLimits = {}): Promise<Rendered> {
+  async render(stacks: Iterable<SvgStack>, opts: SvgOptions, limits: RenderLimits = {}): Promise<Rendered> {
     if (this.used) throw new Error('a Renderer draws one graph');
     this.used = true;
     const args = svgFlags(opts);
@@ -99,22 +106,32 @@ export class Renderer {
 }
 
 /** Draw `stacks` with a renderer started for it (Renderer.render). */
-export function renderSvg(stacks: Iterable<[string, number]>, opts: SvgOptions, limits: RenderLimits = {}): Promise<Rendered> {
+export function renderSvg(stacks: Iterable<SvgStack>, opts: SvgOptions, limits: RenderLimits = {}): Promise<Rendered> {
   return new Renderer().render(stacks, opts, limits);
 }
 
 /** Write the stacks as folded lines with backpressure, in pieces of about 64 KB. */
-async function feed(stdin: NodeJS.WritableStream, stacks: Iterable<[string, number]>): Promise<void> {
+async function feed(stdin: NodeJS.WritableStream, stacks: Iterable<SvgStack>): Promise<void> {
   let piece = '';
-  for (const [stack, count] of stacks) {
-    // A line break inside a name would split its line; the name is shown, so a space does.
-    piece += `${/[\r\n]/.test(stack) ? stack.replace(/[\r\n]/g, ' ') : stack} ${count}\n`;
+  for (const [stack, count, extra] of stacks) {
+    piece += `${lineSafe(stack)}${extra?.before === undefined ? '' : ` ${extra.before}`} ${count}\n`;
+    for (const note of extra?.notes ?? []) piece += `# flame: ${note.replace(/[\r\n]/g, ' ')}\n`;
     if (piece.length >= 65536) {
       if (!stdin.write(piece)) await drained(stdin);
       piece = '';
     }
   }
   stdin.end(piece);
+}
+
+/**
+ * A stack as one folded line that reads back as it is: a line break inside a name would split
+ * its line, and a name ending in a space and digits would read as a first count; the name is
+ * shown, so a space, and a no-break space, do.
+ */
+function lineSafe(stack: string): string {
+  const s = /[\r\n]/.test(stack) ? stack.replace(/[\r\n]/g, ' ') : stack;
+  return /[ \t]\d+(?:\.\d*)?$/.test(s) ? s.replace(/[ \t](?=\d+(?:\.\d*)?$)/, '\u00a0') : s;
 }
 
 /** Until the pipe takes more, or is gone (the binary exited early). */

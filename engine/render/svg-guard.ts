@@ -2,7 +2,7 @@
 // flame writes of its own profiles (`flame record`, `profile/export`) are checked first: the
 // renderer counts the frames it would draw (flame-native's --max-frames) and draws none past the
 // limit; `flame svg` stays inferno-flamegraph's equal and draws whatever it is given.
-import { Renderer, type Rendered } from './native.js';
+import { Renderer, type Rendered, type SvgStack } from './native.js';
 import type { SvgOptions } from '../../protocol/types.js';
 
 /** About 40 MB of SVG, already more than a browser draws without stalling (FLAME_SVG_MAX_FRAMES). */
@@ -31,11 +31,7 @@ export interface GuardOptions {
 }
 
 /** The SVG of a profile's stacks, or why none was drawn (too big, in svgTooBig's words). */
-export async function renderGuarded(
-  stacks: Iterable<[string, number]>,
-  opts: SvgOptions,
-  how: GuardOptions = {},
-): Promise<{ svg: Buffer } | { tooBig: string }> {
+export async function renderGuarded(stacks: Iterable<SvgStack>, opts: SvgOptions, how: GuardOptions = {}): Promise<{ svg: Buffer } | { tooBig: string }> {
   const max = how.maxFrames ?? svgMaxFrames();
   const r: Rendered = await (how.renderer ?? new Renderer()).render(stacks, opts, { maxFrames: max });
   return 'svg' in r ? r : { tooBig: svgTooBig(r.tooBig, max) };

@@ -10,6 +10,7 @@ mod fold_stacks;
 mod input;
 mod svg;
 mod svg_cmd;
+mod svg_notes;
 mod svg_palette;
 mod svg_tree;
 mod util;

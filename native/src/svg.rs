@@ -1,7 +1,9 @@
 // A merged tree to a self-contained, interactive flame graph SVG: inferno-flamegraph's layout and
 // fg:x/fg:w attributes, so tools that read those read flame's graphs. The stylesheet and the
 // script that zooms and searches are assets (native/assets), built in.
-use crate::svg_palette::{background_for, display_name, frame_rgb, Rng, Shade};
+use crate::svg_palette::{
+    background_for, delta_rgb, display_name, frame_rgb, Rng, Shade, NOISE_GREY,
+};
 use crate::svg_tree::Tree;
 use crate::util::{fixed, fmt_num, json_string, round_half_up};
 
@@ -29,6 +31,8 @@ pub struct Opts {
     pub font_type: String,
     pub frame_height: f64,
     pub search_color: String,
+    /** A differential graph's deltas as BEFORE − AFTER: red for shrink, blue for growth. */
+    pub negate: bool,
 }
 
 /** Escape text for XML content and attributes; characters XML 1.0 forbids become U+FFFD. */
@@ -351,7 +355,7 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
         y_rect.push(fmt_num(y1));
         y_text.push(fixed(3.0 + y1 + rect_height / 2.0, 2));
     }
-    let mut infos: Vec<Option<NameInfo>> = (0..tree.names.len()).map(|_| None).collect();
+    let mut infos: Vec<Option<NameInfo>> = (0..=tree.names.len()).map(|_| None).collect();
     let pct_per_sample = 100.0 / total;
     let chars_per_pct = frames_width / 100.0 / (fs * o.font_width);
     let text_shift = 300.0 / frames_width;
@@ -364,8 +368,14 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
         let n = &tree.nodes[id as usize];
         let w = n.total;
         let name = &tree.names[n.name as usize];
-        let info = infos[n.name as usize].get_or_insert_with(|| {
-            let shown = if d == 0 && name.is_empty() {
+        // The root has a slot of its own: a frame elsewhere may have an empty name too.
+        let slot = if id == 0 {
+            tree.names.len()
+        } else {
+            n.name as usize
+        };
+        let info = infos[slot].get_or_insert_with(|| {
+            let shown = if id == 0 {
                 "all".to_string()
             } else {
                 display_name(name).to_string()
@@ -390,6 +400,11 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
         });
         let x_pct = x * pct_per_sample;
         let w_pct = w * pct_per_sample;
+        let delta = tree.delta.get(id as usize).copied().flatten();
+        let delta = delta.map(|d| if o.negate { -d } else { d });
+        let within_noise =
+            delta.is_some_and(|d| d != 0.0) && tree.notes.within_noise.contains(name.as_str());
+        let band = tree.notes.bands.get(&id);
         let b = &mut out;
         b.0.extend_from_slice(b"<g><title>");
         b.0.extend_from_slice(info.esc.as_bytes());
@@ -398,19 +413,43 @@ pub fn write_svg(tree: &Tree, o: &Opts, l: &Layout) -> Vec<u8> {
         b.0.extend_from_slice(unit.as_bytes());
         if d == 0 {
             b.0.extend_from_slice(b"100");
+        } else if delta.is_some() {
+            // inferno's own formatting of a differential frame's numbers.
+            b.0.extend_from_slice(format!("{:.2}", 100.0 * w / total).as_bytes());
         } else {
             b.fixed(100.0 * (w / total), 2);
         }
-        b.0.extend_from_slice(b"%)</title><rect x=\"");
+        b.0.push(b'%');
+        if let Some(text) = band {
+            b.0.push(b' ');
+            b.0.extend_from_slice(escape_xml(text).as_bytes());
+        }
+        match delta {
+            Some(x) if d > 0 => {
+                if x == 0.0 {
+                    b.0.extend_from_slice(b"; 0.00%");
+                } else {
+                    b.0.extend_from_slice(format!("; {:+.2}%", 100.0 * x / total).as_bytes());
+                }
+                if within_noise {
+                    b.0.extend_from_slice(b", within noise");
+                }
+            }
+            _ => {}
+        }
+        b.0.extend_from_slice(b")</title><rect x=\"");
         b.fixed(x_pct, 4);
         b.0.extend_from_slice(b"%\" y=\"");
         b.0.extend_from_slice(y_rect[d].as_bytes());
         b.0.extend_from_slice(b"\" width=\"");
         b.fixed(w_pct, 4);
         b.0.extend_from_slice(height_fill.as_bytes());
-        let color = match info.color {
-            Some(c) => c,
-            None => frame_rgb(&o.palette, name, o.shade, &mut rng),
+        let color = match (delta, info.color) {
+            _ if name == "--" || name == "-" => frame_rgb(&o.palette, name, o.shade, &mut rng),
+            (Some(_), _) if within_noise => NOISE_GREY,
+            (Some(x), _) => delta_rgb(x, tree.delta_max),
+            (None, Some(c)) => c,
+            (None, None) => frame_rgb(&o.palette, name, o.shade, &mut rng),
         };
         b.rgb(color);
         b.0.extend_from_slice(b"\" fg:x=\"");

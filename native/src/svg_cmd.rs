@@ -41,6 +41,7 @@ const SPECS: &[Spec] = &[
     Spec::value("height", None),
     Spec::value("search-color", None),
     Spec::value("max-frames", None),
+    Spec::flag("negate", None),
     Spec::flag("help", Some('h')),
 ];
 
@@ -188,6 +189,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
             .to_string(),
         frame_height: positive(frame_height, 16.0),
         search_color: p.value("search-color").unwrap_or("#e600e6").to_string(),
+        negate: p.flag("negate"),
     };
 
     // Several inputs are read as one stream, as inferno does.
@@ -258,6 +260,14 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
             tree.malformed,
             if tree.malformed == 1 { "line" } else { "lines" },
             json_string(tree.first_malformed.as_deref().unwrap_or(""))
+        ));
+    }
+    if tree.notes.bad > 0 {
+        say(&format!(
+            "warning: skipped {} flame {} that did not read (want \"# flame: within-noise NAME\" or \"# flame: band DEPTH TEXT\" after a stack), the first: {}",
+            tree.notes.bad,
+            if tree.notes.bad == 1 { "note" } else { "notes" },
+            json_string(tree.notes.first_bad.as_deref().unwrap_or(""))
         ));
     }
     if tree.fractional {

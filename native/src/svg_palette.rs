@@ -104,6 +104,28 @@ pub fn frame_rgb(palette: &str, name: &str, mode: Shade, rng: &mut Rng) -> u32 {
     (c(0) << 16) | (c(1) << 8) | c(2)
 }
 
+/** A differential frame whose change is within noise (svg_notes.rs): set apart from the greys of `--` and `-`. */
+pub const NOISE_GREY: u32 = 0xdcdcdc;
+
+/**
+ * A differential frame's fill, inferno's scale: near-white for no change, red for growth and
+ * blue for shrink, the deepest at the largest |delta| of the input.
+ */
+pub fn delta_rgb(delta: f64, max: f64) -> u32 {
+    // inferno's integer arithmetic: the division truncates towards zero. 0 ≤ v ≤ max, so the
+    // clamp only catches counts so large that 150 × v overflows.
+    let c = |v: f64| 100 + ((150.0 * v) / max).trunc().clamp(0.0, 150.0) as u32;
+    if delta > 0.0 {
+        let c = c(max - delta);
+        (255 << 16) | (c << 8) | c
+    } else if delta < 0.0 {
+        let c = c(max + delta);
+        (c << 16) | (c << 8) | 255
+    } else {
+        0xfafafa
+    }
+}
+
 /** `_[k]` kernel, `_[j]` jit, `_[i]` inlined, `_[w]` waker: the folders' annotations. */
 pub fn annotation(name: &str) -> Option<u8> {
     let b = name.as_bytes();

@@ -1,5 +1,11 @@
 // Folded stacks merged into a call tree. Counts are f64, added in input order: sums past 2^53
-// round as they always have.
+// round as they always have. A line with two counts (`stack BEFORE AFTER`, as
+// inferno-diff-folded prints) makes the graph differential, read as inferno-flamegraph reads it:
+// widths from the second count, and each frame's delta from the line that starts the frame in
+// inferno's order (sorted lines; input order in a flame chart): that line's AFTER − BEFORE when
+// its stack ends at the frame, 0 when it goes deeper. Lines starting `# flame: ` carry what the
+// engine knows and the folded format cannot say (svg_notes.rs); to inferno they are comments.
+use crate::svg_notes::Notes;
 use crate::util::FxMap;
 
 pub struct Node {
@@ -8,6 +14,8 @@ pub struct Node {
     pub self_: f64,
     pub children: Vec<u32>,
     index: Option<FxMap<u32, u32>>,
+    /** A one-count line ended here before any line had two (its place in inferno's order is unknown). */
+    plain_end: bool,
 }
 
 pub struct Tree {
@@ -18,6 +26,11 @@ pub struct Tree {
     pub malformed: u64,
     pub first_malformed: Option<String>,
     pub fractional: bool,
+    /** Each node's delta (AFTER − BEFORE) when the input is differential; empty otherwise. */
+    pub delta: Vec<Option<f64>>,
+    /** The largest |delta| of any line (at least 1): the deepest red or blue. */
+    pub delta_max: f64,
+    pub notes: Notes,
 }
 
 const INDEX_AT: usize = 8;
@@ -38,6 +51,17 @@ pub struct Builder {
     first_malformed: Option<String>,
     fractional: bool,
     frames: Vec<u32>,
+    /** A line with two counts was seen. */
+    diff: bool,
+    delta_max: f64,
+    /**
+     * Sorted mode: for each node a line ended at since `diff`, the delta of the one that sorts
+     * first (None for a one-count line) and the rest of that line, which decides the order.
+     */
+    ends: FxMap<u32, (Option<f64>, Box<str>)>,
+    /** Flame chart: the delta each node takes from the last line through it, if two-count. */
+    started: FxMap<u32, f64>,
+    notes: Notes,
 }
 
 fn new_node(name: u32) -> Node {
@@ -47,11 +71,52 @@ fn new_node(name: u32) -> Node {
         self_: 0.0,
         children: Vec::new(),
         index: None,
+        plain_end: false,
     }
 }
 
 fn is_space(c: u8) -> bool {
     c == b' ' || c == b'\t' || c == b'\r' || c == b'\n'
+}
+
+/** The last space in b[start..end], or start − 1. */
+fn last_space(b: &[u8], start: usize, end: usize) -> isize {
+    let mut sp = end as isize - 1;
+    while sp >= start as isize && !is_space(b[sp as usize]) {
+        sp -= 1;
+    }
+    sp
+}
+
+/** `end` moved back over spaces, not before `start`. */
+fn trim_end(b: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && is_space(b[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
+/**
+ * The count at b[i..end]: digits, then an optional '.' and digits (dropped). Its value, how many
+ * digits came before the point, where it stopped, and whether a non-zero fraction was dropped.
+ */
+fn number(b: &[u8], mut i: usize, end: usize) -> (f64, usize, usize, bool) {
+    let mut value = 0.0f64;
+    let mut digits = 0;
+    let mut fraction = false;
+    while i < end && b[i].is_ascii_digit() {
+        value = value * 10.0 + (b[i] - b'0') as f64;
+        digits += 1;
+        i += 1;
+    }
+    if i < end && b[i] == b'.' {
+        i += 1;
+        while i < end && b[i].is_ascii_digit() {
+            fraction |= b[i] != b'0';
+            i += 1;
+        }
+    }
+    (value, digits, i, fraction)
 }
 
 impl Builder {
@@ -72,6 +137,11 @@ impl Builder {
             first_malformed: None,
             fractional: false,
             frames: Vec::new(),
+            diff: false,
+            delta_max: 1.0,
+            ends: FxMap::default(),
+            started: FxMap::default(),
+            notes: Notes::default(),
         }
     }
 
@@ -85,8 +155,11 @@ impl Builder {
         id
     }
 
-    /** Add `count` (> 0) samples of `stack` (frames separated by ';', root first). */
-    fn add(&mut self, stack: &str, count: f64) {
+    /**
+     * Add `count` samples of `stack` (frames separated by ';', root first): `delta` is a two-count
+     * line's, `rest` the line's text after the stack.
+     */
+    fn add(&mut self, stack: &str, count: f64, delta: Option<f64>, rest: &str) {
         let mut frames = std::mem::take(&mut self.frames);
         let depth;
         if self.reverse {
@@ -150,6 +223,19 @@ impl Builder {
             node = self.child(node, f);
             self.path.push(node);
         }
+        if !self.chart {
+            self.end_at(node, delta, rest);
+        } else if self.diff {
+            // inferno draws a chart from the last line up: each line through a node stands for
+            // it until an earlier one does.
+            let leaf = self.path.len() - 1;
+            for (k, &n) in self.path.iter().enumerate() {
+                match delta {
+                    Some(d) => self.started.insert(n, if k == leaf { d } else { 0.0 }),
+                    None => self.started.remove(&n),
+                };
+            }
+        }
         self.nodes[node as usize].self_ += count;
         for &n in &self.path {
             self.nodes[n as usize].total += count;
@@ -160,7 +246,7 @@ impl Builder {
     }
 
     /**
-     * One folded line: blank lines and "# " comments are ignored; a line without a numeric
+     * One folded line: blank lines and "# " comments are ignored ("# flame: " notes are read); a line without a numeric
      * trailing count, or with nothing before it, is counted as malformed.
      */
     pub fn add_line(&mut self, line: &str) {
@@ -176,41 +262,73 @@ impl Builder {
         if start == end {
             return;
         }
+        if b[start] == b'#' && line[start..end].starts_with("# flame: ") {
+            self.notes.read(&line[start + 9..end], &self.path);
+            return;
+        }
         if b[start] == b'#' && b.get(start + 1) == Some(&b' ') {
             return;
         }
-        let mut sp = end as isize - 1;
-        while sp >= start as isize && !is_space(b[sp as usize]) {
-            sp -= 1;
+        let sp = last_space(b, start, end);
+        let (count, digits, i, fraction) = number(b, (sp + 1) as usize, end);
+        if fraction {
+            self.fractional = true;
         }
-        let mut count = 0.0f64;
-        let mut i = (sp + 1) as usize;
-        let mut digits = 0;
-        while i < end && b[i].is_ascii_digit() {
-            count = count * 10.0 + (b[i] - b'0') as f64;
-            digits += 1;
-            i += 1;
-        }
-        if i < end && b[i] == b'.' {
-            i += 1;
-            while i < end && b[i].is_ascii_digit() {
-                if b[i] != b'0' {
-                    self.fractional = true;
-                }
-                i += 1;
-            }
-        }
-        let mut stack_end = sp.max(0) as usize;
-        while stack_end > start && is_space(b[stack_end - 1]) {
-            stack_end -= 1;
-        }
+        let mut stack_end = trim_end(b, start, sp.max(0) as usize);
         // A count too big for a double (Infinity) is as malformed as a missing one.
         if digits == 0 || i < end || stack_end <= start || !count.is_finite() {
             self.skip(&line[start..end]);
             return;
         }
-        if count > 0.0 {
-            self.add(&line[start..stack_end], count);
+        // A number before the count, after a stack: `stack BEFORE AFTER`.
+        let mut delta = None;
+        // Only digits and a point can be one, so a plain line's stack is not scanned to its start.
+        let mut sp2 = stack_end as isize - 1;
+        while sp2 >= start as isize && (b[sp2 as usize].is_ascii_digit() || b[sp2 as usize] == b'.')
+        {
+            sp2 -= 1;
+        }
+        if sp2 >= start as isize && is_space(b[sp2 as usize]) {
+            let (before, digits, j, fraction) = number(b, (sp2 + 1) as usize, stack_end);
+            let before_stack = trim_end(b, start, sp2 as usize);
+            if digits > 0 && j == stack_end && before.is_finite() && before_stack > start {
+                if fraction {
+                    self.fractional = true;
+                }
+                delta = Some(count - before);
+                stack_end = before_stack;
+            }
+        }
+        if let Some(d) = delta {
+            self.diff = true;
+            self.delta_max = self.delta_max.max(d.abs());
+        }
+        if count > 0.0 || delta.is_some() {
+            // What follows the stack decides the order of lines of one stack; reversed, inferno
+            // puts one space between the stack and the counts.
+            let spaced;
+            let rest = if self.reverse && self.diff {
+                spaced = format!(" {}", line[stack_end..end].trim_start());
+                &spaced
+            } else {
+                &line[stack_end..end]
+            };
+            self.add(&line[start..stack_end], count, delta, rest);
+        }
+    }
+
+    /** Sorted mode: a line ended at `node`; keep the delta of the one inferno's sort puts first. */
+    fn end_at(&mut self, node: u32, delta: Option<f64>, rest: &str) {
+        if !self.diff {
+            self.nodes[node as usize].plain_end = true;
+            return;
+        }
+        match self.ends.get_mut(&node) {
+            Some(e) if *e.1 <= *rest => {}
+            Some(e) => *e = (delta, rest.into()),
+            None => {
+                self.ends.insert(node, (delta, rest.into()));
+            }
         }
     }
 
@@ -296,7 +414,9 @@ impl Builder {
                 }
             }
         }
+        let delta = if self.diff { self.deltas() } else { Vec::new() };
         let total = self.nodes[0].total;
+        let notes = std::mem::take(&mut self.notes);
         Tree {
             nodes: self.nodes,
             names: self.names,
@@ -304,7 +424,36 @@ impl Builder {
             malformed: self.malformed,
             first_malformed: self.first_malformed,
             fractional: self.fractional,
+            delta,
+            delta_max: self.delta_max,
+            notes,
         }
+    }
+
+    /**
+     * Each node's delta, as inferno gives a frame the one of the line that starts it. In a flame
+     * chart, which inferno draws from the last line up, that is the last line through the node. Sorted, the first line through a node is one
+     * ending there if any (a space sorts before ';'), else the first through its first child:
+     * children come before parents in reverse id order, and are sorted by now.
+     */
+    fn deltas(&self) -> Vec<Option<f64>> {
+        let n = self.nodes.len();
+        let mut delta: Vec<Option<f64>> = vec![None; n];
+        for id in (0..n).rev() {
+            delta[id] = if self.chart {
+                self.started.get(&(id as u32)).copied()
+            } else if let Some(e) = self.ends.get(&(id as u32)) {
+                e.0
+            } else if self.nodes[id].plain_end {
+                None
+            } else {
+                match self.nodes[id].children.first() {
+                    Some(&k) => delta[k as usize].map(|_| 0.0),
+                    None => None,
+                }
+            };
+        }
+        delta
     }
 }
 

@@ -1,13 +1,14 @@
 // `flame diff [A] [B]`: what moved between two stored profiles, per function and per line,
 // as shares of each profile's total (default: the previous profile against the latest).
+import { writeFileAtomic } from '../../../common/fsutil.js';
 import * as P from '../../../protocol/methods.js';
 import { parse } from '../args.js';
-import { ask } from '../daemon-query.js';
+import { ask, askDiffSvg } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { rel, threadArg } from '../render.js';
 import { colorChoice, paint, terminal } from '../term.js';
 
-const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--manifest-path PATH]
+const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--svg FILE] [--manifest-path PATH]
 
 Compare two stored profiles (default: previous against latest). Counts are normalised to each
 profile's total; a share's change is marked * when it is a discovery at a 5% false discovery
@@ -15,6 +16,12 @@ rate over all the rows compared: beyond both profiles' run-to-run variation when
 several runs (\`flame record --runs N\`), beyond sampling noise alone when they have one.
 On a terminal a significant growth is red and a significant shrink green; changes within
 noise are dim. --color auto|always|never (NO_COLOR is honoured).
+
+--svg FILE also writes the differential flame graph of the two (of every thread): widths are
+CURRENT's, a frame is red where its stack's share grew and blue where it shrank, deeper for
+larger changes, and grey where the function's change is within noise by the rule above; the
+tooltip gives the change in points. Inferno's colours, so \`inferno-diff-folded\` users read it
+at once (\`flame export --format svg --base BASE CURRENT\` writes the same).
 `;
 
 const heading = (what: string) =>
@@ -28,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     thread: { type: 'string' },
     json: { type: 'boolean' },
     color: { type: 'string' },
+    svg: { type: 'string' },
     'manifest-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -36,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 2) throw new UsageError('flame diff takes at most two profiles');
+  if (values.svg === '') throw new UsageError('--svg takes the file to write the differential flame graph to');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit takes a positive whole number');
   const term = terminal(process.stdout, colorChoice(values.color));
@@ -46,6 +55,11 @@ export async function run(argv: string[]): Promise<number> {
   const thread = threadArg(values.thread);
   if (thread !== undefined) params.thread = thread;
   const r = await ask(P.Diff.type, params, { manifestPath: values['manifest-path'] });
+  if (values.svg !== undefined) {
+    const graph = await askDiffSvg({ profile: r.current.id, base: r.base.id, format: 'svg' }, { manifestPath: values['manifest-path'] });
+    await writeFileAtomic(values.svg, graph.data);
+    process.stderr.write(`flame: wrote ${values.svg} (differential flame graph of profile ${r.base.id} → ${r.current.id})\n`);
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;

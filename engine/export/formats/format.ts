@@ -8,6 +8,8 @@ export interface ExportContext {
   title: string;
   /** For svg. */
   svg?: SvgOptions;
+  /** For svg: draw the differential graph from this profile to the exported one. */
+  base?: ProfileData;
 }
 
 export interface Exporter {

@@ -1,15 +1,16 @@
 // An interactive SVG flame graph of the whole profile, drawn by flame-native with the caller's
-// SvgOptions; refused before drawing when it would be too big to open.
+// SvgOptions, each frame's tooltip with its share's band; with a base profile, the differential
+// graph from the base to this one. Refused before drawing when it would be too big to open.
 import { ErrorCodes, FlameError } from '../../../protocol/errors.js';
 import type { SvgOptions } from '../../../protocol/types.js';
-import { foldedStacks } from '../../query/query.js';
 import { renderGuarded } from '../../render/svg-guard.js';
+import { diffSvgStacks, profileSvgStacks } from '../../render/svg-input.js';
 import type { Exporter } from './format.js';
 
 export const exporter: Exporter = {
   async render(p, ctx) {
     const opts: SvgOptions = { countName: p.unit, ...(ctx.svg ?? {}) };
-    const r = await renderGuarded(foldedStacks(p), opts);
+    const r = await renderGuarded(ctx.base ? diffSvgStacks(ctx.base, p) : profileSvgStacks(p, opts), opts);
     if ('tooBig' in r) throw new FlameError(ErrorCodes.BadInput, r.tooBig);
     return r.svg.toString('utf8');
   },
