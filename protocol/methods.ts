@@ -285,6 +285,18 @@ export interface DiffCounts {
   totalShare: number;
 }
 
+/** What a diff says of one row: its counts on each side, the changes of its shares with their 95% intervals, and whether the change is real. */
+export interface DiffChange {
+  base: DiffCounts;
+  current: DiffCounts;
+  deltaSelfShare: number;
+  deltaTotalShare: number;
+  /** The interval of each change on its own (`significant` also corrects for the number of rows compared); absent from older daemons. */
+  deltaSelfInterval?: { low: number; high: number };
+  deltaTotalInterval?: { low: number; high: number };
+  significant: boolean;
+}
+
 export namespace Diff {
   export const method = 'profile/diff';
   export interface Params {
@@ -298,8 +310,8 @@ export namespace Diff {
   export interface Result {
     base: { id: string; samples: number };
     current: { id: string; samples: number };
-    functions: Array<{ name: string; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
-    lines: Array<{ file: string; line: number; base: DiffCounts; current: DiffCounts; deltaSelfShare: number; deltaTotalShare: number; significant: boolean }>;
+    functions: Array<{ name: string } & DiffChange>;
+    lines: Array<{ file: string; line: number } & DiffChange>;
   }
   export const type = request<Params, Result>(method, {
     readOnly: true,

@@ -126,6 +126,29 @@ export interface LineRow {
   noise?: RowNoise;
 }
 
+/**
+ * One function's change from a session's previous profile to its new one (`profile/ready`'s
+ * `moved`), by `profile/diff`'s rule. Shares are of each profile's own samples, 0..1.
+ */
+export interface MovedRow {
+  name: string;
+  /** The self shares before and after. */
+  before: number;
+  after: number;
+  /** after − before, and its 95% interval (this row's on its own). */
+  delta: number;
+  low: number;
+  high: number;
+  /** The change of the total share (the function anywhere on the stack). */
+  deltaTotal: number;
+  /**
+   * The self or the total share moved beyond both profiles' run-to-run variation (sampling noise
+   * between profiles of one run each): a discovery at a 5% false discovery rate over every
+   * function and line compared. False: within noise.
+   */
+  significant: boolean;
+}
+
 /** What the store knows about one profile without reading it. */
 export interface ProfileMeta {
   /** Sortable and unique: `20261125T170512.123-3f9a` (UTC time of the add, then random hex). */

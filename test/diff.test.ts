@@ -176,6 +176,14 @@ test('diffProfiles: counts and shares on both sides, sample totals, and lines', 
       ['src/main.rs:10', 0, 0, false],
     ],
   );
+  // Each change comes with its interval, around it; a real one's excludes 0, no change's holds it.
+  for (const r of [...d.functions, ...d.lines]) {
+    assert.ok(r.deltaSelfInterval.low <= r.deltaSelfShare && r.deltaSelfShare <= r.deltaSelfInterval.high, JSON.stringify(r));
+    assert.ok(r.deltaTotalInterval.low <= r.deltaTotalShare && r.deltaTotalShare <= r.deltaTotalInterval.high, JSON.stringify(r));
+  }
+  const a = d.functions.find((f) => f.name === 'a')!;
+  assert.ok(a.significant && a.deltaSelfInterval.high < 0, JSON.stringify(a));
+  assert.ok(main.deltaTotalInterval.low <= 0 && main.deltaTotalInterval.high >= 0, JSON.stringify(main));
   assert.deepEqual(JSON.parse(JSON.stringify(d)), d);
   // Repeated calls answer from the cache, and a limit does not truncate the cached answer.
   assert.equal(diffProfiles(base, current, { limit: 1 }).functions.length, 1);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
+import type { MovedRow } from '../protocol/types.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -80,6 +81,29 @@ test('flame watch --json: events per step, a profile per change, and the query v
   writeFileSync(main, readFileSync(main, 'utf8').replace('150_000_000.0 * s', '1_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
   const second = await w.next((e) => e.event === 'profile' && e.id !== first.id);
   assert.equal((second.top as typeof top).functions[0]!.name, 'hotspots::count_primes');
+  // What moved, decided in the daemon by flame diff's rule: the session's first profile has no
+  // previous one; the second lists every large change, each with its interval and verdict.
+  assert.equal(first.moved, undefined);
+  assert.equal(second.movedSince, first.id);
+  const moved = second.moved as MovedRow[];
+  assert.ok(moved.length > 0 && moved.length <= 50, String(moved.length));
+  for (const m of moved) {
+    assert.equal(typeof m.significant, 'boolean');
+    assert.ok(m.low <= m.delta && m.delta <= m.high, JSON.stringify(m));
+    assert.ok(Math.abs(m.after - m.before - m.delta) < 1e-9, JSON.stringify(m));
+  }
+  const primes = moved.find((m) => m.name === 'hotspots::count_primes')!;
+  assert.ok(primes.significant && primes.delta > 0.3 && primes.low > 0, JSON.stringify(primes));
+  const mix = moved.find((m) => m.name === 'hotspots::mix')!;
+  assert.ok(mix.significant && mix.delta < -0.3 && mix.high < 0, JSON.stringify(mix));
+  // The same verdicts as flame diff's own rows.
+  const byDiff = JSON.parse((await runFlame(['diff', first.id as string, second.id as string, '--json', '--limit', '50'], { cwd: work, env })).stdout) as {
+    functions: Array<{ name: string; significant: boolean; deltaSelfShare: number }>;
+  };
+  assert.deepEqual(
+    moved.map((m) => [m.name, m.significant]),
+    byDiff.functions.map((f) => [f.name, f.significant]),
+  );
 
   // Leaving: SIGINT ends the client cleanly and its session with it.
   w.child.kill('SIGINT');

@@ -18,12 +18,21 @@ export interface ShareCounts {
   totalShare: number;
 }
 
+/** A change of a share with its interval (−1..1). */
+export interface DeltaInterval {
+  low: number;
+  high: number;
+}
+
 interface DiffRow {
   base: ShareCounts;
   current: ShareCounts;
   /** current − base. */
   deltaSelfShare: number;
   deltaTotalShare: number;
+  /** The changes' 95% intervals, each row on its own (`significant` also allows for the number of rows compared). */
+  deltaSelfInterval: DeltaInterval;
+  deltaTotalInterval: DeltaInterval;
   /** The self or the total share moved beyond chance, corrected for the number of rows compared. */
   significant: boolean;
 }
@@ -140,9 +149,12 @@ function computeDiff(b: Flat, c: Flat): ProfileDiff {
     const current = counts(rc, nc);
     const deltaSelfShare = current.selfShare - base.selfShare;
     const deltaTotalShare = current.totalShare - base.totalShare;
-    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2).p;
-    pValues.push(test('self'), test('total'));
-    return { base, current, deltaSelfShare, deltaTotalShare, significant: false };
+    const test = (k: 'self' | 'total') => compareShares(perRun(b, rb && runs.b, k), perRun(c, rc && runs.c, k), b.tau2, c.tau2);
+    const self = test('self');
+    const total = test('total');
+    pValues.push(self.p, total.p);
+    const interval = (t: { low: number; high: number }): DeltaInterval => ({ low: t.low, high: t.high });
+    return { base, current, deltaSelfShare, deltaTotalShare, deltaSelfInterval: interval(self), deltaTotalInterval: interval(total), significant: false };
   };
 
   const functions: FunctionDiff[] = [];

@@ -5,7 +5,7 @@ import { parse } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { rel, threadArg } from '../render.js';
-import { colorChoice, paint, terminal } from '../term.js';
+import { colorChoice, paintChange, terminal } from '../term.js';
 
 const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--manifest-path PATH]
 
@@ -54,12 +54,12 @@ export async function run(argv: string[]): Promise<number> {
     `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  function (self share)`,
   ];
   /** The Δ column, marked and coloured by whether the change is real. */
-  const delta = (d: { deltaSelfShare: number; deltaTotalShare: number; significant: boolean }) => {
-    const text = `${deltaPct(d.deltaSelfShare).padStart(7)}${d.significant ? '*' : ' '}`;
-    if (!d.significant) return paint(term, 'dim', text);
-    const grew = d.deltaSelfShare > 0 || (d.deltaSelfShare === 0 && d.deltaTotalShare > 0);
-    return paint(term, grew ? 'red' : 'green', text);
-  };
+  const delta = (d: { deltaSelfShare: number; deltaTotalShare: number; significant: boolean }) =>
+    paintChange(
+      term,
+      { significant: d.significant, self: d.deltaSelfShare, total: d.deltaTotalShare },
+      `${deltaPct(d.deltaSelfShare).padStart(7)}${d.significant ? '*' : ' '}`,
+    );
   for (const f of r.functions) out.push(`${sharePct(f.base.selfShare).padStart(7)} ${sharePct(f.current.selfShare).padStart(7)} ${delta(f)} ${f.name}`);
   out.push('', `${'base'.padStart(7)} ${'now'.padStart(7)} ${'Δself'.padStart(7)}  line (self share)`);
   for (const l of r.lines) {
