@@ -139,8 +139,9 @@ export interface MovedRow {
   delta: number;
   low: number;
   high: number;
-  /** The change of the total share (the function anywhere on the stack). */
-  deltaTotal: number;
+  /** The total shares (the function anywhere on the stack) before and after; 0 before for a function the previous profile did not have. */
+  beforeTotal: number;
+  afterTotal: number;
   /**
    * The self or the total share moved beyond both profiles' run-to-run variation (sampling noise
    * between profiles of one run each): a discovery at a 5% false discovery rate over every

@@ -13,7 +13,8 @@ export function movedRows(diff: Diff.Result): MovedRow[] {
     delta: f.deltaSelfShare,
     low: f.deltaSelfInterval?.low ?? -1,
     high: f.deltaSelfInterval?.high ?? 1,
-    deltaTotal: f.deltaTotalShare,
+    beforeTotal: f.base.totalShare,
+    afterTotal: f.current.totalShare,
     significant: f.significant,
   }));
 }

@@ -33,7 +33,7 @@ within noise dim (--color auto|always|never; NO_COLOR is honoured). q or Ctrl-C 
 session goes on while other clients watch it).
 With --json, or when stdout is not a terminal: one JSON object per line per event; a profile
 comes as {"event": "profile", "id", "samples", "unit", "runs"?, "top": {...}, "moved"?: [{name,
-before, after, delta, low, high, deltaTotal, significant}], "movedSince"?}, the program's
+before, after, beforeTotal, afterTotal, delta, low, high, significant}], "movedSince"?}, the program's
 output as {"event": "output", "lines": [...], "dropped": N, "end"?: {...}}.
 
 ${TARGET_HELP}
@@ -237,7 +237,8 @@ class LiveScreen implements Screen {
     this.table = profileLines(p, top, this.term, this.limit);
     this.state = 'watching for changes';
     this.errors = [];
-    this.draw(['', ...this.table]);
+    // Plain lines end the profile with a blank line, as the table begins.
+    this.draw(['', ...this.table, '']);
   }
   /** Redraw the screen; without escape codes, print the state when it changed and `news`. */
   private draw(news: string[] = []): void {
@@ -282,11 +283,12 @@ export function profileLines(p: P.ProfileReady.Params, top: P.Top.Result, term: 
   const noise = p.moved.filter((m) => !m.significant);
   out.push('', `what moved since ${p.movedSince} (* beyond noise at a 5% false discovery rate; [95% interval] in points):`);
   if (real.length === 0) out.push('  nothing beyond noise');
-  const row = (m: MovedRow, note: string) =>
-    `  ${paintChange(term, { significant: m.significant, self: m.delta, total: m.deltaTotal }, `${points(m.delta)}${m.significant ? '*' : ' '}`.padStart(8))}  ${`[${points(m.low)}, ${points(m.high)}]`.padEnd(16)} ${m.name}${note}`;
-  for (const m of real.slice(0, MOVED_REAL_ROWS)) out.push(row(m, ''));
+  const interval = (m: MovedRow) => `[${points(m.low)}, ${points(m.high)}]`.padEnd(16);
+  for (const m of real.slice(0, MOVED_REAL_ROWS)) out.push(`  ${changeText(m, term)}  ${interval(m)} ${m.name}`);
   if (real.length > MOVED_REAL_ROWS) out.push(`  … and ${real.length - MOVED_REAL_ROWS} more beyond noise (flame diff lists them all)`);
-  for (const m of noise.slice(0, MOVED_NOISE_ROWS)) out.push(paint(term, 'dim', row(m, '  (within noise)')));
+  // A change within noise is dim as a whole line, the change with it.
+  for (const m of noise.slice(0, MOVED_NOISE_ROWS))
+    out.push(paint(term, 'dim', `  ${changeText(m, { color: false })}  ${interval(m)} ${m.name}  (within noise)`));
   if (noise.length > MOVED_NOISE_ROWS) out.push(paint(term, 'dim', `  … and ${noise.length - MOVED_NOISE_ROWS} more within noise`));
   return out;
 }
@@ -295,8 +297,17 @@ export function profileLines(p: P.ProfileReady.Params, top: P.Top.Result, term: 
 function changeCell(p: P.ProfileReady.Params, m: MovedRow | undefined, term: Pick<Term, 'color'>): string {
   if (!p.moved) return ' '.repeat(8);
   if (!m) return paint(term, 'dim', '·'.padStart(8));
-  const text = m.before === 0 ? 'new' : points(m.delta);
-  return paintChange(term, { significant: m.significant, self: m.delta, total: m.deltaTotal }, `${text}${m.significant ? '*' : ' '}`.padStart(8));
+  return changeText(m, term);
+}
+
+/** A change in points, `*` when beyond noise, `new` for a function the previous profile did not have; coloured by its verdict. */
+function changeText(m: MovedRow, term: Pick<Term, 'color'>): string {
+  const text = m.beforeTotal === 0 ? 'new' : points(m.delta);
+  return paintChange(
+    term,
+    { significant: m.significant, self: m.delta, total: m.afterTotal - m.beforeTotal },
+    `${text}${m.significant ? '*' : ' '}`.padStart(8),
+  );
 }
 
 /**
