@@ -6,6 +6,7 @@
 import { request, type RequestType } from './declare.js';
 import { ErrorCodes, FlameError } from './errors.js';
 import type { DaemonState, ExportFormat, FunctionRow, LineRow, ProfileMeta, SessionSpec, SvgOptions, TargetSpec, RecordSpec } from './types.js';
+import type { ProfileReady } from './notifications.js';
 import {
   check,
   checkCapabilities,
@@ -95,6 +96,8 @@ export namespace WatchStart {
   export interface Result {
     sessionId: string;
     joined: boolean;
+    /** The session's latest profile, as its `profile/ready` announced it, when it has one: a client joining a running session shows it at once. */
+    latest?: ProfileReady.Params;
   }
   export const type = request<Params, Result>(method, { readOnly: false, check: checkSpec });
 }

@@ -8,6 +8,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
 import type { MovedRow } from '../protocol/types.js';
+import * as P from '../protocol/methods.js';
+import { connect, onNotification, request } from '../clients/connect.js';
+import { canonicalSpec } from '../daemon/sessions/session.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -147,6 +150,67 @@ test('flame watch --json: events per step, a profile per change, and the query v
   const bad = await runFlame(['query', 'profile/top', '{"limit": "many"}'], { cwd: work, env });
   assert.equal(bad.exitCode, 1);
   assert.match(bad.stderr, /^error: 'limit' must be a number/m);
+});
+
+test('canonicalSpec: specs that run alike are spelled alike', () => {
+  const root = '/ws';
+  const same = [
+    {},
+    { target: {}, record: {}, programArgs: [] },
+    { target: { cwd: '/ws', manifestPath: 'Cargo.toml' } },
+    { target: { manifestPath: '/ws/Cargo.toml', features: [] } },
+  ];
+  for (const spec of same) assert.deepEqual(canonicalSpec(spec, root), {}, JSON.stringify(spec));
+  assert.deepEqual(canonicalSpec({ target: { cwd: '/ws/member', bin: 'a' }, record: { runs: 3 }, programArgs: ['-x'] }, root), {
+    target: { cwd: '/ws/member', bin: 'a' },
+    record: { runs: 3 },
+    programArgs: ['-x'],
+  });
+  assert.deepEqual(canonicalSpec({ target: { manifestPath: 'member/Cargo.toml' } }, root), { target: { manifestPath: 'member/Cargo.toml' } });
+});
+
+test("flame watch joining a running session (an editor's, its spec spelled the editor's way) shows the latest profile at once", async () => {
+  // The editor: a protocol client that starts watching with the LSP's empty settings.
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const editor = await connect({ cwd: work, clientName: 'flame-lsp' }).finally(() => (process.env = saved));
+  try {
+    const ready: P.ProfileReady.Params[] = [];
+    onNotification(editor, P.ProfileReady.type, (p) => ready.push(p));
+    const started = await request(editor, P.WatchStart.type, { target: {}, record: {}, programArgs: [] });
+    assert.equal(started.joined, false);
+    const first = await new Promise<P.ProfileReady.Params>((resolve) => {
+      const poll = () => {
+        const p = ready.find((r) => r.sessionId === started.sessionId);
+        if (p) resolve(p);
+        else setTimeout(poll, 50);
+      };
+      poll();
+    });
+    // flame watch from the workspace root with its own flags' spelling: the same session, and
+    // its latest profile shown before anything new happens.
+    const w = new Watch([]);
+    const shown = await w.next((e) => e.event === 'profile');
+    assert.deepEqual(
+      w.events.map((e) => e.event),
+      ['watch', 'profile'],
+    );
+    assert.equal(w.events[0]!.joined, true);
+    assert.equal(w.events[0]!.sessionId, started.sessionId);
+    assert.equal(shown.id, first.id);
+    assert.equal((shown.top as { functions: Array<{ name: string }> }).functions[0]!.name, 'hotspots::count_primes');
+    w.child.kill('SIGINT');
+    assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
+    // The editor still watches: its session lives on.
+    const status = await request(editor, P.Status.type, {});
+    assert.deepEqual(
+      status.sessions.map((x) => [x.id, x.clients]),
+      [[started.sessionId, 1]],
+    );
+    await request(editor, P.WatchStop.type, { sessionId: started.sessionId });
+  } finally {
+    editor.close();
+  }
 });
 
 test('a broken build shows up as an error event with the compiler message', async () => {

@@ -56,6 +56,30 @@ export interface SessionOptions {
   diff?: (base: string, current: string) => Promise<Diff.Result>;
 }
 
+/**
+ * A spec as its session is keyed and run: what runs alike is spelled alike, so that `flame
+ * watch` joins the session an editor started. Empty parts (`programArgs: []`, `record: {}`) go,
+ * and so does a cwd or manifest path that names the workspace root, the default.
+ */
+export function canonicalSpec(spec: SessionSpec, root: string): SessionSpec {
+  const target = { ...spec.target };
+  if (target.cwd !== undefined && path.resolve(target.cwd) === root) delete target.cwd;
+  if (target.manifestPath !== undefined && path.resolve(target.cwd ?? root, target.manifestPath) === path.join(root, 'Cargo.toml')) delete target.manifestPath;
+  return (pruned({ ...spec, target }) ?? {}) as SessionSpec;
+}
+
+/** `o` without undefined values, empty arrays and empty objects, at any depth. */
+function pruned(o: unknown): unknown {
+  if (Array.isArray(o)) return o.length === 0 ? undefined : o;
+  if (o === null || typeof o !== 'object') return o;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const p = pruned(v);
+    if (p !== undefined) out[k] = p;
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
 /** A stable id for a spec: the same target and options give the same session. */
 function sessionKey(spec: SessionSpec): string {
   const canon = JSON.stringify(spec, Object.keys(flatKeys(spec)).sort());
@@ -86,8 +110,9 @@ export class SessionManager {
     private readonly opts: SessionOptions = {},
   ) {}
 
-  /** Start watching `spec`, or join the session that already does. */
-  watch(spec: SessionSpec, client: string): { sessionId: string; joined: boolean } {
+  /** Start watching `spec`, or join the session that already does (and get its latest profile, to show at once). */
+  watch(asked: SessionSpec, client: string): { sessionId: string; joined: boolean; latest?: ProfileReady.Params } {
+    const spec = canonicalSpec(asked, this.ws.root);
     const id = sessionKey(spec);
     let s = this.sessions.get(id);
     const joined = s !== undefined && s.watch;
@@ -101,7 +126,7 @@ export class SessionManager {
     }
     s.clients.add(client);
     this.schedule();
-    return { sessionId: id, joined };
+    return { sessionId: id, joined, ...(s.last ? { latest: s.last } : {}) };
   }
 
   /** A client leaves a session; the session stops when no client is left. */
@@ -128,7 +153,8 @@ export class SessionManager {
   }
 
   /** Build, record and store one profile of `spec` (joining a session's run when one matches). */
-  once(spec: SessionSpec): Promise<ProfileMeta> {
+  once(asked: SessionSpec): Promise<ProfileMeta> {
+    const spec = canonicalSpec(asked, this.ws.root);
     const id = sessionKey(spec);
     let s = this.sessions.get(id);
     if (!s) {

@@ -29,12 +29,13 @@ several runs), what moved since the session's previous profile, and the last lin
 printed (its panic message and exit status when it fails). A change is marked * when it is
 beyond noise (flame diff's rule: both profiles' run-to-run variation, a 5% false discovery rate
 over every row compared); on a terminal a real growth is red, a real shrink green and a change
-within noise dim (--color auto|always|never; NO_COLOR is honoured). q or Ctrl-C leaves (the
-session goes on while other clients watch it).
+within noise dim (--color auto|always|never; NO_COLOR is honoured). Joining a running session
+(another flame watch, or the editor's watch of the same target) shows its latest profile at
+once. q or Ctrl-C leaves (the session goes on while other clients watch it).
 With --json, or when stdout is not a terminal: one JSON object per line per event; a profile
 comes as {"event": "profile", "id", "samples", "unit", "runs"?, "top": {...}, "moved"?: [{name,
-before, after, beforeTotal, afterTotal, delta, low, high, significant}], "movedSince"?}, the program's
-output as {"event": "output", "lines": [...], "dropped": N, "end"?: {...}}.
+before, after, beforeTotal, afterTotal, delta, low, high, significant}], "movedSince"?}, the
+program's output as {"event": "output", "lines": [...], "dropped": N, "end"?: {...}}.
 
 ${TARGET_HELP}
 
@@ -103,6 +104,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   sessionId = started.sessionId;
   screen.event('watch', { sessionId, joined: started.joined, workspace: c.workspaceRoot });
+  // A running session's latest profile now, not at its next change.
+  if (started.latest) void show(started.latest);
 
   return new Promise<number>((resolve) => {
     const onKey = (b: Buffer): void => {
