@@ -46,8 +46,8 @@ export interface RecordSpec {
   mmapPages?: number;
   /**
    * Record the program this many times, one build, into one profile that keeps each run's counts
-   * (default 1): its shares then come with intervals from the runs' variation, and diffs against
-   * it allow for that variation.
+   * (default 1; a watch session's default is the daemon's watchRuns, 1 to 5): its shares then come
+   * with intervals from the runs' variation, and diffs against it allow for that variation.
    */
   runs?: number;
 }

@@ -10,7 +10,7 @@ import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
 import type { MovedRow } from '../protocol/types.js';
 import * as P from '../protocol/methods.js';
 import { connect, onNotification, request } from '../clients/connect.js';
-import { canonicalSpec } from '../daemon/sessions/session.js';
+import { canonicalSpec, watchRuns } from '../daemon/sessions/session.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -99,6 +99,14 @@ test('flame watch --json: events per step, a profile per change, and the query v
   assert.ok(primes.significant && primes.delta > 0.3 && primes.low > 0, JSON.stringify(primes));
   const mix = moved.find((m) => m.name === 'hotspots::mix')!;
   assert.ok(mix.significant && mix.delta < -0.3 && mix.high < 0, JSON.stringify(mix));
+  // Watch's default runs: one for a session with nothing to time, then as many as fit the budget
+  // at the previous profile's time per run (whatever this machine took).
+  const metas = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as {
+    profiles: Array<{ id: string; durationMs?: number; runs?: number[] }>;
+  };
+  const firstMeta = metas.profiles.find((m) => m.id === first.id)!;
+  assert.equal(first.runs, undefined);
+  assert.equal((second.runs as number[] | undefined)?.length ?? 1, watchRuns(firstMeta));
   // The same verdicts as flame diff's own rows.
   const byDiff = JSON.parse((await runFlame(['diff', first.id as string, second.id as string, '--json', '--limit', '50'], { cwd: work, env })).stdout) as {
     functions: Array<{ name: string; significant: boolean; deltaSelfShare: number }>;
@@ -169,6 +177,22 @@ test('canonicalSpec: specs that run alike are spelled alike', () => {
   assert.deepEqual(canonicalSpec({ target: { manifestPath: 'member/Cargo.toml' } }, root), { target: { manifestPath: 'member/Cargo.toml' } });
 });
 
+test('watchRuns: as many runs as fit 2 s at the previous time per run, 1 to 5', () => {
+  const cases: Array<[{ durationMs?: number; runs?: number[] } | undefined, number]> = [
+    [undefined, 1],
+    [{}, 1],
+    [{ durationMs: 0 }, 1],
+    [{ durationMs: 100 }, 5],
+    [{ durationMs: 500 }, 4],
+    [{ durationMs: 700 }, 2],
+    [{ durationMs: 1999 }, 1],
+    [{ durationMs: 8000 }, 1],
+    [{ durationMs: 1500, runs: [1, 1, 1] }, 4],
+    [{ durationMs: 3000, runs: [1, 1, 1, 1, 1] }, 3],
+  ];
+  for (const [prev, want] of cases) assert.equal(watchRuns(prev), want, JSON.stringify(prev));
+});
+
 test("flame watch joining a running session (an editor's, its spec spelled the editor's way) shows the latest profile at once", async () => {
   // The editor: a protocol client that starts watching with the LSP's empty settings.
   const saved = { ...process.env };
@@ -216,14 +240,17 @@ test("flame watch joining a running session (an editor's, its spec spelled the e
 test('a broken build shows up as an error event with the compiler message', async () => {
   const lib = path.join(work, 'src', 'lib.rs');
   const good = readFileSync(lib, 'utf8');
-  const w = new Watch(['--example', 'spin']);
-  await w.next((e) => e.event === 'profile');
+  // --runs overrides watch's default: every profile has exactly two runs.
+  const w = new Watch(['--example', 'spin', '--runs', '2']);
+  const p = await w.next((e) => e.event === 'profile');
+  assert.equal((p.runs as number[]).length, 2);
   writeFileSync(lib, `${good}\nfn broken() -> u32 { "text" }\n`);
   const err = await w.next((e) => e.event === 'error');
   assert.equal(err.kind, 'build');
   assert.match(JSON.stringify(err.errors), /mismatched types/);
   writeFileSync(lib, good);
-  await w.next((e) => e.event === 'profile' && w.events.indexOf(e) > w.events.indexOf(err));
+  const again = await w.next((e) => e.event === 'profile' && w.events.indexOf(e) > w.events.indexOf(err));
+  assert.equal((again.runs as number[]).length, 2);
   w.child.kill('SIGINT');
   assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
 });

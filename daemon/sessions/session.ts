@@ -244,10 +244,15 @@ export class SessionManager {
   }
 
   /** The session's previous profile, if the history still has it. */
-  private previousProfile(s: Session): string | undefined {
+  private previousProfile(s: Session): ProfileMeta | undefined {
     const list = this.store.list();
-    if (s.last && list.some((m) => m.id === s.last!.id)) return s.last.id;
-    return list.filter((m) => sessionOf(m) === s.id).at(-1)?.id;
+    return (s.last && list.find((m) => m.id === s.last!.id)) || list.filter((m) => sessionOf(m) === s.id).at(-1);
+  }
+
+  /** The record options of a session's next run: a watch session that did not ask for a number of runs gets watchRuns'. */
+  private recordSpec(s: Session): SessionSpec['record'] {
+    if (!s.watch || s.spec.record?.runs !== undefined) return s.spec.record;
+    return { ...s.spec.record, runs: watchRuns(this.previousProfile(s)) };
   }
 
   /** What moved from `base` to `current`; nothing when the diff fails (the base pruned meanwhile), which the log says. */
@@ -271,7 +276,7 @@ export class SessionManager {
       const result = await recordOnce(
         {
           target: { ...s.spec.target, cwd: s.spec.target?.cwd ?? this.ws.root },
-          record: s.spec.record,
+          record: this.recordSpec(s),
           programArgs: s.spec.programArgs,
           perfDataOut: path.join(this.ws.targetDir, 'flame', `perf-${s.id}.data`),
           cwd: this.ws.root,
@@ -327,7 +332,7 @@ export class SessionManager {
         throw new FlameError(ErrorCodes.Cancelled, 'the sources changed during the run');
       }
       this.setState('storing');
-      const base = this.previousProfile(s);
+      const base = this.previousProfile(s)?.id;
       const meta = await storeRun(this.store, {
         profile: result.profile,
         target: result.build ? buildTargetMeta(result.build) : s.spec.target && { kind: 'requested', name: describeSpec(s.spec.target), spec: s.spec.target },
@@ -360,7 +365,23 @@ export class SessionManager {
   }
 }
 
-/** The id of a session's latest stored profile: the one it announced last, else the history's (another daemon's). */
+/** The recording time of a watch session's runs, when it asked for no number of runs: watchRuns' budget. */
+export const WATCH_RUNS_BUDGET_MS = 2000;
+/** At most this many runs a profile in watch mode by default. */
+export const WATCH_RUNS_MAX = 5;
+
+/**
+ * How many runs a watch session's next profile records when its spec names none: as many as fit
+ * WATCH_RUNS_BUDGET_MS at the previous profile's time per run, from 1 to WATCH_RUNS_MAX; 1 when
+ * the session has no previous profile to time (the README says how these were chosen).
+ */
+export function watchRuns(previous: Pick<ProfileMeta, 'durationMs' | 'runs'> | undefined): number {
+  if (previous?.durationMs === undefined || previous.durationMs <= 0) return 1;
+  const perRun = previous.durationMs / Math.max(1, previous.runs?.length ?? 1);
+  return Math.max(1, Math.min(WATCH_RUNS_MAX, Math.floor(WATCH_RUNS_BUDGET_MS / perRun)));
+}
+
+/** The session a stored profile was made by (`options.session`), if a session made it. */
 function sessionOf(meta: ProfileMeta): string | undefined {
   const o = meta.options as { session?: unknown } | undefined;
   return typeof o?.session === 'string' ? o.session : undefined;
