@@ -10,7 +10,7 @@ import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
 import type { MovedRow } from '../protocol/types.js';
 import * as P from '../protocol/methods.js';
 import { connect, onNotification, request } from '../clients/connect.js';
-import { canonicalSpec, watchRuns } from '../daemon/sessions/session.js';
+import { canonicalSpec, watchRuns } from '../daemon/sessions/spec.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;

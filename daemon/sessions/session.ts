@@ -2,7 +2,6 @@
 // analyse → store) at a time; a source change cancels a run whose sources it made stale and
 // starts again from the new sources, and a run is kept only when the sources hashed before its
 // build are still the sources after it, so a profile never comes from stale code.
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildFinished, Diff, ProfileReady, ProgramOutput } from '../../protocol/methods.js';
@@ -14,6 +13,7 @@ import { logger } from '../../common/log.js';
 import { buildTargetMeta, storeRun } from '../../engine/store/history.js';
 import { ProgramOutputBatcher } from './program-output.js';
 import { movedRows, readyParams } from './moved.js';
+import { canonicalSpec, sessionKey, sessionOf, watchRuns } from './spec.js';
 import { recordOnce, type RecordProgress } from '../../engine/record/record.js';
 import { sourceState } from '../../engine/sources/source-state.js';
 import type { ProfileStore } from '../../engine/store/store.js';
@@ -54,46 +54,6 @@ interface Session {
 export interface SessionOptions {
   /** profile/diff of two stored profiles (the daemon's query threads): what moved since a session's previous profile. */
   diff?: (base: string, current: string) => Promise<Diff.Result>;
-}
-
-/**
- * A spec as its session is keyed and run: what runs alike is spelled alike, so that `flame
- * watch` joins the session an editor started. Empty parts (`programArgs: []`, `record: {}`) go,
- * and so does a cwd or manifest path that names the workspace root, the default.
- */
-export function canonicalSpec(spec: SessionSpec, root: string): SessionSpec {
-  const target = { ...spec.target };
-  if (target.cwd !== undefined && path.resolve(target.cwd) === root) delete target.cwd;
-  if (target.manifestPath !== undefined && path.resolve(target.cwd ?? root, target.manifestPath) === path.join(root, 'Cargo.toml')) delete target.manifestPath;
-  return (pruned({ ...spec, target }) ?? {}) as SessionSpec;
-}
-
-/** `o` without undefined values, empty arrays and empty objects, at any depth. */
-function pruned(o: unknown): unknown {
-  if (Array.isArray(o)) return o.length === 0 ? undefined : o;
-  if (o === null || typeof o !== 'object') return o;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
-    const p = pruned(v);
-    if (p !== undefined) out[k] = p;
-  }
-  return Object.keys(out).length === 0 ? undefined : out;
-}
-
-/** A stable id for a spec: the same target and options give the same session. */
-function sessionKey(spec: SessionSpec): string {
-  const canon = JSON.stringify(spec, Object.keys(flatKeys(spec)).sort());
-  return createHash('sha256').update(canon).digest('hex').slice(0, 12);
-}
-
-function flatKeys(o: unknown, acc: Record<string, true> = {}): Record<string, true> {
-  if (o && typeof o === 'object') {
-    for (const [k, v] of Object.entries(o)) {
-      acc[k] = true;
-      flatKeys(v, acc);
-    }
-  }
-  return acc;
 }
 
 export class SessionManager {
@@ -363,28 +323,6 @@ export class SessionManager {
       output.close();
     }
   }
-}
-
-/** The recording time of a watch session's runs, when it asked for no number of runs: watchRuns' budget. */
-export const WATCH_RUNS_BUDGET_MS = 2000;
-/** At most this many runs a profile in watch mode by default. */
-export const WATCH_RUNS_MAX = 5;
-
-/**
- * How many runs a watch session's next profile records when its spec names none: as many as fit
- * WATCH_RUNS_BUDGET_MS at the previous profile's time per run, from 1 to WATCH_RUNS_MAX; 1 when
- * the session has no previous profile to time (the README says how these were chosen).
- */
-export function watchRuns(previous: Pick<ProfileMeta, 'durationMs' | 'runs'> | undefined): number {
-  if (previous?.durationMs === undefined || previous.durationMs <= 0) return 1;
-  const perRun = previous.durationMs / Math.max(1, previous.runs?.length ?? 1);
-  return Math.max(1, Math.min(WATCH_RUNS_MAX, Math.floor(WATCH_RUNS_BUDGET_MS / perRun)));
-}
-
-/** The session a stored profile was made by (`options.session`), if a session made it. */
-function sessionOf(meta: ProfileMeta): string | undefined {
-  const o = meta.options as { session?: unknown } | undefined;
-  return typeof o?.session === 'string' ? o.session : undefined;
 }
 
 function describeTarget(spec: SessionSpec): string {

@@ -286,7 +286,7 @@ export function profileLines(p: P.ProfileReady.Params, top: P.Top.Result, term: 
   if (!p.moved) return out;
   const real = p.moved.filter((m) => m.significant);
   const noise = p.moved.filter((m) => !m.significant);
-  out.push('', `what moved since ${p.movedSince} (* beyond noise at a 5% false discovery rate; [95% interval] in points):`);
+  out.push('', `what moved since ${p.movedSince} (* beyond noise at a 5% false discovery rate over every row; [the row's own 95% interval], in points):`);
   if (real.length === 0) out.push('  nothing beyond noise');
   const interval = (m: MovedRow) => `[${points(m.low)}, ${points(m.high)}]`.padEnd(16);
   for (const m of real.slice(0, MOVED_REAL_ROWS)) out.push(`  ${changeText(m, term)}  ${interval(m)} ${m.name}`);
