@@ -33,7 +33,7 @@ within noise dim (--color auto|always|never; NO_COLOR is honoured). Joining a ru
 (another flame watch, or the editor's watch of the same target) shows its latest profile at
 once. q or Ctrl-C leaves (the session goes on while other clients watch it).
 Without --runs, each profile records as many runs as fit 2 s at the previous profile's time
-per run, 1 to 5 (1 for the session's first profile); --runs N sets the number.
+per run, 1 to 5 (1 when the session has no earlier profile); --runs N sets the number.
 With --json, or when stdout is not a terminal: one JSON object per line per event; a profile
 comes as {"event": "profile", "id", "samples", "unit", "runs"?, "top": {...}, "moved"?: [{name,
 before, after, beforeTotal, afterTotal, delta, low, high, significant}], "movedSince"?}, the
