@@ -11,6 +11,7 @@ import { checkSocketPath, daemonPaths, ensurePrivateDir, socketUnusable, trusted
 import { ErrorCodes, FlameError } from '../common/errors.js';
 import { Clients, serve, type ServerContext } from './server/server.js';
 import { SessionManager, type SessionEvents } from './sessions/session.js';
+import { readyParams } from './sessions/moved.js';
 import { FrameGuard } from './server/frame-guard.js';
 import { startReaper } from '../common/spawn.js';
 import { historyDir, retention } from '../engine/store/history.js';
@@ -70,15 +71,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     recordStarted: (sessionId, executable) => clients.broadcast(P.RecordStarted.type, { sessionId, executable }),
     recordFinished: (sessionId, r) => clients.broadcast(P.RecordFinished.type, { sessionId, ...r }),
     progress: (sessionId, p) => clients.broadcast(P.Progress.type, { sessionId, ...p }),
-    profileReady: (sessionId, m) => {
-      clients.broadcast(P.ProfileReady.type, { sessionId, id: m.id, samples: m.samples, unit: m.unit, top: m.summary ?? [], meta: m });
-      autoPush.profileJoined(m);
+    profileReady: (params) => {
+      clients.broadcast(P.ProfileReady.type, params);
+      if (params.meta) autoPush.profileJoined(params.meta);
     },
     error: (sessionId, code, message) => clients.broadcast(P.SessionError.type, { sessionId, code, message }),
     programOutput: (sessionId, batch) => clients.broadcast(P.ProgramOutput.type, { sessionId, ...batch }),
     stateChanged: () => touch(),
   };
-  const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events);
+  const sessions = new SessionManager({ root, targetDir: meta.targetDirectory, memberDirs }, store, events, {
+    diff: (base, current) => queries.call(P.Diff.method, { base, current, limit: P.ProfileReady.MOVED_LIMIT }) as Promise<P.Diff.Result>,
+  });
   const watcher = new SourceWatcher({
     root,
     memberDirs,
@@ -142,7 +145,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const web = new WebServer({ workspaceRoot: root, attach: (reader, writer) => accept(reader, writer) });
   // Profiles that `flame record` stores itself, with or without telling us (profile/added): the
   // store takes each in once, whichever refresh finds it first, and every client hears of it.
-  store.onTakenIn((m) => events.profileReady(undefined, m));
+  store.onTakenIn((m) => events.profileReady(readyParams(undefined, m)));
   const storeWatch = watchStore(store);
   const ctx: ServerContext = {
     workspaceRoot: root,

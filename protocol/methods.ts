@@ -18,6 +18,7 @@ import type {
   TargetSpec,
   RecordSpec,
 } from './types.js';
+import type { ProfileReady } from './notifications.js';
 import {
   check,
   checkCapabilities,
@@ -107,6 +108,8 @@ export namespace WatchStart {
   export interface Result {
     sessionId: string;
     joined: boolean;
+    /** The session's latest profile, as its `profile/ready` announced it, when it has one: a client joining a running session shows it at once. */
+    latest?: ProfileReady.Params;
   }
   export const type = request<Params, Result>(method, { readOnly: false, check: checkSpec });
 }

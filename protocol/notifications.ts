@@ -1,7 +1,7 @@
 // The flame protocol's notifications, daemon → client, declared once, typed: every connected
 // client receives them. Re-exported by methods.ts, where clients find every declaration.
 import { notification } from './declare.js';
-import type { BuildDiagnostic, FunctionRow, ProfileMeta } from './types.js';
+import type { BuildDiagnostic, FunctionRow, MovedRow, ProfileMeta } from './types.js';
 
 export namespace BuildStarted {
   export const method = 'build/started';
@@ -54,7 +54,16 @@ export namespace ProfileReady {
     unit: string;
     top: FunctionRow[];
     meta: ProfileMeta;
+    /**
+     * A session's profile after an earlier one of the same session: what moved since that one
+     * (`movedSince`), by `profile/diff`'s rule; at most MOVED_LIMIT functions, the largest
+     * changes of the self share first, significant or not.
+     */
+    moved?: MovedRow[];
+    movedSince?: string;
   }
+  /** How many functions `moved` lists at most. */
+  export const MOVED_LIMIT = 50;
   export const type = notification<Params>(method);
 }
 

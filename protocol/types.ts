@@ -46,8 +46,8 @@ export interface RecordSpec {
   mmapPages?: number;
   /**
    * Record the program this many times, one build, into one profile that keeps each run's counts
-   * (default 1): its shares then come with intervals from the runs' variation, and diffs against
-   * it allow for that variation.
+   * (default 1; a watch session's default is the daemon's watchRuns, 1 to 5): its shares then come
+   * with intervals from the runs' variation, and diffs against it allow for that variation.
    */
   runs?: number;
 }
@@ -141,6 +141,30 @@ export interface LineRow {
   total: number;
   /** The shares' intervals (profile/lines and the CLI's tables set it). */
   noise?: RowNoise;
+}
+
+/**
+ * One function's change from a session's previous profile to its new one (`profile/ready`'s
+ * `moved`), by `profile/diff`'s rule. Shares are of each profile's own samples, 0..1.
+ */
+export interface MovedRow {
+  name: string;
+  /** The self shares before and after. */
+  before: number;
+  after: number;
+  /** after − before, and its 95% interval (this row's on its own). */
+  delta: number;
+  low: number;
+  high: number;
+  /** The total shares (the function anywhere on the stack) before and after; 0 before for a function the previous profile did not have. */
+  beforeTotal: number;
+  afterTotal: number;
+  /**
+   * The self or the total share moved beyond both profiles' run-to-run variation (sampling noise
+   * between profiles of one run each): a discovery at a 5% false discovery rate over every
+   * function and line compared. False: within noise.
+   */
+  significant: boolean;
 }
 
 /** What the store knows about one profile without reading it. */

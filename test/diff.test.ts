@@ -176,6 +176,14 @@ test('diffProfiles: counts and shares on both sides, sample totals, and lines', 
       ['src/main.rs:10', 0, 0, false],
     ],
   );
+  // Each change comes with its interval, around it; a real one's excludes 0, no change's holds it.
+  for (const r of [...d.functions, ...d.lines]) {
+    assert.ok(r.change.self.low <= r.deltaSelfShare && r.deltaSelfShare <= r.change.self.high, JSON.stringify(r));
+    assert.ok(r.change.total.low <= r.deltaTotalShare && r.deltaTotalShare <= r.change.total.high, JSON.stringify(r));
+  }
+  const a = d.functions.find((f) => f.name === 'a')!;
+  assert.ok(a.significant && a.change.self.high < 0, JSON.stringify(a));
+  assert.ok(main.change.total.low <= 0 && main.change.total.high >= 0, JSON.stringify(main));
   assert.deepEqual(JSON.parse(JSON.stringify(d)), d);
   // Repeated calls answer from the cache, and a limit does not truncate the cached answer.
   assert.equal(diffProfiles(base, current, { limit: 1 }).functions.length, 1);

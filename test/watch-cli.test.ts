@@ -7,6 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, FLAME_BIN, runFlame, scratch } from './helpers.js';
+import type { MovedRow } from '../protocol/types.js';
+import * as P from '../protocol/methods.js';
+import { connect, onNotification, request } from '../clients/connect.js';
+import { canonicalSpec, watchRuns } from '../daemon/sessions/spec.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -80,6 +84,37 @@ test('flame watch --json: events per step, a profile per change, and the query v
   writeFileSync(main, readFileSync(main, 'utf8').replace('150_000_000.0 * s', '1_000.0 * s').replace('400_000.0 * s', '1_500_000.0 * s'));
   const second = await w.next((e) => e.event === 'profile' && e.id !== first.id);
   assert.equal((second.top as typeof top).functions[0]!.name, 'hotspots::count_primes');
+  // What moved, decided in the daemon by flame diff's rule: the session's first profile has no
+  // previous one; the second lists every large change, each with its interval and verdict.
+  assert.equal(first.moved, undefined);
+  assert.equal(second.movedSince, first.id);
+  const moved = second.moved as MovedRow[];
+  assert.ok(moved.length > 0 && moved.length <= 50, String(moved.length));
+  for (const m of moved) {
+    assert.equal(typeof m.significant, 'boolean');
+    assert.ok(m.low <= m.delta && m.delta <= m.high, JSON.stringify(m));
+    assert.ok(Math.abs(m.after - m.before - m.delta) < 1e-9, JSON.stringify(m));
+  }
+  const primes = moved.find((m) => m.name === 'hotspots::count_primes')!;
+  assert.ok(primes.significant && primes.delta > 0.3 && primes.low > 0, JSON.stringify(primes));
+  const mix = moved.find((m) => m.name === 'hotspots::mix')!;
+  assert.ok(mix.significant && mix.delta < -0.3 && mix.high < 0, JSON.stringify(mix));
+  // Watch's default runs: one for a session with nothing to time, then as many as fit the budget
+  // at the previous profile's time per run (whatever this machine took).
+  const metas = JSON.parse((await runFlame(['profiles', '--json'], { cwd: work, env })).stdout) as {
+    profiles: Array<{ id: string; durationMs?: number; runs?: number[] }>;
+  };
+  const firstMeta = metas.profiles.find((m) => m.id === first.id)!;
+  assert.equal(first.runs, undefined);
+  assert.equal((second.runs as number[] | undefined)?.length ?? 1, watchRuns(firstMeta));
+  // The same verdicts as flame diff's own rows.
+  const byDiff = JSON.parse((await runFlame(['diff', first.id as string, second.id as string, '--json', '--limit', '50'], { cwd: work, env })).stdout) as {
+    functions: Array<{ name: string; significant: boolean; deltaSelfShare: number }>;
+  };
+  assert.deepEqual(
+    moved.map((m) => [m.name, m.significant]),
+    byDiff.functions.map((f) => [f.name, f.significant]),
+  );
 
   // Leaving: SIGINT ends the client cleanly and its session with it.
   w.child.kill('SIGINT');
@@ -125,17 +160,97 @@ test('flame watch --json: events per step, a profile per change, and the query v
   assert.match(bad.stderr, /^error: 'limit' must be a number/m);
 });
 
+test('canonicalSpec: specs that run alike are spelled alike', () => {
+  const root = '/ws';
+  const same = [
+    {},
+    { target: {}, record: {}, programArgs: [] },
+    { target: { cwd: '/ws', manifestPath: 'Cargo.toml' } },
+    { target: { manifestPath: '/ws/Cargo.toml', features: [] } },
+  ];
+  for (const spec of same) assert.deepEqual(canonicalSpec(spec, root), {}, JSON.stringify(spec));
+  assert.deepEqual(canonicalSpec({ target: { cwd: '/ws/member', bin: 'a' }, record: { runs: 3 }, programArgs: ['-x'] }, root), {
+    target: { cwd: '/ws/member', bin: 'a' },
+    record: { runs: 3 },
+    programArgs: ['-x'],
+  });
+  assert.deepEqual(canonicalSpec({ target: { manifestPath: 'member/Cargo.toml' } }, root), { target: { manifestPath: 'member/Cargo.toml' } });
+});
+
+test('watchRuns: as many runs as fit 2 s at the previous time per run, 1 to 5', () => {
+  const cases: Array<[{ durationMs?: number; runs?: number[] } | undefined, number]> = [
+    [undefined, 1],
+    [{}, 1],
+    [{ durationMs: 0 }, 1],
+    [{ durationMs: 100 }, 5],
+    [{ durationMs: 500 }, 4],
+    [{ durationMs: 700 }, 2],
+    [{ durationMs: 1999 }, 1],
+    [{ durationMs: 8000 }, 1],
+    [{ durationMs: 1500, runs: [1, 1, 1] }, 4],
+    [{ durationMs: 3000, runs: [1, 1, 1, 1, 1] }, 3],
+  ];
+  for (const [prev, want] of cases) assert.equal(watchRuns(prev), want, JSON.stringify(prev));
+});
+
+test("flame watch joining a running session (an editor's, its spec spelled the editor's way) shows the latest profile at once", async () => {
+  // The editor: a protocol client that starts watching with the LSP's empty settings.
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const editor = await connect({ cwd: work, clientName: 'flame-lsp' }).finally(() => (process.env = saved));
+  try {
+    const ready: P.ProfileReady.Params[] = [];
+    onNotification(editor, P.ProfileReady.type, (p) => ready.push(p));
+    const started = await request(editor, P.WatchStart.type, { target: {}, record: {}, programArgs: [] });
+    assert.equal(started.joined, false);
+    const first = await new Promise<P.ProfileReady.Params>((resolve) => {
+      const poll = () => {
+        const p = ready.find((r) => r.sessionId === started.sessionId);
+        if (p) resolve(p);
+        else setTimeout(poll, 50);
+      };
+      poll();
+    });
+    // flame watch from the workspace root with its own flags' spelling: the same session, and
+    // its latest profile shown before anything new happens.
+    const w = new Watch([]);
+    const shown = await w.next((e) => e.event === 'profile');
+    assert.deepEqual(
+      w.events.map((e) => e.event),
+      ['watch', 'profile'],
+    );
+    assert.equal(w.events[0]!.joined, true);
+    assert.equal(w.events[0]!.sessionId, started.sessionId);
+    assert.equal(shown.id, first.id);
+    assert.equal((shown.top as { functions: Array<{ name: string }> }).functions[0]!.name, 'hotspots::count_primes');
+    w.child.kill('SIGINT');
+    assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
+    // The editor still watches: its session lives on.
+    const status = await request(editor, P.Status.type, {});
+    assert.deepEqual(
+      status.sessions.map((x) => [x.id, x.clients]),
+      [[started.sessionId, 1]],
+    );
+    await request(editor, P.WatchStop.type, { sessionId: started.sessionId });
+  } finally {
+    editor.close();
+  }
+});
+
 test('a broken build shows up as an error event with the compiler message', async () => {
   const lib = path.join(work, 'src', 'lib.rs');
   const good = readFileSync(lib, 'utf8');
-  const w = new Watch(['--example', 'spin']);
-  await w.next((e) => e.event === 'profile');
+  // --runs overrides watch's default: every profile has exactly two runs.
+  const w = new Watch(['--example', 'spin', '--runs', '2']);
+  const p = await w.next((e) => e.event === 'profile');
+  assert.equal((p.runs as number[]).length, 2);
   writeFileSync(lib, `${good}\nfn broken() -> u32 { "text" }\n`);
   const err = await w.next((e) => e.event === 'error');
   assert.equal(err.kind, 'build');
   assert.match(JSON.stringify(err.errors), /mismatched types/);
   writeFileSync(lib, good);
-  await w.next((e) => e.event === 'profile' && w.events.indexOf(e) > w.events.indexOf(err));
+  const again = await w.next((e) => e.event === 'profile' && w.events.indexOf(e) > w.events.indexOf(err));
+  assert.equal((again.runs as number[]).length, 2);
   w.child.kill('SIGINT');
   assert.equal(await new Promise((r) => w.child.once('close', r)), 0);
 });

@@ -47,14 +47,14 @@ function table<R extends FunctionRow | LineRow>(rows: R[], total: number, unit: 
  * The band column's heading: how far the self share may be off at 95%, from the runs' variation
  * or from sampling alone (one run), so nobody reads a one-run band as the whole truth.
  */
-function noiseHeading(rows: Array<FunctionRow | LineRow>): string | undefined {
+export function noiseHeading(rows: Array<FunctionRow | LineRow>): string | undefined {
   const n = rows.find((r) => r.noise)?.noise;
   if (!n) return undefined;
   return n.basis === 'runs' ? `±self (${n.runs?.self.length ?? 'several'} runs)` : '±self (sampling)';
 }
 
 /** Half the band's width in percentage points: `±1.3`. */
-function halfWidth(r: { low: number; high: number } | undefined): string {
+export function halfWidth(r: { low: number; high: number } | undefined): string {
   return r === undefined ? '' : `±${((100 * (r.high - r.low)) / 2).toFixed(1)}`;
 }
 

@@ -51,3 +51,13 @@ export type Paint = keyof typeof SGR;
 export function paint(term: Pick<Term, 'color'>, paint: Paint, text: string): string {
   return term.color ? `\x1b[${SGR[paint]}m${text}\x1b[0m` : text;
 }
+
+/**
+ * A change in its colour, one rule for every verb: a real growth red, a real shrink green (by
+ * the self share, else the total), a change within noise dim.
+ */
+export function paintChange(term: Pick<Term, 'color'>, change: { significant: boolean; self: number; total: number }, text: string): string {
+  if (!change.significant) return paint(term, 'dim', text);
+  const grew = change.self > 0 || (change.self === 0 && change.total > 0);
+  return paint(term, grew ? 'red' : 'green', text);
+}

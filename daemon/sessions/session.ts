@@ -2,10 +2,9 @@
 // analyse → store) at a time; a source change cancels a run whose sources it made stale and
 // starts again from the new sources, and a run is kept only when the sources hashed before its
 // build are still the sources after it, so a profile never comes from stale code.
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildFinished, ProgramOutput } from '../../protocol/methods.js';
+import type { BuildFinished, Diff, ProfileReady, ProgramOutput } from '../../protocol/methods.js';
 import { describeSpec, type SessionSpec, type ProfileMeta, type ProfileTarget, type DaemonState, type BuildDiagnostic } from '../../protocol/types.js';
 import { analyzePerfData } from '../../engine/profile/analyze.js';
 import { ErrorCodes, FlameError, isFlameError } from '../../common/errors.js';
@@ -13,6 +12,8 @@ import { cacheDir } from '../../common/fsutil.js';
 import { logger } from '../../common/log.js';
 import { buildTargetMeta, storeRun } from '../../engine/store/history.js';
 import { ProgramOutputBatcher } from './program-output.js';
+import { movedRows, readyParams } from './moved.js';
+import { canonicalSpec, sessionKey, sessionOf, watchRuns } from './spec.js';
 import { recordOnce, type RecordProgress } from '../../engine/record/record.js';
 import { sourceState } from '../../engine/sources/source-state.js';
 import type { ProfileStore } from '../../engine/store/store.js';
@@ -23,8 +24,8 @@ export interface SessionEvents {
   recordStarted(sessionId: string, executable: string): void;
   recordFinished(sessionId: string, r: { durationMs: number; exitCode?: number; signal?: string }): void;
   progress(sessionId: string, p: RecordProgress): void;
-  /** A stored profile; sessionId is undefined for an imported recording. */
-  profileReady(sessionId: string | undefined, meta: ProfileMeta): void;
+  /** A stored profile (sessionId undefined for an imported recording), with what moved since its session's previous one. */
+  profileReady(params: ProfileReady.Params): void;
   error(sessionId: string, code: number, message: string): void;
   /** The program's output lines, batched and bounded (program-output.ts). */
   programOutput(sessionId: string, batch: Omit<ProgramOutput.Params, 'sessionId'>): void;
@@ -46,22 +47,13 @@ interface Session {
   watch: boolean;
   /** Resolvers of one-shot requests waiting for this session's next profile. */
   waiters: Array<{ resolve: (m: ProfileMeta) => void; reject: (e: unknown) => void }>;
+  /** The session's latest profile as it was announced: what a client joining the session is shown at once. */
+  last?: ProfileReady.Params;
 }
 
-/** A stable id for a spec: the same target and options give the same session. */
-function sessionKey(spec: SessionSpec): string {
-  const canon = JSON.stringify(spec, Object.keys(flatKeys(spec)).sort());
-  return createHash('sha256').update(canon).digest('hex').slice(0, 12);
-}
-
-function flatKeys(o: unknown, acc: Record<string, true> = {}): Record<string, true> {
-  if (o && typeof o === 'object') {
-    for (const [k, v] of Object.entries(o)) {
-      acc[k] = true;
-      flatKeys(v, acc);
-    }
-  }
-  return acc;
+export interface SessionOptions {
+  /** profile/diff of two stored profiles (the daemon's query threads): what moved since a session's previous profile. */
+  diff?: (base: string, current: string) => Promise<Diff.Result>;
 }
 
 export class SessionManager {
@@ -75,10 +67,12 @@ export class SessionManager {
     private readonly ws: Workspace,
     private readonly store: ProfileStore,
     private readonly events: SessionEvents,
+    private readonly opts: SessionOptions = {},
   ) {}
 
-  /** Start watching `spec`, or join the session that already does. */
-  watch(spec: SessionSpec, client: string): { sessionId: string; joined: boolean } {
+  /** Start watching `spec`, or join the session that already does (and get its latest profile, to show at once). */
+  watch(asked: SessionSpec, client: string): { sessionId: string; joined: boolean; latest?: ProfileReady.Params } {
+    const spec = canonicalSpec(asked, this.ws.root);
     const id = sessionKey(spec);
     let s = this.sessions.get(id);
     const joined = s !== undefined && s.watch;
@@ -92,7 +86,7 @@ export class SessionManager {
     }
     s.clients.add(client);
     this.schedule();
-    return { sessionId: id, joined };
+    return { sessionId: id, joined, ...(s.last ? { latest: s.last } : {}) };
   }
 
   /** A client leaves a session; the session stops when no client is left. */
@@ -119,7 +113,8 @@ export class SessionManager {
   }
 
   /** Build, record and store one profile of `spec` (joining a session's run when one matches). */
-  once(spec: SessionSpec): Promise<ProfileMeta> {
+  once(asked: SessionSpec): Promise<ProfileMeta> {
+    const spec = canonicalSpec(asked, this.ws.root);
     const id = sessionKey(spec);
     let s = this.sessions.get(id);
     if (!s) {
@@ -137,7 +132,7 @@ export class SessionManager {
     const { profile } = await analyzePerfData(perfData, { cacheDir: cacheDir('symbols'), signal });
     if (signal?.aborted) throw new FlameError(ErrorCodes.Cancelled, 'the client that asked for the import left');
     const meta = await storeRun(this.store, { profile, target: extra.target, options: extra.options, source: await this.sourceState() });
-    this.events.profileReady(undefined, meta);
+    this.events.profileReady(readyParams(undefined, meta));
     return meta;
   }
 
@@ -208,6 +203,29 @@ export class SessionManager {
     return sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir);
   }
 
+  /** The session's previous profile, if the history still has it. */
+  private previousProfile(s: Session): ProfileMeta | undefined {
+    const list = this.store.list();
+    return (s.last && list.find((m) => m.id === s.last!.id)) || list.filter((m) => sessionOf(m) === s.id).at(-1);
+  }
+
+  /** The record options of a session's next run: a watch session that did not ask for a number of runs gets watchRuns'. */
+  private recordSpec(s: Session): SessionSpec['record'] {
+    if (!s.watch || s.spec.record?.runs !== undefined) return s.spec.record;
+    return { ...s.spec.record, runs: watchRuns(this.previousProfile(s)) };
+  }
+
+  /** What moved from `base` to `current`; nothing when the diff fails (the base pruned meanwhile), which the log says. */
+  private async moved(s: Session, base: string, current: string): Promise<{ since: string; rows: ReturnType<typeof movedRows> } | undefined> {
+    if (!this.opts.diff) return undefined;
+    try {
+      return { since: base, rows: movedRows(await this.opts.diff(base, current)) };
+    } catch (err) {
+      this.log.warn({ err, session: s.id, base, current }, 'could not diff the new profile against the previous one');
+      return undefined;
+    }
+  }
+
   private async run(s: Session, signal: AbortSignal): Promise<void> {
     const output = new ProgramOutputBatcher({ send: (batch) => this.events.programOutput(s.id, batch) });
     try {
@@ -218,7 +236,7 @@ export class SessionManager {
       const result = await recordOnce(
         {
           target: { ...s.spec.target, cwd: s.spec.target?.cwd ?? this.ws.root },
-          record: s.spec.record,
+          record: this.recordSpec(s),
           programArgs: s.spec.programArgs,
           perfDataOut: path.join(this.ws.targetDir, 'flame', `perf-${s.id}.data`),
           cwd: this.ws.root,
@@ -274,15 +292,18 @@ export class SessionManager {
         throw new FlameError(ErrorCodes.Cancelled, 'the sources changed during the run');
       }
       this.setState('storing');
+      const base = this.previousProfile(s)?.id;
       const meta = await storeRun(this.store, {
         profile: result.profile,
         target: result.build ? buildTargetMeta(result.build) : s.spec.target && { kind: 'requested', name: describeSpec(s.spec.target), spec: s.spec.target },
-        options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [] },
+        // `session` finds a session's previous profile in the history, after a restart too.
+        options: { record: s.spec.record ?? {}, programArgs: s.spec.programArgs ?? [], session: s.id },
         source,
         durationMs: result.durationMs,
         program: result.program,
       });
-      this.events.profileReady(s.id, meta);
+      s.last = readyParams(s.id, meta, base === undefined ? undefined : await this.moved(s, base, meta.id));
+      this.events.profileReady(s.last);
       // The stored profile is what every client reads; a watch session's recording (hundreds of
       // MB per run at the defaults) is never read again, so it does not stay on disk.
       await rm(result.perfData, { force: true }).catch(() => {});

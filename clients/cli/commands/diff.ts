@@ -6,7 +6,7 @@ import { parse } from '../args.js';
 import { ask, askDiffSvg } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { rel, threadArg } from '../render.js';
-import { colorChoice, paint, terminal } from '../term.js';
+import { colorChoice, paintChange, terminal } from '../term.js';
 
 const HELP = `Usage: flame diff [BASE] [CURRENT] [--limit N] [--thread T] [--json] [--color WHEN] [--svg FILE] [--manifest-path PATH]
 
@@ -66,11 +66,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const out = [`base ${r.base.id} (${r.base.samples} samples) → current ${r.current.id} (${r.current.samples} samples)`, '', heading('function')];
   /** A Δ column, marked and coloured by whether that change is real. */
-  const delta = (change: number, significant: boolean) => {
-    const text = `${deltaPct(change).padStart(7)}${significant ? '*' : ' '}`;
-    if (!significant) return paint(term, 'dim', text);
-    return paint(term, change > 0 ? 'red' : 'green', text);
-  };
+  const delta = (change: number, significant: boolean) =>
+    paintChange(term, { significant, self: change, total: change }, `${deltaPct(change).padStart(7)}${significant ? '*' : ' '}`);
   const cells = (d: P.DiffRow) =>
     `${sharePct(d.base.selfShare).padStart(7)} ${sharePct(d.current.selfShare).padStart(7)} ${delta(d.deltaSelfShare, d.change.self.significant)}${delta(d.deltaTotalShare, d.change.total.significant)}`;
   for (const f of r.functions) out.push(`${cells(f)} ${f.name}`);
