@@ -36,6 +36,8 @@ export interface PushOptions extends LabelOptions {
   limits?: ChunkLimits;
   /** Push again a profile already pushed to this destination (it is then counted twice there). */
   force?: boolean;
+  /** How long to wait for another process's push of the same profile to end (default 0: 'busy' at once). */
+  waitMs?: number;
 }
 
 /**
@@ -76,7 +78,12 @@ export async function pushProfile(store: ProfileStore, queue: PushQueue, meta: P
   const identity = pushIdentity(meta, data.totalPeriod, pushFacts(), opts);
   const payload = () => payloadOf(meta, data, opts);
   const first = await queue.enqueue(meta.id, dest, identity, payload);
-  const release = await queue.claim(first);
+  let release = await queue.claim(first);
+  // Another process pushes it now (the daemon, told of a new profile): wait for its outcome.
+  for (const end = Date.now() + (opts.waitMs ?? 0); !release && Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 200));
+    release = await queue.claim(first);
+  }
   if (!release) return outcomeOf(first, 'busy', 'another flame process is pushing this profile now');
   try {
     let e = (await queue.get(meta.id, dest)) ?? first;

@@ -256,6 +256,11 @@ test('with the setting on: flame record queues its profile, the daemon pushes it
   // With the daemon running, flame record tells it, and it pushes.
   const id = await record();
   assert.match(recordStderr, /flame: queued for http:\/\/127\.0\.0\.1:\d+ by the push setting; the daemon pushes it/);
+  // `flame push` of it at once, while the daemon pushes it: one waits for the other, and the
+  // profile is counted once (the totals below).
+  const meanwhile = await push([id]);
+  assert.equal(meanwhile.exitCode, 0, meanwhile.stderr);
+  assert.equal(meanwhile.pushed[0]?.state, 'pushed');
   const entry = await pushedEntry(id);
   assert.equal(entry?.state, 'pushed', entry?.error ?? 'the daemon did not push it');
   assert.equal(entry.labels.case, 'daemon');
