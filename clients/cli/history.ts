@@ -3,8 +3,9 @@
 // running daemon is told, so the editor, the web page, `flame diff` and `flame export` see it.
 import path from 'node:path';
 import type { ProfileMeta, ProfileTarget, SourceState } from '../../protocol/types.js';
-import { workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../engine/cargo/target.js';
+import { readMetadata, workspaceOf, type CargoMetadata, type WorkspaceInfo } from '../../engine/cargo/target.js';
 import { buildTargetMeta, openHistory, storeRun } from '../../engine/store/history.js';
+import type { ProfileStore } from '../../engine/store/store.js';
 import type { RecordRequest, RecordResult } from '../../engine/record/record.js';
 import { sourceState } from '../../engine/sources/source-state.js';
 import { warn } from './render.js';
@@ -15,9 +16,12 @@ export class HistoryContext {
   /** The sources changed while cargo read them: which of them the binary has is unknown. */
   changedDuringBuild = false;
   private ws: WorkspaceInfo | undefined;
+  /** The workspace's `cargo metadata`, when the record built a cargo target (the push setting is in it). */
+  metadata: CargoMetadata | undefined;
 
   /** RecordHooks.onWorkspace: hash the sources as the build is about to read them. */
   onWorkspace = async (metadata: CargoMetadata): Promise<void> => {
+    this.metadata = metadata;
     this.ws = workspaceOf(metadata);
     this.source = await sourceState(this.ws.root, this.ws.memberDirs, this.ws.targetDir).catch(() => undefined);
   };
@@ -75,7 +79,25 @@ export async function saveToHistory(result: RecordResult, req: RecordRequest, ct
     durationMs: result.durationMs || undefined,
     program: result.program,
   });
-  return { meta, daemon: await tellDaemon(ws.root, meta.id) };
+  const queued = await queueForPush(store, meta, ws, ctx);
+  const daemon = await tellDaemon(ws.root, meta.id);
+  if (queued)
+    process.stderr.write(
+      `flame: queued for ${queued} by the push setting; ${daemon ? 'the daemon pushes it' : 'no daemon runs: `flame push` sends it (or the daemon, when it starts)'}\n`,
+    );
+  return { meta, daemon };
+}
+
+/** Queue the profile when the push setting is on; the server's URL, or undefined. Never fails the record. */
+async function queueForPush(store: ProfileStore, meta: ProfileMeta, ws: WorkspaceInfo, ctx: HistoryContext): Promise<string | undefined> {
+  try {
+    const { queueBySetting } = await import('../../engine/push/pusher.js');
+    const md = ctx.metadata ?? (await readMetadata({ cwd: ws.root }));
+    return (await queueBySetting(store, md, meta))?.dest.url;
+  } catch (err) {
+    warn(`the profile was not queued for the push setting: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Tell the workspace's daemon, if one runs, that a profile was stored; never starts one. */

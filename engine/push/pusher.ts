@@ -9,10 +9,11 @@ import { ErrorCodes, FlameError, isFlameError } from '../../common/errors.js';
 import type { ProfileData } from '../profile/profile.js';
 import type { ProfileStore } from '../store/store.js';
 import { foldedBodies, type ChunkLimits } from './body.js';
-import type { Destination } from './config.js';
+import { destinationOf, settingForProfile, type Destination } from './config.js';
+import type { CargoMetadata } from '../cargo/target.js';
 import { ingestQuery, nanosPerSample, profileTypeId, pushIdentity, type LabelOptions, type PushFacts, type PushIdentity } from './labels.js';
 import { isTransient, postIngest, type SendOptions } from './push.js';
-import type { Payload, PushQueue, QueueEntry } from './queue.js';
+import { PushQueue, queueDir, type Payload, type QueueEntry } from './queue.js';
 
 /** What became of one profile's push; `flame push --json` prints these. */
 export interface PushOutcome {
@@ -35,6 +36,8 @@ export interface PushOptions extends LabelOptions {
   limits?: ChunkLimits;
   /** Push again a profile already pushed to this destination (it is then counted twice there). */
   force?: boolean;
+  /** How long to wait for another process's push of the same profile to end (default 0: 'busy' at once). */
+  waitMs?: number;
 }
 
 /**
@@ -67,21 +70,27 @@ export function pushFacts(env: NodeJS.ProcessEnv = process.env): PushFacts {
 
 /**
  * Queue `meta`'s profile for `dest` and push it. Labels and bodies are fixed when it is first
- * queued; a push that failed (refused) is prepared again from the profile, as the setting or
- * flags may have been fixed since, and `force` pushes again one already pushed.
+ * queued; a push that failed (refused), or one queued under other labels that has not started, is
+ * prepared again from the profile with these options, and `force` pushes again one already pushed.
  */
 export async function pushProfile(store: ProfileStore, queue: PushQueue, meta: ProfileMeta, dest: Destination, opts: PushOptions = {}): Promise<PushOutcome> {
   const data = await store.get(meta.id);
   const identity = pushIdentity(meta, data.totalPeriod, pushFacts(), opts);
   const payload = () => payloadOf(meta, data, opts);
   const first = await queue.enqueue(meta.id, dest, identity, payload);
-  const release = await queue.claim(first);
+  let release = await queue.claim(first);
+  // Another process pushes it now (the daemon, told of a new profile): wait for its outcome.
+  for (const end = Date.now() + (opts.waitMs ?? 0); !release && Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 200));
+    release = await queue.claim(first);
+  }
   if (!release) return outcomeOf(first, 'busy', 'another flame process is pushing this profile now');
   try {
     let e = (await queue.get(meta.id, dest)) ?? first;
     if (e.state === 'pushed' && !opts.force) return outcomeOf(e, 'pushed');
-    if (e.state !== 'queued' || opts.force) {
-      const same = e.app === identity.app && JSON.stringify(e.labels) === JSON.stringify(identity.labels);
+    const same = e.app === identity.app && JSON.stringify(e.labels) === JSON.stringify(identity.labels);
+    // Asked for with other labels (`flame push --label`) before any piece went: those labels.
+    if (e.state !== 'queued' || opts.force || (!same && e.piecesDone === 0)) {
       // A refusal part-way keeps the pieces the server took, unless what they are filed under changed.
       const piecesDone = e.state === 'failed' && same && !opts.force ? e.piecesDone : 0;
       e = { ...e, app: identity.app, labels: identity.labels, sampleRate: identity.sampleRate, state: 'queued', piecesDone };
@@ -92,6 +101,22 @@ export async function pushProfile(store: ProfileStore, queue: PushQueue, meta: P
   } finally {
     await release();
   }
+}
+
+/**
+ * Queue a profile just stored by a process other than the daemon (`flame record`), when the
+ * setting of its package says the daemon pushes: the daemon sends it when told (or when it
+ * starts), else the next `flame push`. Undefined when the setting is off.
+ */
+export async function queueBySetting(store: ProfileStore, md: CargoMetadata, meta: ProfileMeta): Promise<QueueEntry | undefined> {
+  const setting = settingForProfile(md, meta);
+  if (!setting.enabled || setting.url === undefined) return undefined;
+  const dest = destinationOf(setting, setting.url, 'the push setting url');
+  const data = await store.get(meta.id);
+  const opts: PushOptions = { labels: setting.labels };
+  if (setting.app !== undefined) opts.app = setting.app;
+  const queue = new PushQueue(queueDir(md.targetDirectory));
+  return queue.enqueue(meta.id, dest, pushIdentity(meta, data.totalPeriod, pushFacts(), opts), () => payloadOf(meta, data, opts));
 }
 
 export interface DrainOptions extends PushOptions {

@@ -100,10 +100,12 @@ export class PushQueue {
       attempts: 0,
       piecesDone: 0,
     };
-    // The payload first: an entry on disk always has what it needs.
+    // The payload first: an entry on disk always has what it needs. The entry is created only if
+    // absent (link(2)): of two processes queuing one profile at once, one entry wins, and a push
+    // already under way is never reset to queued.
     await this.savePayload(entry, payload());
-    await this.save(entry);
-    return entry;
+    if (await writeFileNoReplace(this.fileOf(id, dest), Buffer.from(JSON.stringify(entry) + '\n'))) return entry;
+    return (await this.get(id, dest)) ?? entry;
   }
 
   async savePayload(entry: QueueEntry, payload: Payload): Promise<void> {

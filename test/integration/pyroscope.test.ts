@@ -33,10 +33,37 @@ function setting(labels: string): void {
   writeFileSync(manifest, `${base}\n[package.metadata.flame.push]\nurl = "http://127.0.0.1:${port}"\nlabels = { ${labels} }\n`);
 }
 
+/** The stderr of the last `flame record`. */
+let recordStderr = '';
+
 async function record(args: string[] = []): Promise<string> {
   const r = await runFlame(['record', '--json', '-o', path.join(ws, 'out.svg'), ...args], { cwd: ws, env });
   assert.equal(r.exitCode, 0, r.stderr);
+  recordStderr = r.stderr;
   return (JSON.parse(r.stdout) as { profile: string }).profile;
+}
+
+/** Wait until the queue's entry of `id` is no longer queued. */
+async function pushedEntry(id: string) {
+  const queue = new PushQueue(queueDir(path.join(ws, 'target')));
+  for (const end = Date.now() + 120_000; ;) {
+    const entry = (await queue.list()).find((e) => e.id === id && e.state !== 'queued');
+    if (entry || Date.now() > end) return entry;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A stored profile's pushed time range (ms), its CPU nanoseconds per sample, and flame's counts. */
+async function stored(id: string) {
+  const store = await openHistory(path.join(ws, 'target'));
+  const meta = store.resolve(id);
+  const data = await store.get(id);
+  const end = Date.parse(meta.createdAt);
+  return {
+    range: { start: end - (meta.durationMs ?? 0), end },
+    nanos: Math.floor(1e9 / Math.round((data.totalSamples * 1e9) / data.totalPeriod)),
+    top: await flameTop(id),
+  };
 }
 
 async function push(args: string[]): Promise<{ exitCode: number; pushed: Outcome[]; stderr: string }> {
@@ -60,12 +87,13 @@ async function flameTop(id: string): Promise<Map<string, { self: number; total: 
 }
 
 /** Pyroscope's merged pprof profile of the series matching `selector`: every function's self and total. */
-async function pyroscopeTotals(selector: string): Promise<Map<string, { self: number; total: number }>> {
+async function pyroscopeTotals(selector: string, range?: { start: number; end: number }): Promise<Map<string, { self: number; total: number }>> {
   const now = Date.now();
+  const { start, end } = range ?? { start: now - 3_600_000, end: now + 600_000 };
   const res = await fetch(`${server!.url}/querier.v1.QuerierService/SelectMergeProfile`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ profileTypeID: CPU, labelSelector: selector, start: now - 3_600_000, end: now + 600_000 }),
+    body: JSON.stringify({ profileTypeID: CPU, labelSelector: selector, start, end }),
   });
   const text = await res.text();
   assert.equal(res.status, 200, text);
@@ -215,26 +243,37 @@ test('a profile in pieces sums to the same totals on the server', async () => {
   );
 });
 
-test('with the setting on, the daemon pushes the profile flame record stores', async () => {
+test('with the setting on: flame record queues its profile, the daemon pushes it when it starts, and pushes each new one', async () => {
   setting(`run = "${RUN}", case = "daemon"`);
+  // No daemon runs: the profile is queued, and waits.
+  const early = await record();
+  assert.match(recordStderr, /flame: queued for http:\/\/127\.0\.0\.1:\d+ by the push setting; no daemon runs/);
+  assert.equal((await new PushQueue(queueDir(path.join(ws, 'target'))).list()).find((e) => e.id === early)?.state, 'queued');
   const start = await runFlame(['daemon', 'start'], { cwd: ws, env });
   assert.equal(start.exitCode, 0, start.stderr);
+  const atStart = await pushedEntry(early);
+  assert.equal(atStart?.state, 'pushed', atStart?.error ?? 'the daemon did not push the queued profile when it started');
+  // With the daemon running, flame record tells it, and it pushes.
   const id = await record();
-  const queue = new PushQueue(queueDir(path.join(ws, 'target')));
-  let entry;
-  for (const end = Date.now() + 120_000; ;) {
-    entry = (await queue.list()).find((e) => e.id === id && e.state !== 'queued');
-    if (entry || Date.now() > end) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  assert.match(recordStderr, /flame: queued for http:\/\/127\.0\.0\.1:\d+ by the push setting; the daemon pushes it/);
+  // `flame push` of it at once, while the daemon pushes it: one waits for the other, and the
+  // profile is counted once (the totals below).
+  const meanwhile = await push([id]);
+  assert.equal(meanwhile.exitCode, 0, meanwhile.stderr);
+  assert.equal(meanwhile.pushed[0]?.state, 'pushed');
+  const entry = await pushedEntry(id);
   assert.equal(entry?.state, 'pushed', entry?.error ?? 'the daemon did not push it');
   assert.equal(entry.labels.case, 'daemon');
   const listed = await runFlame(['profiles'], { cwd: ws, env });
   assert.match(listed.stdout, new RegExp(`${id}.*push: pushed \\(http://127\\.0\\.0\\.1:${port}\\)`));
-  const store = await openHistory(path.join(ws, 'target'));
-  const data = await store.get(id);
-  const nanos = Math.floor(1e9 / Math.round((data.totalSamples * 1e9) / data.totalPeriod));
-  assertSameTotals(await flameTop(id), await pyroscopeTotals(`{service_name="hotspots", run="${RUN}", case="daemon"}`), nanos, "the daemon's push");
+  // Same labels, one after the other: each read back by its own time range.
+  for (const [pid, what] of [
+    [early, 'the push at daemon start'],
+    [id, "the daemon's push"],
+  ] as const) {
+    const p = await stored(pid);
+    assertSameTotals(p.top, await pyroscopeTotals(`{service_name="hotspots", run="${RUN}", case="daemon"}`, p.range), p.nanos, what);
+  }
   assert.equal((await runFlame(['daemon', 'stop'], { cwd: ws, env })).exitCode, 0);
 });
 

@@ -78,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
     labels: { ...setting.labels, ...labels },
     send,
     force: values.force,
+    // The daemon may be pushing it right now (it was told of the profile): its outcome is ours.
+    waitMs: 120_000,
   });
   // The one just tried is not tried again at once.
   const others = await pusher.drainQueue(store, queue, {
