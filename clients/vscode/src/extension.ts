@@ -1,10 +1,12 @@
 // The VS Code extension: a thin shell that starts `flame lsp` for Rust files. The commands
 // (profile once, watch, stop, open the flame graph) are the server's own, which the language
-// client registers; the server opens the flame graph's page through window/showDocument.
+// client registers; the server opens the flame graph's page through window/showDocument, whose
+// address the extension maps for remote setups (remote.ts).
 import * as vscode from 'vscode';
 import { LanguageClient, MessageType, ShowMessageNotification, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { findFlame, type FlameExe } from './flame-exe';
 import { showMissing, showServerError, showStartFailure } from './first-run';
+import { showDocument } from './remote';
 
 let client: LanguageClient | undefined;
 
@@ -28,6 +30,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: [{ scheme: 'file', language: 'rust' }],
     synchronize: { configurationSection: 'flame' },
     initializationOptions: vscode.workspace.getConfiguration('flame'),
+    middleware: { window: { showDocument } },
   };
   const c = new LanguageClient('flame', 'flame', server, clientOptions);
   client = c;
