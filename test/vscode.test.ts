@@ -1,13 +1,16 @@
 // The VS Code extension as far as it runs without VS Code: its flame lookup (bundled by
-// esbuild as the extension is, run against real directories and the real bin/flame).
+// esbuild as the extension is, run against real directories and the real bin/flame), and the
+// package `npm run vsix` makes, by clients/vscode's own vsce (`npm ci --prefix clients/vscode`):
+// its manifest, files and bundle. The bundle's activate needs VS Code's own `vscode` module,
+// which exists only inside VS Code; clients/vscode/README.md says why no VS Code runs here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { REPO, scratch } from './helpers.js';
+import { REPO, runCmd, scratch } from './helpers.js';
 
 const VSCODE = path.join(REPO, 'clients', 'vscode');
 
@@ -20,6 +23,8 @@ async function load<T>(name: string): Promise<T> {
   await build({ entryPoints: [path.join(VSCODE, 'src', `${name}.ts`)], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
   return createRequire(import.meta.url)(out) as T;
 }
+
+const readText = (file: string): string => readFileSync(file, 'utf8');
 
 function executable(file: string, text = '#!/bin/sh\necho hi\n'): string {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -69,4 +74,51 @@ test('flame.path set: a path (relative to the workspace), bin/flame.js through n
   assert.equal(missing.message, 'flame.path is "/nowhere/flame", but no executable flame is there (/nowhere/flame); set it to the full path of flame');
   const bare = findFlame({ setting: 'flame-nightly', folders: [root], envPath: path.join(root, 'tools') }, []);
   assert.ok(!bare.found && /flame\.path is "flame-nightly", which is not on the PATH/.test(bare.message), JSON.stringify(bare));
+});
+
+test('the packaged extension: declared unusable in untrusted and virtual workspaces, README and LICENSE, a small minified bundle needing only vscode', async () => {
+  const vsce = path.join(VSCODE, 'node_modules', '.bin', 'vsce');
+  assert.ok(existsSync(vsce), 'clients/vscode has its devDependencies: run npm ci --prefix clients/vscode');
+  const built = await runCmd('npm', ['run', 'build'], { cwd: VSCODE });
+  assert.equal(built.exitCode, 0, built.stdout + built.stderr);
+  const out = scratch('flame-vsix-');
+  const vsix = path.join(out, 'flame-profiler.vsix');
+  const packed = await runCmd(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: VSCODE });
+  assert.equal(packed.exitCode, 0, packed.stdout + packed.stderr);
+  const unzipped = await runCmd('unzip', ['-q', vsix, '-d', path.join(out, 'x')]);
+  assert.equal(unzipped.exitCode, 0, unzipped.stderr);
+  const ext = path.join(out, 'x', 'extension');
+  const listing = (await runCmd('find', ['.', '-type', 'f'], { cwd: ext })).stdout.split('\n').filter(Boolean).sort();
+  // Nothing but what runs and what a user reads: no sources, maps or node_modules.
+  assert.deepEqual(listing, ['./LICENSE.txt', './README.md', './out/extension.js', './package.json']);
+
+  const manifest = JSON.parse(readText(path.join(ext, 'package.json'))) as {
+    license: string;
+    main: string;
+    capabilities: { untrustedWorkspaces: { supported: unknown; description: string }; virtualWorkspaces: unknown };
+  };
+  // cargo build runs build scripts and proc macros, and flame then runs the program.
+  assert.equal(manifest.capabilities.untrustedWorkspaces.supported, false);
+  assert.match(manifest.capabilities.untrustedWorkspaces.description, /cargo build/);
+  assert.equal(manifest.capabilities.virtualWorkspaces, false);
+  const root = JSON.parse(readText(path.join(REPO, 'package.json'))) as { license: string };
+  assert.equal(manifest.license, root.license);
+  assert.match(readText(path.join(ext, 'LICENSE.txt')), new RegExp(`^${root.license} License`));
+  assert.match(readText(path.join(ext, 'README.md')), /## Install flame[\s\S]*flame\.path/);
+
+  const bundle = path.join(ext, manifest.main);
+  const code = readText(bundle);
+  const size = statSync(bundle).size;
+  assert.ok(size < 400_000, `the bundle is ${size} bytes (783 KB unminified)`);
+  assert.ok(code.split('\n').length < 100, 'minified: a few long lines');
+  // --no-dependencies: the vsix has no node_modules, so the bundle may need only Node's own
+  // modules and VS Code's vscode.
+  const required = new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]));
+  const outside = [...required].filter((r) => !builtinModules.includes(r.replace(/^node:/, '')));
+  assert.deepEqual(outside, ['vscode']);
+  // Loaded by Node, it evaluates until it asks for vscode, which only VS Code provides.
+  assert.throws(
+    () => createRequire(import.meta.url)(bundle),
+    (err: NodeJS.ErrnoException) => err.code === 'MODULE_NOT_FOUND' && /Cannot find module 'vscode'/.test(err.message),
+  );
 });
