@@ -12,6 +12,15 @@ export const showDocument: NonNullable<NonNullable<Middleware['window']>['showDo
     const r = await next(params, new vscode.CancellationTokenSource().token);
     return 'success' in r ? r : { success: false };
   }
-  const external = await vscode.env.asExternalUri(uri);
-  return { success: await vscode.env.openExternal(external) };
+  return { success: await vscode.env.openExternal(await externalAddress(uri)) };
 };
+
+/**
+ * Where the editor's browser reaches `uri`. asExternalUri maps the port; code-server 4.96 answers
+ * with its /proxy/PORT/ alone, dropping the path (and with it the page's token), so the origin
+ * is mapped and the path put back under what it maps to.
+ */
+async function externalAddress(uri: vscode.Uri): Promise<vscode.Uri> {
+  const root = await vscode.env.asExternalUri(uri.with({ path: '/', query: '', fragment: '' }));
+  return root.with({ path: `${root.path.replace(/\/+$/, '')}${uri.path}`, query: uri.query, fragment: uri.fragment });
+}
