@@ -2,17 +2,17 @@
 // esbuild as the extension is, run against real directories and the real bin/flame), and the
 // package `npm run vsix` makes, by clients/vscode's own vsce (`npm ci --prefix clients/vscode`):
 // its manifest, files and bundle. The bundle's activate needs VS Code's own `vscode` module,
-// which exists only inside VS Code; clients/vscode/README.md says why no VS Code runs here.
+// which exists only inside VS Code: test/vscode-e2e.ts runs it in code-server, outside npm test
+// (`npm run test:vscode`; clients/vscode/README.md says why).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { REPO, runCmd, scratch } from './helpers.js';
-
-const VSCODE = path.join(REPO, 'clients', 'vscode');
+import { packageVsix, VSCODE } from './vsix.js';
 
 type FlameExe = { found: true; command: string; args: string[]; via: string } | { found: false; setting: boolean; message: string };
 type FindFlame = (l: { setting: string; folders: string[]; envPath: string }, args: string[]) => FlameExe;
@@ -77,14 +77,8 @@ test('flame.path set: a path (relative to the workspace), bin/flame.js through n
 });
 
 test('the packaged extension: declared unusable in untrusted and virtual workspaces, README and LICENSE, a small minified bundle needing only vscode', async () => {
-  const vsce = path.join(VSCODE, 'node_modules', '.bin', 'vsce');
-  assert.ok(existsSync(vsce), 'clients/vscode has its devDependencies: run npm ci --prefix clients/vscode');
-  const built = await runCmd('npm', ['run', 'build'], { cwd: VSCODE });
-  assert.equal(built.exitCode, 0, built.stdout + built.stderr);
-  const out = scratch('flame-vsix-');
-  const vsix = path.join(out, 'flame-profiler.vsix');
-  const packed = await runCmd(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: VSCODE });
-  assert.equal(packed.exitCode, 0, packed.stdout + packed.stderr);
+  const vsix = await packageVsix();
+  const out = path.dirname(vsix);
   const unzipped = await runCmd('unzip', ['-q', vsix, '-d', path.join(out, 'x')]);
   assert.equal(unzipped.exitCode, 0, unzipped.stderr);
   const ext = path.join(out, 'x', 'extension');
