@@ -1,7 +1,7 @@
 // The VS Code extension in a real VS Code: code-server 4.96.4 (test/code-server.ts installs it),
 // the packaged extension, a copy of the hotspots fixture, and Debian's Chromium driving the
-// workbench as a user would: the first-run error and its button, the lenses, ▶ Profile, the hot
-// lines, and the flame graph opened through code-server's /proxy/PORT/. Not part of `npm test`
+// workbench as a user would: off in Restricted Mode, the first-run error and its button, the
+// lenses, ▶ Profile, the hot lines, and the flame graph opened through code-server's /proxy/PORT/. Not part of `npm test`
 // (see clients/vscode/README.md): `npm run test:vscode` runs it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,8 +55,8 @@ before(async () => {
     folder: work,
     home,
     env: { ...process.env, ...flameEnv, PATH: pathWithoutFlame() },
-    // Trusted, as after the user said so: the extension declares it does not run untrusted.
-    settings: { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' },
+    // Workspace trust as VS Code ships it: the first test declines, then grants it.
+    settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' },
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 30_000 });
   ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -75,6 +75,25 @@ after(async () => {
 async function open(...names: string[]): Promise<void> {
   for (const n of names) await page.getByRole('treeitem', { name: n, exact: true }).click();
 }
+
+test('an untrusted folder: the extension is disabled in Restricted Mode; trusting the folder starts it', async () => {
+  // VS Code asks on opening the folder; say no, as for a crate one has not read yet.
+  await page.getByRole('button', { name: /No, I don.t trust the authors/ }).click();
+  await page.keyboard.press('Control+Shift+X');
+  const search = page.locator('.extensions-viewlet .suggest-input-container textarea, .extensions-viewlet .suggest-input-container input').first();
+  await search.waitFor();
+  await search.fill('@workspaceUnsupported');
+  // Disabled, not "limited": the manifest says it does not run untrusted at all.
+  const disabled = page.locator('.extensions-viewlet .pane', { has: page.locator('.pane-header', { hasText: 'Disabled in Restricted Mode' }) });
+  const listed = disabled.locator('.monaco-list-row', { hasText: 'flame: Rust profiles in the editor' });
+  await listed.first().waitFor();
+  await page.screenshot({ path: path.join(SHOTS, 'restricted-mode.png') });
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Workspaces: Manage Workspace Trust');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Trust', exact: true }).first().click();
+  await page.keyboard.press('Control+Shift+E');
+});
 
 test('flame not on the PATH: an error says where it looked, and its button opens the flame.path setting', async () => {
   const toast = page.locator('.notification-toast', { hasText: 'the flame executable was not found' });
