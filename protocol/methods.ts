@@ -363,8 +363,13 @@ export namespace WebUrl {
   export const method = 'web/url';
   export type Params = Record<string, never>;
   export interface Result {
-    /** http://127.0.0.1:PORT/?token=…; the token is the page's credential, keep it private. */
+    /** http://127.0.0.1:PORT/ID/?token=…; the token is the page's credential, keep it private. */
     url: string;
+    /**
+     * http://127.0.0.1:PORT/ID/t/TOKEN/: the same page for a browser behind a proxy (code-server,
+     * VS Code Remote, Codespaces; VS Code's asExternalUri), answered whatever the Host.
+     */
+    forwardUrl: string;
     port: number;
   }
   export const type = request<Params, Result>(method, { readOnly: false, check: noParams });

@@ -63,3 +63,18 @@ test('no profile: nothing but a "profile now" lens; its command brings the annot
   assert.ok(after.some((l) => l.command?.title.includes('hotspots::mix')));
   assert.ok(!after.some((l) => l.command?.title.includes('no profile yet')));
 });
+
+test('cargo missing from the PATH: the server shows an error that says to install it', { timeout: 60_000 }, async () => {
+  // As an editor started from a desktop menu gets it: a PATH without ~/.cargo/bin.
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'flame-lsp-nocargo-'));
+  const noCargo = new LspClient({ ...env, PATH: bare }, work);
+  try {
+    await noCargo.initialize(work);
+    const m = await noCargo.next((m) => m.method === 'window/showMessage');
+    const p = m.params as { type: number; message: string };
+    assert.equal(p.type, 1, 'an error');
+    assert.match(p.message, /^flame: cannot reach the workspace's daemon: cargo is not installed: install Rust with rustup/);
+  } finally {
+    await noCargo.close();
+  }
+});

@@ -69,9 +69,9 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
 const cookie = () => ({ Cookie: `flame_token_${port}=${token}` });
 
 /** Open the WebSocket with these headers; resolves with the socket, or the refusal's status. */
-function openSocket(headers: Record<string, string>): Promise<{ ws?: WebSocket; status?: number }> {
+function openSocket(headers: Record<string, string>, at = `${base}rpc`): Promise<{ ws?: WebSocket; status?: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${base}rpc`, { headers: { Host: `127.0.0.1:${port}`, ...headers } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${at}`, { headers: { Host: `127.0.0.1:${port}`, ...headers } });
     ws.once('open', () => resolve({ ws }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ status: res.statusCode });
@@ -145,6 +145,86 @@ test('the token redirect leads only to a path under the page, never to another h
     if (loc !== undefined) assert.ok(loc.startsWith(base) && !loc.startsWith('//'), `${p} redirects to ${loc}`);
   }
   assert.equal((await get(`${base}app.js?token=${token}`)).headers.location, `${base}app.js`);
+});
+
+test('the path-token entrance answers any Host with the right token, sets no cookie, and refuses a wrong token', async () => {
+  const fwd = `${base}t/${token}/`;
+  // As code-server's proxy passes it on: the browser's Host, which is not ours.
+  for (const host of ['code-server.example:8443', 'evil.example', `127.0.0.1:${port}`]) {
+    const page = await get(fwd, { Host: host });
+    assert.equal(page.status, 200, host);
+    assert.match(page.body, /<canvas id="flame"/);
+    assert.equal(page.headers['set-cookie'], undefined, 'no cookie for a Host that is not ours');
+    assert.equal(page.headers['referrer-policy'], 'no-referrer', 'the path token is never sent on as a Referer');
+  }
+  const proxied = { Host: 'code-server.example:8443' };
+  assert.equal((await get(`${fwd}app.js`, proxied)).status, 200);
+  const src = await get(`${fwd}source?file=src/lib.rs`, proxied);
+  assert.equal(src.status, 200);
+  assert.match(src.body, /pub fn mix/);
+  // The same confinement of source files as the plain entrance.
+  assert.equal((await get(`${fwd}source?file=${encodeURIComponent('/etc/passwd')}`, proxied)).status, 403);
+  assert.equal((await get(`${fwd}nope`, proxied)).status, 404);
+  // Without the trailing slash: a relative redirect, which keeps a proxy's path prefix.
+  const bare = await get(`${base}t/${token}`, proxied);
+  assert.equal(bare.status, 303);
+  assert.equal(bare.headers.location, `${token}/`);
+
+  const flipped = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+  for (const p of [`${base}t/${flipped}/`, `${base}t/${token}x/`, `${base}t/${token.slice(0, -1)}/`, `${base}t//`, `${base}t/wrong/app.js`, `${base}t/`]) {
+    for (const headers of [proxied, { Host: `127.0.0.1:${port}` }, { Host: `127.0.0.1:${port}`, ...cookie() }]) {
+      const r = await get(p, headers);
+      assert.equal(r.status, 403, `${p} with ${JSON.stringify(headers)}`);
+      assert.match(r.body, /wrong token in the address/);
+    }
+  }
+  // The token elsewhere does not open the path entrance's rule to a foreign Host: the plain
+  // entrance still refuses it (DNS rebinding), with the token in the query or the cookie.
+  for (const headers of [proxied, { ...proxied, ...cookie() }]) {
+    assert.equal((await get(`${base}?token=${token}`, headers)).status, 403);
+    assert.equal((await get(`${base}app.js`, headers)).status, 403);
+  }
+  assert.equal((await get(`/t/${token}/`, proxied)).status, 403, 'outside the base path');
+});
+
+test("the path-token entrance's WebSocket: Origin must be the Host or the first X-Forwarded-Host; read-only methods only", async () => {
+  const at = `${base}t/${token}/rpc`;
+  const accepted: Array<Record<string, string>> = [
+    { Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443' },
+    { Host: 'code-server.example:8443', Origin: 'http://code-server.example:8443' },
+    // A proxy that rewrote Host to ours names the browser's in X-Forwarded-Host.
+    { Host: `127.0.0.1:${port}`, 'X-Forwarded-Host': 'code-server.example', Origin: 'https://code-server.example' },
+    { Host: `127.0.0.1:${port}`, 'X-Forwarded-Host': 'code-server.example:443', Origin: 'https://code-server.example' },
+    { Host: `localhost:${port}`, Origin: `http://localhost:${port}` },
+  ];
+  for (const headers of accepted) {
+    const { ws, status } = await openSocket(headers, at);
+    assert.ok(ws, `${JSON.stringify(headers)}: ${status}`);
+    assert.ok((await rpc(ws, 1, 'initialize', { clientName: 't', clientVersion: '0', protocolVersion: 1 })).result);
+    assert.ok((await rpc(ws, 2, 'profile/list', {})).result);
+    assert.equal((await rpc(ws, 3, 'profile/once', {})).error?.code, -32912, 'still read-only');
+    ws.close();
+  }
+  const refused: Array<[Record<string, string>, string]> = [
+    [{ Host: 'code-server.example:8443' }, `${base}t/${token}/rpc`],
+    [{ Host: 'code-server.example:8443', Origin: 'https://evil.example' }, at],
+    [{ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8444' }, at],
+    [{ Host: 'code-server.example:8443', Origin: 'null' }, at],
+    [{ Host: 'code-server.example:8443', Origin: 'ftp://code-server.example:8443' }, at],
+    [{ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443/x' }, at],
+    [{ Host: 'evil.example@code-server.example', Origin: 'https://code-server.example' }, at],
+    [{ Host: `127.0.0.1:${port}`, 'X-Forwarded-Host': 'evil.example, code-server.example', Origin: 'https://code-server.example' }, at],
+    [{ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443' }, `${base}t/wrong/rpc`],
+    [{ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443' }, `${base}t/${token}x/rpc`],
+    // The plain entrance keeps its rules: a foreign Host is refused even with the cookie.
+    [{ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443', ...cookie() }, `${base}rpc`],
+  ];
+  for (const [headers, p] of refused) {
+    const r = await openSocket(headers, p);
+    assert.equal(r.ws, undefined, `${p} ${JSON.stringify(headers)}`);
+    assert.equal(r.status, 403, `${p} ${JSON.stringify(headers)}`);
+  }
+  assert.equal((await openSocket({ Host: 'code-server.example:8443', Origin: 'https://code-server.example:8443' }, `${base}t/${token}/other`)).status, 404);
 });
 
 /** A request written byte for byte; resolves with the status line of the answer. */

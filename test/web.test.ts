@@ -11,6 +11,7 @@ import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import * as P from '../protocol/methods.js';
 import { REPO, runFlame } from './helpers.js';
 import { clickFrame, colourCounts, launchChromium } from './web-harness.js';
+import { startReverseProxy } from './reverse-proxy.js';
 
 // Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -76,6 +77,38 @@ test('the page draws the latest profile, and the token leaves the address bar', 
   const status = await send(c.conn, P.Status.type, {});
   assert.ok(status.clients >= 2, `the page counts as a client (${status.clients})`);
   await page.screenshot({ path: path.join(SHOTS, 'flame-graph.png') });
+});
+
+test('behind a reverse proxy that sends its own Host (as code-server does), the forward address draws the graph', async () => {
+  const r = await runFlame(['web', '--forward'], { cwd: work, env: env() });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const forward = new URL(r.stdout.trim());
+  assert.match(forward.pathname, /^\/[A-Za-z0-9_-]{16}\/t\/[A-Za-z0-9_-]{20,}\/$/);
+  assert.equal(forward.pathname, `${new URL(url).pathname}t/${new URL(url).searchParams.get('token')}/`);
+  const proxy = await startReverseProxy();
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  try {
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(30_000);
+    // The plain address through the proxy is what failed before: the Host is the proxy's.
+    const plain = await p.goto(proxy.url(Number(forward.port), `${new URL(url).pathname}${new URL(url).search}`));
+    assert.equal(plain?.status(), 403);
+    assert.match((await plain?.text()) ?? '', /wrong Host header/);
+
+    await p.goto(proxy.url(Number(forward.port), forward.pathname));
+    await p.waitForFunction((id) => document.getElementById('profile-id')?.textContent === id, first.id);
+    await p.waitForFunction(() => (window as unknown as { flame: { graph: { nodeCount: number } } }).flame.graph.nodeCount > 3);
+    assert.ok((await inkedPixels(p)) > 10_000, 'the canvas is not blank');
+    assert.ok(proxy.upgrades >= 1, 'the WebSocket went through the proxy');
+    // Source files come through the proxy too (relative addresses keep its /proxy/PORT/ prefix).
+    await clickFrame(p, 'hotspots::mix');
+    await p.waitForSelector('#source .hot');
+    assert.deepEqual(await ctx.cookies(), [], 'no cookie is set on the forward entrance');
+    await p.screenshot({ path: path.join(SHOTS, 'proxied.png') });
+  } finally {
+    await ctx.close();
+    await proxy.close();
+  }
 });
 
 test('search finds hotspots::mix and shows its share', async () => {

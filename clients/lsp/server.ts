@@ -13,6 +13,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node.js';
+import { ErrorCodes, isFlameError } from '../../common/errors.js';
 import * as P from '../../protocol/methods.js';
 import { FLAME_VERSION } from '../../protocol/version.js';
 import type { FileHeat } from './annotations.js';
@@ -166,7 +167,16 @@ export function startServer(lsp: Connection): void {
     void state!
       .ensure()
       .then(() => refreshAll())
-      .catch((err) => fail(`connecting to the flame daemon for ${root}`, err));
+      .catch((err) => {
+        fail(`connecting to the flame daemon for ${root}`, err);
+        // Shown, not only logged: nothing works until the user acts (install cargo, read the
+        // daemon's log). An untrusted socket was shown already; a folder that is no cargo
+        // project (a loose .rs file) is not a problem to report.
+        if (!isFlameError(err, ErrorCodes.Untrusted) && !isFlameError(err, ErrorCodes.NotCargoProject)) {
+          const message = `flame: cannot reach the workspace's daemon: ${(err as Error)?.message ?? String(err)}`;
+          void lsp.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message });
+        }
+      });
   });
 
   lsp.onDidChangeConfiguration(async (p) => {

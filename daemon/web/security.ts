@@ -46,6 +46,50 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   return origin.toLowerCase() === `http://${host!.toLowerCase()}`;
 }
 
+/**
+ * The path-token entrance, `<base>t/<TOKEN>/…`, for a page reached through a proxy (code-server,
+ * VS Code Remote, Codespaces): the proxy sends a Host of its own, drops query strings or serves
+ * the page under a prefix, so neither the Host check nor the cookie can hold there. The token in
+ * the path is the credential instead, checked on every request; a DNS-rebinding page does not
+ * know it. Returns the token as written and the rest of the path (from its `/`), or undefined
+ * when the path is not of this form.
+ */
+export function pathToken(pathname: string, base: string): { token: string; rest: string } | undefined {
+  const prefix = `${base}t/`;
+  if (!pathname.startsWith(prefix)) return undefined;
+  const slash = pathname.indexOf('/', prefix.length);
+  if (slash < 0) return { token: pathname.slice(prefix.length), rest: '' };
+  return { token: pathname.slice(prefix.length, slash), rest: pathname.slice(slash) };
+}
+
+/**
+ * For the path-token entrance: a WebSocket's Origin must be the page's origin as the browser saw
+ * it, which is the Host the proxy passed on or the one it names in X-Forwarded-Host (when it
+ * rewrote Host to ours); http or https, since a proxy may add TLS.
+ */
+export function forwardedOriginAllowed(origin: string | undefined, host: string | undefined, forwardedHost: string | undefined): boolean {
+  if (!origin) return false;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if ((o.protocol !== 'http:' && o.protocol !== 'https:') || o.origin !== origin.toLowerCase()) return false;
+  // Through a chain of proxies X-Forwarded-Host lists each hop's Host; the browser's is the first.
+  const candidates = [host, forwardedHost?.split(',')[0]].map((h) => h?.trim()).filter((h): h is string => !!h);
+  return candidates.some((h) => {
+    // A bare host[:port]; user info or a path would make the parse below read another host.
+    if (/[@/\\?#\s]/.test(h)) return false;
+    try {
+      // Parsed with the Origin's scheme, so that a default port (https's 443) compares as absent.
+      return new URL(`${o.protocol}//${h}`).host === o.host;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The values of the cookie `name` in a Cookie header (a browser may send several of one name). */
 export function cookieTokens(cookie: string | undefined, name: string): string[] {
   if (!cookie) return [];

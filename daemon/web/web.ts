@@ -2,7 +2,9 @@
 // WebSocket that is a JSON-RPC connection of the daemon. Started lazily on the first `web/url`
 // request, on 127.0.0.1 and an ephemeral port; every request passes web-security.ts's checks.
 // Everything lives under a random base path, /<id>/: the login cookie is scoped to it, so the
-// browser sends it to no other server on 127.0.0.1 (cookies ignore ports, not paths).
+// browser sends it to no other server on 127.0.0.1 (cookies ignore ports, not paths). Behind a
+// proxy the page is reached at /<id>/t/<TOKEN>/ instead (security.ts's pathToken): any Host,
+// the token checked on every request, no cookie.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -15,9 +17,11 @@ import { rustSources } from '../../engine/symbols/rust-src.js';
 import {
   cookieName,
   cookieTokens,
+  forwardedOriginAllowed,
   hostAllowed,
   LOOPBACK_BIND,
   originAllowed,
+  pathToken,
   resolveLibrarySource,
   resolveSource,
   singleHeader,
@@ -41,11 +45,18 @@ const MEDIA: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 /** Source files larger than this are not shown (a generated file, not code to read). */
 const MAX_SOURCE = 4 * 1024 * 1024;
 
+/** Where the page is: `url` for a browser on this machine, `forwardUrl` for one behind a proxy. */
+export interface WebAddress {
+  url: string;
+  forwardUrl: string;
+  port: number;
+}
+
 export class WebServer {
   private readonly token = randomBytes(24).toString('base64url');
   /** The page's base path; unguessable, so no other server on 127.0.0.1 is sent the cookie. */
   private readonly base = `/${randomBytes(12).toString('base64url')}/`;
-  private started?: Promise<{ url: string; port: number }>;
+  private started?: Promise<WebAddress>;
   private server?: http.Server;
   private wss?: WebSocketServer;
   private port = 0;
@@ -57,7 +68,7 @@ export class WebServer {
   }
 
   /** Start once; later calls get the same address. */
-  url(): Promise<{ url: string; port: number }> {
+  url(): Promise<WebAddress> {
     this.started ??= this.listen();
     return this.started;
   }
@@ -71,7 +82,7 @@ export class WebServer {
     }
   }
 
-  private async listen(): Promise<{ url: string; port: number }> {
+  private async listen(): Promise<WebAddress> {
     const host = this.opts.host ?? '127.0.0.1';
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -86,11 +97,21 @@ export class WebServer {
         socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`);
       };
       socket.on('error', () => {});
-      const denied = this.deny(req);
-      if (denied) return refuse(403, denied);
-      if (!originAllowed(singleHeader(req.rawHeaders, 'origin'), singleHeader(req.rawHeaders, 'host'), this.port))
-        return refuse(403, 'WebSocket from another origin refused');
-      if (requestPath(req) !== `${this.base}rpc`) return refuse(404, "the WebSocket is at the page's rpc");
+      const pathname = requestPath(req) ?? '';
+      const forward = pathToken(pathname, this.base);
+      if (forward) {
+        if (!tokenEquals(forward.token, this.token)) return refuse(403, WRONG_PATH_TOKEN);
+        const origin = singleHeader(req.rawHeaders, 'origin');
+        if (!forwardedOriginAllowed(origin, singleHeader(req.rawHeaders, 'host'), singleHeader(req.rawHeaders, 'x-forwarded-host')))
+          return refuse(403, 'WebSocket from another origin refused (the Origin must be the Host or X-Forwarded-Host the proxy sends)');
+        if (forward.rest !== '/rpc') return refuse(404, "the WebSocket is at the page's rpc");
+      } else {
+        const denied = this.deny(req);
+        if (denied) return refuse(403, denied);
+        if (!originAllowed(singleHeader(req.rawHeaders, 'origin'), singleHeader(req.rawHeaders, 'host'), this.port))
+          return refuse(403, 'WebSocket from another origin refused');
+        if (pathname !== `${this.base}rpc`) return refuse(404, "the WebSocket is at the page's rpc");
+      }
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const { reader, writer } = socketTransport(ws);
         this.opts.attach(reader, writer);
@@ -104,9 +125,9 @@ export class WebServer {
     this.wss = wss;
     this.port = (server.address() as { port: number }).port;
     const shown = host.includes(':') ? `[${host}]` : host === 'localhost' ? '127.0.0.1' : host;
-    const url = `http://${shown}:${this.port}${this.base}?token=${this.token}`;
+    const origin = `http://${shown}:${this.port}`;
     this.log.info({ port: this.port }, 'web page serving');
-    return { url, port: this.port };
+    return { url: `${origin}${this.base}?token=${this.token}`, forwardUrl: `${origin}${this.base}t/${this.token}/`, port: this.port };
   }
 
   /** Why a request is refused (Host, token), or undefined when it may proceed. */
@@ -120,6 +141,18 @@ export class WebServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = requestPath(req);
+    const forward = pathname === undefined ? undefined : pathToken(pathname, this.base);
+    if (forward) {
+      // Any Host (the proxy's), so no cookie and no redirect: the token is in every address.
+      if (!tokenEquals(forward.token, this.token)) return send(res, 403, WRONG_PATH_TOKEN);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only');
+      if (forward.rest === '') {
+        // Relative, so that it keeps a proxy's prefix; built of our own token, never the request's text.
+        res.writeHead(303, { Location: `${this.token}/`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+        return void res.end();
+      }
+      return this.serve(forward.rest, new URL(`http://x${req.url}`), req, res);
+    }
     if (!hostAllowed(singleHeader(req.rawHeaders, 'host'), this.port)) return send(res, 403, this.deny(req)!);
     if (pathname === undefined) return send(res, 400, 'a request for a path is expected');
     const u = new URL(`http://x${req.url}`);
@@ -139,6 +172,11 @@ export class WebServer {
       // path and named for our port, and drop it from the address bar.
       return redirect(ASSETS[rel] ? rel.slice(1) : '', `${cookieName(this.port)}=${this.token}; HttpOnly; SameSite=Strict; Path=${this.base}`);
     }
+    return this.serve(rel, u, req, res);
+  }
+
+  /** A page, script or source file, once the request passed its entrance's checks. */
+  private async serve(rel: string, u: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (rel === '/source') return this.source(u.searchParams.get('file'), res);
     const asset = ASSETS[rel];
     if (!asset) return send(res, 404, `no such page: ${rel}`);
@@ -174,6 +212,8 @@ export class WebServer {
     res.end(text);
   }
 }
+
+const WRONG_PATH_TOKEN = 'wrong token in the address; open the address `flame web --forward` prints';
 
 const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',

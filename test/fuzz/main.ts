@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       const c = await d!.client('fuzz-web');
       const { url, port } = await send(c.conn, P.WebUrl.type, {});
       c.close();
-      const web = new WebTarget(port, new URL(url).searchParams.get('token')!);
+      const web = new WebTarget(port, new URL(url).searchParams.get('token')!, new URL(url).pathname);
       counts.set('web', await runAsync('web', (r) => web.one(r), from, count, budget));
     }
     if (d && (d.child.exitCode !== null || d.child.signalCode !== null))

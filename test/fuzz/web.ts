@@ -1,6 +1,7 @@
 // Fuzz target over the live web page's server: random requests, paths and headers to the real
-// server of a real daemon. Never a 5xx or a crash; without the token or with a wrong Host, a
-// refusal; a redirect stays on the page's own origin.
+// server of a real daemon, at the root, under the page's base path and through its path-token
+// entrance. Never a 5xx or a crash; without the token or with a wrong Host (outside the
+// path-token entrance), a refusal; a redirect stays on the page's own origin.
 import net from 'node:net';
 import { int, mutateText, pick, type Rand } from './gen.js';
 
@@ -32,6 +33,8 @@ export class WebTarget {
   constructor(
     private readonly port: number,
     private readonly token: string,
+    /** The page's base path, /ID/. */
+    private readonly base: string,
   ) {}
 
   async one(r: Rand): Promise<{ input: string; failure?: string }> {
@@ -39,9 +42,13 @@ export class WebTarget {
     let p = pick(r, PATHS);
     if (r() < 0.3) p = mutateText(r, p).replace(/[\r\n ]/g, '');
     if (r() < 0.05) p = `/${'a'.repeat(int(r, 20_000))}`;
+    const wrongToken = `${this.token.slice(0, -1)}${this.token.endsWith('x') ? 'y' : 'x'}`;
+    const entrance = pick(r, ['root', 'base', 'base', 'path', 'path', 'wrong path'] as const);
+    const prefix = { root: '', base: this.base.slice(0, -1), path: `${this.base}t/${this.token}`, 'wrong path': `${this.base}t/${wrongToken}` }[entrance];
+    if (p.startsWith('/')) p = `${prefix}${p}`;
+    else if (entrance !== 'root' && r() < 0.5) p = `${prefix}${p}`;
     const tokenMode = pick(r, ['none', 'query', 'cookie', 'wrong'] as const);
-    if (tokenMode === 'query' || tokenMode === 'wrong')
-      p += `${p.includes('?') ? '&' : '?'}token=${tokenMode === 'query' ? this.token : `${this.token.slice(0, -1)}x`}`;
+    if (tokenMode === 'query' || tokenMode === 'wrong') p += `${p.includes('?') ? '&' : '?'}token=${tokenMode === 'query' ? this.token : wrongToken}`;
     const goodHosts = [`127.0.0.1:${this.port}`];
     const host = pick(r, [
       ...goodHosts,
@@ -52,11 +59,13 @@ export class WebTarget {
       '127.0.0.1:1',
       '',
       `127.0.0.1.evil.example:${this.port}`,
+      'code-server.example:8443',
     ]);
     const headers: string[] = [];
     if (host) headers.push(`Host: ${host}`);
     if (tokenMode === 'cookie') headers.push(`Cookie: flame_token=${this.token}`);
-    if (r() < 0.2) headers.push(`Origin: ${pick(r, [`http://127.0.0.1:${this.port}`, 'http://evil.example', 'null'])}`);
+    if (r() < 0.2) headers.push(`Origin: ${pick(r, [`http://127.0.0.1:${this.port}`, 'http://evil.example', 'null', 'https://code-server.example:8443'])}`);
+    if (r() < 0.1) headers.push(`X-Forwarded-Host: ${pick(r, ['code-server.example:8443', 'evil.example', `127.0.0.1:${this.port}`, ','])}`);
     if (r() < 0.1) headers.push('Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==');
     if (r() < 0.1)
       headers.push(
@@ -78,10 +87,18 @@ export class WebTarget {
     if (!m) return { input, failure: `no status line: ${JSON.stringify(reply.slice(0, 200))}` };
     const status = Number(m[1]);
     if (status >= 500) return { input, failure: `status ${status}` };
-    const trusted = (tokenMode === 'query' || tokenMode === 'cookie') && goodHosts.includes(host);
-    if (!trusted && status < 400) return { input, failure: `status ${status} without a valid token and Host` };
+    // The path-token entrance answers any Host, but only below its own (right) token.
+    // The path as a URL parser reads it ('#' ends it, '\\' is '/'), which is how the server reads it.
+    const pathname = URL.canParse(`http://x${p}`) ? new URL(`http://x${p}`).pathname : '';
+    const viaPath = entrance === 'path' && (pathname === prefix || pathname.startsWith(`${prefix}/`));
+    const trusted = viaPath || ((tokenMode === 'query' || tokenMode === 'cookie') && goodHosts.includes(host));
     const location = /\r\nLocation: ([^\r]*)/i.exec(reply)?.[1];
-    if (location !== undefined && (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')))
+    // The base path without its slash is sent to the base (it serves nothing itself) before the token is checked.
+    const toBase = status === 303 && goodHosts.includes(host) && location?.startsWith(this.base) === true;
+    if (!trusted && !toBase && status < 400) return { input, failure: `status ${status} without a valid token and Host` };
+    // Absolute paths under the page, or the path-token entrance's one relative step (TOKEN/).
+    const sibling = location === `${this.token}/`;
+    if (location !== undefined && !sibling && (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')))
       return { input, failure: `a redirect off the page's origin: Location ${location}` };
     return { input };
   }

@@ -74,9 +74,11 @@ export class CommandRunner {
           return await this.exportSvg();
         case Commands.openFlameGraph: {
           // The daemon's live page when it serves one, else the latest profile as an SVG file.
+          // The page's path-token address, which a proxy in between (code-server, VS Code
+          // Remote; the editor maps it) does not break; an older daemon has only `url`.
           const c = await this.link.connection();
           const target = c.info.capabilities.methods.includes(P.WebUrl.method)
-            ? { url: (await this.link.request(P.WebUrl.type, {})).url }
+            ? await this.link.request(P.WebUrl.type, {}).then((r) => ({ url: r.forwardUrl ?? r.url }))
             : { url: pathToFileURL((await this.exportSvg()).path).href };
           if (this.canShowDocument()) await this.lsp.sendRequest(ShowDocumentRequest.type, { uri: target.url, external: true });
           else this.show(MessageType.Info, `flame graph: ${target.url}`);
