@@ -11,6 +11,8 @@ export const FIXTURES = path.join(REPO, 'test', 'fixtures');
 /** The compatibility suites, in the repository (test/corpus; FLAME_CORPUS overrides). */
 export const CORPUS = process.env.FLAME_CORPUS ?? path.join(REPO, 'test', 'corpus');
 export const FLAME_BIN = path.join(REPO, 'bin', 'flame.js');
+/** The `flame` launcher a user runs: it execs flame-native for fold and svg. */
+export const FLAME_SH = path.join(REPO, 'bin', 'flame');
 
 export interface RunResult {
   exitCode: number;

@@ -1,14 +1,15 @@
-// cargo-flamegraph's habits on `flame record` and `flame exec`: every flag of the peers' own
-// --help (cargo-flamegraph and flamegraph 0.6, installed with `cargo install flamegraph`) is
-// accepted or refused with a reason; the accepted ones mean what they mean there, on a real
-// recording of the fixture; completion scripts load in bash, zsh and fish.
+// The peers' habits: every flag of their own --help (cargo-flamegraph and flamegraph 0.6 on
+// `flame record` and `flame exec`, inferno-flamegraph and inferno-collapse-perf 0.12 on
+// `flame svg` and `flame fold`; `cargo install flamegraph inferno`) is accepted or refused with a
+// reason; the accepted ones mean what they mean there, on a real recording of the fixture and
+// beside inferno's own output; completion scripts load in bash, zsh and fish.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REFUSED } from '../clients/cli/peer-flags.js';
-import { buildHotspots, FIXTURES, runCmd, runFlame, scratch } from './helpers.js';
+import { buildHotspots, FIXTURES, FLAME_SH, runCmd, runFlame, scratch } from './helpers.js';
 
 const MANIFEST = path.join(FIXTURES, 'hotspots', 'Cargo.toml');
 const CARGO_BIN = path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo'), 'bin');
@@ -64,6 +65,61 @@ for (const [verb, tool, args] of [
     }
   });
 }
+
+/** inferno's options flame-native refuses, with the reason (native/src/svg_cmd.rs). */
+const SVG_REFUSED = new Set(['cp', 'colordiffusion', 'nameattr']);
+
+for (const [verb, tool] of [
+  ['svg', 'inferno-flamegraph'],
+  ['fold', 'inferno-collapse-perf'],
+] as const) {
+  test(`flame ${verb} takes every flag of \`${tool} --help\`, or refuses it with the reason`, async () => {
+    const flags = peerFlags(await peerHelp(tool, []));
+    assert.ok(flags.length > 8, `read ${flags.length} flags`);
+    for (const f of flags) {
+      for (const spelling of [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]) {
+        const given = f.takesValue ? [spelling, 'x'] : [spelling];
+        if (verb === 'svg' && SVG_REFUSED.has(f.long)) {
+          const r = await runCmd(FLAME_SH, [verb, ...given, path.join(dir, 'none.folded')]);
+          assert.equal(r.exitCode, 2, `${spelling}: ${r.stderr}`);
+          assert.match(r.stderr, new RegExp(`^error: --${f.long} \\(inferno-flamegraph's\\) is not supported: .{40,}`), `${spelling}: ${r.stderr}`);
+        } else {
+          const r = await runCmd(FLAME_SH, [verb, ...given, '--help']);
+          assert.equal(r.exitCode, 0, `flame ${verb} ${given.join(' ')}: ${r.stderr}`);
+        }
+      }
+    }
+  });
+}
+
+test("flame svg's inferno options draw what inferno-flamegraph draws", async () => {
+  const input = path.join(dir, 'inferno.folded');
+  writeFileSync(input, 'main;a;b 10\nmain;c 5\nother;x 3\n');
+  const titles = (svg: string) => [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]).sort();
+  const stops = (svg: string) => [...svg.matchAll(/stop-color="([^"]*)"/g)].map((m) => m[1]);
+  for (const args of [
+    ['--base', 'a'],
+    ['--bgcolors', 'blue'],
+    ['--bgcolors', 'grey'],
+    ['--bgcolors', '#123456'],
+    ['--factor', '2'],
+  ]) {
+    const ours = await runCmd(FLAME_SH, ['svg', ...args, input]);
+    const theirs = await runCmd(path.join(CARGO_BIN, 'inferno-flamegraph'), [...args, input]);
+    assert.equal(ours.exitCode, 0, ours.stderr);
+    assert.equal(theirs.exitCode, 0, theirs.stderr);
+    assert.deepEqual(titles(ours.stdout), titles(theirs.stdout), args.join(' '));
+    assert.deepEqual(stops(ours.stdout), stops(theirs.stdout), args.join(' '));
+  }
+  const ui = await runCmd(FLAME_SH, ['svg', '--uicolor', '#ff0000', '--stroke-color', '#000000', input]);
+  assert.match(ui.stdout, /#title, #subtitle, #details, #search, #unzoom, #matched \{ fill:#ff0000; \}/);
+  assert.match(ui.stdout, /#frames > g > rect \{ stroke:#000000; stroke-width:1; \}/);
+  const bad = path.join(dir, 'bad.folded');
+  writeFileSync(bad, 'not a stack\nmain 1\n');
+  assert.match((await runCmd(FLAME_SH, ['svg', bad])).stderr, /warning: skipped 1 malformed line/);
+  assert.equal((await runCmd(FLAME_SH, ['svg', '-q', bad])).stderr, '', '-q: no warnings');
+  assert.match((await runCmd(FLAME_SH, ['svg', '-v', input])).stderr, /^flame svg: 18 samples in all, \d+ frames drawn, up to 3 deep$/m);
+});
 
 test('--no-inline, --skip-after, --post-process, -b and -f mean what they mean in cargo-flamegraph', { timeout: 300_000 }, async () => {
   const folded = path.join(dir, 'peer.folded');

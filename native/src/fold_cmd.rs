@@ -22,6 +22,7 @@ const SPECS: &[Spec] = &[
     Spec::value("compat", None),
     Spec::value("nthreads", Some('n')),
     Spec::flag("quiet", Some('q')),
+    Spec::flag("verbose", Some('v')),
     Spec::flag("help", Some('h')),
 ];
 
@@ -101,6 +102,13 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         for w in stats.warnings() {
             crate::util::say(&format!("warning: {}", w));
         }
+    }
+    if p.flag("verbose") {
+        crate::util::say(&format!(
+            "flame fold: {} samples folded into {} stacks",
+            stats.samples,
+            stacks.len()
+        ));
     }
     let mut out = Vec::with_capacity(stacks.iter().map(|s| s.0.len() + 12).sum());
     for (k, c) in stacks {

@@ -33,6 +33,12 @@ pub struct Opts {
     pub search_color: String,
     /** A differential graph's deltas as BEFORE − AFTER: red for shrink, blue for growth. */
     pub negate: bool,
+    /** inferno's `--bgcolors`: the background's two gradient stops (one colour twice for a flat one). */
+    pub background: Option<(String, String)>,
+    /** inferno's `--uicolor`: the colour of the search, reset-zoom and matched texts. */
+    pub ui_color: Option<String>,
+    /** inferno's `--stroke-color`: an outline round every frame. */
+    pub stroke_color: Option<String>,
 }
 
 /** Escape text for XML content and attributes; characters XML 1.0 forbids become U+FFFD. */
@@ -108,7 +114,23 @@ fn text(id: &str, x: &str, y: f64, content: &str, extra: &str) -> String {
 }
 
 fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String {
-    let (bg1, bg2) = background_for(&o.palette);
+    let (bg1, bg2) = match &o.background {
+        Some((a, b)) => (a.as_str(), b.as_str()),
+        None => background_for(&o.palette),
+    };
+    let mut style = STYLE.to_string();
+    if let Some(c) = &o.ui_color {
+        style.push_str(&format!(
+            "#title, #subtitle, #details, #search, #unzoom, #matched {{ fill:{}; }}\n",
+            c
+        ));
+    }
+    if let Some(c) = &o.stroke_color {
+        style.push_str(&format!(
+            "#frames > g > rect {{ stroke:{}; stroke-width:1; }}\n",
+            c
+        ));
+    }
     let fs = o.font_size;
     let w = o.image_width;
     let cfg = format!(
@@ -130,7 +152,7 @@ fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String 
     let bottom = height - ypad2 / 2.0;
     let mut out = String::new();
     out.push_str(&format!("<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\"><stop stop-color=\"{}\" offset=\"5%\"/><stop stop-color=\"{}\" offset=\"95%\"/></linearGradient></defs>\n", bg1, bg2));
-    out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), fmt_num(fs), fmt_num(fs + 5.0), STYLE));
+    out.push_str(&format!("<style type=\"text/css\"><![CDATA[\ntext {{ font-family:{}; font-size:{}px; }}\n#title {{ font-size:{}px; }}\n{}]]></style>\n", cdata_safe(&font), fmt_num(fs), fmt_num(fs + 5.0), style));
     out.push_str(&format!(
         "<script type=\"text/ecmascript\"><![CDATA[\nvar flameCfg = {};\n{}]]></script>\n",
         cdata_safe(&cfg),

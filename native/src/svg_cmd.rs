@@ -42,8 +42,67 @@ const SPECS: &[Spec] = &[
     Spec::value("search-color", None),
     Spec::value("max-frames", None),
     Spec::flag("negate", None),
+    Spec::value("bgcolors", None),
+    Spec::value("uicolor", None),
+    Spec::value("stroke-color", None),
+    Spec::value("base", None),
+    Spec::value("factor", None),
+    Spec::flag("quiet", Some('q')),
+    Spec::flag("verbose", Some('v')),
+    Spec::flag("no-sort", None),
+    Spec::flag("pretty-xml", None),
+    Spec::flag("truncate-text-right", None),
+    Spec::flag("cp", None),
+    Spec::flag("colordiffusion", None),
+    Spec::value("nameattr", None),
     Spec::flag("help", Some('h')),
 ];
+
+/** inferno-flamegraph's options flame does not take: each with why and what to use instead. */
+const REFUSED: &[(&str, &str)] = &[
+    ("cp", "flame keeps no palette.map file: --deterministic (or --hash) colours a function the same in every graph from its name alone"),
+    ("colordiffusion", "flame does not colour frames by their width; the frames' widths already say it, and --palette picks the colours"),
+    ("nameattr", "flame does not add per-function SVG attributes; search (Ctrl-F) and the tooltip name every frame"),
+];
+
+/** A colour as inferno takes it: `#rgb`/`#rrggbb` or a name of letters. */
+fn colour(flag: &str, v: Option<&str>) -> Result<Option<String>, Failure> {
+    match v {
+        None => Ok(None),
+        Some(c)
+            if (c.starts_with('#')
+                && matches!(c.len(), 4 | 7)
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+                || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_alphabetic())) =>
+        {
+            Ok(Some(c.to_string()))
+        }
+        Some(c) => Err(usage(format!(
+            "{} takes a colour such as #e600e6 or black, not '{}'",
+            flag, c
+        ))),
+    }
+}
+
+/** inferno's `--bgcolors`: a gradient by name, or a flat `#rrggbb`. */
+fn background(v: Option<&str>) -> Result<Option<(String, String)>, Failure> {
+    let pair = |a: &str, b: &str| Ok(Some((a.to_string(), b.to_string())));
+    match v {
+        None => Ok(None),
+        Some("yellow") => pair("#eeeeee", "#eeeeb0"),
+        Some("blue") => pair("#eeeeee", "#e0e0ff"),
+        Some("green") => pair("#eef2ee", "#e0ffe0"),
+        Some("grey") | Some("gray") => pair("#f8f8f8", "#e8e8e8"),
+        Some(c) if c.starts_with('#') => {
+            let c = colour("--bgcolors", Some(c))?.unwrap_or_default();
+            Ok(Some((c.clone(), c)))
+        }
+        Some(c) => Err(usage(format!(
+            "--bgcolors takes yellow, blue, green, grey or a flat #rrggbb, not '{}'",
+            c
+        ))),
+    }
+}
 
 /** Where a numeric option's value must lie. */
 #[derive(Clone, Copy, PartialEq)]
@@ -105,6 +164,20 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         write_stdout(HELP.replace("%SVG_OPTIONS%\n", OPTIONS_HELP).as_bytes()).ok();
         return Ok(0);
     }
+    for (flag, why) in REFUSED {
+        if p.flag(flag) || p.value(flag).is_some() {
+            return Err(usage(format!(
+                "--{} (inferno-flamegraph's) is not supported: {}",
+                flag, why
+            )));
+        }
+    }
+    let quiet = p.flag("quiet");
+    let warn = |line: &str| {
+        if !quiet {
+            say(line)
+        }
+    };
     let palette = p.value("palette").or(p.value("colors"));
     if let Some(pal) = palette {
         if !PALETTES.contains(&pal) {
@@ -151,6 +224,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         Bound::AtLeast(1.0),
         true,
     )?;
+    let factor = num("--factor", p.value("factor"), Bound::AboveZero, false)?;
     let fs = positive(font_size, 12.0);
     let subtitle = p.value("subtitle").map(|s| s.to_string());
     let o = Opts {
@@ -190,6 +264,9 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         frame_height: positive(frame_height, 16.0),
         search_color: p.value("search-color").unwrap_or("#e600e6").to_string(),
         negate: p.flag("negate"),
+        background: background(p.value("bgcolors"))?,
+        ui_color: colour("--uicolor", p.value("uicolor"))?,
+        stroke_color: colour("--stroke-color", p.value("stroke-color"))?,
     };
 
     // Several inputs are read as one stream, as inferno does.
@@ -199,6 +276,8 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         p.positionals.clone()
     };
     let mut b = Builder::new(p.flag("reverse"), p.flag("flamechart"));
+    b.base = p.value("base").map(|s| s.to_string());
+    b.factor = factor.unwrap_or(1.0);
     let mut carry: Vec<u8> = Vec::new();
     let take = |b: &mut Builder, block: &[u8], carry: &mut Vec<u8>| {
         let mut start = 0;
@@ -255,7 +334,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
     }
     let tree = b.finish();
     if tree.malformed > 0 {
-        say(&format!(
+        warn(&format!(
             "warning: skipped {} malformed {} (want \"frame;frame COUNT\"), the first: {}",
             tree.malformed,
             if tree.malformed == 1 { "line" } else { "lines" },
@@ -263,7 +342,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         ));
     }
     if tree.notes.bad > 0 {
-        say(&format!(
+        warn(&format!(
             "warning: skipped {} flame {} that did not read (want \"# flame: within-noise NAME\" or \"# flame: band DEPTH TEXT\" after a stack), the first: {}",
             tree.notes.bad,
             if tree.notes.bad == 1 { "note" } else { "notes" },
@@ -271,7 +350,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         ));
     }
     if tree.fractional {
-        say("warning: fractional counts were truncated to whole numbers");
+        warn("warning: fractional counts were truncated to whole numbers");
     }
     let l = layout(&tree, o.min_width);
     if let Some(max) = max_frames {
@@ -280,6 +359,15 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
             say(&format!("error: the flame graph would draw {} frames, up to {} deep, more than --max-frames {}; no SVG was written", l.frames(), l.max_depth, fmt_num(max)));
             return Ok(TOO_MANY_FRAMES);
         }
+    }
+    if p.flag("verbose") {
+        say(&format!(
+            "flame svg: {} {} in all, {} frames drawn, up to {} deep",
+            fmt_num(tree.total),
+            o.count_name,
+            l.frames(),
+            l.max_depth
+        ));
     }
     let out = write_svg(&tree, &o, &l);
     write_stdout(&out).map_err(|e| {

@@ -62,6 +62,10 @@ pub struct Builder {
     /** Flame chart: the delta each node takes from the last line through it, if two-count. */
     started: FxMap<u32, f64>,
     notes: Notes,
+    /** inferno's `--base SYMBOL`: only stacks through it, cut so that it is their root. */
+    pub base: Option<String>,
+    /** inferno's `--factor`: every count multiplied by it. */
+    pub factor: f64,
 }
 
 fn new_node(name: u32) -> Node {
@@ -142,7 +146,22 @@ impl Builder {
             ends: FxMap::default(),
             started: FxMap::default(),
             notes: Notes::default(),
+            base: None,
+            factor: 1.0,
         }
+    }
+
+    /** With `--base`: where the stack's first frame named the base starts, or None to skip the line. */
+    fn base_start(&self, stack: &str) -> Option<usize> {
+        let base = self.base.as_deref()?;
+        let mut at = 0;
+        for frame in stack.split(';') {
+            if frame == base {
+                return Some(at);
+            }
+            at += frame.len() + 1;
+        }
+        None
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -302,6 +321,18 @@ impl Builder {
         if let Some(d) = delta {
             self.diff = true;
             self.delta_max = self.delta_max.max(d.abs());
+        }
+        let (count, delta) = if self.factor != 1.0 {
+            (count * self.factor, delta.map(|d| d * self.factor))
+        } else {
+            (count, delta)
+        };
+        let mut start = start;
+        if self.base.is_some() {
+            match self.base_start(&line[start..stack_end]) {
+                Some(at) => start += at,
+                None => return,
+            }
         }
         if count > 0.0 || delta.is_some() {
             // What follows the stack decides the order of lines of one stack; reversed, inferno
