@@ -409,8 +409,9 @@ test('the embedded script compiles and defines the handlers', () => {
   assert.ok(svg.includes(readFileSync(path.join(REPO, 'native', 'assets', 'svg-style.css'), 'utf8')), 'the stylesheet asset, built in');
   const ctx = vm.createContext({});
   vm.runInContext(script, ctx);
-  for (const f of ['init', 'fgZoom', 'fgUnzoom', 'fgDoSearch', 'fgResetSearch']) assert.equal(typeof ctx[f], 'function', f);
-  assert.deepEqual({ ...ctx.flameCfg }, { nametype: 'Function:', fontsize: 12, fontwidth: 0.59, inverted: false, searchcolor: '#e600e6' });
+  for (const f of ['init', 'fgZoom', 'fgUnzoom', 'fgDoSearch', 'fgResetSearch', 'fgFit', 'fgKeep']) assert.equal(typeof ctx[f], 'function', f);
+  // fluid: no --image-width, so the graph fills the window (test/svg-browser.test.ts).
+  assert.deepEqual({ ...ctx.flameCfg }, { nametype: 'Function:', fontsize: 12, fontwidth: 0.59, inverted: false, searchcolor: '#e600e6', fluid: true });
   assert.match(svg, /onload="init\(evt\)"/);
 });
 

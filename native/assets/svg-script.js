@@ -22,9 +22,25 @@ function init(evt) {
     var it = fgItemFor(e.target);
     if (!it) return;
     if (it === fgZoomed) fgUnzoom(); else fgZoom(it);
+    var z = fgZoomed;
+    fgKeep(function (p) {
+      if (z) {
+        p.set('x', String(z.x));
+        p.set('y', String(z.y));
+      } else {
+        p.delete('x');
+        p.delete('y');
+      }
+    });
     e.preventDefault();
   });
-  fgUnzoomBtn.addEventListener('click', fgUnzoom);
+  fgUnzoomBtn.addEventListener('click', function () {
+    fgUnzoom();
+    fgKeep(function (p) {
+      p.delete('x');
+      p.delete('y');
+    });
+  });
   fgSearchBtn.addEventListener('click', function () {
     if (fgSearch) fgResetSearch(); else fgPromptSearch();
   });
@@ -36,8 +52,52 @@ function init(evt) {
       fgResetSearch();
     }
   });
-  var m = /[?&]s=([^&]*)/.exec(window.location.search || '');
-  if (m) fgDoSearch(decodeURIComponent(m[1].replace(/[+]/g, ' ')));
+  if (flameCfg.fluid && document.documentElement.nodeName === 'svg' && window.innerWidth > 0) {
+    window.addEventListener('resize', fgFit);
+    fgFit();
+  }
+  // The view is kept in the URL, as inferno's is: ?s=SEARCH&x=FG_X&y=Y (the zoomed frame).
+  var p = fgParams();
+  if (p.get('s')) fgDoSearch(p.get('s'));
+  if (p.get('x') !== null && p.get('y') !== null) {
+    var items = fgLoad();
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].x === Number(p.get('x')) && items[i].y === Number(p.get('y'))) {
+        fgZoom(items[i]);
+        break;
+      }
+    }
+  }
+}
+
+function fgParams() {
+  return new URLSearchParams(window.location.search || '');
+}
+
+// Put the view into the URL without a new history entry; a page that may not (some file://
+// viewers) keeps working without it.
+function fgKeep(change) {
+  var p = fgParams();
+  change(p);
+  var q = p.toString();
+  try {
+    window.history.replaceState(null, '', window.location.pathname + (q ? '?' + q : '') + window.location.hash);
+  } catch (err) {}
+}
+
+// Fill the window's width: the frames' container, the right-hand texts and every label's fit.
+function fgFit() {
+  var svg = document.documentElement;
+  var pad = Number(fgFrames.getAttribute('x'));
+  var w = Math.max(window.innerWidth, 2 * pad + 1);
+  var h = svg.getAttribute('height');
+  svg.setAttribute('width', w);
+  svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
+  fgWidth = w - 2 * pad;
+  fgFrames.setAttribute('width', fgWidth);
+  fgSearchBtn.setAttribute('x', w - pad);
+  document.getElementById('matched').setAttribute('x', w - pad);
+  if (fgZoomed) fgZoom(fgZoomed); else fgUnzoom();
 }
 
 // Frames are read from the DOM on first use: the title carries the name and the count line.
@@ -138,6 +198,9 @@ function fgDoSearch(term) {
   }
   var pct = fgTotal > 0 ? 100 * covered / fgTotal : 0;
   fgMatched.nodeValue = spans.length === 0 ? 'No matches' : 'Matched: ' + pct.toFixed(2) + '% (' + spans.length + ' frames)';
+  fgKeep(function (p) {
+    p.set('s', term);
+  });
   fgSearchBtn.classList.add('show');
   fgSearchBtn.firstChild.nodeValue = 'Reset Search';
 }
@@ -154,4 +217,7 @@ function fgResetSearch() {
   fgMatched.nodeValue = ' ';
   fgSearchBtn.classList.remove('show');
   fgSearchBtn.firstChild.nodeValue = 'Search';
+  fgKeep(function (p) {
+    p.delete('s');
+  });
 }

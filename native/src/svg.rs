@@ -39,6 +39,8 @@ pub struct Opts {
     pub ui_color: Option<String>,
     /** inferno's `--stroke-color`: an outline round every frame. */
     pub stroke_color: Option<String>,
+    /** No `--image-width`: opened on its own, the graph fills the window's width, as inferno's does. */
+    pub fluid: bool,
 }
 
 /** Escape text for XML content and attributes; characters XML 1.0 forbids become U+FFFD. */
@@ -134,12 +136,13 @@ fn prelude(o: &Opts, height: f64, ypad1: f64, ypad2: f64, idle: &str) -> String 
     let fs = o.font_size;
     let w = o.image_width;
     let cfg = format!(
-        "{{\"nametype\":{},\"fontsize\":{},\"fontwidth\":{},\"inverted\":{},\"searchcolor\":{}}}",
+        "{{\"nametype\":{},\"fontsize\":{},\"fontwidth\":{},\"inverted\":{},\"searchcolor\":{},\"fluid\":{}}}",
         json_string(&o.name_type),
         fmt_num(fs),
         fmt_num(o.font_width),
         o.inverted,
-        json_string(&o.search_color)
+        json_string(&o.search_color),
+        o.fluid
     );
     let font = if matches!(
         o.font_type.as_str(),

@@ -267,6 +267,7 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         background: background(p.value("bgcolors"))?,
         ui_color: colour("--uicolor", p.value("uicolor"))?,
         stroke_color: colour("--stroke-color", p.value("stroke-color"))?,
+        fluid: width.is_none(),
     };
 
     // Several inputs are read as one stream, as inferno does.
