@@ -95,14 +95,22 @@ test('an untrusted folder: the extension is disabled in Restricted Mode; trustin
   await page.keyboard.press('Control+Shift+E');
 });
 
-test('flame not on the PATH: an error says where it looked, and its button opens the flame.path setting', async () => {
+test('flame not on the PATH: an error says where it looked; its buttons open the install instructions and the flame.path setting', async () => {
   const toast = page.locator('.notification-toast', { hasText: 'the flame executable was not found' });
   await toast.first().waitFor();
   const text = (await toast.first().textContent()) ?? '';
   assert.match(text, /not found in PATH \(.*\), .*hotspots\/node_modules\/\.bin; install flame .* or set flame\.path/);
   assert.doesNotMatch(text, /ENOENT|couldn't create connection/i);
-  assert.ok(await toast.getByRole('button', { name: 'Install instructions' }).isVisible());
   await page.screenshot({ path: path.join(SHOTS, 'flame-missing.png') });
+  // Install instructions: the packaged README, shown in the editor.
+  await toast.getByRole('button', { name: 'Install instructions' }).click();
+  await page.locator('.tab', { hasText: 'Preview README.md' }).first().waitFor();
+  await toast.first().waitFor({ state: 'hidden' });
+  // The restart command looks again, and says the same.
+  await page.keyboard.press('F1');
+  await page.keyboard.type('flame: Restart the language server');
+  await page.keyboard.press('Enter');
+  await toast.first().waitFor();
   await toast.getByRole('button', { name: 'Set flame.path' }).click();
   const setting = page.locator('.settings-editor .setting-item-contents', { hasText: 'flame executable' });
   await setting.first().waitFor();
