@@ -108,10 +108,11 @@ export const POWER_DEFAULTS: PowerOptions = {
   compares: Number(process.env.FLAME_BENCH_POWER_COMPARES ?? 10),
   runs: 5,
   knobs: (process.env.FLAME_BENCH_POWER_KNOBS ?? '10,3').split(',').map(Number),
+  // FLAME_BENCH_POWER_SETTINGS=fast measures at 9999 Hz only.
   settings: [
     { label: 'at -F 9999 --call-graph fp', flags: ['-F', '9999', '--call-graph', 'fp'] },
     { label: 'at the defaults (997 Hz, dwarf)', flags: [] },
-  ],
+  ].slice(0, process.env.FLAME_BENCH_POWER_SETTINGS === 'fast' ? 1 : 2),
 };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

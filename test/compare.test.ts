@@ -74,6 +74,15 @@ test('a knob of +10%: the function is significant, the gate fails with exit 3, t
   assert.ok(report.gate.failures.some((f) => f.kind === 'function' && f.name === 'knob::tuned' && f.threshold === 0.01));
   assert.ok(!report.gate.failures.some((f) => f.kind === 'function' && f.name === 'knob::steady'), 'a shrinking function passes');
   assert.ok(report.lines.length > 0 && 'change' in report.lines[0]!);
+  // The base's lines are named as the working tree's files, so the two sides' lines meet.
+  assert.ok(
+    report.lines.every((l) => !l.file.includes(`${path.sep}flame${path.sep}compare${path.sep}`)),
+    report.lines.map((l) => l.file).join(', '),
+  );
+  assert.ok(
+    report.lines.some((l) => l.file === path.join(work, 'src', 'main.rs') && l.base.self > 0 && l.current.self > 0),
+    'a line of main.rs on both sides',
+  );
   // The step summary: the earlier step's text kept, the Markdown report after it.
   const md = readFileSync(summary, 'utf8');
   assert.ok(md.startsWith('an earlier step\n'), md.slice(0, 100));
@@ -107,7 +116,7 @@ test('a knob of +10%: the function is significant, the gate fails with exit 3, t
 
 test('the same build against itself: the share gate passes (exit 0) with a Markdown verdict', async () => {
   turnKnob(0);
-  const r = await runFlame(['compare', '--base', 'HEAD', '--runs', '3', '--fail-on', '^knob::', '--time-threshold', 'off'], { cwd: work, env });
+  const r = await runFlame(['compare', '--base', 'HEAD', '--runs', '3', '--fail-on', '^knob::', '--time-threshold', 'off', '--limit', '0'], { cwd: work, env });
   assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /^### flame compare: working tree against HEAD \([0-9a-f]{10}\)/);
   assert.match(r.stdout, /✅ Pass/);

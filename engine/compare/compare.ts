@@ -8,6 +8,8 @@ import { buildForRecord } from '../record/cargo.js';
 import type { RecordHooks, RecordRequest, RecordResult } from '../record/record.js';
 import { combineRuns, recordAndAnalyse, recordContext, type Run } from '../record/steps.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
+import { within } from '../../common/fsutil.js';
+import type { ProfileData } from '../profile/profile.js';
 import { checkoutBase, compareDir, type BaseCheckout } from './worktree.js';
 
 /** The runs per side unless told otherwise: enough for the runs' spread to be estimated, few enough for CI. */
@@ -77,8 +79,20 @@ export async function recordCompare(req: CompareRequest, hooks: CompareHooks = {
     currentResults.push(await recordSide(currentCtx, currentRun, 'working tree', i, runs));
   }
   const current = combineRuns(currentResults, runs);
-  if (!baseCtx || !checkout) return { workspace, current };
-  return { workspace, current, base: { ...combineRuns(baseResults, runs), checkout } };
+  if (!baseCtx || !checkout || !baseRun) return { workspace, current };
+  const base = combineRuns(baseResults, runs);
+  // The base's debug info names the worktree's files; as the working tree's, its lines meet the
+  // working tree's in the diff (and the editor shows them on the files the user has open).
+  const from = checkout.dir;
+  const to = path.resolve(workspace.root, path.relative(baseRun.workspace?.root ?? from, from));
+  return { workspace, current, base: { ...base, profile: relocateSources(base.profile, from, to), checkout } };
+}
+
+/** The profile with every source path under `from` moved to the same place under `to`. */
+export function relocateSources(p: ProfileData, from: string, to: string): ProfileData {
+  const move = <T extends { file?: string }>(x: T): T =>
+    x.file !== undefined && within(x.file, from) ? { ...x, file: path.posix.join(to, path.relative(from, x.file)) } : x;
+  return { ...p, functions: p.functions.map(move), locations: p.locations.map(move) };
 }
 
 async function recordSide(ctx: ReturnType<typeof recordContext>, run: Run, side: string, i: number, of: number): Promise<RecordResult> {
