@@ -134,6 +134,14 @@ test('a revision git does not know, or no base at all: a clear error before any 
   const bad = await runFlame(['compare', '--base-profile', 'nothing-like-it'], { cwd: work, env });
   assert.equal(bad.exitCode, 1);
   assert.match(bad.stderr, /'nothing-like-it' is neither a file nor a stored profile/);
+  // A base that does not build: the error names the revision, not the working tree.
+  assert.equal((await git('checkout', '-q', '-b', 'broken')).exitCode, 0);
+  writeFileSync(MAIN_RS(), `${readFileSync(MAIN_RS(), 'utf8')}\nfn broken() -> u32 { "not a number" }\n`);
+  assert.equal((await git('commit', '-qam', 'broken')).exitCode, 0);
+  assert.equal((await git('checkout', '-q', 'main')).exitCode, 0);
+  const broken = await runFlame(['compare', '--base', 'broken'], { cwd: work, env });
+  assert.equal(broken.exitCode, 1);
+  assert.match(broken.stderr, /error: the base revision broken \([0-9a-f]{10}, checked out in .*\): .*build/i);
 });
 
 test("the README's GitHub Actions job: its compare step, run as written, fails on a regression", async () => {

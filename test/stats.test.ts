@@ -3,7 +3,18 @@
 // diffs of unchanged profiles, whose false alarms must stay within the stated rate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareShares, discoveries, runWobble, normalQuantile, normalUpperTail, shareInterval, type RunCounts } from '../engine/query/stats.js';
+import {
+  compareMeans,
+  compareShares,
+  discoveries,
+  meanInterval,
+  runWobble,
+  normalQuantile,
+  normalUpperTail,
+  shareInterval,
+  studentQuantile,
+  type RunCounts,
+} from '../engine/query/stats.js';
 import { mulberry32 } from './helpers.js';
 
 /** Seeded, so every run of the test sees the same draws. */
@@ -178,4 +189,28 @@ test('Benjamini–Hochberg: the step-up rule on a worked example', () => {
   assert.deepEqual(discoveries([0.001, 0.025, 0.02, 0.5, 0.045]), [true, true, true, false, false]);
   assert.deepEqual(discoveries([0.2, 0.3]), [false, false]);
   assert.deepEqual(discoveries([]), []);
+});
+
+test("wall times: Student's t quantiles and Welch's test against known values", () => {
+  // Tables: t(0.975) at 2, 4 and 30 degrees of freedom; the normal's at infinity.
+  for (const [df, t] of [
+    [2, 4.3027],
+    [4, 2.7764],
+    [30, 2.0423],
+    [1e7, 1.96],
+  ] as const) {
+    assert.ok(Math.abs(studentQuantile(0.975, df) - t) < 1e-3, `t(0.975, ${df}) = ${studentQuantile(0.975, df)}`);
+  }
+  // [1,2,3] against [4,5,6]: t = 3.674 on 4 degrees of freedom, p = 0.0213 (R's t.test).
+  const w = compareMeans([1, 2, 3], [4, 5, 6]);
+  assert.equal(w.delta, 3);
+  assert.ok(Math.abs(w.p - 0.0213) < 1e-3, `p ${w.p}`);
+  assert.ok(Math.abs(w.low! - 0.733) < 1e-2 && Math.abs(w.high! - 5.267) < 1e-2, `${w.low}..${w.high}`);
+  const one = compareMeans([10], [12, 13]);
+  assert.equal(one.p, 1, 'one run cannot tell');
+  assert.equal(one.low, undefined);
+  const m = meanInterval([10, 12, 14]);
+  assert.equal(m.mean, 12);
+  assert.ok(Math.abs(m.high! - 12 - 4.3027 * (2 / Math.sqrt(3))) < 1e-2);
+  assert.deepEqual(meanInterval([5]), { mean: 5 });
 });

@@ -69,7 +69,15 @@ export async function recordCompare(req: CompareRequest, hooks: CompareHooks = {
     const baseReq: RecordRequest = { ...req, record, target: baseTarget, cwd: baseTarget.cwd, perfDataOut: path.join(dir, 'base.perf.data') };
     baseCtx = recordContext(baseReq, { onProgress: hooks.onProgress, onDiagnostic: hooks.onDiagnostic, signal: hooks.signal });
     hooks.onProgress?.({ stage: 'build', message: `building ${req.baseRev} (${checkout.commit.slice(0, 10)})` });
-    baseRun = await buildForRecord(baseCtx, { targetDir: checkout.targetDir });
+    const rev = req.baseRev!;
+    baseRun = await buildForRecord(baseCtx, { targetDir: checkout.targetDir }).catch((err: unknown) => {
+      // The same words as for the working tree would send the user to look at the wrong code.
+      if (!(err instanceof FlameError) || err.code === ErrorCodes.Cancelled) throw err;
+      throw new FlameError(err.code, `the base revision ${rev} (${checkout!.commit.slice(0, 10)}, checked out in ${checkout!.dir}): ${err.message}`, {
+        cause: err,
+        data: err.data,
+      });
+    });
   }
 
   const currentResults: RecordResult[] = [];
