@@ -1,7 +1,7 @@
 // Files that readers may see at any moment are written whole or not at all: write a temporary
 // file beside the target, fsync it, then rename it over the target (or link it, where an
 // existing file must win). Temporary names carry the writer's pid, so clean-ups spare live ones.
-import { appendFile, link, open, rename, rm, mkdir, unlink } from 'node:fs/promises';
+import { appendFile, link, open, readFile, rename, rm, mkdir, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -77,6 +77,20 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lock between processes: `file` created holding this process's pid, claimed with link(2) so
+ * that of two processes one wins. A lock whose process is gone is taken over. The release
+ * function, or the pid of the live process that holds it.
+ */
+export async function claimLock(file: string): Promise<{ release: () => Promise<void> } | { heldBy: number }> {
+  for (let tries = 0; ; tries++) {
+    if (await writeFileNoReplace(file, Buffer.from(String(process.pid)))) return { release: () => rm(file, { force: true }) };
+    const pid = Number(await readFile(file, 'utf8').catch(() => ''));
+    if (pid === process.pid || processAlive(pid) || tries > 0) return { heldBy: pid };
+    await rm(file, { force: true });
   }
 }
 

@@ -4,7 +4,7 @@
 // the wall-time gate is off where it could decide, and where the share gate fails, the time's
 // verdict is not asserted. Also the README's GitHub Actions job, its compare step run as written.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { gateConfig, gateSettings, percent } from '../engine/compare/gate.js';
@@ -142,6 +142,22 @@ test('a revision git does not know, or no base at all: a clear error before any 
   const broken = await runFlame(['compare', '--base', 'broken'], { cwd: work, env });
   assert.equal(broken.exitCode, 1);
   assert.match(broken.stderr, /error: the base revision broken \([0-9a-f]{10}, checked out in .*\): .*build/i);
+});
+
+test('one compare at a time per workspace: a live holder of the lock refuses, a dead one is taken over', async () => {
+  const lock = path.join(work, 'target', 'flame', 'compare', 'compare.lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  // This test's own process is alive and is not the CLI's.
+  writeFileSync(lock, String(process.pid));
+  const busy = await runFlame(['compare', '--base', 'HEAD', '--runs', '1'], { cwd: work, env });
+  assert.equal(busy.exitCode, 1, busy.stderr);
+  assert.match(busy.stderr, new RegExp(`^error: another flame compare \\(pid ${process.pid}\\) is using .*; wait for it to finish`, 'm'));
+  // A process that has ended left it (no pid is that high): the next compare takes it over, and
+  // releases it when done.
+  writeFileSync(lock, '999999999');
+  const r = await runFlame(['compare', '--base', 'HEAD', '--runs', '1'], { cwd: work, env });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.ok(!existsSync(lock), 'released');
 });
 
 test("the README's GitHub Actions job: its compare step, run as written, fails on a regression", async () => {

@@ -2,13 +2,14 @@
 // then record A and B in turns, A B A B …, so that whatever drifts on the machine meanwhile (its
 // other load, its clock) falls on both sides alike; each side's runs become one profile of
 // several runs (profile/runs.ts), which is what the diff's test (query/diff.ts) allows for.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readMetadata, workspaceOf, type CargoMetadata, type TargetOptions, type WorkspaceInfo } from '../cargo/target.js';
 import { buildForRecord } from '../record/cargo.js';
 import type { RecordHooks, RecordRequest, RecordResult } from '../record/record.js';
 import { combineRuns, recordAndAnalyse, recordContext, type Run } from '../record/steps.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
-import { within } from '../../common/fsutil.js';
+import { claimLock, within } from '../../common/fsutil.js';
 import type { ProfileData } from '../profile/profile.js';
 import { checkoutBase, compareDir, type BaseCheckout } from './worktree.js';
 
@@ -41,12 +42,33 @@ export interface CompareHooks extends Pick<RecordHooks, 'onProgress' | 'onDiagno
  * stops the compare (unless `record.ignoreStatus`): its timings would compare a crash.
  */
 export async function recordCompare(req: CompareRequest, hooks: CompareHooks = {}): Promise<CompareSides> {
-  const runs = req.record?.runs ?? DEFAULT_COMPARE_RUNS;
   const cwd = path.resolve(req.cwd ?? process.cwd());
   const topts: TargetOptions = { ...req.target, cwd: req.target.cwd ?? cwd };
   const metadata: CargoMetadata = await readMetadata(topts);
   const workspace = workspaceOf(metadata);
   const dir = compareDir(workspace.targetDir);
+  // One compare at a time per workspace: two would check out and build into the same worktree.
+  await mkdir(dir, { recursive: true });
+  const lock = await claimLock(path.join(dir, 'compare.lock'));
+  if (!('release' in lock)) {
+    throw new FlameError(
+      ErrorCodes.BadInput,
+      `another flame compare (pid ${lock.heldBy}) is using ${dir}; wait for it to finish (compares of one workspace share its base worktree)`,
+    );
+  }
+  try {
+    return await compareLocked(req, hooks, { topts, workspace, dir });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function compareLocked(
+  req: CompareRequest,
+  hooks: CompareHooks,
+  { topts, workspace, dir }: { topts: TargetOptions; workspace: WorkspaceInfo; dir: string },
+): Promise<CompareSides> {
+  const runs = req.record?.runs ?? DEFAULT_COMPARE_RUNS;
   const record = { ...req.record, runs: 1 };
 
   // A revision git does not know fails before any build; then the working tree, whose build

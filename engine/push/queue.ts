@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { processAlive, writeFileAtomic, writeFileNoReplace } from '../../common/fsutil.js';
+import { claimLock, writeFileAtomic, writeFileNoReplace } from '../../common/fsutil.js';
 import type { PushState, PushStatus } from '../../protocol/types.js';
 import type { Destination } from './config.js';
 
@@ -168,19 +168,13 @@ export class PushQueue {
     const lock = this.fileOf(entry.id, entry.dest) + LOCK;
     if (this.held.has(lock)) return undefined;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    for (let tries = 0; tries < 2; tries++) {
-      if (await writeFileNoReplace(lock, Buffer.from(String(process.pid)))) {
-        this.held.add(lock);
-        return async () => {
-          this.held.delete(lock);
-          await rm(lock, { force: true });
-        };
-      }
-      const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (pid === process.pid || processAlive(pid)) return undefined;
-      await rm(lock, { force: true });
-    }
-    return undefined;
+    const claimed = await claimLock(lock);
+    if (!('release' in claimed)) return undefined;
+    this.held.add(lock);
+    return async () => {
+      this.held.delete(lock);
+      await claimed.release();
+    };
   }
 
   private fileOf(id: string, dest: Destination): string {
