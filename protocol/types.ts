@@ -121,6 +121,13 @@ export interface RowChange {
   total: ShareChange;
 }
 
+/**
+ * Where a frame's code comes from (engine/profile/origin.ts holds the rule): the workspace's own
+ * crates, a dependency, Rust's standard library, the C runtime, the kernel, or unknown.
+ */
+export const FRAME_ORIGINS = ['workspace', 'dependency', 'std', 'libc', 'kernel', 'unknown'] as const;
+export type FrameOrigin = (typeof FRAME_ORIGINS)[number];
+
 export interface FunctionRow {
   name: string;
   /** Samples whose innermost frame is this function. */
@@ -129,6 +136,8 @@ export interface FunctionRow {
   total: number;
   file?: string;
   line?: number;
+  /** Where its code comes from (profile/top sets it). */
+  origin?: FrameOrigin;
   /** The shares' intervals (profile/top and the CLI's tables set it). */
   noise?: RowNoise;
 }

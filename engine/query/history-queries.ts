@@ -14,12 +14,13 @@ import { hotLines, topFunctions } from './query.js';
 import { runsOf, withFunctionNoise, withLineNoise } from './noise.js';
 import { callersCallees, callTree, subtree } from './tree.js';
 import type { ProfileStore } from '../store/store.js';
+import type { OriginContext } from '../profile/origin.js';
 
 /** A method's handler: validated params in, its result out; FlameErrors for the caller's mistakes. */
 export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
 
-/** The history's read-only methods, keyed by method name. */
-export function historyQueries(store: ProfileStore): Map<string, Handler> {
+/** The history's read-only methods, keyed by method name; `workspace` tells the frames' origins. */
+export function historyQueries(store: ProfileStore, workspace: OriginContext = {}): Map<string, Handler> {
   /** Every lookup first takes in what other processes (`flame record`) added. */
   const load = async (ref: string | undefined): Promise<{ meta: ProfileMeta; data: ProfileData }> => {
     const meta = await store.resolveFresh(ref ?? 'latest');
@@ -42,7 +43,7 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
     const filter = p.filter ? compileFilter(p.filter) : undefined;
     const { meta, data } = await load(p.profile);
-    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' };
+    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self', workspace };
     return {
       profile: meta.id,
       samples: data.totalSamples,

@@ -2,6 +2,7 @@
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
 import { compileFilter } from './filter.js';
 import { stackCount, type ProfileData } from '../profile/profile.js';
+import { functionOrigins, type FrameOrigin, type OriginContext } from '../profile/origin.js';
 
 // The rows are wire types: the protocol declares them, the queries fill them.
 export type { FunctionRow, LineRow } from '../../protocol/types.js';
@@ -20,6 +21,13 @@ export interface TopOptions extends StackFilter {
   filter?: string | RegExp;
   /** Sort by total instead of self. */
   sortBy?: 'self' | 'total';
+  /** The workspace the rows' `origin` is told by (its root and member crates). */
+  workspace?: OriginContext;
+}
+
+/** Each function's origin (indexed by function id) for a workspace, classified once per profile and workspace. */
+export function originsOf(p: ProfileData, ws: OriginContext = {}): FrameOrigin[] {
+  return memoized(p, `origins:${ws.root ?? ''}:${(ws.crates ?? []).join(',')}`, () => functionOrigins(p, ws));
 }
 
 /** Indexes of the stacks passing the filter, in order. */
@@ -126,6 +134,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
     return ids;
   });
   const re = opts.filter === undefined || opts.filter === '' ? undefined : typeof opts.filter === 'string' ? compileFilter(opts.filter) : opts.filter;
+  const origins = originsOf(p, opts.workspace);
   const rows: FunctionRow[] = [];
   for (const i of order) {
     if (opts.limit !== undefined && rows.length >= opts.limit) break;
@@ -134,6 +143,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
     const row: FunctionRow = { name: f.name, self: self[i]!, total: total[i]! };
     if (f.file !== undefined) row.file = f.file;
     if (f.line !== undefined) row.line = f.line;
+    row.origin = origins[i]!;
     rows.push(row);
   }
   return rows;

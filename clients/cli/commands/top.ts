@@ -81,7 +81,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const functions = withFunctionNoise(profile, topFunctions(profile, { ...query, limit }), query);
+  const { localOrigins } = await import('../daemon-query.js');
+  const workspace = await localOrigins(values['manifest-path']);
+  const functions = withFunctionNoise(profile, topFunctions(profile, { ...query, limit, workspace }), query);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, ...runsOf(profile), functions })}\n`);
   } else {
