@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../../common/fsutil.js';
 import { foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
 import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
-import type { SvgOptions } from '../../protocol/types.js';
+import type { StackView, SvgOptions } from '../../protocol/types.js';
+import { viewOf } from '../../engine/query/view.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
 import { Renderer } from '../../engine/render/native.js';
 import { HistoryContext, saveToHistory, type Saved } from './history.js';
@@ -27,6 +28,8 @@ export interface OutputOptions {
   folding?: Pick<FoldedOptions, 'noInline' | 'skipAfter'>;
   /** A shell command the folded stacks go through before they are drawn and written (`--post-process`). */
   postProcess?: string;
+  /** Which samples and frames the graph, the folded file and the table show (`--focus`, `--plumbing`...). */
+  view?: StackView;
 }
 
 /** Run a recording end to end; returns the exit code. */
@@ -93,7 +96,9 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   for (const w of result.warnings) warn(w);
 
   const profile = result.profile;
-  const folded = foldedStacks(profile, out.folding);
+  // The graph, the folded file and the table show the stacks as the view sees them (plumbing left out by default).
+  const shown = viewOf(profile, out.view);
+  const folded = foldedStacks(shown, out.folding);
   let stacks = folded;
   if (out.postProcess) {
     try {
@@ -137,7 +142,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     warn(big);
     result.warnings.push(big);
   }
-  const top = withFunctionNoise(profile, topFunctions(profile, { limit: 10 }));
+  const top = withFunctionNoise(shown, topFunctions(shown, { limit: 10 }));
   if (out.json) {
     const json: Record<string, unknown> = {
       perfData: result.perfData,

@@ -1,7 +1,7 @@
 // Pure queries over a ProfileData: hottest functions, hot source lines, folded stacks.
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
 import { compileFilter } from './filter.js';
-import { stackCount, type ProfileData } from '../profile/profile.js';
+import { stackCount, type ProfileData, type ThreadInfo } from '../profile/profile.js';
 import { functionOrigins, type FrameOrigin, type OriginContext } from '../profile/origin.js';
 
 // The rows are wire types: the protocol declares them, the queries fill them.
@@ -185,6 +185,11 @@ export interface FoldedOptions extends StackFilter {
   skipAfter?: string[];
 }
 
+/** A thread as a frame of its own (`--tid`, a view's `threads`): `name-tid`, as `flame fold --tid` names it. */
+export function threadFrameName(t: ThreadInfo): string {
+  return `${t.comm.replace(/[; ]/g, '_')}-${t.tid}`;
+}
+
 /** The profile as folded stacks (root first, ';'-separated), counts in samples. */
 export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<string, number> {
   const names = p.functions.map((f) => f.name.replace(/;/g, ':'));
@@ -193,10 +198,7 @@ export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<stri
   const skip = opts.skipAfter?.length ? new Set(p.functions.flatMap((f, i) => (opts.skipAfter!.includes(f.name) ? [i] : []))) : undefined;
   for (const si of selectStacks(p, opts)) {
     const parts: string[] = [];
-    if (opts.threads) {
-      const t = p.threads[thread[si]!]!;
-      parts.push(`${t.comm.replace(/[; ]/g, '_')}-${t.tid}`);
-    }
+    if (opts.threads) parts.push(threadFrameName(p.threads[thread[si]!]!));
     const first = parts.length;
     for (let k = start[si]!; k < start[si + 1]!; k++) {
       const loc = p.locations[locs[k]!]!;

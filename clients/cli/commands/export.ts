@@ -3,12 +3,13 @@
 import { writeFileAtomic } from '../../../common/fsutil.js';
 import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../../protocol/types.js';
 import * as P from '../../../protocol/methods.js';
-import { parse } from '../args.js';
+import { parse, VIEW_FLAGS, VIEW_HELP, viewOptions } from '../args.js';
 import { ask } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { analyzeWithProgress } from '../render.js';
 
 const HELP = `Usage: flame export --format ${EXPORT_FORMAT_NAMES.join('|')} [PROFILE] [-o FILE] [--perf-data FILE] [--manifest-path PATH]
+                    [--focus REGEX] [--ignore REGEX] [--hide REGEX] [--plumbing]
 
 Export a profile of the workspace's history (default: the latest; PROFILE is an id, latest,
 previous or -N, see \`flame profiles\`), or with --perf-data a recording, analysed on the spot.
@@ -17,6 +18,8 @@ format is refused only when stdout is a terminal.
 
 Formats:
 ${EXPORT_FORMAT_NAMES.map((f) => `  ${f.padEnd(12)} ${EXPORT_FORMATS[f].about}`).join('\n')}
+
+${VIEW_HELP}
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -26,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     'perf-data': { type: 'string' },
     'manifest-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
+    ...VIEW_FLAGS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -37,13 +41,15 @@ export async function run(argv: string[]): Promise<number> {
   if (values['perf-data'] !== undefined && positionals.length > 0) throw new UsageError('pass a PROFILE or --perf-data, not both');
   if (EXPORT_FORMATS[format].encoding === 'base64' && !values.output && process.stdout.isTTY)
     throw new UsageError(`${format} is binary: pass -o FILE, or redirect stdout to a file`);
+  const view = viewOptions(values);
   let r: { profile?: string; encoding: 'utf8' | 'base64'; data: string };
   if (values['perf-data'] !== undefined) {
     const { exportProfile } = await import('../../../engine/export/export.js');
-    const profile = await analyzeWithProgress(values['perf-data']);
+    const { viewOf } = await import('../../../engine/query/view.js');
+    const profile = viewOf(await analyzeWithProgress(values['perf-data']), view);
     r = await exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {
-    r = await ask(P.Export.type, { profile: positionals[0], format }, { manifestPath: values['manifest-path'] });
+    r = await ask(P.Export.type, { profile: positionals[0], format, ...view }, { manifestPath: values['manifest-path'] });
   }
   const bytes = r.encoding === 'base64' ? Buffer.from(r.data, 'base64') : Buffer.from(r.data, 'utf8');
   if (values.output) {
