@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { crateOf, functionOrigins, originOf, ORIGIN_RULES } from '../engine/profile/origin.js';
 import { ProfileBuilder, type FunctionInfo } from '../engine/profile/profile.js';
 import { topFunctions } from '../engine/query/query.js';
+import { exportProfile } from '../engine/export/export.js';
+import { renderGuarded } from '../engine/render/svg-guard.js';
+import { foldedStacks } from '../engine/query/query.js';
 import { FRAME_ORIGINS, type FrameOrigin } from '../protocol/types.js';
 
 const ws = { root: '/home/u/app', crates: ['app', 'app_core', 'my-tool'] };
@@ -86,4 +89,44 @@ test("a name's crate: its first segment, or its self type's in an impl", () => {
   assert.equal(crateOf('<&dyn core::ops::function::Fn<(), Output = i32> as core::ops::function::FnOnce<()>>::call_once'), 'core');
   assert.equal(crateOf('<u64>::wrapping_mul'), undefined);
   assert.equal(crateOf('memcpy'), undefined);
+});
+
+test("the SVG's rust palette colours frames by origin: workspace aqua, dependency purple, std orange, libc yellow, kernel red", async () => {
+  const b = new ProfileBuilder();
+  const t = b.thread({ comm: 'app', pid: 1, tid: 1 });
+  const loc = (f: FunctionInfo) => b.location(b.fn(f));
+  const frames = [
+    loc({ name: '__libc_start_main', file: 'csu/libc-start.c', dso: '/usr/lib/x86_64-linux-gnu/libc.so.6' }),
+    loc({ name: 'app::main', file: '/home/u/app/src/main.rs', dso: EXE }),
+    loc({ name: 'regex::Regex::new', file: '/root/.cargo/registry/src/i/regex-1.10.2/src/regex.rs', dso: EXE }),
+    loc({ name: 'alloc::vec::Vec<T>::push', file: `${RUST_SRC}/alloc/src/vec/mod.rs`, dso: EXE }),
+    loc({ name: 'page_fault', dso: '[kernel.kallsyms]' }),
+  ];
+  b.add(frames, t, 10, 10, { unknown: false, truncated: false });
+  const p = b.finish();
+  const fills = (svg: string) =>
+    new Map(
+      [...svg.matchAll(/<title>([^<]*?) \(\d[^<]*<\/title><rect [^>]*fill="rgb\((\d+),(\d+),(\d+)\)"/g)].map((m) => [
+        m[1]!,
+        [Number(m[2]), Number(m[3]), Number(m[4])],
+      ]),
+    );
+  const ex = await exportProfile(p, 'svg', { title: 't', svg: { palette: 'rust', deterministic: true }, workspace: ws });
+  const c = fills(ex.data);
+  const [wr, wg, wb] = c.get('app::main')!;
+  assert.ok(wr < 111 && wg >= 165 && wb >= 165, `workspace aqua: ${c.get('app::main')}`);
+  const [dr, dg, db] = c.get('regex::Regex::new')!;
+  assert.ok(dr >= 190 && dg < 141 && db >= 190, `dependency purple: ${c.get('regex::Regex::new')}`);
+  const [sr, , sb] = c.get('alloc::vec::Vec&lt;T&gt;::push') ?? c.get('alloc::vec::Vec<T>::push')!;
+  assert.ok(sr >= 190 && sb === 0, `std orange`);
+  const [lr, lg, lb] = c.get('__libc_start_main')!;
+  assert.ok(lr >= 175 && lg >= 175 && lb < 71, `libc yellow: ${c.get('__libc_start_main')}`);
+  const [kr, kg] = c.get('page_fault')!;
+  assert.ok(kr >= 200 && kg < 131, `kernel red: ${c.get('page_fault')}`);
+  // Without origins (as `flame svg` draws folded text) the rust palette goes by name, as before:
+  // a dependency is as aqua as the user's crates.
+  const plain = await renderGuarded(foldedStacks(p), { palette: 'rust', deterministic: true });
+  assert.ok('svg' in plain);
+  const [pr, pg, pb] = fills(plain.svg.toString('utf8')).get('regex::Regex::new')!;
+  assert.ok(pr < 111 && pg >= 165 && pb >= 165, `by name, regex is aqua: ${[pr, pg, pb]}`);
 });

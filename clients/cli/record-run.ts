@@ -7,7 +7,7 @@ import { formatFolded, parseFolded, writeFolded } from '../../engine/render/fold
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import { spawn } from '../../common/spawn.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
-import { foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
+import { foldedOrigins, foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
 import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
 import type { StackView, SvgOptions } from '../../protocol/types.js';
@@ -112,7 +112,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   const svgOptions: SvgOptions = { countName: profile.unit, ...out.svgOptions };
   if (title !== undefined) svgOptions.title = title;
   const svgPath = out.svg === undefined ? path.join(result.outputDir, 'flamegraph.svg') : path.resolve(out.svg);
-  const drawn = await renderGuarded(stacks, svgOptions, { renderer });
+  const origins = svgOptions.palette === 'rust' ? foldedOrigins(shown, { root: result.workspace?.root }) : undefined;
+  const drawn = await renderGuarded(stacks, svgOptions, { renderer, origins });
   if ('svg' in drawn) {
     await writeFileAtomic(svgPath, drawn.svg);
   } else {

@@ -90,7 +90,7 @@ export function historyQueries(store: ProfileStore, workspace: OriginContext = {
   });
   on(P.Export.type, async (p) => {
     const { meta, data } = await load(p.profile, p);
-    return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
+    return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg, workspace })) };
   });
   return h;
 }

@@ -185,6 +185,12 @@ export interface FoldedOptions extends StackFilter {
   skipAfter?: string[];
 }
 
+/** Each function's origin by its name as foldedStacks writes it (the map the rust palette of an SVG reads). */
+export function foldedOrigins(p: ProfileData, ws: OriginContext = {}): Map<string, FrameOrigin> {
+  const origins = originsOf(p, ws);
+  return new Map(p.functions.map((f, i) => [f.name.replace(/;/g, ':'), origins[i]!]));
+}
+
 /** A thread as a frame of its own (`--tid`, a view's `threads`): `name-tid`, as `flame fold --tid` names it. */
 export function threadFrameName(t: ThreadInfo): string {
   return `${t.comm.replace(/[; ]/g, '_')}-${t.tid}`;

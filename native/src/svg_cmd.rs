@@ -41,6 +41,7 @@ const SPECS: &[Spec] = &[
     Spec::value("height", None),
     Spec::value("search-color", None),
     Spec::value("max-frames", None),
+    Spec::value("origins", None),
     Spec::flag("help", Some('h')),
 ];
 
@@ -150,6 +151,9 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         Bound::AtLeast(1.0),
         true,
     )?;
+    if let Some(text) = p.value("origins") {
+        crate::svg_palette::set_origins(text);
+    }
     let fs = positive(font_size, 12.0);
     let subtitle = p.value("subtitle").map(|s| s.to_string());
     let o = Opts {

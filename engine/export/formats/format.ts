@@ -2,12 +2,15 @@
 // EXPORT_FORMATS entry of the same name gives its media type and wire encoding.
 import type { SvgOptions } from '../../../protocol/types.js';
 import type { ProfileData } from '../../profile/profile.js';
+import type { OriginContext } from '../../profile/origin.js';
 
 export interface ExportContext {
   /** The profile's name where the format has one (speedscope's). */
   title: string;
   /** For svg. */
   svg?: SvgOptions;
+  /** The workspace the frames' origins are told by (the svg's rust palette colours by them). */
+  workspace?: OriginContext;
 }
 
 export interface Exporter {
