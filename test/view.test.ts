@@ -10,6 +10,10 @@ import { foldedStacks, topFunctions } from '../engine/query/query.js';
 import { functionRunCounts } from '../engine/query/query.js';
 import { viewOf } from '../engine/query/view.js';
 import { buildHotspots, perfRecordTo, runFlame, scratch } from './helpers.js';
+import { send } from '../clients/connect.js';
+import * as P from '../protocol/methods.js';
+import type { TreeNode } from '../protocol/methods.js';
+import { startDaemon } from './daemon-fixture.js';
 
 const flags = { unknown: false, truncated: false };
 
@@ -225,5 +229,37 @@ test('on a real two-threaded recording: the hottest stacks drop to the user fram
     assert.equal(a.samples, b.samples);
     const selfs = (t: typeof a) => Object.fromEntries(t.functions.filter((f) => f.self > 0).map((f) => [f.name, f.self]));
     assert.deepEqual(selfs(a), selfs(b));
+  }
+});
+
+test("the daemon's queries: plumbing left out by default, focus, threads, and origins from the workspace", { timeout: 300_000 }, async () => {
+  const d = await startDaemon({ prefix: 'flame-view-daemon', env: { FLAME_FIXTURE_SCALE: '0.3' } });
+  try {
+    const c = await d.client('view-test');
+    const once = await send(c.conn, P.ProfileOnce.type, {});
+    const names = (t: TreeNode) => t.children.map((n) => n.name);
+    const tree = await send(c.conn, P.Tree.type, { profile: once.id, maxDepth: 1 });
+    assert.ok(names(tree.root).includes('hotspots::main'), names(tree.root).join(', '));
+    assert.ok(!names(tree.root).includes('_start'));
+    assert.equal(tree.root.children.find((n) => n.name === 'hotspots::main')!.origin, 'workspace');
+    const raw = await send(c.conn, P.Tree.type, { profile: once.id, maxDepth: 1, plumbing: true });
+    assert.ok(names(raw.root).includes('_start'), names(raw.root).join(', '));
+    assert.equal(raw.root.children.find((n) => n.name === '_start')!.origin, 'libc');
+    assert.equal(raw.samples, tree.samples);
+    const byThread = await send(c.conn, P.Tree.type, { profile: once.id, maxDepth: 1, threads: true });
+    assert.ok(byThread.root.children.length >= 2 && byThread.root.children.every((n) => /-\d+$/.test(n.name)), names(byThread.root).join(', '));
+    // The rows' origins come from the workspace's cargo metadata, in the daemon's query threads.
+    const top = await send(c.conn, P.Top.type, { profile: once.id, limit: 100 });
+    const origin = (name: string) => top.functions.find((f) => f.name === name)?.origin;
+    assert.equal(origin('hotspots::hash_chain'), 'workspace');
+    assert.equal(origin('hotspots::mix'), 'workspace');
+    const focused = await send(c.conn, P.Top.type, { profile: once.id, focus: '^hotspots::count_primes$' });
+    assert.ok(focused.samples > 0 && focused.samples < top.samples);
+    assert.ok(focused.functions.every((f) => f.name !== 'hotspots::hash_chain'));
+    const ignored = await send(c.conn, P.Top.type, { profile: once.id, ignore: '^hotspots::count_primes$' });
+    assert.equal(ignored.samples + focused.samples, top.samples);
+    c.close();
+  } finally {
+    await d.stop();
   }
 });
