@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node.js';
 import * as P from '../protocol/methods.js';
-import { readMetadata } from '../engine/cargo/target.js';
+import { originContext, readMetadata } from '../engine/cargo/target.js';
 import { configureLogging, logger } from '../common/log.js';
 import { checkSocketPath, daemonPaths, ensurePrivateDir, socketUnusable, trustedSocket } from '../common/paths.js';
 import { ErrorCodes, FlameError } from '../common/errors.js';
@@ -54,7 +54,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   // and its diff base are what clients ask for.
   const cacheSize = Number(process.env.FLAME_PROFILE_CACHE ?? 2);
   const store = await ProfileStore.open(historyDir(meta.targetDirectory), { retention: opts.retention ?? retention(), cacheSize });
-  const queries = new QueryThreads({ storeDir: store.dir, retention: store.retention, cacheSize }, [...historyQueries(store).keys()]);
+  const queries = new QueryThreads({ storeDir: store.dir, retention: store.retention, cacheSize, workspace: originContext(meta) }, [
+    ...historyQueries(store).keys(),
+  ]);
   const clients = new Clients();
   // The push setting: each profile that joins the history goes to the configured Pyroscope server.
   const autoPush = new AutoPush({

@@ -8,6 +8,8 @@ import { ErrorCodes, FlameError } from './errors.js';
 import type {
   DaemonState,
   ExportFormat,
+  FrameOrigin,
+  StackView,
   FunctionRow,
   LineRow,
   ProfileMeta,
@@ -189,7 +191,7 @@ export type ProfileRef = string;
 
 export namespace Top {
   export const method = 'profile/top';
-  export interface Params {
+  export interface Params extends StackView {
     profile?: ProfileRef;
     limit?: number;
     /** Regular expression on function names. */
@@ -220,7 +222,7 @@ export namespace Top {
 
 export namespace Lines {
   export const method = 'profile/lines';
-  export interface Params {
+  export interface Params extends StackView {
     profile?: ProfileRef;
     /** Absolute path or a path suffix such as src/lib.rs. */
     file?: string;
@@ -249,13 +251,15 @@ export interface TreeNode {
   file?: string;
   line?: number;
   inlined?: boolean;
+  /** Where the frame's code comes from (absent on the root). */
+  origin?: FrameOrigin;
   children: TreeNode[];
 }
 
 /** The call tree, or the subtree at a frame path. */
 export namespace Tree {
   export const method = 'profile/tree';
-  export interface Params {
+  export interface Params extends StackView {
     profile?: ProfileRef;
     /** Frame names from the root; empty or absent for the whole tree. */
     path?: string[];
@@ -281,7 +285,7 @@ export namespace Tree {
 
 export namespace Callers {
   export const method = 'profile/callers';
-  export interface Params {
+  export interface Params extends StackView {
     profile?: ProfileRef;
     function: string;
     thread?: number | string;
@@ -315,7 +319,7 @@ export interface DiffRow {
 
 export namespace Diff {
   export const method = 'profile/diff';
-  export interface Params {
+  export interface Params extends StackView {
     /** Default: the profile before `current`. */
     base?: ProfileRef;
     /** Default: latest. */
@@ -337,7 +341,7 @@ export namespace Diff {
 
 export namespace Export {
   export const method = 'profile/export';
-  export interface Params {
+  export interface Params extends StackView {
     profile?: ProfileRef;
     format: ExportFormat;
     /** SVG options (see `flame svg --help`), for format 'svg'. */

@@ -122,6 +122,31 @@ export interface RowChange {
   total: ShareChange;
 }
 
+/**
+ * Where a frame's code comes from (engine/profile/origin.ts holds the rule): the workspace's own
+ * crates, a dependency, Rust's standard library, the C runtime, the kernel, or unknown.
+ */
+export const FRAME_ORIGINS = ['workspace', 'dependency', 'std', 'libc', 'kernel', 'unknown'] as const;
+export type FrameOrigin = (typeof FRAME_ORIGINS)[number];
+
+/**
+ * Which samples and frames a query or export sees (pprof's -focus, -ignore and -hide; the
+ * runtime plumbing rule of engine/profile/plumbing.ts). Regexes are matched against whole
+ * function names by the linear-time engine, as `filter` is.
+ */
+export interface StackView {
+  /** Only samples with a frame whose name matches. */
+  focus?: string;
+  /** Drop samples with a frame whose name matches. */
+  ignore?: string;
+  /** Remove frames whose name matches from the stacks; their samples stay (a hidden innermost frame's go to its caller). */
+  hide?: string;
+  /** Keep the runtime's plumbing frames (lang_start, catch_unwind, start_thread...), which are left out by default. */
+  plumbing?: boolean;
+  /** Put each stack's thread (`name-tid`) as its outermost frame. */
+  threads?: boolean;
+}
+
 export interface FunctionRow {
   name: string;
   /** Samples whose innermost frame is this function. */
@@ -130,6 +155,8 @@ export interface FunctionRow {
   total: number;
   file?: string;
   line?: number;
+  /** Where its code comes from (profile/top sets it). */
+  origin?: FrameOrigin;
   /** The shares' intervals (profile/top and the CLI's tables set it). */
   noise?: RowNoise;
 }

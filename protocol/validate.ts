@@ -148,9 +148,12 @@ export function checkThread(t: unknown): void {
   if (t !== undefined && typeof t !== 'number' && typeof t !== 'string') throw new ParamsError('thread', 'a thread id or name', t);
 }
 
-/** A params object of the given shape, with an optional `thread`. */
+/** A StackView's fields (focus, ignore, hide, plumbing, threads) where params carry one. */
+export const VIEW_SHAPE: Record<string, Kind> = { focus: 'string?', ignore: 'string?', hide: 'string?', plumbing: 'boolean?', threads: 'boolean?' };
+
+/** A params object of the given shape, with an optional `thread` and a StackView's fields. */
 export function checkQuery(params: unknown, shape: Record<string, Kind>): void {
-  check(params, shape);
+  check(params, { ...shape, ...VIEW_SHAPE });
   checkThread((params as { thread?: unknown }).thread);
 }
 
@@ -161,7 +164,7 @@ export function checkFramePath(path: unknown): void {
 
 /** An export request: a known format, and SVG options only for svg and only known ones. */
 export function checkExport(p: unknown): void {
-  check(p, { profile: 'string?', format: 'string', base: 'string?' });
+  check(p, { profile: 'string?', format: 'string', base: 'string?', ...VIEW_SHAPE });
   const o = p as { format: string; svg?: unknown; base?: string };
   if (!(EXPORT_FORMAT_NAMES as string[]).includes(o.format)) throw new ParamsError('format', `one of ${EXPORT_FORMAT_NAMES.join(', ')}`, o.format);
   // A differential graph is an SVG only: the other formats have no way to say "before".

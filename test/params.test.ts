@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '../clients/connect.js';
-import { recordOptions, targetOptions } from '../clients/cli/args.js';
+import { recordOptions, targetOptions, viewOptions } from '../clients/cli/args.js';
 import { UsageError } from '../clients/cli/main.js';
 import { svgOptionsFromFlags } from '../clients/cli/svg-flags.js';
 import { historyDir } from '../engine/store/history.js';
@@ -66,6 +66,10 @@ const CASES: Array<{ method: string; params: unknown; message: RegExp }> = [
   { method: P.Tree.method, params: { path: 'main' }, message: /^'path' must be an array of frame names/ },
   { method: P.ProfileImport.method, params: { perfData: 'relative/perf.data' }, message: /^'perfData' must be an absolute path, not "relative\/perf.data"$/ },
   { method: P.WatchStop.method, params: { sessionId: 7 }, message: /^'sessionId' must be a string, not 7$/ },
+  { method: P.Top.method, params: { focus: '(' }, message: /^'focus' is not a valid regular expression/ },
+  { method: P.Diff.method, params: { hide: '(a)\\1' }, message: /^'hide' uses a backreference/ },
+  { method: P.Tree.method, params: { plumbing: 'yes' }, message: /^'plumbing' must be a boolean, not "yes"$/ },
+  { method: P.Export.method, params: { format: 'folded', ignore: 5 }, message: /^'ignore' must be a string, not 5$/ },
   {
     method: P.Initialize.method,
     params: { clientName: 'x', clientVersion: '1', protocolVersion: 1, capabilities: { needs: [] } },
@@ -89,6 +93,7 @@ test('the CLI refuses with the same rules, worded with its flags', async () => {
   usage(() => targetOptions({ 'unit-test-kind': 'dylib' }), /^--unit-test-kind takes one of lib, bin, not 'dylib'$/);
   usage(() => svgOptionsFromFlags({ palette: 'neon' }), /^--palette takes one of hot, mem, .*, not 'neon'$/);
   usage(() => svgOptionsFromFlags({ 'min-width': '-1' }), /^--min-width takes a number of at least 0, not '-1'$/);
+  usage(() => viewOptions({ focus: '(' }), /^--focus is not a valid regular expression/);
   // And the daemon's check of the same value, from the same rule.
   assert.throws(
     () => checkSpec({ record: { frequency: -5 } }),

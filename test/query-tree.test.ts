@@ -91,7 +91,7 @@ for (const c of treeCases) {
 test('callTree: nodes carry the function declaration site and plain-data children', () => {
   const t = callTree(P);
   const mix = t.children[0]!.children[1]!.children[0]!;
-  assert.deepEqual(mix, { name: 'mix', self: 6, total: 6, file: 'src/mix.rs', line: 1, inlined: true, children: [] });
+  assert.deepEqual(mix, { name: 'mix', self: 6, total: 6, file: 'src/mix.rs', line: 1, inlined: true, origin: 'unknown', children: [] });
   assert.equal(t.file, undefined);
   // Crosses the wire as JSON unchanged.
   assert.deepEqual(JSON.parse(JSON.stringify(t)), t);

@@ -144,7 +144,8 @@ test('recordings unwind to the entry point: every run, the samples under main re
   const bin = path.join(FIXTURES, 'hotspots', 'target', 'release', 'hotspots');
   for (let run = 0; run < 4; run++) {
     const d = scratch('flame-unwind-');
-    const r = await runFlame(['exec', '-o', path.join(d, 'u.svg'), '--folded', path.join(d, 'u.folded'), '--json', '--', bin], {
+    // --plumbing: the recorded stacks whole, runtime start included.
+    const r = await runFlame(['exec', '--plumbing', '-o', path.join(d, 'u.svg'), '--folded', path.join(d, 'u.folded'), '--json', '--', bin], {
       cwd: d,
       env: { ...env(), FLAME_FIXTURE_SCALE: '0.3' },
     });

@@ -57,15 +57,21 @@ export async function clickFrame(p: Page, name: string): Promise<void> {
   await p.mouse.click(cv!.x + box.x + box.w / 2, cv!.y + box.y + box.h / 2);
 }
 
-/** What colour a frame is painted: the pixel just inside its top edge, above its label. */
-export function frameColour(p: Page, box: FrameBox): Promise<'red' | 'blue' | 'grey' | 'other'> {
+/** The pixel a frame is painted with, just inside its top edge, above its label: [r, g, b]. */
+export function framePixel(p: Page, box: FrameBox): Promise<[number, number, number]> {
   return p.evaluate((b) => {
     const cv = document.getElementById('flame');
     const dpr = window.devicePixelRatio || 1;
     const [r, g, bl] = cv.getContext('2d').getImageData(Math.floor((b.x + b.w / 2) * dpr), Math.floor((b.y + 1) * dpr), 1, 1).data;
-    if (r > bl + 40 && Math.abs(g - bl) <= 2) return 'red';
-    if (bl > r + 40 && Math.abs(r - g) <= 2) return 'blue';
-    if (r === g && g === bl && r < 255) return 'grey';
-    return 'other';
+    return [r, g, bl] as [number, number, number];
   }, box);
+}
+
+/** What colour a frame is painted, as the diff colours it. */
+export async function frameColour(p: Page, box: FrameBox): Promise<'red' | 'blue' | 'grey' | 'other'> {
+  const [r, g, bl] = await framePixel(p, box);
+  if (r > bl + 40 && Math.abs(g - bl) <= 2) return 'red';
+  if (bl > r + 40 && Math.abs(r - g) <= 2) return 'blue';
+  if (r === g && g === bl && r < 255) return 'grey';
+  return 'other';
 }

@@ -10,7 +10,7 @@ import { type Connection, send } from '../clients/connect.js';
 import { startDaemon, type TestDaemon } from './daemon-fixture.js';
 import * as P from '../protocol/methods.js';
 import { REPO, runFlame } from './helpers.js';
-import { clickFrame, colourCounts, launchChromium } from './web-harness.js';
+import { clickFrame, colourCounts, frameBox, framePixel, launchChromium, type FrameBox } from './web-harness.js';
 import { startReverseProxy } from './reverse-proxy.js';
 
 // Page-side callbacks run in Chromium; the tests' own lib has no DOM types.
@@ -186,6 +186,48 @@ test('icicle orientation flips the graph', async () => {
   assert.ok(flameBox > 0 && icicleBox === 0, `root at the bottom (${flameBox}) then at the top (${icicleBox})`);
   assert.ok((await inkedPixels(page)) > 10_000);
   await page.selectOption('#orientation', 'flame');
+});
+
+test('runtime plumbing is left out until toggled, by thread groups the stacks, frames are coloured by origin', async () => {
+  type G = { graph: { zoomTo(i: number): void; names: string[]; nameOf: Int32Array; depth: Uint16Array } };
+  await page.evaluate(() => (window as unknown as { flame: { graph: { zoomTo(i: number): void } } }).flame.graph.zoomTo(0));
+  const depth = (b: FrameBox) => page.evaluate((i) => (window as unknown as { flame: G }).flame.graph.depth[i]!, b.index);
+  const has = (name: string) => page.waitForFunction((n) => (window as unknown as { flame: G }).flame.graph.names.includes(n), name);
+  // By default the user's main is the root's child, and no runtime frame is drawn.
+  assert.equal(await frameBox(page, '_start'), undefined);
+  assert.equal(await frameBox(page, 'std::rt::lang_start_internal'), undefined);
+  const main = await frameBox(page, 'hotspots::main');
+  assert.ok(main && (await depth(main)) === 1, `hotspots::main at depth 1 (${main && (await depth(main))})`);
+  // The workspace's frames are warm, as in the legend, which names every origin.
+  const [r, g, b] = await framePixel(page, (await frameBox(page, 'hotspots::hash_chain'))!);
+  assert.ok(r > 150 && g - b > 30, `hash_chain is warm: ${[r, g, b]}`);
+  assert.deepEqual(await page.$$eval('#legend [data-origin]', (xs) => xs.map((x) => (x as unknown as { textContent: string }).textContent)), [
+    'workspace',
+    'dependency',
+    'std',
+    'libc',
+    'kernel',
+    'unknown',
+  ]);
+  // The toggle brings the runtime back: std teal, libc green.
+  await page.check('#plumbing');
+  await has('_start');
+  const std = await framePixel(page, (await frameBox(page, 'std::rt::lang_start_internal'))!);
+  assert.ok(std[2] > std[0] + 60 && std[1] > std[0] + 60, `lang_start_internal is std's teal: ${std}`);
+  const libc = await framePixel(page, (await frameBox(page, '__libc_start_main'))!);
+  assert.ok(libc[1] > libc[0] + 50 && libc[1] > libc[2] + 50, `__libc_start_main is libc's green: ${libc}`);
+  assert.ok((await depth((await frameBox(page, 'hotspots::main'))!)) > 10, 'with plumbing, main sits deep');
+  // By thread: each thread is a root frame (name-tid), the main thread's and the spawned one's.
+  await page.uncheck('#plumbing');
+  await page.check('#threads');
+  await page.waitForFunction(() => (window as unknown as { flame: G }).flame.graph.names.filter((n) => /-\d+$/.test(n)).length >= 2);
+  const threads = await page.evaluate(() => (window as unknown as { flame: G }).flame.graph.names.filter((n) => /-\d+$/.test(n)));
+  for (const t of threads) assert.equal(await depth((await frameBox(page, t))!), 1, t);
+  const main2 = await frameBox(page, 'hotspots::main');
+  assert.equal(await depth(main2!), 2);
+  await page.screenshot({ path: path.join(SHOTS, 'by-thread.png') });
+  await page.uncheck('#threads');
+  await page.waitForFunction(() => !(window as unknown as { flame: G }).flame.graph.names.some((n) => /-\d+$/.test(n)));
 });
 
 test('a new profile arrives live, without reloading; diff and history show both', async () => {

@@ -5,6 +5,8 @@ import type { TargetOptions } from '../../engine/cargo/target.js';
 import type { RecordOptions } from '../../engine/perf/run.js';
 import { checkFields, ParamsError, RECORD_RULES, TARGET_RULES } from '../../protocol/validate.js';
 import { UsageError } from './main.js';
+import { compileFilter } from '../../engine/query/filter.js';
+import type { StackView } from '../../protocol/types.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -207,4 +209,37 @@ export function limitArg(value: string | undefined, fallback: number): number | 
 export function splitDashDash(argv: string[]): [string[], string[] | undefined] {
   const i = argv.indexOf('--');
   return i < 0 ? [argv, undefined] : [argv.slice(0, i), argv.slice(i + 1)];
+}
+
+/** Which samples and frames a verb shows: pprof's focus, ignore and hide, and the plumbing switch (a StackView). */
+export const VIEW_FLAGS = {
+  focus: { type: 'string' },
+  ignore: { type: 'string' },
+  hide: { type: 'string' },
+  plumbing: { type: 'boolean' },
+} as const satisfies Options;
+
+export const VIEW_HELP = `Stacks (pprof's meanings; REGEX matches function names, in linear time as --filter):
+  --focus REGEX          only samples with a frame that matches
+  --ignore REGEX         drop the samples with a frame that matches
+  --hide REGEX           remove the frames that match from the stacks, keeping their samples
+  --plumbing             keep the runtime's plumbing frames (_start, main, lang_start, catch_unwind,
+                         __rust_begin_short_backtrace, call_once shims, start_thread, clone3),
+                         which are left out by default; no function's self count changes either way`;
+
+/** The view flags as a StackView, each regex checked (a bad one is a usage error naming its flag). */
+export function viewOptions(v: Values): StackView {
+  const view: StackView = {};
+  for (const k of ['focus', 'ignore', 'hide'] as const) {
+    const source = v[k];
+    if (typeof source !== 'string') continue;
+    try {
+      compileFilter(source, k);
+    } catch (err) {
+      throw new UsageError(`--${k} ${(err as Error).message.replace(/^'\w+' /, '')}`);
+    }
+    view[k] = source;
+  }
+  if (v.plumbing === true) view.plumbing = true;
+  return view;
 }

@@ -47,14 +47,14 @@ export async function askDiffSvg(params: P.Export.Params & { base: string }, opt
 }
 
 async function askLocal(method: string, params: unknown, manifestPath: string | undefined): Promise<unknown> {
-  const [{ readMetadata }, { openHistory }, { historyQueries }] = await Promise.all([
+  const [{ readMetadata, originContext }, { openHistory }, { historyQueries }] = await Promise.all([
     import('../../engine/cargo/target.js'),
     import('../../engine/store/history.js'),
     import('../../engine/query/history-queries.js'),
   ]);
   const meta = await readMetadata({ cwd: process.cwd(), manifestPath });
   const store = await openHistory(meta.targetDirectory, { cacheSize: 2 });
-  const handler = historyQueries(store).get(method)!;
+  const handler = historyQueries(store, originContext(meta)).get(method)!;
   return handler((params ?? {}) as Record<string, unknown>);
 }
 
@@ -80,6 +80,20 @@ export async function askLatest<Params extends { profile?: string }, R extends {
   } catch (err) {
     if (isFlameError(err, ErrorCodes.NotCargoProject)) return undefined;
     if (isFlameError(err, ErrorCodes.ProfileNotFound) && existsSync('perf.data')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The workspace the frames' origins are told by, for a recording analysed in this process: the
+ * cargo workspace of the current directory (or of `manifestPath`), or none outside one.
+ */
+export async function localOrigins(manifestPath?: string): Promise<import('../../engine/profile/origin.js').OriginContext> {
+  const { readMetadata, originContext } = await import('../../engine/cargo/target.js');
+  try {
+    return originContext(await readMetadata({ cwd: process.cwd(), manifestPath }));
+  } catch (err) {
+    if (isFlameError(err)) return {};
     throw err;
   }
 }

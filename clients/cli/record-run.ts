@@ -7,10 +7,11 @@ import { formatFolded, parseFolded, writeFolded } from '../../engine/render/fold
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import { spawn } from '../../common/spawn.js';
 import { writeFileAtomic } from '../../common/fsutil.js';
-import { foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
+import { foldedOrigins, foldedStacks, topFunctions, type FoldedOptions } from '../../engine/query/query.js';
 import { withFunctionNoise } from '../../engine/query/noise.js';
 import { recordOnce, type RecordRequest, type RecordResult } from '../../engine/record/record.js';
-import type { SvgOptions } from '../../protocol/types.js';
+import type { StackView, SvgOptions } from '../../protocol/types.js';
+import { viewOf } from '../../engine/query/view.js';
 import { renderGuarded } from '../../engine/render/svg-guard.js';
 import { profileSvgStacks } from '../../engine/render/svg-input.js';
 import { Renderer } from '../../engine/render/native.js';
@@ -28,6 +29,8 @@ export interface OutputOptions {
   folding?: Pick<FoldedOptions, 'noInline' | 'skipAfter'>;
   /** A shell command the folded stacks go through before they are drawn and written (`--post-process`). */
   postProcess?: string;
+  /** Which samples and frames the graph, the folded file and the table show (`--focus`, `--plumbing`...). */
+  view?: StackView;
 }
 
 /** Run a recording end to end; returns the exit code. */
@@ -94,7 +97,9 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   for (const w of result.warnings) warn(w);
 
   const profile = result.profile;
-  const folded = foldedStacks(profile, out.folding);
+  // The graph, the folded file and the table show the stacks as the view sees them (plumbing left out by default).
+  const shown = viewOf(profile, out.view);
+  const folded = foldedStacks(shown, out.folding);
   let stacks = folded;
   if (out.postProcess) {
     try {
@@ -111,7 +116,8 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
   // Stacks the user reshaped (--no-inline, --skip-after, --post-process) are drawn as they came
   // out, without the bands, which belong to the profile's own call paths.
   const reshaped = out.postProcess !== undefined || out.folding?.noInline || (out.folding?.skipAfter?.length ?? 0) > 0;
-  const drawn = await renderGuarded(reshaped ? stacks : profileSvgStacks(profile, svgOptions), svgOptions, { renderer });
+  const origins = svgOptions.palette === 'rust' ? foldedOrigins(shown, { root: result.workspace?.root }) : undefined;
+  const drawn = await renderGuarded(reshaped ? stacks : profileSvgStacks(shown, svgOptions), svgOptions, { renderer, origins });
   if ('svg' in drawn) {
     await writeFileAtomic(svgPath, drawn.svg);
   } else {
@@ -141,7 +147,7 @@ export async function runRecording(req: RecordRequest, out: OutputOptions): Prom
     warn(big);
     result.warnings.push(big);
   }
-  const top = withFunctionNoise(profile, topFunctions(profile, { limit: 10 }));
+  const top = withFunctionNoise(shown, topFunctions(shown, { limit: 10 }));
   if (out.json) {
     const json: Record<string, unknown> = {
       perfData: result.perfData,

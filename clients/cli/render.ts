@@ -35,10 +35,15 @@ export function lineTable(rows: LineRow[], total: number, unit: string, base = p
 
 function table<R extends FunctionRow | LineRow>(rows: R[], total: number, unit: string, what: string, label: (r: R) => string): string {
   const band = noiseHeading(rows);
-  const out = [`${'self'.padStart(7)} ${'total'.padStart(7)} ${unit.padStart(9)}${band === undefined ? '' : `  ${band}`}  ${what}`];
+  // The origin column (workspace, dependency, std, libc, kernel, unknown) when the rows carry one.
+  const origin = rows.some((r) => 'origin' in r && r.origin !== undefined);
+  const out = [
+    `${'self'.padStart(7)} ${'total'.padStart(7)} ${unit.padStart(9)}${band === undefined ? '' : `  ${band}`}${origin ? `  ${'origin'.padEnd(10)}` : ''}  ${what}`,
+  ];
   for (const r of rows) {
     const pm = band === undefined ? '' : `  ${halfWidth(r.noise?.self).padEnd(band.length)}`;
-    out.push(`${pct(r.self, total).padStart(7)} ${pct(r.total, total).padStart(7)} ${String(r.self).padStart(9)}${pm}  ${label(r)}`);
+    const o = origin ? `  ${((r as FunctionRow).origin ?? '').padEnd(10)}` : '';
+    out.push(`${pct(r.self, total).padStart(7)} ${pct(r.total, total).padStart(7)} ${String(r.self).padStart(9)}${pm}${o}  ${label(r)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import type { Handler } from '../../engine/query/history-queries.js';
+import type { OriginContext } from '../../engine/profile/origin.js';
 
 export interface QueryJob {
   id: number;
@@ -21,6 +22,8 @@ export interface QueryThreadOptions {
   storeDir: string;
   retention: number;
   cacheSize: number;
+  /** The workspace the frames' origins are told by. */
+  workspace?: OriginContext;
   /** Worker threads; a long export on one leaves the others free. */
   threads?: number;
 }

@@ -7,7 +7,7 @@ import { ProfileStore } from '../../engine/store/store.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 
 const opts = workerData as QueryThreadOptions;
-const ready = ProfileStore.open(opts.storeDir, { retention: opts.retention, cacheSize: opts.cacheSize }).then(historyQueries);
+const ready = ProfileStore.open(opts.storeDir, { retention: opts.retention, cacheSize: opts.cacheSize }).then((store) => historyQueries(store, opts.workspace));
 
 parentPort!.on('message', (job: QueryJob) => {
   void (async (): Promise<QueryReply> => {

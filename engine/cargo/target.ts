@@ -1,6 +1,7 @@
 // Which cargo target to profile: `cargo metadata` read once, then a pure choice over it that
 // follows cargo-flamegraph's rules, so `flame record` picks what `cargo flamegraph` would.
 import { existsSync } from 'node:fs';
+import type { OriginContext } from '../profile/origin.js';
 import path from 'node:path';
 import { ErrorCodes, FlameError, killedBy } from '../../common/errors.js';
 
@@ -63,6 +64,20 @@ export interface WorkspaceInfo {
 export function workspaceOf(meta: CargoMetadata): WorkspaceInfo {
   const memberDirs = meta.packages.filter((p) => meta.workspaceMembers.includes(p.id)).map((p) => path.dirname(p.manifestPath));
   return { root: meta.workspaceRoot, targetDir: meta.targetDirectory, memberDirs };
+}
+
+/**
+ * The workspace as the frame-origin rule reads it (engine/profile/origin.ts): its root and the
+ * crate names of its members' targets, as symbol names spell them (`-` as `_`).
+ */
+export function originContext(meta: CargoMetadata): OriginContext {
+  const crates = new Set<string>();
+  for (const p of meta.packages) {
+    if (!meta.workspaceMembers.includes(p.id)) continue;
+    crates.add(p.name.replace(/-/g, '_'));
+    for (const t of p.targets) crates.add(t.name.replace(/-/g, '_'));
+  }
+  return { root: meta.workspaceRoot, crates: [...crates].sort() };
 }
 
 /** The workspace `opts` points at, or undefined outside one (or without cargo): not an error for exec. */

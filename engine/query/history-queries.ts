@@ -4,7 +4,8 @@
 import path from 'node:path';
 import type { RequestType } from '../../protocol/declare.js';
 import * as P from '../../protocol/methods.js';
-import type { ProfileMeta } from '../../protocol/types.js';
+import type { ProfileMeta, StackView } from '../../protocol/types.js';
+import { checkView, viewOf } from './view.js';
 import { diffProfiles } from './diff.js';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
 import { exportProfile } from '../export/export.js';
@@ -18,16 +19,21 @@ import { PushQueue, pushStatuses, queueBesideHistory } from '../push/queue.js';
 
 /** What a differential graph's colours say, under its title. */
 const DIFF_SUBTITLE = 'widths: the second profile; red grew, blue shrank (share of the total), grey within noise';
+import type { OriginContext } from '../profile/origin.js';
 
 /** A method's handler: validated params in, its result out; FlameErrors for the caller's mistakes. */
 export type Handler = (params: Record<string, unknown>) => Promise<unknown>;
 
-/** The history's read-only methods, keyed by method name. */
-export function historyQueries(store: ProfileStore): Map<string, Handler> {
-  /** Every lookup first takes in what other processes (`flame record`) added. */
-  const load = async (ref: string | undefined): Promise<{ meta: ProfileMeta; data: ProfileData }> => {
+/** The history's read-only methods, keyed by method name; `workspace` tells the frames' origins. */
+export function historyQueries(store: ProfileStore, workspace: OriginContext = {}): Map<string, Handler> {
+  /**
+   * Every lookup first takes in what other processes (`flame record`) added; the profile comes as
+   * the params' StackView sees it (focus, ignore, hide, plumbing, threads), its regexes checked first.
+   */
+  const load = async (ref: string | undefined, view: StackView): Promise<{ meta: ProfileMeta; data: ProfileData }> => {
+    checkView(view);
     const meta = await store.resolveFresh(ref ?? 'latest');
-    return { meta, data: await store.get(meta.id) };
+    return { meta, data: viewOf(await store.get(meta.id), view) };
   };
   const h = new Map<string, Handler>();
   // Each handler checks its params with the declaration's rules first, whoever calls it (the
@@ -46,8 +52,8 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
   on(P.Top.type, async (p) => {
     // Compiled once, before the profile is read: a pattern the linear-time engine refuses costs nothing.
     const filter = p.filter ? compileFilter(p.filter) : undefined;
-    const { meta, data } = await load(p.profile);
-    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self' };
+    const { meta, data } = await load(p.profile, p);
+    const opts = { limit: p.limit ?? 50, filter, thread: p.thread, noInline: p.noInline, sortBy: p.sortBy ?? 'self', workspace };
     return {
       profile: meta.id,
       samples: data.totalSamples,
@@ -57,29 +63,29 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     };
   });
   on(P.Lines.type, async (p) => {
-    const { meta, data } = await load(p.profile);
+    const { meta, data } = await load(p.profile, p);
     const opts = { file: p.file, limit: p.limit ?? 100, thread: p.thread };
     return { profile: meta.id, samples: data.totalSamples, unit: data.unit, lines: withLineNoise(data, hotLines(data, opts), opts), ...runsOf(data) };
   });
   on(P.Tree.type, async (p) => {
-    const { meta, data } = await load(p.profile);
-    const opts = { maxDepth: p.maxDepth, minShare: p.minShare, thread: p.thread };
+    const { meta, data } = await load(p.profile, p);
+    const opts = { maxDepth: p.maxDepth, minShare: p.minShare, thread: p.thread, workspace };
     const root = p.path && p.path.length > 0 ? subtree(data, p.path, opts) : callTree(data, opts);
     return { profile: meta.id, samples: data.totalSamples, unit: data.unit, root };
   });
   on(P.Callers.type, async (p) => {
-    const { meta, data } = await load(p.profile);
+    const { meta, data } = await load(p.profile, p);
     return { profile: meta.id, ...callersCallees(data, p.function, { thread: p.thread }) };
   });
   on(P.Diff.type, async (p) => {
-    const current = await load(p.current);
+    const current = await load(p.current, p);
     const baseMeta = p.base !== undefined ? store.resolve(p.base) : store.previous(current.meta.id);
     if (!baseMeta)
       throw new FlameError(
         ErrorCodes.ProfileNotFound,
         `profile ${current.meta.id} is the oldest; there is nothing to diff it against (record another, or pass a base)`,
       );
-    const base = await store.get(baseMeta.id);
+    const base = viewOf(await store.get(baseMeta.id), p);
     const d = diffProfiles(base, current.data, { limit: p.limit ?? 50, thread: p.thread });
     return {
       ...d,
@@ -88,11 +94,11 @@ export function historyQueries(store: ProfileStore): Map<string, Handler> {
     } as P.Diff.Result;
   });
   on(P.Export.type, async (p) => {
-    const { meta, data } = await load(p.profile);
-    if (p.base === undefined) return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg })) };
-    const base = await load(p.base);
+    const { meta, data } = await load(p.profile, p);
+    if (p.base === undefined) return { profile: meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg: p.svg, workspace })) };
+    const base = await load(p.base, p);
     const svg = { title: `${base.meta.id} → ${meta.id}`, subtitle: DIFF_SUBTITLE, ...p.svg };
-    return { profile: meta.id, base: base.meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg, base: base.data })) };
+    return { profile: meta.id, base: base.meta.id, ...(await exportProfile(data, p.format, { title: `flame ${meta.id}`, svg, base: base.data, workspace })) };
   });
   return h;
 }

@@ -1,7 +1,8 @@
 // Pure queries over a ProfileData: hottest functions, hot source lines, folded stacks.
 // Each takes data and returns data, so the CLI, the daemon and the tests share them.
 import { compileFilter } from './filter.js';
-import { stackCount, type ProfileData } from '../profile/profile.js';
+import { stackCount, type ProfileData, type ThreadInfo } from '../profile/profile.js';
+import { functionOrigins, type FrameOrigin, type OriginContext } from '../profile/origin.js';
 
 // The rows are wire types: the protocol declares them, the queries fill them.
 export type { FunctionRow, LineRow } from '../../protocol/types.js';
@@ -20,6 +21,13 @@ export interface TopOptions extends StackFilter {
   filter?: string | RegExp;
   /** Sort by total instead of self. */
   sortBy?: 'self' | 'total';
+  /** The workspace the rows' `origin` is told by (its root and member crates). */
+  workspace?: OriginContext;
+}
+
+/** Each function's origin (indexed by function id) for a workspace, classified once per profile and workspace. */
+export function originsOf(p: ProfileData, ws: OriginContext = {}): FrameOrigin[] {
+  return memoized(p, `origins:${ws.root ?? ''}:${(ws.crates ?? []).join(',')}`, () => functionOrigins(p, ws));
 }
 
 /** Indexes of the stacks passing the filter, in order. */
@@ -126,6 +134,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
     return ids;
   });
   const re = opts.filter === undefined || opts.filter === '' ? undefined : typeof opts.filter === 'string' ? compileFilter(opts.filter) : opts.filter;
+  const origins = originsOf(p, opts.workspace);
   const rows: FunctionRow[] = [];
   for (const i of order) {
     if (opts.limit !== undefined && rows.length >= opts.limit) break;
@@ -134,6 +143,7 @@ export function topFunctions(p: ProfileData, opts: TopOptions = {}): FunctionRow
     const row: FunctionRow = { name: f.name, self: self[i]!, total: total[i]! };
     if (f.file !== undefined) row.file = f.file;
     if (f.line !== undefined) row.line = f.line;
+    row.origin = origins[i]!;
     rows.push(row);
   }
   return rows;
@@ -175,6 +185,17 @@ export interface FoldedOptions extends StackFilter {
   skipAfter?: string[];
 }
 
+/** Each function's origin by its name as foldedStacks writes it (the map the rust palette of an SVG reads). */
+export function foldedOrigins(p: ProfileData, ws: OriginContext = {}): Map<string, FrameOrigin> {
+  const origins = originsOf(p, ws);
+  return new Map(p.functions.map((f, i) => [f.name.replace(/;/g, ':'), origins[i]!]));
+}
+
+/** A thread as a frame of its own (`--tid`, a view's `threads`): `name-tid`, as `flame fold --tid` names it. */
+export function threadFrameName(t: ThreadInfo): string {
+  return `${t.comm.replace(/[; ]/g, '_')}-${t.tid}`;
+}
+
 /** The profile as folded stacks (root first, ';'-separated), counts in samples. */
 export function foldedStacks(p: ProfileData, opts: FoldedOptions = {}): Map<string, number> {
   const out = new Map<string, number>();
@@ -190,10 +211,7 @@ export function eachFolded(p: ProfileData, opts: FoldedOptions, visit: (key: str
   const skip = opts.skipAfter?.length ? new Set(p.functions.flatMap((f, i) => (opts.skipAfter!.includes(f.name) ? [i] : []))) : undefined;
   for (const si of selectStacks(p, opts)) {
     const parts: string[] = [];
-    if (opts.threads) {
-      const t = p.threads[thread[si]!]!;
-      parts.push(`${t.comm.replace(/[; ]/g, '_')}-${t.tid}`);
-    }
+    if (opts.threads) parts.push(threadFrameName(p.threads[thread[si]!]!));
     const first = parts.length;
     for (let k = start[si]!; k < start[si + 1]!; k++) {
       const loc = p.locations[locs[k]!]!;

@@ -2,7 +2,8 @@
 // one function), answered from indexes built once per profile and thread so that each query
 // costs what its answer costs, not what the profile costs.
 import type { ProfileData, StackColumns } from '../profile/profile.js';
-import { selectStacks, threadKey, type StackFilter } from './query.js';
+import { originsOf, selectStacks, threadKey, type StackFilter } from './query.js';
+import type { FrameOrigin, OriginContext } from '../profile/origin.js';
 import { FlameError, ErrorCodes } from '../../common/errors.js';
 import { groupBy, grown, sortRanges } from '../profile/int-tables.js';
 
@@ -17,6 +18,8 @@ export interface TreeOptions extends StackFilter {
   maxDepth?: number;
   /** Leave out nodes whose total is below this share (0..1) of the returned node's total. */
   minShare?: number;
+  /** The workspace the nodes' `origin` is told by. */
+  workspace?: OriginContext;
 }
 
 export interface CallRow {
@@ -43,7 +46,7 @@ const ROOT_NAME = 'all';
 /** The flame graph as a tree: frames merged by function name under each parent. */
 export function callTree(p: ProfileData, opts: TreeOptions = {}): TreeNode {
   const ix = indexOf(p);
-  return emit(ix, treeOf(p, ix, opts), 0, opts);
+  return emit(p, ix, treeOf(p, ix, opts), 0, opts);
 }
 
 /** The node reached by following `path` (function names, outermost first) from the root. */
@@ -75,7 +78,7 @@ export function subtree(p: ProfileData, path: string[], opts: TreeOptions = {}):
     }
     node = next;
   }
-  return emit(ix, t, node, opts);
+  return emit(p, ix, t, node, opts);
 }
 
 /**
@@ -291,7 +294,10 @@ function buildTree(ix: ProfileIndex, cols: StackColumns, ids: Uint32Array): Tree
   return t;
 }
 
-function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeNode {
+function emit(p: ProfileData, ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeNode {
+  const origins = originsOf(p, opts.workspace);
+  const nameOrigin: FrameOrigin[] = [];
+  p.functions.forEach((f, i) => (nameOrigin[ix.nameIndex.get(f.name)!] ??= origins[i]!));
   const maxDepth = opts.maxDepth ?? Infinity;
   const floor = (opts.minShare ?? 0) * t.total[node]!;
   const go = (n: number, depth: number): TreeNode => {
@@ -303,6 +309,7 @@ function emit(ix: ProfileIndex, t: Tree, node: number, opts: TreeOptions): TreeN
       if (ix.nameFile[id] !== undefined) out.file = ix.nameFile[id];
       if (ix.nameLine[id] !== undefined) out.line = ix.nameLine[id];
       if (t.inlined[n]) out.inlined = true;
+      out.origin = nameOrigin[id]!;
     }
     if (depth < maxDepth) {
       for (let c = t.childStart[n]!; c < t.childStart[n + 1]!; c++) {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from '../../common/spawn.j
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, FlameError } from '../../common/errors.js';
-import type { SvgOptions } from '../../protocol/types.js';
+import type { FrameOrigin, SvgOptions } from '../../protocol/types.js';
 import { svgFlags } from './svg-options.js';
 
 /** The binary `npm run build` makes; bin/flame execs the same path for `flame fold` and `flame svg`. */
@@ -39,6 +39,8 @@ export type SvgStack = readonly [stack: string, count: number, extra?: { before?
 export interface RenderLimits {
   /** Draw nothing when the graph would have more frames than this. */
   maxFrames?: number;
+  /** Each frame name's origin (engine/profile/origin.ts), which the rust palette colours by. */
+  origins?: Map<string, FrameOrigin>;
 }
 
 /**
@@ -83,6 +85,7 @@ export class Renderer {
     this.used = true;
     const args = svgFlags(opts);
     if (limits.maxFrames !== undefined) args.push(`--max-frames=${limits.maxFrames}`);
+    if (limits.origins && opts.palette === 'rust') args.push(`--origins=${[...limits.origins].map(([name, o]) => `${o[0]} ${name}`).join('\n')}`);
     if (this.child.stdin.writable) this.child.stdin.write(`${args.map((a) => `${a}\0`).join('')}\0`);
     void feed(this.child.stdin, stacks);
     const { code, signal, stdout, stderr, error } = await this.done;

@@ -3,7 +3,7 @@
 // renderer counts the frames it would draw (flame-native's --max-frames) and draws none past the
 // limit; `flame svg` stays inferno-flamegraph's equal and draws whatever it is given.
 import { Renderer, type Rendered, type SvgStack } from './native.js';
-import type { SvgOptions } from '../../protocol/types.js';
+import type { FrameOrigin, SvgOptions } from '../../protocol/types.js';
 
 /** About 40 MB of SVG, already more than a browser draws without stalling (FLAME_SVG_MAX_FRAMES). */
 export const DEFAULT_SVG_MAX_FRAMES = 200_000;
@@ -28,11 +28,13 @@ export interface GuardOptions {
   maxFrames?: number;
   /** A renderer started ahead (Renderer); default a new one. */
   renderer?: Renderer;
+  /** Each frame name's origin, for the rust palette. */
+  origins?: Map<string, FrameOrigin>;
 }
 
 /** The SVG of a profile's stacks, or why none was drawn (too big, in svgTooBig's words). */
 export async function renderGuarded(stacks: Iterable<SvgStack>, opts: SvgOptions, how: GuardOptions = {}): Promise<{ svg: Buffer } | { tooBig: string }> {
   const max = how.maxFrames ?? svgMaxFrames();
-  const r: Rendered = await (how.renderer ?? new Renderer()).render(stacks, opts, { maxFrames: max });
+  const r: Rendered = await (how.renderer ?? new Renderer()).render(stacks, opts, { maxFrames: max, origins: how.origins });
   return 'svg' in r ? r : { tooBig: svgTooBig(r.tooBig, max) };
 }

@@ -55,6 +55,7 @@ const SPECS: &[Spec] = &[
     Spec::flag("cp", None),
     Spec::flag("colordiffusion", None),
     Spec::value("nameattr", None),
+    Spec::value("origins", None),
     Spec::flag("help", Some('h')),
 ];
 
@@ -224,6 +225,9 @@ pub fn run(argv: &[String]) -> Result<u8, Failure> {
         Bound::AtLeast(1.0),
         true,
     )?;
+    if let Some(text) = p.value("origins") {
+        crate::svg_palette::set_origins(text);
+    }
     let factor = num("--factor", p.value("factor"), Bound::AboveZero, false)?;
     let fs = positive(font_size, 12.0);
     let subtitle = p.value("subtitle").map(|s| s.to_string());

@@ -148,7 +148,43 @@ pub fn display_name(name: &str) -> &str {
     }
 }
 
+/**
+ * Frame origins the caller told (`--origins`): the engine's rule (engine/profile/origin.ts) for
+ * the rust palette, which then colours the workspace's crates aqua, dependencies purple, std
+ * orange, libc yellow, the kernel red and the unknown blue. Unset, the rust palette goes by name.
+ */
+static ORIGINS: std::sync::OnceLock<std::collections::HashMap<String, u8>> =
+    std::sync::OnceLock::new();
+
+/** Take `--origins`'s value: one "<letter> <name>" line per name, the letter w, d, s, l, k or u. */
+pub fn set_origins(text: &str) {
+    let map = text
+        .lines()
+        .filter_map(|l| {
+            let (o, name) = l.split_once(' ')?;
+            Some((name.to_string(), *o.as_bytes().first()?))
+        })
+        .collect();
+    ORIGINS.set(map).ok();
+}
+
+fn origin_basic(name: &str) -> Option<Basic> {
+    match ORIGINS.get()?.get(display_name(name))? {
+        b'w' => Some(Basic::Aqua),
+        b'd' => Some(Basic::Purple),
+        b's' => Some(Basic::Orange),
+        b'l' => Some(Basic::Yellow),
+        b'k' => Some(Basic::Red),
+        _ => Some(Basic::Blue),
+    }
+}
+
 fn basic_for(palette: &str, name: &str) -> Basic {
+    if palette == "rust" {
+        if let Some(b) = origin_basic(name) {
+            return b;
+        }
+    }
     match palette {
         "hot" | "java" | "perl" | "rust" => {
             match annotation(name) {

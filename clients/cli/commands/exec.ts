@@ -1,5 +1,5 @@
 // `flame exec -- COMMAND`: record any program, built or not (cargo flamegraph's `flamegraph -- CMD`).
-import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash } from '../args.js';
+import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, VIEW_HELP } from '../args.js';
 import { UsageError } from '../main.js';
 import { runRecording } from '../record-run.js';
 import { printCompletions } from './completions.js';
@@ -23,6 +23,8 @@ Output:
   --folded FILE          also write the folded stacks
   --open                 open the flame graph when done
   --json                 print the summary as one JSON object on stdout
+
+${VIEW_HELP}
 
 ${RECORD_SVG_HELP}
 ${PEER_HELP}

@@ -3,12 +3,13 @@
 import { writeFileAtomic } from '../../../common/fsutil.js';
 import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../../protocol/types.js';
 import * as P from '../../../protocol/methods.js';
-import { parse } from '../args.js';
+import { parse, VIEW_FLAGS, VIEW_HELP, viewOptions } from '../args.js';
 import { ask, askDiffSvg } from '../daemon-query.js';
 import { UsageError } from '../main.js';
 import { analyzeWithProgress } from '../render.js';
 
 const HELP = `Usage: flame export --format ${EXPORT_FORMAT_NAMES.join('|')} [PROFILE] [-o FILE] [--perf-data FILE] [--base BASE] [--manifest-path PATH]
+                    [--focus REGEX] [--ignore REGEX] [--hide REGEX] [--plumbing]
 
 Export a profile of the workspace's history (default: the latest; PROFILE is an id, latest,
 previous or -N, see \`flame profiles\`), or with --perf-data a recording, analysed on the spot.
@@ -21,6 +22,8 @@ grew and blue shrank (in share of the total), grey where \`flame diff\` finds on
 
 Formats:
 ${EXPORT_FORMAT_NAMES.map((f) => `  ${f.padEnd(12)} ${EXPORT_FORMATS[f].about}`).join('\n')}
+
+${VIEW_HELP}
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -31,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     base: { type: 'string' },
     'manifest-path': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
+    ...VIEW_FLAGS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -45,13 +49,15 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--base compares two stored profiles: pass a PROFILE (or none, for the latest), not --perf-data');
   if (EXPORT_FORMATS[format].encoding === 'base64' && !values.output && process.stdout.isTTY)
     throw new UsageError(`${format} is binary: pass -o FILE, or redirect stdout to a file`);
+  const view = viewOptions(values);
   let r: { profile?: string; base?: string; encoding: 'utf8' | 'base64'; data: string };
   if (values['perf-data'] !== undefined) {
     const { exportProfile } = await import('../../../engine/export/export.js');
-    const profile = await analyzeWithProgress(values['perf-data']);
+    const { viewOf } = await import('../../../engine/query/view.js');
+    const profile = viewOf(await analyzeWithProgress(values['perf-data']), view);
     r = await exportProfile(profile, format, { title: `flame ${values['perf-data']}` });
   } else {
-    const params: P.Export.Params = { profile: positionals[0], format };
+    const params: P.Export.Params = { profile: positionals[0], format, ...view };
     const opts = { manifestPath: values['manifest-path'] };
     r = values.base === undefined ? await ask(P.Export.type, params, opts) : await askDiffSvg({ ...params, base: values.base }, opts);
   }

@@ -1,12 +1,13 @@
 // `flame lines`: source lines by self count, each with its total, of a perf.data.
 import { hotLines } from '../../../engine/query/query.js';
+import { viewOf } from '../../../engine/query/view.js';
 import { runsOf, withLineNoise } from '../../../engine/query/noise.js';
-import { limitArg, parse } from '../args.js';
+import { limitArg, parse, VIEW_FLAGS, VIEW_HELP, viewOptions } from '../args.js';
 import { analyzeWithProgress, lineTable, runsNote, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import * as P from '../../../protocol/methods.js';
 
-const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [--thread T] [--json]
+const HELP = `Usage: flame lines [--perf-data FILE] [SOURCE_FILE] [--limit N] [--thread T] [--focus REGEX] [--ignore REGEX] [--hide REGEX] [--json]
 
 Source lines by self count (samples whose innermost inlined frame is on the line), each with
 its total (samples with the line anywhere in the stack, once per sample).
@@ -19,6 +20,8 @@ its total (samples with the line anywhere in the stack, once per sample).
   --limit N          rows to print (default 30; 0 for all)
   --json             print {samples, unit, runs?, lines: [{file, line, self, total, noise}]}
                      (noise as \`flame top --json\` gives it)
+
+${VIEW_HELP}
 
 The ± column is the self share's 95% interval, as in \`flame top\`: from the profile's runs, or
 from sampling noise alone for a profile of one run.
@@ -33,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     thread: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...VIEW_FLAGS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -40,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('flame lines takes at most one SOURCE_FILE');
   const limit = limitArg(values.limit, 30);
-  const query = { file: positionals[0], thread: threadArg(values.thread) };
+  const query = { file: positionals[0], thread: threadArg(values.thread), ...viewOptions(values) };
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
     // Loaded here: the daemon client (execa, vscode-jsonrpc) costs start-up the local path does not need.
@@ -57,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
   }
-  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
+  const profile = viewOf(await analyzeWithProgress(values['perf-data'] ?? 'perf.data'), query);
   const lines = withLineNoise(profile, hotLines(profile, { ...query, limit }), query);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, ...runsOf(profile), lines })}\n`);

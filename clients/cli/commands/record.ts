@@ -1,6 +1,7 @@
 // `flame record`: build a cargo target with debug info, record it with perf, write the flame
 // graph and print the hottest functions; cargo flamegraph's one-shot, with inline frames and lines.
 import { fillOptionalValues, parse, RECORD_FLAGS, RECORD_HELP, recordOptions, splitDashDash, TARGET_FLAGS, TARGET_HELP, targetOptions } from '../args.js';
+import { VIEW_FLAGS, VIEW_HELP, viewOptions } from '../args.js';
 import { runRecording, type OutputOptions } from '../record-run.js';
 import { printCompletions } from './completions.js';
 import { PEER_FLAGS, PEER_HELP, PEER_OPTIONAL_VALUES, peerOptions, type PeerOptions } from '../peer-flags.js';
@@ -26,6 +27,8 @@ Output:
                          afterProgramMs, quality, top, runs?, mergeMs?} on stdout (with --runs,
                          runs lists each run's samples, durationMs and analysisMs)
 
+${VIEW_HELP}
+
 ${RECORD_SVG_HELP}
 ${PEER_HELP}
 `;
@@ -40,11 +43,12 @@ export const OUTPUT_FLAGS = {
   perfdata: { type: 'string' },
   'perf-data-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...VIEW_FLAGS,
 } as const;
 
 /** The output flags (shared with `flame exec`) as the recording's OutputOptions. */
 export function outputOptions(
-  values: Parameters<typeof svgOptionsFromFlags>[0] & { output?: string; folded?: string; open?: boolean; json?: boolean },
+  values: Parameters<typeof svgOptionsFromFlags>[0] & Parameters<typeof viewOptions>[0] & { output?: string; folded?: string; open?: boolean; json?: boolean },
   peer: PeerOptions,
 ): OutputOptions {
   return {
@@ -55,6 +59,7 @@ export function outputOptions(
     svgOptions: svgOptionsFromFlags(values),
     folding: peer.folding,
     postProcess: peer.postProcess,
+    view: viewOptions(values),
   };
 }
 

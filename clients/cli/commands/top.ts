@@ -1,13 +1,15 @@
 // `flame top`: functions by self count of a perf.data (default: flame's latest recording).
 import { compileFilter } from '../../../engine/query/filter.js';
 import { topFunctions } from '../../../engine/query/query.js';
+import { viewOf } from '../../../engine/query/view.js';
 import { runsOf, withFunctionNoise } from '../../../engine/query/noise.js';
-import { limitArg, parse } from '../args.js';
+import { limitArg, parse, VIEW_FLAGS, VIEW_HELP, viewOptions } from '../args.js';
 import { analyzeWithProgress, functionTable, qualityLine, runsNote, threadArg } from '../render.js';
 import { UsageError } from '../main.js';
 import * as P from '../../../protocol/methods.js';
 
-const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total] [--json]
+const HELP = `Usage: flame top [--perf-data FILE] [--limit N] [--no-inline] [--filter REGEX] [--thread TID|NAME] [--sort self|total]
+                 [--focus REGEX] [--ignore REGEX] [--hide REGEX] [--plumbing] [--json]
 
 Functions by self count (samples whose innermost frame is the function).
   --profile REF      a stored profile of the workspace's history: an id, latest,
@@ -21,7 +23,10 @@ Functions by self count (samples whose innermost frame is the function).
   --filter REGEX     only functions whose name matches
   --thread T         only samples of this thread (tid or name)
   --json             print {samples, unit, runs?, functions: [{name, self, total, file, line,
-                     noise: {basis, self: {low, high}, total: {low, high}, runs?}}]}
+                     noise: {basis, self: {low, high}, total: {low, high}, runs?}, origin}]}
+  The origin column: workspace, dependency, std, libc, kernel or unknown.
+
+${VIEW_HELP}
 
 The ± column is the self share's 95% interval: from the variation between the profile's runs
 (\`flame record --runs N\`), or, for a profile of one run, from sampling noise alone (labelled
@@ -42,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       sort: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...VIEW_FLAGS,
     },
     { positionals: false },
   );
@@ -63,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     filter: values.filter,
     thread: threadArg(values.thread),
     sortBy: (values.sort as 'self' | 'total' | undefined) ?? 'self',
+    ...viewOptions(values),
   };
   if (values.profile !== undefined) {
     if (values['perf-data'] !== undefined) throw new UsageError('pass --perf-data or --profile, not both');
@@ -80,8 +87,10 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
   }
-  const profile = await analyzeWithProgress(values['perf-data'] ?? 'perf.data');
-  const functions = withFunctionNoise(profile, topFunctions(profile, { ...query, limit }), query);
+  const profile = viewOf(await analyzeWithProgress(values['perf-data'] ?? 'perf.data'), query);
+  const { localOrigins } = await import('../daemon-query.js');
+  const workspace = await localOrigins(values['manifest-path']);
+  const functions = withFunctionNoise(profile, topFunctions(profile, { ...query, limit, workspace }), query);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ samples: profile.totalSamples, unit: profile.unit, ...runsOf(profile), functions })}\n`);
   } else {

@@ -3,6 +3,7 @@
 // node per frame, smooth at hundreds of thousands of frames.
 import type { TreeNode } from '../../../protocol/methods.js';
 import { flatten } from './layout.js';
+import type { FrameOrigin } from '../../../protocol/types.js';
 import { BUCKETS, DIFF_HALF, DIFF_STEPS, HOVER, MATCH, PALETTE, WARM, warmBucket } from './palette.js';
 
 export type Orientation = 'flame' | 'icicle';
@@ -105,7 +106,9 @@ export class FlameGraph {
     Object.assign(this, flatten(root));
     this.matched = new Uint8Array(this.nameOf.length);
     this.rootNode = root;
-    this.nameBucket = Uint8Array.from(this.names, warmBucket);
+    const origins: Array<FrameOrigin | undefined> = [];
+    this.nodes.forEach((n, i) => (origins[this.nameOf[i]!] ??= n.origin));
+    this.nameBucket = Uint8Array.from(this.names, (name, id) => warmBucket(name, origins[id]));
     this.canvas.style.height = `${(this.maxDepth + 1) * ROW}px`;
     this.zoomed = this.findPath(keep);
     this.view = { x0: this.start[this.zoomed]!, w: Math.max(1, this.total[this.zoomed]!) };

@@ -2,7 +2,8 @@
 // chosen one) in the flame graph and the views, and follow the daemon's notifications live.
 import { ErrorCodes } from '../../../protocol/errors.js';
 import * as P from '../../../protocol/methods.js';
-import type { FunctionRow, ProfileMeta } from '../../../protocol/types.js';
+import { FRAME_ORIGINS, type FunctionRow, type ProfileMeta, type StackView } from '../../../protocol/types.js';
+import { originCss } from './palette.js';
 import { FlameGraph, type FrameInfo } from './flamegraph.js';
 import { bandsText, changeText, el, pct, renderFunctions, renderHistory, renderSandwich } from './panels.js';
 import { Rpc } from './rpc.js';
@@ -28,6 +29,8 @@ const state = {
   diff: undefined as { base: string; rows: Map<string, P.Diff.Result['functions'][number]> } | undefined,
   selected: undefined as string | undefined,
   profiles: [] as ProfileMeta[],
+  /** What every query sees: the runtime plumbing toggle and the per-thread grouping. */
+  view: { plumbing: false, threads: false } as StackView,
 };
 
 const tooltip = $('tooltip');
@@ -99,7 +102,7 @@ async function show(): Promise<void> {
   let tree: P.Tree.Result;
   const t0 = performance.now();
   try {
-    tree = await rpc.request(P.Tree.type, { profile: ref, minShare: MIN_SHARE });
+    tree = await rpc.request(P.Tree.type, { profile: ref, minShare: MIN_SHARE, ...state.view });
   } catch (err) {
     $('profile-id').textContent = '—';
     setError(`${(err as Error).message}\nNo profile yet? Run \`flame watch\` or \`flame record\` in the workspace; this page updates when one lands.`);
@@ -120,14 +123,14 @@ async function show(): Promise<void> {
 }
 
 async function loadFunctions(): Promise<void> {
-  state.top = await rpc.request(P.Top.type, { profile: state.shown, limit: 500 });
+  state.top = await rpc.request(P.Top.type, { profile: state.shown, limit: 500, ...state.view });
   drawFunctions();
 }
 
 /** The bands of the functions a frame may belong to: the 2,000 widest by total cover every frame wide enough to hover. */
 async function loadBands(): Promise<void> {
   const profile = state.shown;
-  const top = await rpc.request(P.Top.type, { profile, sortBy: 'total', limit: 2000 });
+  const top = await rpc.request(P.Top.type, { profile, sortBy: 'total', limit: 2000, ...state.view });
   if (state.shown !== profile) return;
   state.bands = new Map(top.functions.map((f) => [f.name, f]));
   state.bandSamples = top.samples;
@@ -210,7 +213,7 @@ async function loadDiff(): Promise<void> {
   }
   try {
     const base = state.diffBase === 'previous' ? undefined : state.diffBase;
-    const d = await rpc.request(P.Diff.type, { current: state.shown, ...(base ? { base } : {}), limit: 5000 });
+    const d = await rpc.request(P.Diff.type, { current: state.shown, ...(base ? { base } : {}), limit: 5000, ...state.view });
     const real = (f: (typeof d.functions)[number]) => (f.change.total.significant ? f.deltaTotalShare : f.change.self.significant ? f.deltaSelfShare : 0);
     let max = 0;
     for (const f of d.functions) max = Math.max(max, Math.abs(real(f)));
@@ -239,7 +242,7 @@ async function refine(path: FrameInfo[]): Promise<void> {
   if (!graph.pruned(last.index) || refined.has(key)) return;
   refined.add(key);
   const profile = state.shown;
-  const sub = await rpc.request(P.Tree.type, { profile, path: path.slice(1).map((f) => f.name), minShare: MIN_SHARE }).catch(() => undefined);
+  const sub = await rpc.request(P.Tree.type, { profile, path: path.slice(1).map((f) => f.name), minShare: MIN_SHARE, ...state.view }).catch(() => undefined);
   if (sub && state.shown === profile && sub.profile === profile) graph.graft(last.index, sub.root);
 }
 
@@ -248,8 +251,8 @@ async function select(f: FrameInfo): Promise<void> {
   state.selected = f.name;
   const profile = state.shown;
   const [callers, lines] = await Promise.all([
-    rpc.request(P.Callers.type, { profile, function: f.name }).catch(() => undefined),
-    f.file ? rpc.request(P.Lines.type, { profile, file: f.file, limit: 100000 }) : Promise.resolve(undefined),
+    rpc.request(P.Callers.type, { profile, function: f.name, ...state.view }).catch(() => undefined),
+    f.file ? rpc.request(P.Lines.type, { profile, file: f.file, limit: 100000, ...state.view }) : Promise.resolve(undefined),
   ]);
   if (state.selected !== f.name) return;
   const band = state.bands.get(f.name);
@@ -337,6 +340,14 @@ $('search').addEventListener('input', runSearch);
 $<HTMLSelectElement>('orientation').addEventListener('change', (e) => graph.setOrientation((e.target as HTMLSelectElement).value as 'flame' | 'icicle'));
 $<HTMLSelectElement>('diff-base').addEventListener('change', (e) => setDiffBase((e.target as HTMLSelectElement).value));
 for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.onclick = () => setTab(b.dataset.tab!);
+for (const k of ['plumbing', 'threads'] as const)
+  $<HTMLInputElement>(k).addEventListener('change', (e) => {
+    state.view[k] = (e.target as HTMLInputElement).checked;
+    refined.clear();
+    void show();
+  });
+// The legend of the frames' colours: where each frame's code comes from (profile/tree's origin).
+$('legend').replaceChildren(...FRAME_ORIGINS.map((o) => el('span', { 'data-origin': o }, el('i', { style: `background:${originCss(o)}` }), o)));
 
 rpc.connect().then(
   () => show(),

@@ -2,6 +2,7 @@
 // EXPORT_FORMATS entry of the same name gives its media type and wire encoding.
 import type { SvgOptions } from '../../../protocol/types.js';
 import type { ProfileData } from '../../profile/profile.js';
+import type { OriginContext } from '../../profile/origin.js';
 
 export interface ExportContext {
   /** The profile's name where the format has one (speedscope's). */
@@ -10,6 +11,8 @@ export interface ExportContext {
   svg?: SvgOptions;
   /** For svg: draw the differential graph from this profile to the exported one. */
   base?: ProfileData;
+  /** The workspace the frames' origins are told by (the svg's rust palette colours by them). */
+  workspace?: OriginContext;
 }
 
 export interface Exporter {

@@ -3,6 +3,7 @@
 // graph from the base to this one. Refused before drawing when it would be too big to open.
 import { ErrorCodes, FlameError } from '../../../protocol/errors.js';
 import type { SvgOptions } from '../../../protocol/types.js';
+import { foldedOrigins } from '../../query/query.js';
 import { renderGuarded } from '../../render/svg-guard.js';
 import { diffSvgStacks, profileSvgStacks } from '../../render/svg-input.js';
 import type { Exporter } from './format.js';
@@ -10,7 +11,8 @@ import type { Exporter } from './format.js';
 export const exporter: Exporter = {
   async render(p, ctx) {
     const opts: SvgOptions = { countName: p.unit, ...(ctx.svg ?? {}) };
-    const r = await renderGuarded(ctx.base ? diffSvgStacks(ctx.base, p) : profileSvgStacks(p, opts), opts);
+    const origins = opts.palette === 'rust' ? foldedOrigins(p, ctx.workspace) : undefined;
+    const r = await renderGuarded(ctx.base ? diffSvgStacks(ctx.base, p) : profileSvgStacks(p, opts), opts, { origins });
     if ('tooBig' in r) throw new FlameError(ErrorCodes.BadInput, r.tooBig);
     return r.svg.toString('utf8');
   },
