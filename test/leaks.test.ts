@@ -141,8 +141,25 @@ test('an import whose client disconnects is cancelled: its perf script ends and 
   void send(c.conn, P.ProfileImport.type, { perfData: data }).catch(() => {});
   // Hold perf script still, so the import cannot finish before its client has gone.
   let script: { pid: number; start: string } | undefined;
-  await until('perf script of the import', () => (script = descendants(d.child.pid!).find((p) => p.comm === 'perf')) !== undefined);
-  process.kill(script!.pid, 'SIGSTOP');
+  // The import's perf script, not a short-lived perf of the daemon's (its version check): stopped
+  // as soon as found, and looked for again if it ended in between.
+  const isScript = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('script');
+    } catch {
+      return false;
+    }
+  };
+  await until('perf script of the import', () => {
+    script = descendants(d.child.pid!).find((p) => p.comm === 'perf' && isScript(p.pid));
+    if (script === undefined) return false;
+    try {
+      process.kill(script.pid, 'SIGSTOP');
+      return true;
+    } catch {
+      return false;
+    }
+  });
   c.close();
   // A cancelled perf script has a signal waiting for it (SigPnd/ShdPnd); give the daemon 10 s.
   const pending = () => {

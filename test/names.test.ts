@@ -30,7 +30,8 @@ before(async () => {
 });
 
 async function functions(noInline: boolean): Promise<Fn[]> {
-  const r = await runFlame(['top', '--perf-data', perfData, '--limit', '0', '--json', ...(noInline ? ['--no-inline'] : [])], { env });
+  // --plumbing: every function, the runtime's start-up (__libc_start_main) too.
+  const r = await runFlame(['top', '--perf-data', perfData, '--limit', '0', '--json', '--plumbing', ...(noInline ? ['--no-inline'] : [])], { env });
   assert.equal(r.exitCode, 0, r.stderr);
   return (JSON.parse(r.stdout) as { functions: Fn[] }).functions;
 }

@@ -9,6 +9,7 @@ import { before, test } from 'node:test';
 import { ProfileStore } from '../engine/store/store.js';
 import { stackCount, type ProfileData } from '../engine/profile/profile.js';
 import { diffProfiles } from '../engine/query/diff.js';
+import { viewOf } from '../engine/query/view.js';
 import { profileWobble } from '../engine/query/noise.js';
 import { shareInterval } from '../engine/query/stats.js';
 import type { FunctionRow, LineRow } from '../protocol/types.js';
@@ -88,16 +89,19 @@ test("flame record --runs 3: one stored profile with three runs' counts, and top
   assert.ok(titles.length > 5);
   for (const t of titles.slice(1)) assert.match(t, /^.+ \([\d,]+ samples, \d+\.\d\d% ±\d+\.\d\d, 3 runs\)$/);
   assert.match(titles[0]!, /^all \([\d,]+ samples, 100%\)$/);
-  // A frame on the root: its runs' counts are those of the stacks starting with it.
-  const first = p.functions[p.locations[p.stacks.locs[p.stacks.start[0]!]!]!.fn]!.name;
-  const perRun = p.runs.map((_, r) => {
+  // A frame on the root: its runs' counts are those of the stacks starting with it, as the graph
+  // shows them (the runtime's plumbing left out, engine/query/view.ts).
+  const v = viewOf(p);
+  const vn = stackCount(v);
+  const first = v.functions[v.locations[v.stacks.locs[v.stacks.start[0]!]!]!.fn]!.name;
+  const perRun = v.runs.map((_, r) => {
     let c = 0;
-    for (let i = 0; i < n; i++)
-      if (p.stacks.start[i + 1]! > p.stacks.start[i]! && p.functions[p.locations[p.stacks.locs[p.stacks.start[i]!]!]!.fn]!.name === first)
-        c += p.stacks.runSamples[r * n + i]!;
+    for (let i = 0; i < vn; i++)
+      if (v.stacks.start[i + 1]! > v.stacks.start[i]! && v.functions[v.locations[v.stacks.locs[v.stacks.start[i]!]!]!.fn]!.name === first)
+        c += v.stacks.runSamples[r * vn + i]!;
     return c;
   });
-  const band = shareInterval({ counts: perRun, totals: p.runs }, profileWobble(p));
+  const band = shareInterval({ counts: perRun, totals: v.runs }, profileWobble(v));
   const title = titles.find((t) => t.startsWith(`${escapeXml(first)} (`))!;
   assert.ok(title.endsWith(` ±${((100 * (band.high - band.low)) / 2).toFixed(2)}, 3 runs)`), `${title} vs ${JSON.stringify(band)}`);
 });
